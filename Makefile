@@ -1,0 +1,150 @@
+# floe: one GNU Makefile for the library, the CLI, the tests and the boards.
+#
+#   make                      libfloe.a (and the floe CLI) for BOARD (default host)
+#   make test                 everything a change must pass: host (ASan+UBSan),
+#                             clang, linux-aarch64 and linux-armhf under qemu-user
+#   make check                build and run the unit tests for BOARD only
+#   make size                 text/data/bss of libfloe.a for every board
+#   make install              PREFIX=/usr/local DESTDIR= (lib, headers, floe.pc)
+#   make clean
+#
+# Honoured: BOARD=host|linux-aarch64|linux-armhf, CROSS_COMPILE=, CC=, AR=,
+# CFLAGS=, LDFLAGS=, BUILDDIR=, SANITIZE=1, ZSTD_SRC=, JSMN_SRC=, MBEDTLS_SRC=.
+
+TOP := $(patsubst %/,%,$(abspath $(dir $(lastword $(MAKEFILE_LIST)))))
+BOARD ?= host
+BOARDS := host linux-aarch64 linux-armhf
+ifeq ($(wildcard $(TOP)/boards/$(BOARD)/board.mk),)
+$(error unknown BOARD '$(BOARD)': one of $(BOARDS))
+endif
+include $(TOP)/boards/$(BOARD)/board.mk
+
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+ifeq ($(origin AR),default)
+AR := $(CROSS_COMPILE)ar
+endif
+NM ?= $(CROSS_COMPILE)nm
+SIZE ?= $(CROSS_COMPILE)size
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+BUILDDIR ?= $(TOP)/build/$(BOARD)-san
+else
+SAN_FLAGS :=
+BUILDDIR ?= $(TOP)/build/$(BOARD)
+endif
+
+CFLAGS ?= -O2 -g
+# V=1 shows full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+# Strict flags for floe's own library sources only.
+WARN := -std=c99 -Wall -Wextra -Werror -pedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wvla -Wpointer-arith -Wundef
+LIB_CPPFLAGS = -I$(TOP)/include -I$(TOP)/src $(DEPS_CPPFLAGS)
+ALL_CFLAGS = $(BOARD_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -ffunction-sections -fdata-sections
+LDFLAGS ?=
+
+include $(TOP)/floe.mk
+ifneq ($(wildcard $(TOP)/mk/deps.mk),)
+include $(TOP)/mk/deps.mk
+else
+deps: ;
+endif
+
+LIB := $(BUILDDIR)/libfloe.a
+LIB_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(FLOE_SRCS))
+PORT_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(FLOE_POSIX_PORT_SRCS) $(FLOE_TEST_PORT_SRCS))
+UNIT_SRCS := $(sort $(wildcard $(TOP)/tests/unit/*.c))
+UNIT_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(UNIT_SRCS))
+UNIT := $(BUILDDIR)/unit
+HEAP_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+
+.PHONY: all lib check test test-host test-clang test-arm nm-check size install clean deps bootstrap
+.DEFAULT_GOAL := all
+
+all: lib
+
+lib: $(LIB)
+
+$(LIB): $(LIB_OBJS) $(ZSTD_DEC_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $(patsubst $(TOP)/%,%,$@)"
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILDDIR)/obj/src/%.o: $(TOP)/src/%.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $(BOARD) $(patsubst $(TOP)/%,%,$<)"
+	$(Q)$(CC) $(WARN) $(ALL_CFLAGS) $(LIB_CPPFLAGS) -MMD -MP -c $< -o $@
+
+# Ports and tests: strict warnings too, but POSIX and GNU extensions allowed.
+$(BUILDDIR)/obj/port/%.o: $(TOP)/port/%.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $(BOARD) $(patsubst $(TOP)/%,%,$<)"
+	$(Q)$(CC) -std=gnu99 -Wall -Wextra -Werror $(ALL_CFLAGS) $(LIB_CPPFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILDDIR)/obj/tests/%.o: $(TOP)/tests/%.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $(BOARD) $(patsubst $(TOP)/%,%,$<)"
+	$(Q)$(CC) -std=gnu99 -Wall -Wextra -Werror $(ALL_CFLAGS) $(LIB_CPPFLAGS) -I$(TOP)/port/posix \
+	  -I$(TOP)/port/test -I$(TOP)/tests/unit -MMD -MP -c $< -o $@
+
+$(UNIT): $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS)
+	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(HEAP_WRAP) -o $@ $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS) -lm
+
+# Run the unit tests for BOARD (under qemu-user for ARM boards).
+check: $(UNIT) nm-check
+	cd $(BUILDDIR) && $(TEST_RUNNER) $(UNIT)
+
+# The library never calls the heap: no undefined malloc & co. in libfloe.a.
+nm-check: $(LIB)
+	@if $(NM) -u $(LIB) | grep -wE 'malloc|calloc|realloc|free|printf|fprintf|sprintf|snprintf|vsnprintf|puts|fopen'; then \
+	  echo "nm-check: libfloe.a ($(BOARD)) references the heap or stdio (above)"; exit 1; \
+	else echo "nm-check: libfloe.a ($(BOARD)) needs no malloc/calloc/realloc/free/stdio"; fi
+
+bootstrap:
+	$(TOP)/tools/bootstrap.sh host arm
+
+# Everything a change must pass, from a fresh clone on a fresh Debian machine.
+test: bootstrap
+	$(MAKE) -f $(TOP)/Makefile BOARD=host SANITIZE=1 check
+	$(MAKE) -f $(TOP)/Makefile BOARD=host CC=clang BUILDDIR=$(TOP)/build/host-clang lib
+	$(MAKE) -f $(TOP)/Makefile BOARD=linux-aarch64 check
+	$(MAKE) -f $(TOP)/Makefile BOARD=linux-armhf check
+	@echo "make test: all boards passed"
+
+size:
+	@for b in $(BOARDS); do \
+	  $(MAKE) -s -f $(TOP)/Makefile BOARD=$$b lib >/dev/null || exit 1; \
+	  echo "== $$b: libfloe.a (text data bss per object, then total)"; \
+	  $(MAKE) -s -f $(TOP)/Makefile BOARD=$$b size-one; \
+	done
+
+.PHONY: size-one
+size-one: $(LIB)
+	@$(SIZE) -t $(LIB) | awk 'NR==1 || /TOTALS/ {print}'
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+install: $(LIB)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/floe
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libfloe.a
+	install -m 644 $(TOP)/include/floe/*.h $(DESTDIR)$(INCLUDEDIR)/floe/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(shell sed -n 's/.*FLOE_VERSION_STRING "\(.*\)"/\1/p' $(TOP)/include/floe/version.h)|' \
+	  $(TOP)/tools/floe.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/floe.pc
+
+clean:
+	rm -rf $(TOP)/build/host $(TOP)/build/host-san $(TOP)/build/host-clang \
+	  $(TOP)/build/linux-aarch64 $(TOP)/build/linux-armhf
+
+-include $(LIB_OBJS:.o=.d) $(PORT_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -1,0 +1,19 @@
+/* floe: the whole public API in one include.
+ *
+ * floe turns NDJSON telemetry into Parquet files in S3-compatible object
+ * storage, in a fixed arena handed over at init, with no heap. Start with
+ * port.h (what the library needs from the platform) and arena.h (how memory
+ * is given to it). */
+#ifndef FLOE_FLOE_H
+#define FLOE_FLOE_H
+
+#include "floe/config.h"
+#include "floe/version.h"
+#include "floe/error.h"
+#include "floe/arena.h"
+#include "floe/port.h"
+#include "floe/crc32c.h"
+#include "floe/uuid.h"
+#include "floe/utc.h"
+
+#endif

@@ -1,0 +1,82 @@
+/* Helpers shared by the library's modules; not part of the public API. */
+#ifndef FLOE_CORE_INTERNAL_H
+#define FLOE_CORE_INTERNAL_H
+
+#include "floe/config.h"
+#include "floe/error.h"
+#include "floe/port.h"
+#include "floe_deps.h"
+#include <stdarg.h>
+
+/* Return early with the error of a call that failed. */
+#define FLOE_TRY(expr)                 \
+    do {                               \
+        int floe_try_err_ = (expr);    \
+        if (floe_try_err_ < 0)         \
+            return floe_try_err_;      \
+    } while (0)
+
+/* Return err when cond holds: the boundary check of a public function. */
+#define FLOE_FAIL_IF(cond, err) \
+    do {                        \
+        if (cond)               \
+            return (err);       \
+    } while (0)
+
+#define FLOE_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Little-endian stores and loads, independent of the host's byte order. */
+static inline void floe_put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void floe_put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+static inline void floe_put_le64(uint8_t *p, uint64_t v)
+{
+    floe_put_le32(p, (uint32_t)v);
+    floe_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+static inline uint16_t floe_get_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t floe_get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline uint64_t floe_get_le64(const uint8_t *p)
+{
+    return (uint64_t)floe_get_le32(p) | ((uint64_t)floe_get_le32(p + 4) << 32);
+}
+
+/* Logging through a log port. Formats with floe's own small formatter
+ * (%s %.*s %c %d %u %ld %lu %lld %llu %zu %x %llx %%): no stdio in the library.
+ * Never pass a secret: the formatter does not know what one is. */
+/* Formats into buf (always NUL-terminated when cap > 0); returns the length. */
+size_t floe_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
+
+void floe_log(const struct floe_log_port *log, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#define FLOE_LOG_AT(log, lvl, ...)                                     \
+    do {                                                               \
+        if ((lvl) <= FLOE_LOG_LEVEL_MAX && (log) != NULL && (log)->write != NULL && \
+            (lvl) <= (log)->level)                                     \
+            floe_log((log), (lvl), __VA_ARGS__);                       \
+    } while (0)
+#define FLOE_LOG_ERROR(log, ...) FLOE_LOG_AT(log, FLOE_LOG_ERROR, __VA_ARGS__)
+#define FLOE_LOG_WARN(log, ...) FLOE_LOG_AT(log, FLOE_LOG_WARN, __VA_ARGS__)
+#define FLOE_LOG_INFO(log, ...) FLOE_LOG_AT(log, FLOE_LOG_INFO, __VA_ARGS__)
+#define FLOE_LOG_DEBUG(log, ...) FLOE_LOG_AT(log, FLOE_LOG_DEBUG, __VA_ARGS__)
+
+#endif

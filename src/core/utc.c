@@ -1,0 +1,233 @@
+#include "floe/utc.h"
+#include "core/internal.h"
+
+#define US_PER_SEC 1000000LL
+#define US_PER_DAY (86400LL * US_PER_SEC)
+
+static int is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const uint8_t len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : len[m - 1];
+}
+
+/* Counts days in 400-year eras starting on March 1st, so the leap day is the
+ * last day of the shifted year and needs no special case. */
+int64_t floe_utc_days_from_civil(int year, int month, int day)
+{
+    int64_t y = (int64_t)year - (month <= 2 ? 1 : 0);
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t year_of_era = y - era * 400;                               /* 0..399 */
+    int64_t shifted_month = month > 2 ? month - 3 : month + 9;         /* Mar=0 */
+    int64_t day_of_year = (153 * shifted_month + 2) / 5 + day - 1;     /* 0..365 */
+    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + day_of_era - 719468; /* 719468: 0000-03-01 to 1970-01-01 */
+}
+
+static void civil_from_days(int64_t days, struct floe_civil *c)
+{
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t day_of_era = z - era * 146097;
+    int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    int64_t shifted_month = (5 * day_of_year + 2) / 153;
+    c->day = (int)(day_of_year - (153 * shifted_month + 2) / 5 + 1);
+    c->month = (int)(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
+    c->year = (int)(year_of_era + era * 400 + (c->month <= 2 ? 1 : 0));
+}
+
+void floe_utc_civil(int64_t unix_us, struct floe_civil *out)
+{
+    int64_t days = unix_us / US_PER_DAY;
+    int64_t rem = unix_us % US_PER_DAY;
+    if (rem < 0) {
+        rem += US_PER_DAY;
+        days--;
+    }
+    civil_from_days(days, out);
+    out->micros = (int32_t)(rem % US_PER_SEC);
+    rem /= US_PER_SEC;
+    out->second = (int)(rem % 60);
+    out->minute = (int)(rem / 60 % 60);
+    out->hour = (int)(rem / 3600);
+}
+
+static char *put_digits(char *p, int v, int width)
+{
+    int i;
+    for (i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+size_t floe_utc_format_iso(int64_t unix_us, char *out)
+{
+    struct floe_civil c;
+    char *p = out;
+    floe_utc_civil(unix_us, &c);
+    p = put_digits(p, c.year, 4);
+    *p++ = '-';
+    p = put_digits(p, c.month, 2);
+    *p++ = '-';
+    p = put_digits(p, c.day, 2);
+    *p++ = 'T';
+    p = put_digits(p, c.hour, 2);
+    *p++ = ':';
+    p = put_digits(p, c.minute, 2);
+    *p++ = ':';
+    p = put_digits(p, c.second, 2);
+    *p++ = '.';
+    p = put_digits(p, (int)c.micros, 6);
+    *p++ = 'Z';
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
+size_t floe_utc_format_date(int64_t unix_us, char *out)
+{
+    struct floe_civil c;
+    char *p = out;
+    floe_utc_civil(unix_us, &c);
+    p = put_digits(p, c.year, 4);
+    *p++ = '-';
+    p = put_digits(p, c.month, 2);
+    *p++ = '-';
+    p = put_digits(p, c.day, 2);
+    *p = '\0';
+    return 10;
+}
+
+size_t floe_utc_format_amz(int64_t unix_us, char *out)
+{
+    struct floe_civil c;
+    char *p = out;
+    floe_utc_civil(unix_us, &c);
+    p = put_digits(p, c.year, 4);
+    p = put_digits(p, c.month, 2);
+    p = put_digits(p, c.day, 2);
+    *p++ = 'T';
+    p = put_digits(p, c.hour, 2);
+    p = put_digits(p, c.minute, 2);
+    p = put_digits(p, c.second, 2);
+    *p++ = 'Z';
+    *p = '\0';
+    return 16;
+}
+
+/* Reads exactly width digits at s[*pos]; -1 if any is not a digit. */
+static int read_digits(const char *s, size_t n, size_t *pos, int width)
+{
+    int v = 0, i;
+    if (n - *pos < (size_t)width)
+        return -1;
+    for (i = 0; i < width; i++) {
+        char c = s[*pos + (size_t)i];
+        if (c < '0' || c > '9')
+            return -1;
+        v = v * 10 + (c - '0');
+    }
+    *pos += (size_t)width;
+    return v;
+}
+
+static int expect_char(const char *s, size_t n, size_t *pos, char c)
+{
+    if (*pos >= n || s[*pos] != c)
+        return 0;
+    (*pos)++;
+    return 1;
+}
+
+static int parse_date_part(const char *s, size_t n, size_t *pos, int *y, int *m, int *d)
+{
+    *y = read_digits(s, n, pos, 4);
+    if (*y < 0 || !expect_char(s, n, pos, '-'))
+        return FLOE_ERR_MALFORMED;
+    *m = read_digits(s, n, pos, 2);
+    if (*m < 0 || !expect_char(s, n, pos, '-'))
+        return FLOE_ERR_MALFORMED;
+    *d = read_digits(s, n, pos, 2);
+    if (*d < 0)
+        return FLOE_ERR_MALFORMED;
+    if (*m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
+        return FLOE_ERR_RANGE;
+    return FLOE_OK;
+}
+
+int floe_utc_parse_date(const char *s, size_t n, int32_t *days)
+{
+    size_t pos = 0;
+    int y, m, d;
+    FLOE_FAIL_IF(s == NULL || days == NULL, FLOE_ERR_INVAL);
+    FLOE_TRY(parse_date_part(s, n, &pos, &y, &m, &d));
+    if (pos != n)
+        return FLOE_ERR_MALFORMED;
+    *days = (int32_t)floe_utc_days_from_civil(y, m, d);
+    return FLOE_OK;
+}
+
+int floe_utc_parse_rfc3339(const char *s, size_t n, int64_t *unix_us)
+{
+    size_t pos = 0;
+    int y, mo, d, h, mi, sec, digits = 0;
+    int64_t frac_us = 0, offset_min = 0;
+    FLOE_FAIL_IF(s == NULL || unix_us == NULL, FLOE_ERR_INVAL);
+    FLOE_TRY(parse_date_part(s, n, &pos, &y, &mo, &d));
+    if (pos >= n || (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' '))
+        return FLOE_ERR_MALFORMED;
+    pos++;
+    h = read_digits(s, n, &pos, 2);
+    if (h < 0 || !expect_char(s, n, &pos, ':'))
+        return FLOE_ERR_MALFORMED;
+    mi = read_digits(s, n, &pos, 2);
+    if (mi < 0 || !expect_char(s, n, &pos, ':'))
+        return FLOE_ERR_MALFORMED;
+    sec = read_digits(s, n, &pos, 2);
+    if (sec < 0)
+        return FLOE_ERR_MALFORMED;
+    if (expect_char(s, n, &pos, '.')) {
+        while (pos < n && s[pos] >= '0' && s[pos] <= '9') {
+            if (digits < 6)
+                frac_us = frac_us * 10 + (s[pos] - '0');
+            digits++;
+            pos++;
+        }
+        if (digits == 0 || digits > 9)
+            return FLOE_ERR_MALFORMED;
+        for (; digits < 6; digits++)
+            frac_us *= 10;
+    }
+    if (pos >= n)
+        return FLOE_ERR_MALFORMED;
+    if (s[pos] == 'Z' || s[pos] == 'z') {
+        pos++;
+    } else if (s[pos] == '+' || s[pos] == '-') {
+        int sign = s[pos] == '-' ? -1 : 1, oh, om;
+        pos++;
+        oh = read_digits(s, n, &pos, 2);
+        if (oh < 0 || !expect_char(s, n, &pos, ':'))
+            return FLOE_ERR_MALFORMED;
+        om = read_digits(s, n, &pos, 2);
+        if (om < 0)
+            return FLOE_ERR_MALFORMED;
+        if (oh > 23 || om > 59)
+            return FLOE_ERR_RANGE;
+        offset_min = sign * (oh * 60 + om);
+    } else {
+        return FLOE_ERR_MALFORMED;
+    }
+    if (pos != n)
+        return FLOE_ERR_MALFORMED;
+    if (h > 23 || mi > 59 || sec > 59)
+        return FLOE_ERR_RANGE;
+    *unix_us = floe_utc_days_from_civil(y, mo, d) * US_PER_DAY +
+               ((int64_t)h * 3600 + mi * 60 + sec - offset_min * 60) * US_PER_SEC + frac_us;
+    return FLOE_OK;
+}

@@ -1,0 +1,336 @@
+#include "test.h"
+#include "floe/floe.h"
+#include "core/internal.h"
+#include <stdarg.h>
+
+/* ---- arena ---- */
+
+TEST(arena_takes_aligned_zeroed_memory)
+{
+    static uint64_t buf[64];
+    struct floe_arena a;
+    void *p, *q;
+    memset(buf, 0xaa, sizeof buf);
+    CHECK_EQ_INT(floe_arena_init(&a, buf, sizeof buf), FLOE_OK);
+    CHECK_EQ_INT(floe_arena_take(&a, 3, 1, &p), FLOE_OK);
+    CHECK_EQ_INT(floe_arena_take(&a, 16, 16, &q), FLOE_OK);
+    REQUIRE(p != NULL && q != NULL);
+    CHECK_EQ_INT((uintptr_t)q % 16, 0);
+    CHECK(((uint8_t *)p)[0] == 0 && ((uint8_t *)q)[15] == 0);
+    CHECK((uint8_t *)q >= (uint8_t *)p + 3);
+}
+
+TEST(arena_reports_nomem_and_takes_nothing)
+{
+    static uint64_t buf[4];
+    struct floe_arena a;
+    void *p;
+    floe_arena_init(&a, buf, sizeof buf);
+    CHECK_EQ_INT(floe_arena_take(&a, 24, 8, &p), FLOE_OK);
+    CHECK_EQ_INT(floe_arena_take(&a, 9, 8, &p), FLOE_ERR_NOMEM);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(a.used, 24);
+    CHECK_EQ_INT(floe_arena_take(&a, 8, 8, &p), FLOE_OK);
+    CHECK_EQ_INT(floe_arena_left(&a, 1), 0);
+    CHECK_EQ_INT(floe_arena_take(&a, SIZE_MAX, 8, &p), FLOE_ERR_NOMEM);
+}
+
+TEST(arena_rejects_bad_alignment_and_arguments)
+{
+    static uint64_t buf[4];
+    struct floe_arena a;
+    void *p;
+    CHECK_EQ_INT(floe_arena_init(NULL, buf, 8), FLOE_ERR_INVAL);
+    CHECK_EQ_INT(floe_arena_init(&a, NULL, 8), FLOE_ERR_INVAL);
+    floe_arena_init(&a, buf, sizeof buf);
+    CHECK_EQ_INT(floe_arena_take(&a, 1, 3, &p), FLOE_ERR_INVAL);
+    CHECK_EQ_INT(floe_arena_take(&a, 1, 0, &p), FLOE_ERR_INVAL);
+    CHECK_EQ_INT(floe_arena_take(&a, 1, 128, &p), FLOE_ERR_INVAL);
+}
+
+TEST(arena_misaligned_buffer_loses_only_the_head)
+{
+    static uint64_t buf[8];
+    struct floe_arena a;
+    void *p;
+    floe_arena_init(&a, (uint8_t *)buf + 3, sizeof buf - 3);
+    CHECK_EQ_INT(a.size, sizeof buf - 8);
+    CHECK_EQ_INT(floe_arena_take(&a, 8, 8, &p), FLOE_OK);
+    CHECK_EQ_INT((uintptr_t)p % 8, 0);
+    /* Too small to reach an aligned byte: an empty arena, not a crash. */
+    floe_arena_init(&a, (uint8_t *)buf + 1, 5);
+    CHECK_EQ_INT(floe_arena_take(&a, 1, 1, &p), FLOE_ERR_NOMEM);
+}
+
+TEST(arena_counting_matches_real_carving)
+{
+    static uint64_t buf[128];
+    struct floe_arena count, real;
+    void *p;
+    size_t sizes[] = {1, 7, 64, 3, 100};
+    size_t aligns[] = {1, 8, 32, 2, 16};
+    size_t i;
+    floe_arena_init_counting(&count);
+    CHECK(floe_arena_counting(&count));
+    for (i = 0; i < FLOE_ARRAY_LEN(sizes); i++) {
+        CHECK_EQ_INT(floe_arena_take(&count, sizes[i], aligns[i], &p), FLOE_OK);
+        CHECK(p == NULL);
+    }
+    /* A real arena of exactly the counted size (plus worst-case alignment
+     * slack for 32-byte alignment) holds the same carving. */
+    floe_arena_init(&real, buf, count.used + 32);
+    for (i = 0; i < FLOE_ARRAY_LEN(sizes); i++)
+        CHECK_EQ_INT(floe_arena_take(&real, sizes[i], aligns[i], &p), FLOE_OK);
+}
+
+TEST(arena_mark_rewind_and_high_water)
+{
+    static uint64_t buf[32];
+    struct floe_arena a, child;
+    void *p;
+    size_t mark;
+    floe_arena_init(&a, buf, sizeof buf);
+    floe_arena_take(&a, 16, 8, &p);
+    mark = floe_arena_mark(&a);
+    floe_arena_take(&a, 100, 8, &p);
+    floe_arena_rewind(&a, mark);
+    CHECK_EQ_INT(a.used, 16);
+    CHECK_EQ_INT(a.high_water, 116);
+    CHECK_EQ_INT(floe_arena_slice(&a, 64, &child), FLOE_OK);
+    CHECK_EQ_INT(child.size, 64);
+    CHECK_EQ_INT(floe_arena_take(&child, 65, 1, &p), FLOE_ERR_NOMEM);
+    CHECK_EQ_INT(floe_arena_slice(&a, 1024, &child), FLOE_ERR_NOMEM);
+}
+
+/* ---- errors ---- */
+
+TEST(every_error_code_has_a_name_and_text)
+{
+    int e;
+    for (e = 0; e >= FLOE_ERR__LAST; e--) {
+        CHECK(strcmp(floe_errname(e), "UNKNOWN") != 0);
+        CHECK(strcmp(floe_strerror(e), "unknown error") != 0);
+    }
+    CHECK_EQ_STR(floe_errname(FLOE_ERR_NOMEM), "NOMEM");
+    CHECK_EQ_STR(floe_strerror(1), "unknown error");
+    CHECK_EQ_STR(floe_errname(FLOE_ERR__LAST - 1), "UNKNOWN");
+}
+
+/* ---- CRC-32C ---- */
+
+TEST(crc32c_known_vectors)
+{
+    static uint8_t zeros[32], ones[32], inc[32];
+    int i;
+    for (i = 0; i < 32; i++) {
+        ones[i] = 0xff;
+        inc[i] = (uint8_t)i;
+    }
+    CHECK_EQ_U64(floe_crc32c("123456789", 9), 0xe3069283u);
+    CHECK_EQ_U64(floe_crc32c("", 0), 0);
+    /* RFC 3720 (iSCSI) appendix B.4 test vectors. */
+    CHECK_EQ_U64(floe_crc32c(zeros, 32), 0x8a9136aau);
+    CHECK_EQ_U64(floe_crc32c(ones, 32), 0x62a8ab43u);
+    CHECK_EQ_U64(floe_crc32c(inc, 32), 0x46dd794eu);
+}
+
+TEST(crc32c_incremental_equals_whole)
+{
+    static uint8_t data[1000];
+    size_t i, split;
+    for (i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)test_rand();
+    for (split = 0; split <= sizeof data; split += 37) {
+        uint32_t c = floe_crc32c_update(floe_crc32c(data, split), data + split, sizeof data - split);
+        CHECK_EQ_U64(c, floe_crc32c(data, sizeof data));
+    }
+    /* Unaligned starts reach the byte-wise tail of the word loop. */
+    CHECK_EQ_U64(floe_crc32c(data + 1, 9), floe_crc32c_update(floe_crc32c(data + 1, 4), data + 5, 5));
+}
+
+/* ---- UUIDv7 ---- */
+
+static int fake_entropy_fill(void *ctx, void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    unsigned *counter = ctx;
+    size_t i;
+    for (i = 0; i < n; i++)
+        p[i] = (uint8_t)(0x5a ^ (*counter)++);
+    return FLOE_OK;
+}
+
+static int failing_entropy_fill(void *ctx, void *buf, size_t n)
+{
+    (void)ctx;
+    (void)buf;
+    (void)n;
+    return FLOE_ERR_IO;
+}
+
+TEST(uuid7_layout_version_variant_and_time)
+{
+    unsigned counter = 0;
+    struct floe_entropy_port e = {&counter, fake_entropy_fill};
+    struct floe_uuid7_gen g;
+    uint8_t u[16], back[16];
+    char text[FLOE_UUID_STR_LEN + 1];
+    floe_uuid7_init(&g);
+    CHECK_EQ_INT(floe_uuid7_next(&g, 1735689600123LL, &e, u), FLOE_OK);
+    CHECK_EQ_INT(u[6] >> 4, 7);
+    CHECK_EQ_INT(u[8] >> 6, 2);
+    CHECK_EQ_U64(floe_uuid7_ms(u), 1735689600123ULL);
+    floe_uuid_format(u, text);
+    CHECK_EQ_INT(strlen(text), 36);
+    CHECK(text[8] == '-' && text[13] == '-' && text[14] == '7' && text[18] == '-' && text[23] == '-');
+    CHECK(strncmp(text, "01941f29", 8) == 0); /* 1735689600123 = 0x01941f297c7b */
+    CHECK_EQ_INT(floe_uuid_parse(text, back), FLOE_OK);
+    CHECK_EQ_MEM(u, back, 16);
+    CHECK_EQ_INT(floe_uuid_parse("01941f29-7c7b-7000-8000-00000000000", back), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_uuid_parse("01941f29-7c7b-7000-8000-0000000000000", back), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_uuid_parse("01941f29x7c7b-7000-8000-000000000000", back), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_uuid_parse("01941f29-7c7b-7000-8000-00000000000g", back), FLOE_ERR_MALFORMED);
+}
+
+TEST(uuid7_strictly_increasing_even_when_clock_steps_back)
+{
+    unsigned counter = 0;
+    struct floe_entropy_port e = {&counter, fake_entropy_fill};
+    struct floe_uuid7_gen g;
+    uint8_t prev[16], cur[16];
+    int i;
+    floe_uuid7_init(&g);
+    CHECK_EQ_INT(floe_uuid7_next(&g, 1000, &e, prev), FLOE_OK);
+    /* 10000 ids in the same millisecond exhaust the 12-bit counter several
+     * times, and a clock that goes back must not reorder them. */
+    for (i = 0; i < 10000; i++) {
+        int64_t ms = i == 5000 ? 10 : 1000;
+        CHECK_EQ_INT(floe_uuid7_next(&g, ms, &e, cur), FLOE_OK);
+        if (memcmp(prev, cur, 16) >= 0) {
+            CHECK(memcmp(prev, cur, 16) < 0);
+            break;
+        }
+        memcpy(prev, cur, 16);
+    }
+    CHECK(floe_uuid7_ms(cur) > 1000);
+}
+
+TEST(uuid7_reports_entropy_failure_and_bad_time)
+{
+    struct floe_entropy_port bad = {NULL, failing_entropy_fill};
+    unsigned counter = 0;
+    struct floe_entropy_port good = {&counter, fake_entropy_fill};
+    struct floe_uuid7_gen g;
+    uint8_t u[16];
+    floe_uuid7_init(&g);
+    CHECK_EQ_INT(floe_uuid7_next(&g, 1000, &bad, u), FLOE_ERR_IO);
+    CHECK_EQ_INT(floe_uuid7_next(&g, -1, &good, u), FLOE_ERR_INVAL);
+    CHECK_EQ_INT(floe_uuid7_next(&g, 1LL << 48, &good, u), FLOE_ERR_INVAL);
+}
+
+/* ---- UTC ---- */
+
+TEST(utc_days_round_trip_over_ten_millennia)
+{
+    int64_t d;
+    struct floe_civil c;
+    CHECK_EQ_INT(floe_utc_days_from_civil(1970, 1, 1), 0);
+    CHECK_EQ_INT(floe_utc_days_from_civil(2000, 3, 1), 11017);
+    CHECK_EQ_INT(floe_utc_days_from_civil(1969, 12, 31), -1);
+    CHECK_EQ_INT(floe_utc_days_from_civil(0, 1, 1), -719528);
+    for (d = -719528; d < 2932897; d += 13) {
+        floe_utc_civil(d * 86400000000LL, &c);
+        if (floe_utc_days_from_civil(c.year, c.month, c.day) != d) {
+            CHECK_EQ_INT(floe_utc_days_from_civil(c.year, c.month, c.day), d);
+            break;
+        }
+    }
+}
+
+TEST(utc_formats)
+{
+    char buf[32];
+    CHECK_EQ_INT(floe_utc_format_iso(1735689600123456LL, buf), 27);
+    CHECK_EQ_STR(buf, "2025-01-01T00:00:00.123456Z");
+    floe_utc_format_iso(-1, buf);
+    CHECK_EQ_STR(buf, "1969-12-31T23:59:59.999999Z");
+    floe_utc_format_iso(951782400000000LL, buf); /* leap day 2000 */
+    CHECK_EQ_STR(buf, "2000-02-29T00:00:00.000000Z");
+    floe_utc_format_date(1763719200000000LL, buf);
+    CHECK_EQ_STR(buf, "2025-11-21");
+    floe_utc_format_amz(1440938160000000LL, buf);
+    CHECK_EQ_STR(buf, "20150830T123600Z");
+}
+
+TEST(utc_parses_rfc3339_with_offsets_and_fractions)
+{
+    int64_t us;
+    int32_t days;
+#define PARSE(str) floe_utc_parse_rfc3339((str), strlen(str), &us)
+    CHECK_EQ_INT(PARSE("2025-01-01T00:00:00.123Z"), FLOE_OK);
+    CHECK_EQ_INT(us, 1735689600123000LL);
+    CHECK_EQ_INT(PARSE("2025-01-01T01:30:00+01:30"), FLOE_OK);
+    CHECK_EQ_INT(us, 1735689600000000LL);
+    CHECK_EQ_INT(PARSE("2024-12-31t19:00:00.5-05:00"), FLOE_OK);
+    CHECK_EQ_INT(us, 1735689600500000LL);
+    CHECK_EQ_INT(PARSE("2025-01-01 00:00:00.123456789z"), FLOE_OK);
+    CHECK_EQ_INT(us, 1735689600123456LL);
+    CHECK_EQ_INT(PARSE("1960-06-15T12:00:00Z"), FLOE_OK);
+    CHECK_EQ_INT(us, -301233600000000LL);
+    CHECK_EQ_INT(PARSE("2024-02-29T00:00:00Z"), FLOE_OK);
+    CHECK_EQ_INT(PARSE("2023-02-29T00:00:00Z"), FLOE_ERR_RANGE);
+    CHECK_EQ_INT(PARSE("2025-13-01T00:00:00Z"), FLOE_ERR_RANGE);
+    CHECK_EQ_INT(PARSE("2025-01-01T24:00:00Z"), FLOE_ERR_RANGE);
+    CHECK_EQ_INT(PARSE("2025-01-01T23:59:60Z"), FLOE_ERR_RANGE);
+    CHECK_EQ_INT(PARSE("2025-01-01T00:00:00"), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(PARSE("2025-01-01T00:00:00.Z"), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(PARSE("2025-01-01T00:00:00.1234567890Z"), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(PARSE("2025-01-01T00:00:00Zjunk"), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(PARSE("2025-1-01T00:00:00Z"), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(PARSE("2025-01-01T00:00:00+0100"), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(PARSE(""), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_utc_parse_rfc3339("2025-01-01T00:00:00Z", 10, &us), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_utc_parse_date("2025-11-21", 10, &days), FLOE_OK);
+    CHECK_EQ_INT(days, 20413);
+    CHECK_EQ_INT(floe_utc_parse_date("2025-11-31", 10, &days), FLOE_ERR_RANGE);
+#undef PARSE
+}
+
+/* ---- log ---- */
+
+static char last_line[256];
+static int last_level;
+static void capture(void *ctx, int level, const char *line)
+{
+    (void)ctx;
+    last_level = level;
+    snprintf(last_line, sizeof last_line, "%s", line);
+}
+
+static size_t fmt(char *buf, size_t cap, const char *f, ...)
+{
+    va_list ap;
+    size_t n;
+    va_start(ap, f);
+    n = floe_vformat(buf, cap, f, ap);
+    va_end(ap);
+    return n;
+}
+
+TEST(log_formats_and_filters_by_level)
+{
+    struct floe_log_port lp = {NULL, capture, FLOE_LOG_WARN};
+    char buf[16];
+    last_line[0] = 0;
+    FLOE_LOG_INFO(&lp, "not shown %d", 1);
+    CHECK_EQ_STR(last_line, "");
+    FLOE_LOG_ERROR(&lp, "e=%d u=%u z=%zu ll=%lld x=%x s=%s p=%.*s c=%c %%", -42, 7u, (size_t)9,
+                   -9000000000LL, 255u, "str", 2, "abc", 'q');
+    CHECK_EQ_STR(last_line, "e=-42 u=7 z=9 ll=-9000000000 x=ff s=str p=ab c=q %");
+    CHECK_EQ_INT(last_level, FLOE_LOG_ERROR);
+    CHECK_EQ_INT(fmt(buf, sizeof buf, "%s", "0123456789abcdefXYZ"), 15);
+    CHECK_EQ_STR(buf, "0123456789abcde");
+    fmt(buf, sizeof buf, "%lld", (long long)INT64_MIN);
+    CHECK_EQ_STR(buf, "-92233720368547");
+    CHECK_EQ_STR(floe_log_level_name(FLOE_LOG_DEBUG), "debug");
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need on a Debian machine, only what is missing.
+# Usage: tools/bootstrap.sh [host|arm|npm|all]...   (default: host arm)
+# As root it runs apt-get; otherwise it prints the exact command to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_host="make gcc clang libclang-rt-14-dev python3 xz-utils bzip2 zstd"
+want_arm="gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user"
+
+missing() {
+  local p out=""
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || out="$out $p"
+  done
+  echo "$out"
+}
+
+apt_install() {
+  local need
+  need=$(missing "$@")
+  [ -z "$need" ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bootstrap: missing Debian packages; run as root:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends$need" >&2
+    exit 1
+  fi
+  echo "bootstrap: installing$need" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # A stale package list is the usual cause of a failed install on a fresh machine.
+  apt-get update -qq >/dev/null || apt-get update
+  apt-get install -y -qq --no-install-recommends $need >/dev/null
+}
+
+npm_install() {
+  # Test-only readers and servers, kept out of the system in a git-ignored folder.
+  local dir=build/npm
+  mkdir -p "$dir"
+  cp tools/npm/package.json "$dir/package.json"
+  if [ ! -f "$dir/.installed" ] || ! cmp -s tools/npm/package.json "$dir/.installed"; then
+    apt_install nodejs npm
+    (cd "$dir" && npm install --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null)
+    cp tools/npm/package.json "$dir/.installed"
+  fi
+}
+
+[ $# -eq 0 ] && set -- host arm
+for what in "$@"; do
+  case "$what" in
+    host) apt_install $want_host ;;
+    arm)  apt_install $want_arm ;;
+    npm)  npm_install ;;
+    all)  apt_install $want_host $want_arm; npm_install ;;
+    *) echo "bootstrap: unknown group '$what'" >&2; exit 2 ;;
+  esac
+done
