@@ -50,6 +50,8 @@ WARN := -std=c99 -Wall -Wextra -Werror -pedantic -Wshadow -Wstrict-prototypes \
 LIB_CPPFLAGS = -I$(TOP)/include -I$(TOP)/src $(DEPS_CPPFLAGS)
 ALL_CFLAGS = $(BOARD_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -ffunction-sections -fdata-sections
 LDFLAGS ?=
+# Shared test data (JSONTestSuite) lives beside the repository in CI.
+TESTDATA ?= $(abspath $(TOP)/../shared/testdata)
 
 include $(TOP)/floe.mk
 ifneq ($(wildcard $(TOP)/mk/deps.mk),)
@@ -102,7 +104,7 @@ $(UNIT): $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS)
 
 # Run the unit tests for BOARD (under qemu-user for ARM boards).
 check: $(UNIT) nm-check
-	cd $(BUILDDIR) && $(TEST_RUNNER) $(UNIT)
+	cd $(BUILDDIR) && FLOE_TESTDATA=$(TESTDATA) $(TEST_RUNNER) $(UNIT)
 
 # The library never calls the heap: no undefined malloc & co. in libfloe.a.
 nm-check: $(LIB)

@@ -15,6 +15,7 @@
 #define floe_memset(d, c, n) memset((d), (c), (n))
 #define floe_memcmp(a, b, n) memcmp((a), (b), (n))
 #define floe_strlen(s) strlen(s)
+#define floe_memchr(s, c, n) memchr((s), (c), (n))
 #endif
 
 #endif

@@ -15,5 +15,8 @@
 #include "floe/crc32c.h"
 #include "floe/uuid.h"
 #include "floe/utc.h"
+#include "floe/sha256.h"
+#include "floe/schema.h"
+#include "floe/ndjson.h"
 
 #endif

@@ -61,6 +61,11 @@ static inline uint64_t floe_get_le64(const uint8_t *p)
  * Never pass a secret: the formatter does not know what one is. */
 /* Formats into buf (always NUL-terminated when cap > 0); returns the length. */
 size_t floe_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
+size_t floe_format(char *buf, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 void floe_log(const struct floe_log_port *log, int level, const char *fmt, ...)
 #if defined(__GNUC__)

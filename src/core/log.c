@@ -125,6 +125,16 @@ size_t floe_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
     return s.len;
 }
 
+size_t floe_format(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n;
+    va_start(ap, fmt);
+    n = floe_vformat(buf, cap, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
 void floe_log(const struct floe_log_port *log, int level, const char *fmt, ...)
 {
     char line[FLOE_LOG_LINE_MAX];

@@ -334,3 +334,57 @@ TEST(log_formats_and_filters_by_level)
     CHECK_EQ_STR(buf, "-92233720368547");
     CHECK_EQ_STR(floe_log_level_name(FLOE_LOG_DEBUG), "debug");
 }
+
+/* ---- SHA-256 ---- */
+
+static void sha_hex(const void *p, size_t n, char *out)
+{
+    uint8_t d[FLOE_SHA256_LEN];
+    floe_sha256(p, n, d);
+    floe_hex(d, sizeof d, out);
+}
+
+TEST(sha256_nist_vectors_and_streaming)
+{
+    static char million[1000000];
+    char hex[65];
+    uint8_t d1[32], d2[32];
+    struct floe_sha256 s;
+    size_t i;
+    sha_hex("", 0, hex);
+    CHECK_EQ_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sha_hex("abc", 3, hex);
+    CHECK_EQ_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    sha_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+    CHECK_EQ_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    memset(million, 'a', sizeof million);
+    sha_hex(million, sizeof million, hex);
+    CHECK_EQ_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    /* Any split of the input gives the same digest. */
+    floe_sha256(million, 1000, d1);
+    for (i = 0; i <= 130; i += 13) {
+        floe_sha256_init(&s);
+        floe_sha256_update(&s, million, i);
+        floe_sha256_update(&s, million + i, 1000 - i);
+        floe_sha256_final(&s, d2);
+        CHECK_EQ_MEM(d1, d2, 32);
+    }
+}
+
+TEST(hmac_sha256_rfc4231)
+{
+    uint8_t key[131], d[32];
+    char hex[65];
+    memset(key, 0x0b, 20);
+    floe_hmac_sha256(key, 20, "Hi There", 8, d);
+    floe_hex(d, 32, hex);
+    CHECK_EQ_STR(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    floe_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, d);
+    floe_hex(d, 32, hex);
+    CHECK_EQ_STR(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    /* Test case 6: a key longer than the block is hashed first. */
+    memset(key, 0xaa, sizeof key);
+    floe_hmac_sha256(key, 131, "Test Using Larger Than Block-Size Key - Hash Key First", 54, d);
+    floe_hex(d, 32, hex);
+    CHECK_EQ_STR(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}

@@ -1,0 +1,152 @@
+/* SHA-256 (FIPS 180-4): file checksums for the uploader (x-amz-content-sha256)
+ * and SigV4 signing. Streaming, no heap, byte-order independent. */
+#include "floe/sha256.h"
+#include "core/internal.h"
+
+/* First 32 bits of the fractional parts of the cube roots of the first 64
+ * primes (generated from the definition). */
+static const uint32_t k256[64] = {
+    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u,
+    0x923f82a4u, 0xab1c5ed5u, 0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u,
+    0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u, 0xe49b69c1u, 0xefbe4786u,
+    0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
+    0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u,
+    0x06ca6351u, 0x14292967u, 0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u,
+    0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u, 0xa2bfe8a1u, 0xa81a664bu,
+    0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
+    0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au,
+    0x5b9cca4fu, 0x682e6ff3u, 0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u,
+    0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u,
+};
+
+#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void compress(uint32_t h[8], const uint8_t *block)
+{
+    uint32_t w[64], a, b, c, d, e, f, g, hh;
+    int i;
+    for (i = 0; i < 16; i++)
+        w[i] = ((uint32_t)block[4 * i] << 24) | ((uint32_t)block[4 * i + 1] << 16) |
+               ((uint32_t)block[4 * i + 2] << 8) | block[4 * i + 3];
+    for (i = 16; i < 64; i++) {
+        uint32_t s0 = ROTR(w[i - 15], 7) ^ ROTR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROTR(w[i - 2], 17) ^ ROTR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]; f = h[5]; g = h[6]; hh = h[7];
+    for (i = 0; i < 64; i++) {
+        uint32_t t1 = hh + (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25)) + ((e & f) ^ (~e & g)) + k256[i] + w[i];
+        uint32_t t2 = (ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+}
+
+void floe_sha256_init(struct floe_sha256 *s)
+{
+    /* First 32 bits of the fractional parts of the square roots of the
+     * first 8 primes. */
+    static const uint32_t iv[8] = {
+        0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+        0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u,
+    };
+    floe_memcpy(s->h, iv, sizeof iv);
+    s->total = 0;
+    s->used = 0;
+}
+
+void floe_sha256_update(struct floe_sha256 *s, const void *data, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    s->total += n;
+    if (s->used > 0) {
+        size_t take = 64u - s->used < n ? 64u - s->used : n;
+        floe_memcpy(s->buf + s->used, p, take);
+        s->used += (uint32_t)take;
+        p += take;
+        n -= take;
+        if (s->used < 64)
+            return;
+        compress(s->h, s->buf);
+        s->used = 0;
+    }
+    while (n >= 64) {
+        compress(s->h, p);
+        p += 64;
+        n -= 64;
+    }
+    if (n > 0) {
+        floe_memcpy(s->buf, p, n);
+        s->used = (uint32_t)n;
+    }
+}
+
+void floe_sha256_final(struct floe_sha256 *s, uint8_t out[FLOE_SHA256_LEN])
+{
+    uint64_t bits = s->total * 8u;
+    int i;
+    s->buf[s->used++] = 0x80;
+    if (s->used > 56) {
+        floe_memset(s->buf + s->used, 0, 64u - s->used);
+        compress(s->h, s->buf);
+        s->used = 0;
+    }
+    floe_memset(s->buf + s->used, 0, 56u - s->used);
+    for (i = 0; i < 8; i++)
+        s->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+    compress(s->h, s->buf);
+    for (i = 0; i < 8; i++) {
+        out[4 * i] = (uint8_t)(s->h[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
+        out[4 * i + 3] = (uint8_t)s->h[i];
+    }
+    floe_memset(s, 0, sizeof *s);
+}
+
+void floe_sha256(const void *data, size_t n, uint8_t out[FLOE_SHA256_LEN])
+{
+    struct floe_sha256 s;
+    floe_sha256_init(&s);
+    floe_sha256_update(&s, data, n);
+    floe_sha256_final(&s, out);
+}
+
+void floe_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
+                      uint8_t out[FLOE_SHA256_LEN])
+{
+    uint8_t k[64], pad[64], inner[FLOE_SHA256_LEN];
+    struct floe_sha256 s;
+    size_t i;
+    floe_memset(k, 0, sizeof k);
+    if (key_len > 64)
+        floe_sha256(key, key_len, k);
+    else
+        floe_memcpy(k, key, key_len);
+    for (i = 0; i < 64; i++)
+        pad[i] = (uint8_t)(k[i] ^ 0x36u);
+    floe_sha256_init(&s);
+    floe_sha256_update(&s, pad, 64);
+    floe_sha256_update(&s, msg, msg_len);
+    floe_sha256_final(&s, inner);
+    for (i = 0; i < 64; i++)
+        pad[i] = (uint8_t)(k[i] ^ 0x5cu);
+    floe_sha256_init(&s);
+    floe_sha256_update(&s, pad, 64);
+    floe_sha256_update(&s, inner, sizeof inner);
+    floe_sha256_final(&s, out);
+    /* The key schedule is a secret (SigV4 signing keys): do not leave it on the stack. */
+    floe_memset(k, 0, sizeof k);
+    floe_memset(pad, 0, sizeof pad);
+}
+
+void floe_hex(const uint8_t *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}

@@ -1,0 +1,985 @@
+/* The NDJSON decoder: zstd detection and streaming decompression, line
+ * framing across chunk boundaries, strict JSON per line, schema mapping into
+ * typed values, and dead letters for every line that cannot be a row. */
+#include "floe/ndjson.h"
+#include "floe/utc.h"
+#include "core/internal.h"
+#include "ndjson/json.h"
+#include "ndjson/number.h"
+
+#ifndef FLOE_NO_ZSTD
+#define ZSTD_STATIC_LINKING_ONLY
+#include "zstd.h"
+#endif
+
+#define ZSTD_OUT_BYTES 65536u
+#define REASON_MAX 200u
+#define NO_COLUMN 0xffffu
+#define NO_NODE 0xffffu
+
+enum input_mode { MODE_DETECT, MODE_PLAIN, MODE_ZSTD, MODE_FAILED };
+
+/* The schema's JSON paths as a trie: one node per path segment. Siblings are
+ * a linked list; `hint` remembers where the last match was, since telemetry
+ * fields nearly always arrive in the same order. */
+struct path_node {
+    const char *key;
+    uint16_t key_len;
+    uint16_t column;      /* leaf: the column; else NO_COLUMN */
+    uint16_t first_child; /* NO_NODE for leaves */
+    uint16_t next_sibling;
+    uint16_t hint;        /* child to try first */
+};
+
+struct walk_frame {
+    uint32_t end;  /* token index where this object's members end */
+    uint16_t node; /* trie node matched to the object */
+    uint16_t extra_prefix; /* length of the dotted key prefix for _extra */
+};
+
+struct floe_ndjson_state {
+    const struct floe_ndjson_config *cfg;
+    const struct floe_schema *schema;
+    uint32_t max_line, dl_raw_max, n_values;
+    const char *source;
+
+    /* framing */
+    char *line;          /* max_line bytes: a line split across pushes */
+    uint32_t line_len;
+    int overlong;        /* inside a line past max_line: skipping to LF */
+    uint64_t overlong_len;
+    uint64_t line_no;
+    uint64_t offset;     /* decompressed bytes before the current line */
+    int at_source_start; /* a UTF-8 BOM here is dropped */
+
+    /* input */
+    int mode;
+    uint8_t magic[4];
+    uint32_t magic_len;
+#ifndef FLOE_NO_ZSTD
+    ZSTD_DStream *zds;
+    uint8_t *zout;
+    size_t zret;         /* last ZSTD_decompressStream result: 0 = frame complete */
+#endif
+
+    /* per line */
+    struct floe_json_parser jp;
+    struct floe_value *values;
+    uint8_t *seen;       /* per column, and per trie node for objects */
+    char *scratch;       /* unescaped strings, max_line bytes */
+    uint32_t scratch_len;
+    char *extra;         /* _extra JSON text */
+    uint32_t extra_cap, extra_len;
+    char *key_prefix;    /* dotted path of the object being walked */
+    struct path_node *nodes;
+    uint16_t n_nodes;
+    char reason[REASON_MAX];
+};
+
+/* ---- sizing and setup ---------------------------------------------------- */
+
+struct limits {
+    uint32_t max_line, max_tokens, max_depth, window_log, dl_raw;
+};
+
+static void effective_limits(const struct floe_ndjson_config *cfg, struct limits *l)
+{
+    l->max_line = cfg->max_line_bytes ? cfg->max_line_bytes : FLOE_NDJSON_DEFAULT_MAX_LINE;
+    l->max_tokens = cfg->max_tokens ? cfg->max_tokens : FLOE_NDJSON_DEFAULT_MAX_TOKENS;
+    l->max_depth = cfg->max_depth ? cfg->max_depth : FLOE_NDJSON_DEFAULT_MAX_DEPTH;
+    l->window_log = cfg->zstd_window_log ? cfg->zstd_window_log : FLOE_NDJSON_DEFAULT_WINDOW_LOG;
+    l->dl_raw = cfg->dl_raw_max ? cfg->dl_raw_max : FLOE_NDJSON_DEFAULT_DL_RAW;
+}
+
+static int config_ok(const struct floe_ndjson_config *cfg)
+{
+    struct limits l;
+    if (cfg == NULL)
+        return 0;
+    effective_limits(cfg, &l);
+    if (l.max_line < 16 || l.max_line > (1u << 30) || l.max_tokens > (1u << 24) || l.max_depth > 4096)
+        return 0;
+    if (l.window_log < 10 || l.window_log > 27)
+        return 0;
+    if (cfg->schema != NULL && floe_schema_check(cfg->schema, NULL) != FLOE_OK)
+        return 0;
+    return 1;
+}
+
+/* Trie nodes a schema needs: one per distinct path prefix (bounded by the
+ * total number of segments). */
+static size_t max_nodes(const struct floe_schema *s)
+{
+    size_t i, n = 1;
+    if (s == NULL)
+        return 1;
+    for (i = 0; i < s->n_columns; i++) {
+        const char *p = s->columns[i].path ? s->columns[i].path : s->columns[i].name;
+        n++;
+        for (; *p; p++)
+            n += *p == '.';
+    }
+    return n;
+}
+
+static int carve(struct floe_arena *a, const struct floe_ndjson_config *cfg, struct floe_ndjson_state **out)
+{
+    struct limits l;
+    struct floe_ndjson_state *st;
+    void *p;
+    size_t work, n_values = 0, n_nodes = max_nodes(cfg->schema);
+    effective_limits(cfg, &l);
+    if (cfg->schema != NULL)
+        n_values = cfg->schema->n_columns + (cfg->schema->extra ? 1u : 0u);
+
+    FLOE_TRY(floe_arena_take(a, sizeof *st, 8, &p));
+    st = (struct floe_ndjson_state *)p;
+    FLOE_TRY(floe_arena_take(a, l.max_line, 8, &p));
+    if (st)
+        st->line = (char *)p;
+    work = floe_json_parser_work(l.max_tokens, l.max_depth);
+    FLOE_TRY(floe_arena_take(a, work, 8, &p));
+    if (st)
+        FLOE_TRY(floe_json_parser_init(&st->jp, p, work, l.max_tokens, l.max_depth));
+    FLOE_TRY(floe_arena_take(a, (n_values ? n_values : 1) * sizeof(struct floe_value), 8, &p));
+    if (st)
+        st->values = (struct floe_value *)p;
+    FLOE_TRY(floe_arena_take(a, n_values + n_nodes, 1, &p));
+    if (st)
+        st->seen = (uint8_t *)p;
+    FLOE_TRY(floe_arena_take(a, n_nodes * sizeof(struct path_node), 8, &p));
+    if (st)
+        st->nodes = (struct path_node *)p;
+    FLOE_TRY(floe_arena_take(a, l.max_line, 8, &p));
+    if (st)
+        st->scratch = (char *)p;
+    if (cfg->schema != NULL && cfg->schema->extra) {
+        /* Keys of nested unknown fields are written as dotted paths, which
+         * can make _extra longer than the line itself. */
+        size_t cap = (size_t)l.max_line * 2u + 2u;
+        FLOE_TRY(floe_arena_take(a, cap, 1, &p));
+        if (st) {
+            st->extra = (char *)p;
+            st->extra_cap = (uint32_t)cap;
+        }
+        FLOE_TRY(floe_arena_take(a, FLOE_SCHEMA_MAX_NAME * FLOE_SCHEMA_MAX_PATH_DEPTH + FLOE_SCHEMA_MAX_PATH_DEPTH, 1, &p));
+        if (st)
+            st->key_prefix = (char *)p;
+    }
+#ifndef FLOE_NO_ZSTD
+    if (!cfg->no_zstd) {
+        size_t zsize = ZSTD_estimateDStreamSize((size_t)1 << l.window_log);
+        FLOE_TRY(floe_arena_take(a, zsize, 8, &p));
+        if (st) {
+            st->zds = ZSTD_initStaticDStream(p, zsize);
+            if (st->zds == NULL)
+                return FLOE_ERR_NOMEM;
+            if (ZSTD_isError(ZSTD_DCtx_setParameter(st->zds, ZSTD_d_windowLogMax, (int)l.window_log)))
+                return FLOE_ERR_INVAL;
+        }
+        FLOE_TRY(floe_arena_take(a, ZSTD_OUT_BYTES, 8, &p));
+        if (st)
+            st->zout = (uint8_t *)p;
+    }
+#endif
+    if (st) {
+        st->cfg = cfg;
+        st->schema = cfg->schema;
+        st->max_line = l.max_line;
+        st->dl_raw_max = l.dl_raw < l.max_line ? l.dl_raw : l.max_line;
+        st->n_values = (uint32_t)n_values;
+    }
+    *out = st;
+    return FLOE_OK;
+}
+
+size_t floe_ndjson_size(const struct floe_ndjson_config *cfg)
+{
+    struct floe_arena a;
+    struct floe_ndjson_state *st;
+    if (!config_ok(cfg))
+        return 0;
+    floe_arena_init_counting(&a);
+    if (carve(&a, cfg, &st) != FLOE_OK)
+        return 0;
+    return a.used;
+}
+
+void floe_ndjson_init(struct floe_ndjson *dec)
+{
+    if (dec != NULL)
+        floe_memset(dec, 0, sizeof *dec);
+}
+
+/* Adds the path of column `col` to the trie. */
+static int add_path(struct floe_ndjson_state *st, uint16_t col, const char *path)
+{
+    uint16_t parent = 0;
+    const char *seg = path;
+    for (;;) {
+        const char *dot = seg;
+        uint16_t child, len;
+        while (*dot != '\0' && *dot != '.')
+            dot++;
+        len = (uint16_t)(dot - seg);
+        for (child = st->nodes[parent].first_child; child != NO_NODE; child = st->nodes[child].next_sibling)
+            if (st->nodes[child].key_len == len && floe_memcmp(st->nodes[child].key, seg, len) == 0)
+                break;
+        if (child == NO_NODE) {
+            struct path_node *n = &st->nodes[st->n_nodes];
+            uint16_t *link = &st->nodes[parent].first_child;
+            while (*link != NO_NODE)
+                link = &st->nodes[*link].next_sibling;
+            child = st->n_nodes++;
+            *link = child;
+            n->key = seg;
+            n->key_len = len;
+            n->column = NO_COLUMN;
+            n->first_child = NO_NODE;
+            n->next_sibling = NO_NODE;
+            n->hint = NO_NODE;
+            if (st->nodes[parent].hint == NO_NODE)
+                st->nodes[parent].hint = child;
+        }
+        if (*dot == '\0') {
+            st->nodes[child].column = col;
+            return FLOE_OK;
+        }
+        parent = child;
+        seg = dot + 1;
+    }
+}
+
+int floe_ndjson_setup(struct floe_ndjson *dec, const struct floe_ndjson_config *cfg, struct floe_arena *arena)
+{
+    struct floe_ndjson_state *st = NULL;
+    size_t i, mark;
+    int err;
+    FLOE_FAIL_IF(dec == NULL || arena == NULL || floe_arena_counting(arena), FLOE_ERR_INVAL);
+    FLOE_FAIL_IF(!config_ok(cfg), FLOE_ERR_INVAL);
+    mark = floe_arena_mark(arena);
+    err = carve(arena, cfg, &st);
+    if (err != FLOE_OK) {
+        floe_arena_rewind(arena, mark);
+        return err;
+    }
+    st->nodes[0].first_child = NO_NODE;
+    st->nodes[0].next_sibling = NO_NODE;
+    st->nodes[0].column = NO_COLUMN;
+    st->nodes[0].hint = NO_NODE;
+    st->n_nodes = 1;
+    for (i = 0; cfg->schema != NULL && i < cfg->schema->n_columns; i++) {
+        const struct floe_column *c = &cfg->schema->columns[i];
+        add_path(st, (uint16_t)i, c->path != NULL ? c->path : c->name);
+    }
+    floe_memset(&dec->stats, 0, sizeof dec->stats);
+    dec->st = st;
+    return floe_ndjson_begin(dec, "");
+}
+
+int floe_ndjson_begin(struct floe_ndjson *dec, const char *name)
+{
+    struct floe_ndjson_state *st;
+    FLOE_FAIL_IF(dec == NULL || dec->st == NULL, FLOE_ERR_INVAL);
+    st = dec->st;
+    st->source = name != NULL ? name : "";
+    st->line_len = 0;
+    st->overlong = 0;
+    st->overlong_len = 0;
+    st->line_no = 0;
+    st->offset = 0;
+    st->at_source_start = 1;
+    st->mode = MODE_DETECT;
+    st->magic_len = 0;
+#ifndef FLOE_NO_ZSTD
+    st->zret = 0;
+    if (st->zds != NULL)
+        ZSTD_DCtx_reset(st->zds, ZSTD_reset_session_only);
+#endif
+    return FLOE_OK;
+}
+
+void floe_ndjson_free(struct floe_ndjson *dec)
+{
+    if (dec != NULL)
+        floe_memset(dec, 0, sizeof *dec);
+}
+
+/* ---- dead letters -------------------------------------------------------- */
+
+static const char *const reason_names[FLOE_DL__COUNT] = {
+    "none", "malformed_json", "line_too_long", "too_deep", "too_many_tokens", "bad_utf8",
+    "not_object", "duplicate_key", "missing_field", "wrong_type", "out_of_range",
+    "bad_timestamp", "truncated_input", "bad_compression",
+};
+
+const char *floe_dl_reason_name(int reason)
+{
+    return reason > 0 && reason < FLOE_DL__COUNT ? reason_names[reason] : "unknown";
+}
+
+static int dead_letter(struct floe_ndjson *dec, int reason, const char *line, size_t len, size_t full_len)
+{
+    struct floe_ndjson_state *st = dec->st;
+    struct floe_dead_letter dl;
+    dec->stats.dead_letters++;
+    dec->stats.dead_by_reason[reason]++;
+    if (st->cfg->on_dead_letter == NULL)
+        return FLOE_OK;
+    dl.reason = reason;
+    dl.reason_text = st->reason;
+    dl.source = st->source;
+    dl.line = st->line_no;
+    dl.offset = st->offset;
+    dl.raw = line;
+    dl.raw_len = len < st->dl_raw_max ? len : st->dl_raw_max;
+    dl.line_len = full_len;
+    return st->cfg->on_dead_letter(st->cfg->cb_ctx, &dl);
+}
+
+/* A record-level problem: the reason text names the field. */
+struct record_fault {
+    int reason;
+};
+
+static int field_fault(struct floe_ndjson_state *st, int reason, uint16_t col, const char *what)
+{
+    floe_format(st->reason, sizeof st->reason, "field '%s': %s",
+                st->schema->columns[col].path ? st->schema->columns[col].path : st->schema->columns[col].name,
+                what);
+    return reason;
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+static int epoch_to_unit(struct floe_ndjson_state *st, uint16_t col, const char *s, size_t n,
+                         const struct floe_json_tok *t, int64_t *out)
+{
+    const struct floe_column *c = &st->schema->columns[col];
+    int64_t per_in_us, v;
+    int err;
+    switch (c->epoch_unit) {
+    case FLOE_EPOCH_S:
+        per_in_us = 1000000;
+        break;
+    case FLOE_EPOCH_MS:
+        per_in_us = 1000;
+        break;
+    case FLOE_EPOCH_US:
+        per_in_us = 1;
+        break;
+    default:
+        return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected an RFC 3339 timestamp string");
+    }
+    if (t->flags & FLOE_JSON_INTEGER) {
+        err = floe_json_to_i64(s, n, &v);
+        if (err != FLOE_OK)
+            return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range");
+        if (v > INT64_MAX / per_in_us || v < INT64_MIN / per_in_us)
+            return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range");
+        v *= per_in_us;
+    } else {
+        /* Fractional epochs (e.g. 1735689600.123 seconds) round to the
+         * nearest microsecond. */
+        double d;
+        if (floe_json_to_f64(s, n, &d) != FLOE_OK)
+            return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range");
+        d *= (double)per_in_us;
+        if (!(d > -9.2e18 && d < 9.2e18))
+            return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range");
+        v = (int64_t)(d < 0 ? d - 0.5 : d + 0.5);
+    }
+    *out = v;
+    return 0;
+}
+
+/* Floor division, so instants before 1970 truncate toward the past. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int convert(struct floe_ndjson_state *st, const char *line, uint16_t col, const struct floe_json_tok *t,
+                   struct floe_value *out)
+{
+    const struct floe_column *c = &st->schema->columns[col];
+    const char *s = line + t->start;
+    size_t n = t->end - t->start;
+    int err;
+    out->is_null = 0;
+    if (t->type == FLOE_JSON_NULL) {
+        out->is_null = 1;
+        return 0;
+    }
+    switch (c->type) {
+    case FLOE_TYPE_BOOL:
+        if (t->type != FLOE_JSON_TRUE && t->type != FLOE_JSON_FALSE)
+            return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected true or false");
+        out->v.b = t->type == FLOE_JSON_TRUE;
+        return 0;
+    case FLOE_TYPE_INT32:
+    case FLOE_TYPE_INT64:
+        if (t->type != FLOE_JSON_NUMBER)
+            return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected an integer");
+        if (c->type == FLOE_TYPE_INT32) {
+            int32_t v32;
+            err = floe_json_to_i32(s, n, &v32);
+            out->v.i64 = v32;
+        } else {
+            err = floe_json_to_i64(s, n, &out->v.i64);
+        }
+        if (err == FLOE_ERR_TYPE)
+            return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected an integer, got a fraction");
+        if (err != FLOE_OK)
+            return field_fault(st, FLOE_DL_OUT_OF_RANGE, col,
+                               c->type == FLOE_TYPE_INT32 ? "integer out of int32 range" : "integer out of int64 range");
+        return 0;
+    case FLOE_TYPE_FLOAT:
+    case FLOE_TYPE_DOUBLE:
+        if (t->type != FLOE_JSON_NUMBER)
+            return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected a number");
+        err = c->type == FLOE_TYPE_FLOAT ? floe_json_to_f32(s, n, &out->v.f32) : floe_json_to_f64(s, n, &out->v.f64);
+        if (err != FLOE_OK)
+            return field_fault(st, FLOE_DL_OUT_OF_RANGE, col,
+                               c->type == FLOE_TYPE_FLOAT ? "number out of float range" : "number out of double range");
+        return 0;
+    case FLOE_TYPE_STRING:
+        if (t->type != FLOE_JSON_STRING)
+            return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected a string");
+        if (t->flags & FLOE_JSON_ESCAPED) {
+            char *dst = st->scratch + st->scratch_len;
+            size_t len = floe_json_unescape(s, n, dst);
+            st->scratch_len += (uint32_t)len;
+            out->v.str.ptr = dst;
+            out->v.str.len = (uint32_t)len;
+        } else {
+            out->v.str.ptr = s;
+            out->v.str.len = (uint32_t)n;
+        }
+        return 0;
+    case FLOE_TYPE_TIMESTAMP_MS:
+    case FLOE_TYPE_TIMESTAMP_US: {
+        int64_t us;
+        if (t->type == FLOE_JSON_NUMBER) {
+            err = epoch_to_unit(st, col, s, n, t, &us);
+            if (err != 0)
+                return err;
+        } else if (t->type == FLOE_JSON_STRING) {
+            /* Timestamps never need escapes; an escaped one is not RFC 3339. */
+            err = (t->flags & FLOE_JSON_ESCAPED) ? FLOE_ERR_MALFORMED : floe_utc_parse_rfc3339(s, n, &us);
+            if (err != FLOE_OK)
+                return field_fault(st, FLOE_DL_BAD_TIMESTAMP, col,
+                                   err == FLOE_ERR_RANGE ? "timestamp field out of range"
+                                                         : "not an RFC 3339 timestamp");
+        } else {
+            return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected a timestamp");
+        }
+        out->v.i64 = c->type == FLOE_TYPE_TIMESTAMP_MS ? floor_div(us, 1000) : us;
+        return 0;
+    }
+    case FLOE_TYPE_DATE: {
+        int32_t days;
+        if (t->type != FLOE_JSON_STRING)
+            return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected a date string");
+        err = (t->flags & FLOE_JSON_ESCAPED) ? FLOE_ERR_MALFORMED : floe_utc_parse_date(s, n, &days);
+        if (err != FLOE_OK)
+            return field_fault(st, FLOE_DL_BAD_TIMESTAMP, col, "not a YYYY-MM-DD date");
+        out->v.i64 = days;
+        return 0;
+    }
+    default:
+        return field_fault(st, FLOE_DL_WRONG_TYPE, col, "unsupported type");
+    }
+}
+
+/* ---- mapping a record onto the schema ------------------------------------ */
+
+static uint16_t find_child(struct floe_ndjson_state *st, uint16_t parent, const char *key, size_t len)
+{
+    struct path_node *p = &st->nodes[parent];
+    uint16_t c = p->hint, start;
+    if (c == NO_NODE)
+        return NO_NODE;
+    start = c;
+    do {
+        const struct path_node *n = &st->nodes[c];
+        if (n->key_len == len && floe_memcmp(n->key, key, len) == 0) {
+            /* Next time, try the field after this one first. */
+            p->hint = n->next_sibling != NO_NODE ? n->next_sibling : p->first_child;
+            return c;
+        }
+        c = n->next_sibling != NO_NODE ? n->next_sibling : p->first_child;
+    } while (c != start);
+    return NO_NODE;
+}
+
+static int extra_put(struct floe_ndjson_state *st, const char *s, size_t n)
+{
+    if (st->extra_cap - st->extra_len < n)
+        return 0;
+    floe_memcpy(st->extra + st->extra_len, s, n);
+    st->extra_len += (uint32_t)n;
+    return 1;
+}
+
+/* Appends "prefix.key":value to _extra, after checking that the same key was
+ * not already written at this level (unknown duplicates are errors too). */
+static int extra_add(struct floe_ndjson_state *st, const char *line, const struct floe_json_tok *k,
+                     const struct floe_json_tok *v, size_t prefix_len, uint32_t level_start)
+{
+    size_t klen = k->end - k->start;
+    char *vdst;
+    uint32_t i;
+    /* Duplicate check: scan keys already written for this object level. */
+    for (i = level_start; i < st->extra_len;) {
+        /* entries look like ,"key":value or {"key":value; find the key */
+        uint32_t ks = i + 2, ke = ks;
+        int esc = 0;
+        while (ke < st->extra_len && (esc || st->extra[ke] != '"')) {
+            esc = !esc && st->extra[ke] == '\\';
+            ke++;
+        }
+        if (ke - ks == prefix_len + klen && floe_memcmp(st->extra + ks, st->key_prefix, prefix_len) == 0 &&
+            floe_memcmp(st->extra + ks + prefix_len, line + k->start, klen) == 0)
+            return FLOE_DL_DUPLICATE_KEY;
+        /* skip ":value" to the next entry start (a ',' at depth 0 outside strings) */
+        {
+            int depth = 0, in_str = 0;
+            esc = 0;
+            for (i = ke + 2; i < st->extra_len; i++) {
+                char c = st->extra[i];
+                if (in_str) {
+                    if (esc)
+                        esc = 0;
+                    else if (c == '\\')
+                        esc = 1;
+                    else if (c == '"')
+                        in_str = 0;
+                } else if (c == '"') {
+                    in_str = 1;
+                } else if (c == '{' || c == '[') {
+                    depth++;
+                } else if (c == '}' || c == ']') {
+                    depth--;
+                } else if (c == ',' && depth == 0) {
+                    break;
+                }
+            }
+        }
+    }
+    if (!extra_put(st, st->extra_len == 0 ? "{\"" : ",\"", 2) || !extra_put(st, st->key_prefix, prefix_len) ||
+        !extra_put(st, line + k->start, klen) || !extra_put(st, "\":", 2))
+        return FLOE_DL_LINE_TOO_LONG;
+    if (st->extra_cap - st->extra_len < v->end - v->start + (v->type == FLOE_JSON_STRING ? 2u : 0u))
+        return FLOE_DL_LINE_TOO_LONG;
+    vdst = st->extra + st->extra_len;
+    if (v->type == FLOE_JSON_STRING) {
+        /* String tokens exclude their quotes. */
+        floe_memcpy(vdst, line + v->start - 1, v->end - v->start + 2);
+        st->extra_len += v->end - v->start + 2;
+    } else {
+        st->extra_len += (uint32_t)floe_json_compact(line + v->start, v->end - v->start, vdst);
+    }
+    return 0;
+}
+
+/* Walks the top-level object's members (and nested objects the schema
+ * reaches into) with an explicit stack; returns 0 or a dead-letter reason. */
+static int map_record(struct floe_ndjson_state *st, const char *line)
+{
+    const struct floe_json_tok *tok = st->jp.tokens;
+    const struct floe_schema *sc = st->schema;
+    struct walk_frame stack[FLOE_SCHEMA_MAX_PATH_DEPTH + 1];
+    uint8_t *node_seen = st->seen + sc->n_columns;
+    int depth = 0, r;
+    uint32_t i = 1, c;
+
+    floe_memset(st->seen, 0, sc->n_columns + st->n_nodes);
+    for (c = 0; c < st->n_values; c++)
+        st->values[c].is_null = 1;
+    st->scratch_len = 0;
+    st->extra_len = 0;
+    stack[0].end = tok[0].next;
+    stack[0].node = 0;
+    stack[0].extra_prefix = 0;
+
+    for (;;) {
+        struct walk_frame *f = &stack[depth];
+        const struct floe_json_tok *k, *v;
+        const char *key;
+        size_t key_len;
+        uint16_t child;
+        if (i >= f->end) {
+            if (depth == 0)
+                break;
+            depth--;
+            continue;
+        }
+        k = &tok[i];
+        v = &tok[i + 1];
+        key = line + k->start;
+        key_len = k->end - k->start;
+        if (k->flags & FLOE_JSON_ESCAPED) {
+            /* Rare: compare the unescaped key (scratch is free past its end). */
+            char *dst = st->scratch + st->scratch_len;
+            key_len = floe_json_unescape(key, key_len, dst);
+            key = dst;
+        }
+        child = find_child(st, f->node, key, key_len);
+        if (child != NO_NODE) {
+            const struct path_node *n = &st->nodes[child];
+            if (node_seen[child]) {
+                floe_format(st->reason, sizeof st->reason, "duplicate key '%.*s'", (int)key_len, key);
+                return FLOE_DL_DUPLICATE_KEY;
+            }
+            node_seen[child] = 1;
+            if (n->column != NO_COLUMN) {
+                st->seen[n->column] = 1;
+                r = convert(st, line, n->column, v, &st->values[n->column]);
+                if (r != 0)
+                    return r;
+                i = v->next;
+                continue;
+            }
+            /* An inner path node: the value must be an object (or null). */
+            if (v->type == FLOE_JSON_OBJECT) {
+                struct walk_frame *nf = &stack[depth + 1];
+                size_t plen = f->extra_prefix;
+                if (st->key_prefix != NULL) {
+                    floe_memcpy(st->key_prefix + plen, key, key_len);
+                    st->key_prefix[plen + key_len] = '.';
+                    plen += key_len + 1;
+                }
+                i = i + 2;
+                nf->end = v->next;
+                nf->node = child;
+                nf->extra_prefix = (uint16_t)plen;
+                depth++;
+                continue;
+            }
+            if (v->type != FLOE_JSON_NULL) {
+                floe_format(st->reason, sizeof st->reason, "field '%.*s': expected an object", (int)key_len, key);
+                return FLOE_DL_WRONG_TYPE;
+            }
+            i = v->next;
+            continue;
+        }
+        if (sc->extra) {
+            r = extra_add(st, line, k, v, f->extra_prefix, 0);
+            if (r != 0) {
+                floe_format(st->reason, sizeof st->reason,
+                            r == FLOE_DL_DUPLICATE_KEY ? "duplicate key '%.*s'" : "unnamed fields too long at '%.*s'",
+                            (int)key_len, key);
+                return r;
+            }
+        }
+        i = v->next;
+    }
+    for (c = 0; c < sc->n_columns; c++) {
+        if (st->values[c].is_null && !sc->columns[c].nullable)
+            return field_fault(st, FLOE_DL_MISSING_FIELD, (uint16_t)c,
+                               st->seen[c] ? "required field is null" : "required field is missing");
+    }
+    if (sc->extra) {
+        struct floe_value *x = &st->values[sc->n_columns];
+        if (st->extra_len > 0 && extra_put(st, "}", 1)) {
+            x->is_null = 0;
+            x->v.str.ptr = st->extra;
+            x->v.str.len = st->extra_len;
+        }
+    }
+    return 0;
+}
+
+/* ---- lines --------------------------------------------------------------- */
+
+static int json_fault_reason(int fault)
+{
+    switch (fault) {
+    case FLOE_JSON_UTF8:
+        return FLOE_DL_BAD_UTF8;
+    case FLOE_JSON_DEPTH:
+        return FLOE_DL_TOO_DEEP;
+    case FLOE_JSON_TOKENS:
+        return FLOE_DL_TOO_MANY_TOKENS;
+    default:
+        return FLOE_DL_MALFORMED_JSON;
+    }
+}
+
+static int is_blank(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* One complete line (without its LF). */
+static int process_line(struct floe_ndjson *dec, const char *s, size_t n)
+{
+    struct floe_ndjson_state *st = dec->st;
+    size_t full = n;
+    int fault, reason;
+    if (st->at_source_start) {
+        st->at_source_start = 0;
+        if (n >= 3 && (uint8_t)s[0] == 0xef && (uint8_t)s[1] == 0xbb && (uint8_t)s[2] == 0xbf) {
+            s += 3; /* a UTF-8 byte order mark from a Windows tool */
+            n -= 3;
+        }
+    }
+    st->line_no++;
+    if (n > 0 && s[n - 1] == '\r')
+        n--;
+    if (is_blank(s, n))
+        return FLOE_OK;
+    dec->stats.lines++;
+    fault = floe_json_parse(&st->jp, s, n);
+    if (fault != FLOE_JSON_OK) {
+        floe_format(st->reason, sizeof st->reason, "%s at byte %u", st->jp.why, (unsigned)st->jp.where);
+        return dead_letter(dec, json_fault_reason(fault), s, n, full);
+    }
+    if (st->jp.tokens[0].type != FLOE_JSON_OBJECT) {
+        floe_format(st->reason, sizeof st->reason, "record is not a JSON object");
+        return dead_letter(dec, FLOE_DL_NOT_OBJECT, s, n, full);
+    }
+    if (st->schema != NULL) {
+        reason = map_record(st, s);
+        if (reason != 0)
+            return dead_letter(dec, reason, s, n, full);
+    }
+    dec->stats.records_ok++;
+    if (st->cfg->on_row != NULL) {
+        struct floe_row row;
+        row.values = st->values;
+        row.n_values = st->n_values;
+        row.source = st->source;
+        row.line = st->line_no;
+        row.offset = st->offset;
+        return st->cfg->on_row(st->cfg->cb_ctx, &row);
+    }
+    return FLOE_OK;
+}
+
+static int finish_overlong(struct floe_ndjson *dec)
+{
+    struct floe_ndjson_state *st = dec->st;
+    st->line_no++;
+    dec->stats.lines++;
+    floe_format(st->reason, sizeof st->reason, "line longer than %u bytes", (unsigned)st->max_line);
+    return dead_letter(dec, FLOE_DL_LINE_TOO_LONG, st->line, st->line_len, (size_t)st->overlong_len);
+}
+
+/* Line framing over decompressed bytes. */
+static int feed_lines(struct floe_ndjson *dec, const char *p, size_t n)
+{
+    struct floe_ndjson_state *st = dec->st;
+    int err = FLOE_OK;
+    dec->stats.bytes_decoded += n;
+    while (n > 0) {
+        const char *nl = (const char *)floe_memchr(p, '\n', n);
+        size_t take = nl != NULL ? (size_t)(nl - p) : n;
+        if (nl != NULL && st->line_len == 0 && !st->overlong) {
+            /* Common case: the whole line is in this chunk, parse in place. */
+            if (take > st->max_line) {
+                st->overlong_len = take;
+                floe_memcpy(st->line, p, st->dl_raw_max);
+                st->line_len = st->dl_raw_max;
+                err = finish_overlong(dec);
+                st->line_len = 0;
+                st->overlong_len = 0;
+            } else {
+                err = process_line(dec, p, take);
+            }
+        } else {
+            if (!st->overlong && st->line_len + take > st->max_line) {
+                st->overlong = 1;
+                st->overlong_len = st->line_len;
+                /* Keep what the dead letter shows; drop the rest. */
+                if (st->line_len < st->dl_raw_max) {
+                    size_t keep = st->dl_raw_max - st->line_len;
+                    keep = keep < take ? keep : take;
+                    floe_memcpy(st->line + st->line_len, p, keep);
+                    st->line_len += (uint32_t)keep;
+                } else if (st->line_len > st->dl_raw_max) {
+                    st->line_len = st->dl_raw_max;
+                }
+            } else if (!st->overlong) {
+                floe_memcpy(st->line + st->line_len, p, take);
+                st->line_len += (uint32_t)take;
+            }
+            if (st->overlong)
+                st->overlong_len += take;
+            if (nl == NULL)
+                break;
+            if (st->overlong)
+                err = finish_overlong(dec);
+            else
+                err = process_line(dec, st->line, st->line_len);
+            st->line_len = 0;
+            st->overlong = 0;
+            st->overlong_len = 0;
+        }
+        st->offset += take + 1;
+        p += take + 1;
+        n -= take + 1;
+        if (err < 0)
+            return err;
+    }
+    return err;
+}
+
+#ifndef FLOE_NO_ZSTD
+static int zstd_fail(struct floe_ndjson *dec, int reason, const char *what)
+{
+    struct floe_ndjson_state *st = dec->st;
+    int err;
+    st->mode = MODE_FAILED;
+    floe_format(st->reason, sizeof st->reason, "%s", what);
+    st->line_no++;
+    err = dead_letter(dec, reason, "", 0, 0);
+    return err < 0 ? err : FLOE_ERR_MALFORMED;
+}
+
+static int feed_zstd(struct floe_ndjson *dec, const void *data, size_t n)
+{
+    struct floe_ndjson_state *st = dec->st;
+    ZSTD_inBuffer in;
+    in.src = data;
+    in.size = n;
+    in.pos = 0;
+    for (;;) {
+        ZSTD_outBuffer out;
+        size_t r;
+        out.dst = st->zout;
+        out.size = ZSTD_OUT_BYTES;
+        out.pos = 0;
+        r = ZSTD_decompressStream(st->zds, &out, &in);
+        if (ZSTD_isError(r)) {
+            char what[REASON_MAX];
+            floe_format(what, sizeof what, "zstd: %s (window limit %u KiB)", ZSTD_getErrorName(r),
+                        (unsigned)(1u << (st->cfg->zstd_window_log ? st->cfg->zstd_window_log
+                                                                   : FLOE_NDJSON_DEFAULT_WINDOW_LOG)) / 1024u);
+            return zstd_fail(dec, FLOE_DL_BAD_COMPRESSION, what);
+        }
+        st->zret = r;
+        if (out.pos > 0)
+            FLOE_TRY(feed_lines(dec, (const char *)st->zout, out.pos));
+        if (in.pos == in.size && out.pos < out.size)
+            return FLOE_OK;
+    }
+}
+#endif
+
+static int is_zstd_magic(const uint8_t *m)
+{
+    uint32_t v = floe_get_le32(m);
+    return v == 0xfd2fb528u || (v & 0xfffffff0u) == 0x184d2a50u;
+}
+
+static int feed(struct floe_ndjson *dec, const uint8_t *p, size_t n)
+{
+    struct floe_ndjson_state *st = dec->st;
+    if (st->mode == MODE_DETECT) {
+        while (n > 0 && st->magic_len < 4) {
+            st->magic[st->magic_len++] = *p++;
+            n--;
+        }
+        if (st->magic_len < 4)
+            return FLOE_OK;
+        if (is_zstd_magic(st->magic)) {
+#ifndef FLOE_NO_ZSTD
+            if (st->zds == NULL)
+                return zstd_fail(dec, FLOE_DL_BAD_COMPRESSION, "zstd input, but the decoder was set up without zstd");
+            st->mode = MODE_ZSTD;
+            FLOE_TRY(feed_zstd(dec, st->magic, 4));
+#else
+            st->mode = MODE_FAILED;
+            return FLOE_ERR_UNSUPPORTED;
+#endif
+        } else {
+            st->mode = MODE_PLAIN;
+            FLOE_TRY(feed_lines(dec, (const char *)st->magic, 4));
+        }
+    }
+    if (n == 0)
+        return FLOE_OK;
+    switch (st->mode) {
+    case MODE_PLAIN:
+        return feed_lines(dec, (const char *)p, n);
+#ifndef FLOE_NO_ZSTD
+    case MODE_ZSTD:
+        return feed_zstd(dec, p, n);
+#endif
+    default:
+        return FLOE_ERR_MALFORMED; /* the source already failed */
+    }
+}
+
+int floe_ndjson_push(struct floe_ndjson *dec, const void *data, size_t n)
+{
+    FLOE_FAIL_IF(dec == NULL || dec->st == NULL || (data == NULL && n > 0), FLOE_ERR_INVAL);
+    dec->stats.bytes_in += n;
+    return feed(dec, (const uint8_t *)data, n);
+}
+
+int floe_ndjson_end(struct floe_ndjson *dec)
+{
+    struct floe_ndjson_state *st;
+    int err = FLOE_OK;
+    FLOE_FAIL_IF(dec == NULL || dec->st == NULL, FLOE_ERR_INVAL);
+    st = dec->st;
+    if (st->mode == MODE_DETECT && st->magic_len > 0) {
+        /* Fewer than 4 bytes in all: plain text. */
+        st->mode = MODE_PLAIN;
+        err = feed_lines(dec, (const char *)st->magic, st->magic_len);
+    }
+#ifndef FLOE_NO_ZSTD
+    if (err >= 0 && st->mode == MODE_ZSTD && st->zret != 0) {
+        /* The input stopped inside a frame: whatever line was in progress
+         * is incomplete, and the rest of the data is gone. */
+        int r;
+        floe_format(st->reason, sizeof st->reason, "input ends inside a zstd frame (truncated file)");
+        st->line_no++;
+        r = dead_letter(dec, FLOE_DL_TRUNCATED_INPUT, st->line, st->line_len, st->line_len);
+        st->line_len = 0;
+        st->overlong = 0;
+        st->mode = MODE_FAILED;
+        if (r < 0)
+            return r;
+    }
+#endif
+    if (err >= 0 && st->overlong)
+        err = finish_overlong(dec);
+    else if (err >= 0 && st->line_len > 0)
+        err = process_line(dec, st->line, st->line_len);
+    st->line_len = 0;
+    st->overlong = 0;
+    return err;
+}
+
+/* ---- standalone validation ----------------------------------------------- */
+
+size_t floe_json_validate_work(uint32_t max_tokens, uint32_t max_depth)
+{
+    return floe_json_parser_work(max_tokens, max_depth);
+}
+
+int floe_json_validate_text(const char *text, size_t n, void *work, size_t work_size, uint32_t max_tokens,
+                            uint32_t max_depth, const char **why, size_t *where)
+{
+    struct floe_json_parser jp;
+    int fault;
+    FLOE_FAIL_IF(text == NULL && n > 0, FLOE_ERR_INVAL);
+    FLOE_TRY(floe_json_parser_init(&jp, work, work_size, max_tokens, max_depth));
+    fault = floe_json_parse(&jp, text, n);
+    if (why != NULL)
+        *why = jp.why;
+    if (where != NULL)
+        *where = jp.where;
+    if (fault == FLOE_JSON_OK)
+        return FLOE_OK;
+    return fault == FLOE_JSON_DEPTH || fault == FLOE_JSON_TOKENS ? FLOE_ERR_LIMIT : FLOE_ERR_MALFORMED;
+}

@@ -1,0 +1,470 @@
+#include "ndjson/json.h"
+#include "core/internal.h"
+#include "floe/arena.h"
+
+/* jsmn, built into this translation unit only: static, strict mode (only
+ * true/false/null/numbers as primitives), with parent links so closing a
+ * bracket does not rescan the token array. */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#pragma GCC diagnostic ignored "-Wshadow"
+#endif
+#include "jsmn.h"
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+struct frame {
+    uint32_t tok;   /* index of the open container */
+    uint32_t items; /* children seen so far (keys and values for objects) */
+};
+
+static int carve(struct floe_arena *a, struct floe_json_parser *p, uint32_t max_tokens,
+                 uint32_t max_depth)
+{
+    void *jt, *tt, *st;
+    FLOE_TRY(floe_arena_take(a, (size_t)max_tokens * sizeof(jsmntok_t), 8, &jt));
+    FLOE_TRY(floe_arena_take(a, (size_t)max_tokens * sizeof(struct floe_json_tok), 8, &tt));
+    FLOE_TRY(floe_arena_take(a, (size_t)max_depth * sizeof(struct frame), 8, &st));
+    if (p != NULL) {
+        p->jsmn_tokens = jt;
+        p->tokens = (struct floe_json_tok *)tt;
+        p->stack = (uint32_t *)st;
+    }
+    return FLOE_OK;
+}
+
+size_t floe_json_parser_work(uint32_t max_tokens, uint32_t max_depth)
+{
+    struct floe_arena a;
+    floe_arena_init_counting(&a);
+    if (carve(&a, NULL, max_tokens, max_depth) != FLOE_OK)
+        return 0;
+    return a.used + FLOE_ARENA_ALIGN; /* slack for a misaligned work buffer */
+}
+
+int floe_json_parser_init(struct floe_json_parser *p, void *work, size_t work_size,
+                          uint32_t max_tokens, uint32_t max_depth)
+{
+    struct floe_arena a;
+    FLOE_FAIL_IF(p == NULL || work == NULL || max_tokens == 0 || max_depth == 0, FLOE_ERR_INVAL);
+    FLOE_FAIL_IF(max_tokens > 0x7fffffffu, FLOE_ERR_INVAL);
+    floe_memset(p, 0, sizeof *p);
+    FLOE_TRY(floe_arena_init(&a, work, work_size));
+    FLOE_TRY(carve(&a, p, max_tokens, max_depth));
+    p->max_tokens = max_tokens;
+    p->max_depth = max_depth;
+    return FLOE_OK;
+}
+
+static int is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int fault(struct floe_json_parser *p, int kind, const char *why, size_t where)
+{
+    p->why = why;
+    p->where = (uint32_t)where;
+    return kind;
+}
+
+/* The bytes between two tokens: whitespace, then optionally the separator
+ * sep, then whitespace, ending exactly at `to`. */
+static int check_gap(const char *s, size_t from, size_t to, char sep)
+{
+    while (from < to && is_ws(s[from]))
+        from++;
+    if (sep != 0) {
+        if (from >= to || s[from] != sep)
+            return 0;
+        from++;
+        while (from < to && is_ws(s[from]))
+            from++;
+    }
+    return from == to;
+}
+
+static int hex4(const char *s, uint32_t *out)
+{
+    uint32_t v = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        char c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n) (2..4), or 0 if invalid:
+ * overlong forms, UTF-16 surrogates and code points past U+10FFFF are not
+ * UTF-8 (RFC 3629). */
+static size_t utf8_seq(const uint8_t *s, size_t n)
+{
+    uint8_t c = s[0];
+    uint8_t lo = 0x80, hi = 0xbf;
+    size_t len, i;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0;
+        else if (c == 0xed)
+            hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f;
+    } else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (i = 2; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* Checks a string token's bytes; sets FLOE_JSON_ESCAPED in *flags. */
+static int check_string(struct floe_json_parser *p, const char *s, size_t start, size_t end,
+                        uint8_t *flags)
+{
+    size_t i = start;
+    while (i < end) {
+        uint8_t c = (uint8_t)s[i];
+        if (c >= 0x20 && c < 0x80 && c != '\\') {
+            i++;
+            continue;
+        }
+        if (c < 0x20)
+            return fault(p, FLOE_JSON_UTF8, "control character in string (must be escaped)", i);
+        if (c >= 0x80) {
+            size_t len = utf8_seq((const uint8_t *)s + i, end - i);
+            if (len == 0)
+                return fault(p, FLOE_JSON_UTF8, "invalid UTF-8 in string", i);
+            i += len;
+            continue;
+        }
+        /* backslash */
+        *flags |= FLOE_JSON_ESCAPED;
+        if (i + 1 >= end)
+            return fault(p, FLOE_JSON_SYNTAX, "unterminated escape", i);
+        switch (s[i + 1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            i += 2;
+            break;
+        case 'u': {
+            uint32_t cp, lo;
+            if (end - i < 6 || !hex4(s + i + 2, &cp))
+                return fault(p, FLOE_JSON_SYNTAX, "bad \\u escape", i);
+            i += 6;
+            if (cp >= 0xdc00 && cp <= 0xdfff)
+                return fault(p, FLOE_JSON_UTF8, "lone low surrogate escape", i - 6);
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                if (end - i < 6 || s[i] != '\\' || s[i + 1] != 'u' || !hex4(s + i + 2, &lo) ||
+                    lo < 0xdc00 || lo > 0xdfff)
+                    return fault(p, FLOE_JSON_UTF8, "lone high surrogate escape", i - 6);
+                i += 6;
+            }
+            break;
+        }
+        default:
+            return fault(p, FLOE_JSON_SYNTAX, "invalid escape in string", i);
+        }
+    }
+    return FLOE_JSON_OK;
+}
+
+/* RFC 8259 number grammar over all of s[0..n); sets FLOE_JSON_INTEGER. */
+static int check_number(const char *s, size_t n, uint8_t *flags)
+{
+    size_t i = 0;
+    int integer = 1;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i >= n)
+        return 0;
+    if (s[i] == '0') {
+        i++;
+    } else if (s[i] >= '1' && s[i] <= '9') {
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    } else {
+        return 0;
+    }
+    if (i < n && s[i] == '.') {
+        size_t d = ++i;
+        integer = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return 0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t d;
+        integer = 0;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return 0;
+    }
+    if (integer)
+        *flags |= FLOE_JSON_INTEGER;
+    return i == n;
+}
+
+static int literal_is(const char *s, size_t n, const char *lit, size_t lit_len)
+{
+    return n == lit_len && floe_memcmp(s, lit, n) == 0;
+}
+
+static int classify_primitive(const char *s, size_t n, uint8_t *type, uint8_t *flags)
+{
+    if (literal_is(s, n, "true", 4))
+        *type = FLOE_JSON_TRUE;
+    else if (literal_is(s, n, "false", 5))
+        *type = FLOE_JSON_FALSE;
+    else if (literal_is(s, n, "null", 4))
+        *type = FLOE_JSON_NULL;
+    else if (check_number(s, n, flags))
+        *type = FLOE_JSON_NUMBER;
+    else
+        return 0;
+    return 1;
+}
+
+/* jsmn in strict mode wants a delimiter after every primitive, so a text
+ * that is one bare number or literal ends "partial": check it here. */
+static int parse_lone_primitive(struct floe_json_parser *p, const char *s, size_t n)
+{
+    size_t a = 0, b = n;
+    struct floe_json_tok *t = &p->tokens[0];
+    while (a < b && is_ws(s[a]))
+        a++;
+    while (b > a && is_ws(s[b - 1]))
+        b--;
+    t->flags = 0;
+    if (a == b || !classify_primitive(s + a, b - a, &t->type, &t->flags))
+        return FLOE_JSON_SYNTAX;
+    t->start = (uint32_t)a;
+    t->end = (uint32_t)b;
+    t->next = 1;
+    p->n_tokens = 1;
+    return FLOE_JSON_OK;
+}
+
+int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
+{
+    jsmn_parser jp;
+    jsmntok_t *jt = (jsmntok_t *)p->jsmn_tokens;
+    struct frame *stack = (struct frame *)(void *)p->stack;
+    uint32_t depth = 0, i;
+    size_t pos = 0;
+    int r, seen_top = 0;
+
+    p->n_tokens = 0;
+    p->why = NULL;
+    p->where = 0;
+    if (n > 0x7fffffffu)
+        return fault(p, FLOE_JSON_TOKENS, "text too long", 0);
+    jsmn_init(&jp);
+    r = jsmn_parse(&jp, s, n, jt, p->max_tokens);
+    if (r == JSMN_ERROR_NOMEM)
+        return fault(p, FLOE_JSON_TOKENS, "too many values (token limit)", jp.pos);
+    if (r == JSMN_ERROR_PART && parse_lone_primitive(p, s, n) == FLOE_JSON_OK)
+        return FLOE_JSON_OK;
+    if (r == JSMN_ERROR_PART)
+        return fault(p, FLOE_JSON_SYNTAX, "unexpected end of text", jp.pos);
+    if (r < 0)
+        return fault(p, FLOE_JSON_SYNTAX, "unexpected character", jp.pos);
+    if (r == 0)
+        return fault(p, FLOE_JSON_SYNTAX, "no value", jp.pos);
+
+    for (i = 0; i <= (uint32_t)r; i++) {
+        const jsmntok_t *t = i < (uint32_t)r ? &jt[i] : NULL;
+        size_t tstart = t == NULL ? n : (size_t)(t->type == JSMN_STRING ? t->start - 1 : t->start);
+        struct floe_json_tok *out;
+        char sep = 0;
+
+        /* Close every container that ended before this token. */
+        while (depth > 0 && tstart >= p->tokens[stack[depth - 1].tok].end) {
+            const struct frame *f = &stack[depth - 1];
+            struct floe_json_tok *c = &p->tokens[f->tok];
+            if (c->type == FLOE_JSON_OBJECT && (f->items & 1u))
+                return fault(p, FLOE_JSON_SYNTAX, "object key without a value", pos);
+            if (!check_gap(s, pos, c->end - 1, 0))
+                return fault(p, FLOE_JSON_SYNTAX, "expected ',' or closing bracket", pos);
+            pos = c->end;
+            c->next = i;
+            depth--;
+        }
+        if (t == NULL)
+            break;
+
+        if (depth == 0) {
+            if (seen_top)
+                return fault(p, FLOE_JSON_SYNTAX, "more than one value", tstart);
+            seen_top = 1;
+        } else {
+            struct frame *f = &stack[depth - 1];
+            if (p->tokens[f->tok].type == FLOE_JSON_OBJECT) {
+                if ((f->items & 1u) == 0) {
+                    if (t->type != JSMN_STRING)
+                        return fault(p, FLOE_JSON_SYNTAX, "object key must be a string", tstart);
+                    sep = f->items == 0 ? 0 : ',';
+                } else {
+                    sep = ':';
+                }
+            } else {
+                sep = f->items == 0 ? 0 : ',';
+            }
+            f->items++;
+        }
+        if (!check_gap(s, pos, tstart, sep))
+            return fault(p, FLOE_JSON_SYNTAX,
+                         sep == ':' ? "expected ':'" : sep == ',' ? "expected ','" : "unexpected character",
+                         pos);
+
+        out = &p->tokens[i];
+        out->flags = 0;
+        out->next = i + 1;
+        out->start = (uint32_t)t->start;
+        out->end = (uint32_t)t->end;
+        switch (t->type) {
+        case JSMN_OBJECT:
+        case JSMN_ARRAY:
+            if (depth == p->max_depth)
+                return fault(p, FLOE_JSON_DEPTH, "nesting too deep", tstart);
+            out->type = t->type == JSMN_OBJECT ? FLOE_JSON_OBJECT : FLOE_JSON_ARRAY;
+            stack[depth].tok = i;
+            stack[depth].items = 0;
+            depth++;
+            pos = (size_t)t->start + 1;
+            break;
+        case JSMN_STRING:
+            out->type = FLOE_JSON_STRING;
+            {
+                int bad = check_string(p, s, (size_t)t->start, (size_t)t->end, &out->flags);
+                if (bad != FLOE_JSON_OK)
+                    return bad;
+            }
+            pos = (size_t)t->end + 1;
+            break;
+        default:
+            if (!classify_primitive(s + t->start, (size_t)(t->end - t->start), &out->type, &out->flags))
+                return fault(p, FLOE_JSON_SYNTAX, "invalid literal or number", tstart);
+            pos = (size_t)t->end;
+            break;
+        }
+    }
+    if (!check_gap(s, pos, n, 0))
+        return fault(p, FLOE_JSON_SYNTAX, "unexpected text after the value", pos);
+    p->n_tokens = (uint32_t)r;
+    return FLOE_JSON_OK;
+}
+
+static size_t put_utf8(char *out, uint32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xc0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xe0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    out[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+size_t floe_json_unescape(const char *s, size_t n, char *out)
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        char c = s[i];
+        uint32_t cp, lo;
+        if (c != '\\') {
+            out[o++] = c;
+            i++;
+            continue;
+        }
+        if (i + 1 >= n)
+            break;
+        switch (s[i + 1]) {
+        case 'b': out[o++] = '\b'; i += 2; break;
+        case 'f': out[o++] = '\f'; i += 2; break;
+        case 'n': out[o++] = '\n'; i += 2; break;
+        case 'r': out[o++] = '\r'; i += 2; break;
+        case 't': out[o++] = '\t'; i += 2; break;
+        case 'u':
+            if (n - i < 6 || !hex4(s + i + 2, &cp))
+                return o;
+            i += 6;
+            if (cp >= 0xd800 && cp <= 0xdbff && n - i >= 6 && s[i] == '\\' && s[i + 1] == 'u' &&
+                hex4(s + i + 2, &lo) && lo >= 0xdc00 && lo <= 0xdfff) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                i += 6;
+            }
+            o += put_utf8(out + o, cp);
+            break;
+        default: /* '"', '\\', '/' */
+            out[o++] = s[i + 1];
+            i += 2;
+            break;
+        }
+    }
+    return o;
+}
+
+size_t floe_json_compact(const char *s, size_t n, char *out)
+{
+    size_t i, o = 0;
+    int in_string = 0, escaped = 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (escaped)
+                escaped = 0;
+            else if (c == '\\')
+                escaped = 1;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (is_ws(c)) {
+            continue;
+        }
+        out[o++] = c;
+    }
+    return o;
+}

@@ -1,0 +1,535 @@
+#define _DEFAULT_SOURCE
+#include "test.h"
+#include "floe/floe.h"
+#include "floe/ndjson.h"
+#include "ndjson/json.h"
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+
+/* ---- strict JSON ---------------------------------------------------------- */
+
+static uint8_t json_work[1 << 16];
+
+static int validate(const char *s)
+{
+    return floe_json_validate_text(s, strlen(s), json_work, sizeof json_work, 256, 16, NULL, NULL);
+}
+
+TEST(json_accepts_rfc8259_texts)
+{
+    static const char *const ok[] = {
+        "{}", "[]", "0", "-0", "1.5e-3", "\"\"", "true", "null", " {\"a\" : [1, 2 , {\"b\":null}] } ",
+        "[\"\\u00e9\\ud83d\\ude00\\n\\\"\\\\\\/\"]", "{\"a\":{\"b\":{\"c\":[[]]}}}", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
+        "[1E+2,1e-2,-1.0e0]", "\t[\r\n]", "\"\x7f\"",
+    };
+    size_t i;
+    for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        if (validate(ok[i]) != FLOE_OK)
+            test_fail(__FILE__, __LINE__, "rejected valid JSON: %s", ok[i]);
+    }
+}
+
+TEST(json_rejects_what_jsmn_alone_lets_through)
+{
+    static const char *const bad[] = {
+        "", " ", "{", "}", "[1,]", "[,1]", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":}", "{1:2}", "{\"a\"}", "[1 2]",
+        "01", "1.", ".5", "+1", "-", "1e", "1e+", "tru", "nul", "truex", "NaN", "Infinity", "0x10",
+        "{} {}", "1 2", "[1]x", "\"a\" \"b\"", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"",
+        "\"\\ud800\\u0041\"", "\"a\tb\"", "\"\xc3\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
+        "\"\xff\"", "[1]]", "[[1]", "{\"a\":1]", "'a'", "[1,\n]", "\xef\xbb\xbf{}", "{\"a\":1}\x01",
+    };
+    size_t i;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (validate(bad[i]) == FLOE_OK)
+            test_fail(__FILE__, __LINE__, "accepted invalid JSON: [%s]", bad[i]);
+    }
+    /* An embedded NUL ends nothing: the text is invalid. */
+    CHECK(floe_json_validate_text("{}\0", 3, json_work, sizeof json_work, 16, 16, NULL, NULL) != FLOE_OK);
+    CHECK(floe_json_validate_text("[\"a\0\"]", 6, json_work, sizeof json_work, 16, 16, NULL, NULL) != FLOE_OK);
+}
+
+TEST(json_limits_depth_and_tokens)
+{
+    static char deep[200];
+    const char *why = NULL;
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 100);
+    CHECK_EQ_INT(floe_json_validate_text(deep, 200, json_work, sizeof json_work, 256, 16, &why, NULL), FLOE_ERR_LIMIT);
+    CHECK(why != NULL && strstr(why, "deep") != NULL);
+    CHECK_EQ_INT(floe_json_validate_text(deep + 84, 32, json_work, sizeof json_work, 256, 16, NULL, NULL), FLOE_OK);
+    CHECK_EQ_INT(floe_json_validate_text("[1,2,3,4]", 9, json_work, sizeof json_work, 4, 16, &why, NULL),
+                 FLOE_ERR_LIMIT);
+    CHECK_EQ_INT(floe_json_validate_text("[1,2,3]", 7, json_work, sizeof json_work, 4, 16, NULL, NULL), FLOE_OK);
+}
+
+TEST(json_unescape_and_compact)
+{
+    char out[64];
+    size_t n = floe_json_unescape("a\\n\\u00e9\\ud83d\\ude00\\/\\\"", 25, out);
+    CHECK_EQ_INT(n, 10);
+    CHECK(memcmp(out, "a\n\xc3\xa9\xf0\x9f\x98\x80/\"", 10) == 0);
+    n = floe_json_compact("{ \"a b\" : [ 1 , \"x \\\" y\" ] }", 29, out);
+    out[n] = 0;
+    CHECK_EQ_STR(out, "{\"a b\":[1,\"x \\\" y\"]}");
+}
+
+/* JSONTestSuite (../shared/testdata): every y_ accepted, every n_ rejected,
+ * every i_ decided without a crash. */
+static char suite_buf[1 << 20];
+
+TEST(json_test_suite)
+{
+    const char *base = getenv("FLOE_TESTDATA");
+    char dir[512], path[1024];
+    DIR *d;
+    struct dirent *e;
+    int y = 0, n = 0, i_acc = 0, i_rej = 0;
+    if (base == NULL)
+        base = "../shared/testdata";
+    snprintf(dir, sizeof dir, "%s/jsontestsuite/test_parsing", base);
+    d = opendir(dir);
+    if (d == NULL) {
+        test_fail(__FILE__, __LINE__, "JSONTestSuite not found at %s (set FLOE_TESTDATA)", dir);
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        FILE *f;
+        size_t len;
+        int r;
+        if (e->d_name[0] != 'y' && e->d_name[0] != 'n' && e->d_name[0] != 'i')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        f = fopen(path, "rb");
+        REQUIRE(f != NULL);
+        len = fread(suite_buf, 1, sizeof suite_buf, f);
+        fclose(f);
+        r = floe_json_validate_text(suite_buf, len, json_work, sizeof json_work, 1024, 64, NULL, NULL);
+        if (e->d_name[0] == 'y') {
+            y++;
+            if (r != FLOE_OK)
+                test_fail(__FILE__, __LINE__, "rejected %s", e->d_name);
+        } else if (e->d_name[0] == 'n') {
+            n++;
+            if (r == FLOE_OK)
+                test_fail(__FILE__, __LINE__, "accepted %s", e->d_name);
+        } else if (r == FLOE_OK) {
+            i_acc++;
+        } else {
+            i_rej++;
+        }
+    }
+    closedir(d);
+    CHECK(y >= 90 && n >= 180 && i_acc + i_rej >= 30);
+    if (getenv("TEST_VERBOSE"))
+        fprintf(stderr, "JSONTestSuite: %d y_ accepted, %d n_ rejected, i_: %d accepted %d rejected\n", y, n,
+                i_acc, i_rej);
+}
+
+/* ---- the decoder ---------------------------------------------------------- */
+
+#define MAX_ROWS 64
+struct captured_row {
+    struct floe_value v[16];
+    char strs[16][128];
+    uint64_t line;
+};
+struct capture {
+    int rows, dls;
+    struct captured_row row[MAX_ROWS];
+    int dl_reason[MAX_ROWS];
+    char dl_text[MAX_ROWS][200];
+    char dl_raw[MAX_ROWS][64];
+    uint64_t dl_line[MAX_ROWS];
+};
+static struct capture cap;
+
+static int on_row(void *ctx, const struct floe_row *row)
+{
+    struct capture *c = ctx;
+    struct captured_row *r;
+    size_t i;
+    if (c->rows == MAX_ROWS)
+        return FLOE_OK;
+    r = &c->row[c->rows++];
+    r->line = row->line;
+    for (i = 0; i < row->n_values && i < 16; i++) {
+        r->v[i] = row->values[i];
+        if (!row->values[i].is_null) {
+            size_t n = row->values[i].v.str.len < 127 ? row->values[i].v.str.len : 127;
+            /* copy strings (they live only during the callback) */
+            memcpy(r->strs[i], row->values[i].v.str.ptr, n);
+            r->strs[i][n] = 0;
+        }
+    }
+    return FLOE_OK;
+}
+
+static int on_dl(void *ctx, const struct floe_dead_letter *dl)
+{
+    struct capture *c = ctx;
+    if (c->dls < MAX_ROWS) {
+        size_t n = dl->raw_len < 63 ? dl->raw_len : 63;
+        c->dl_reason[c->dls] = dl->reason;
+        snprintf(c->dl_text[c->dls], sizeof c->dl_text[0], "%s", dl->reason_text);
+        memcpy(c->dl_raw[c->dls], dl->raw, n);
+        c->dl_raw[c->dls][n] = 0;
+        c->dl_line[c->dls] = dl->line;
+    }
+    c->dls++;
+    return FLOE_OK;
+}
+
+static const struct floe_column telemetry_cols[] = {
+    {"ts", NULL, FLOE_TYPE_TIMESTAMP_US, 0, 0},
+    {"device_id", NULL, FLOE_TYPE_STRING, 0, 0},
+    {"seq", NULL, FLOE_TYPE_INT64, 0, 0},
+    {"temp_c", NULL, FLOE_TYPE_DOUBLE, 1, 0},
+    {"rssi", NULL, FLOE_TYPE_INT32, 1, 0},
+    {"ok", NULL, FLOE_TYPE_BOOL, 1, 0},
+    {"site", "tags.site", FLOE_TYPE_STRING, 1, 0},
+    {"f", NULL, FLOE_TYPE_FLOAT, 1, 0},
+    {"day", NULL, FLOE_TYPE_DATE, 1, 0},
+    {"ts_ms", NULL, FLOE_TYPE_TIMESTAMP_MS, 1, FLOE_EPOCH_S},
+};
+static const struct floe_schema telemetry = {telemetry_cols, 10, 1};
+
+static uint64_t arena_buf[(4u << 20) / 8];
+static struct floe_ndjson dec;
+static struct floe_ndjson_config dcfg;
+
+static void setup_decoder(const struct floe_schema *schema, uint32_t max_line, uint32_t window_log)
+{
+    struct floe_arena a;
+    size_t need;
+    memset(&cap, 0, sizeof cap);
+    memset(&dcfg, 0, sizeof dcfg);
+    dcfg.schema = schema;
+    dcfg.on_row = on_row;
+    dcfg.on_dead_letter = on_dl;
+    dcfg.cb_ctx = &cap;
+    dcfg.max_line_bytes = max_line;
+    dcfg.zstd_window_log = window_log;
+    dcfg.dl_raw_max = 40;
+    need = floe_ndjson_size(&dcfg);
+    floe_arena_init(&a, arena_buf, sizeof arena_buf);
+    floe_ndjson_init(&dec);
+    if (floe_ndjson_setup(&dec, &dcfg, &a) != FLOE_OK)
+        test_fail(__FILE__, __LINE__, "setup failed");
+    /* The size function and the carving agree exactly. */
+    CHECK_EQ_INT(a.used, need);
+}
+
+/* Pushes text in chunks of pseudo-random sizes (including 0 and 1). */
+static void push_chunked(const char *text, size_t n, int max_chunk)
+{
+    size_t at = 0;
+    while (at < n) {
+        size_t k = max_chunk <= 1 ? 1 : (size_t)(test_rand() % (uint64_t)max_chunk);
+        if (k > n - at)
+            k = n - at;
+        CHECK_EQ_INT(floe_ndjson_push(&dec, text + at, k), FLOE_OK);
+        at += k;
+    }
+}
+
+static const char telemetry_text[] =
+    "{\"ts\":\"2025-01-01T00:00:00.123Z\",\"device_id\":\"gw-0001/sensor-01\",\"seq\":41,\"temp_c\":21.5,"
+    "\"rssi\":-71,\"ok\":true,\"tags\":{\"site\":\"site-01\",\"line\":\"L1\"},\"f\":0.1,\"day\":\"2025-11-21\","
+    "\"ts_ms\":1735689600}\r\n"
+    "\n   \n"
+    "{\"device_id\":\"caf\\u00e9\",\"ts\":\"2025-01-01T01:00:00+01:00\",\"seq\":-9223372036854775808,"
+    "\"temp_c\":null,\"fw\":\"1.4.2\",\"ts_ms\":1735689600.5}\n"
+    "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"x\",\"seq\":1,\"tags\":{\"site\":\"s\",\"zone\":[1, 2]},\"z\":{}}";
+
+static void check_telemetry_rows(void)
+{
+    REQUIRE(cap.rows == 3);
+    CHECK_EQ_INT(cap.dls, 0);
+    CHECK_EQ_INT(cap.row[0].v[0].v.i64, 1735689600123000LL);
+    CHECK_EQ_STR(cap.row[0].strs[1], "gw-0001/sensor-01");
+    CHECK_EQ_INT(cap.row[0].v[2].v.i64, 41);
+    CHECK(cap.row[0].v[3].v.f64 == 21.5);
+    CHECK_EQ_INT(cap.row[0].v[4].v.i64, -71);
+    CHECK_EQ_INT(cap.row[0].v[5].v.b, 1);
+    CHECK_EQ_STR(cap.row[0].strs[6], "site-01");
+    CHECK(cap.row[0].v[7].v.f32 == 0.1f);
+    CHECK_EQ_INT(cap.row[0].v[8].v.i64, 20413);
+    CHECK_EQ_INT(cap.row[0].v[9].v.i64, 1735689600000LL);
+    CHECK_EQ_STR(cap.row[0].strs[10], "{\"tags.line\":\"L1\"}");
+    CHECK_EQ_INT(cap.row[0].line, 1);
+
+    CHECK_EQ_INT(cap.row[1].line, 4);
+    CHECK_EQ_STR(cap.row[1].strs[1], "caf\xc3\xa9");
+    CHECK_EQ_INT(cap.row[1].v[0].v.i64, 1735689600000000LL);
+    CHECK_EQ_INT(cap.row[1].v[2].v.i64, INT64_MIN);
+    CHECK(cap.row[1].v[3].is_null && cap.row[1].v[4].is_null && cap.row[1].v[6].is_null);
+    CHECK_EQ_INT(cap.row[1].v[9].v.i64, 1735689600500LL);
+    CHECK_EQ_STR(cap.row[1].strs[10], "{\"fw\":\"1.4.2\"}");
+
+    /* The last line has no newline: a record once the input ends. */
+    CHECK_EQ_STR(cap.row[2].strs[10], "{\"tags.zone\":[1,2],\"z\":{}}");
+    CHECK_EQ_INT(dec.stats.records_ok, 3);
+    CHECK_EQ_INT(dec.stats.lines, 3);
+}
+
+TEST(ndjson_decodes_typed_values_whole_and_in_random_chunks)
+{
+    int max_chunk;
+    for (max_chunk = 0; max_chunk <= 64; max_chunk = max_chunk ? max_chunk * 2 : 1) {
+        setup_decoder(&telemetry, 0, 0);
+        CHECK_EQ_INT(floe_ndjson_begin(&dec, "t.ndjson"), FLOE_OK);
+        if (max_chunk == 0)
+            CHECK_EQ_INT(floe_ndjson_push(&dec, telemetry_text, sizeof telemetry_text - 1), FLOE_OK);
+        else
+            push_chunked(telemetry_text, sizeof telemetry_text - 1, max_chunk);
+        CHECK_EQ_INT(floe_ndjson_end(&dec), FLOE_OK);
+        check_telemetry_rows();
+    }
+}
+
+struct dl_case {
+    const char *line;
+    int reason;
+    const char *text_has;
+};
+
+TEST(ndjson_dead_letters_name_reason_and_field)
+{
+    static const char good_line[] = "\n{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"b\",\"seq\":2}\n";
+    static const struct dl_case cases[] = {
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\"", FLOE_DL_MALFORMED_JSON, "end"},
+        {"[1,2]", FLOE_DL_NOT_OBJECT, "object"},
+        {"\"just a string\"", FLOE_DL_NOT_OBJECT, "object"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1,\"seq\":2}", FLOE_DL_DUPLICATE_KEY, "seq"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1,\"q\":1,\"q\":2}", FLOE_DL_DUPLICATE_KEY, "q"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\"}", FLOE_DL_MISSING_FIELD, "seq"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":null,\"seq\":1}", FLOE_DL_MISSING_FIELD, "device_id"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":\"7\"}", FLOE_DL_WRONG_TYPE, "seq"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1.5}", FLOE_DL_WRONG_TYPE, "fraction"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":9223372036854775808}", FLOE_DL_OUT_OF_RANGE, "int64"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1,\"rssi\":2147483648}", FLOE_DL_OUT_OF_RANGE, "rssi"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1,\"temp_c\":1e400}", FLOE_DL_OUT_OF_RANGE, "temp_c"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1,\"f\":1e39}", FLOE_DL_OUT_OF_RANGE, "float"},
+        {"{\"ts\":\"2025-02-30T00:00:00Z\",\"device_id\":\"a\",\"seq\":1}", FLOE_DL_BAD_TIMESTAMP, "range"},
+        {"{\"ts\":\"yesterday\",\"device_id\":\"a\",\"seq\":1}", FLOE_DL_BAD_TIMESTAMP, "RFC 3339"},
+        {"{\"ts\":1735689600,\"device_id\":\"a\",\"seq\":1}", FLOE_DL_WRONG_TYPE, "ts"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1,\"tags\":5}", FLOE_DL_WRONG_TYPE, "tags"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1,\"ok\":1}", FLOE_DL_WRONG_TYPE, "ok"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"\xff\",\"seq\":1}", FLOE_DL_BAD_UTF8, "UTF-8"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"\\ud800\",\"seq\":1}", FLOE_DL_BAD_UTF8, "surrogate"},
+        {"{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", FLOE_DL_TOO_DEEP, "deep"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1,\"day\":\"2025-1-1\"}", FLOE_DL_BAD_TIMESTAMP, "day"},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        setup_decoder(&telemetry, 0, 0);
+        floe_ndjson_begin(&dec, "dl");
+        CHECK_EQ_INT(floe_ndjson_push(&dec, cases[i].line, strlen(cases[i].line)), FLOE_OK);
+        CHECK_EQ_INT(floe_ndjson_push(&dec, good_line, sizeof good_line - 1), FLOE_OK);
+        floe_ndjson_end(&dec);
+        if (cap.dls != 1 || cap.dl_reason[0] != cases[i].reason || strstr(cap.dl_text[0], cases[i].text_has) == NULL)
+            test_fail(__FILE__, __LINE__, "case %zu [%s]: %d dead letters, reason %d (%s) \"%s\"", i, cases[i].line,
+                      cap.dls, cap.dl_reason[0], floe_dl_reason_name(cap.dl_reason[0]), cap.dl_text[0]);
+        /* The stream carries on: the good line after it is a row. */
+        CHECK_EQ_INT(cap.rows, 1);
+        CHECK_EQ_INT(cap.dl_line[0], 1);
+        CHECK_EQ_INT(dec.stats.dead_by_reason[cases[i].reason], 1);
+    }
+}
+
+TEST(ndjson_overlong_line_is_dead_lettered_and_stream_continues)
+{
+    static char text[600];
+    int chunk;
+    for (chunk = 0; chunk < 3; chunk++) {
+        size_t n = 0;
+        setup_decoder(&telemetry, 128, 0);
+        floe_ndjson_begin(&dec, "long");
+        n += (size_t)sprintf(text + n, "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1}\n");
+        n += (size_t)sprintf(text + n, "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"");
+        memset(text + n, 'x', 300);
+        n += 300;
+        n += (size_t)sprintf(text + n, "\",\"seq\":2}\n{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"c\",\"seq\":3}");
+        if (chunk == 0)
+            floe_ndjson_push(&dec, text, n);
+        else
+            push_chunked(text, n, chunk == 1 ? 7 : 200);
+        floe_ndjson_end(&dec);
+        CHECK_EQ_INT(cap.rows, 2);
+        CHECK_EQ_INT(cap.dls, 1);
+        CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_LINE_TOO_LONG);
+        CHECK_EQ_INT(cap.dl_line[0], 2);
+        CHECK_EQ_INT(cap.row[1].line, 3);
+        CHECK(strncmp(cap.dl_raw[0], "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id", 39) == 0);
+    }
+    /* An overlong final line without a newline. */
+    setup_decoder(&telemetry, 128, 0);
+    floe_ndjson_begin(&dec, "long2");
+    floe_ndjson_push(&dec, text + 56, 200);
+    floe_ndjson_end(&dec);
+    CHECK_EQ_INT(cap.dls, 1);
+    CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_LINE_TOO_LONG);
+}
+
+TEST(ndjson_bom_at_start_and_validate_only_mode)
+{
+    static const char text[] = "\xef\xbb\xbf{\"a\":1}\n\xef\xbb\xbf{\"a\":2}\n{\"b\":[1,{}]}";
+    setup_decoder(NULL, 0, 0);
+    floe_ndjson_begin(&dec, "bom");
+    floe_ndjson_push(&dec, text, sizeof text - 1);
+    floe_ndjson_end(&dec);
+    CHECK_EQ_INT(cap.rows, 2);
+    CHECK_EQ_INT(cap.dls, 1); /* a BOM is only dropped at the start of a source */
+    CHECK_EQ_INT(cap.dl_line[0], 2);
+}
+
+/* zstd input: compressed by the zstd tool, so the test also proves interop. */
+static size_t read_file(const char *path, char *buf, size_t cap_bytes)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    if (f == NULL)
+        return 0;
+    n = fread(buf, 1, cap_bytes, f);
+    fclose(f);
+    return n;
+}
+
+static char zbuf[1 << 16];
+
+static size_t make_zstd(const char *text, size_t n, const char *zstd_args)
+{
+    char in[512], out[512], cmd[1400];
+    FILE *f;
+    snprintf(in, sizeof in, "%s/z.in", test_tmpdir());
+    snprintf(out, sizeof out, "%s/z.out", test_tmpdir());
+    f = fopen(in, "wb");
+    if (f == NULL)
+        return 0;
+    fwrite(text, 1, n, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "cat '%s' | zstd -q -c %s > '%s'", in, zstd_args, out);
+    if (system(cmd) != 0)
+        return 0;
+    return read_file(out, zbuf, sizeof zbuf);
+}
+
+TEST(ndjson_zstd_frames_concatenated_with_checksums)
+{
+    size_t a, b;
+    static char two[sizeof zbuf * 2];
+    int max_chunk;
+    a = make_zstd(telemetry_text, 300, "--check");
+    REQUIRE(a > 0 && a < sizeof zbuf);
+    memcpy(two, zbuf, a);
+    b = make_zstd(telemetry_text + 300, sizeof telemetry_text - 1 - 300, "--no-check");
+    REQUIRE(b > 0);
+    memcpy(two + a, zbuf, b);
+    /* zstd reading a pipe does not know the size and uses a 2 MiB window
+     * (level 3): the default limit (window_log 21) takes it. */
+    for (max_chunk = 0; max_chunk <= 16; max_chunk += 4) {
+        setup_decoder(&telemetry, 0, 0);
+        floe_ndjson_begin(&dec, "t.ndjson.zst");
+        if (max_chunk == 0)
+            CHECK_EQ_INT(floe_ndjson_push(&dec, two, a + b), FLOE_OK);
+        else
+            push_chunked(two, a + b, max_chunk);
+        CHECK_EQ_INT(floe_ndjson_end(&dec), FLOE_OK);
+        if (cap.dls > 0)
+            fprintf(stderr, "unexpected dead letter: %s\n", cap.dl_text[0]);
+        check_telemetry_rows();
+    }
+}
+
+TEST(ndjson_zstd_window_too_large_and_truncation_are_dead_letters)
+{
+    size_t n = make_zstd(telemetry_text, sizeof telemetry_text - 1, "--zstd=wlog=22");
+    REQUIRE(n > 0);
+    setup_decoder(&telemetry, 0, 20);
+    floe_ndjson_begin(&dec, "big-window.zst");
+    CHECK_EQ_INT(floe_ndjson_push(&dec, zbuf, n), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_ndjson_push(&dec, zbuf, 1), FLOE_ERR_MALFORMED); /* stays failed */
+    floe_ndjson_end(&dec);
+    CHECK_EQ_INT(cap.rows, 0);
+    CHECK_EQ_INT(cap.dls, 1);
+    CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_BAD_COMPRESSION);
+    if (getenv("TEST_VERBOSE")) fprintf(stderr, "zstd dl: %s\n", cap.dl_text[0]);
+    CHECK(strstr(cap.dl_text[0], "1024 KiB") != NULL);
+
+    n = make_zstd(telemetry_text, sizeof telemetry_text - 1, "");
+    setup_decoder(&telemetry, 0, 0);
+    floe_ndjson_begin(&dec, "cut.zst");
+    CHECK_EQ_INT(floe_ndjson_push(&dec, zbuf, n - 6), FLOE_OK);
+    CHECK_EQ_INT(floe_ndjson_end(&dec), FLOE_OK);
+    CHECK_EQ_INT(cap.dls, 1);
+    CHECK_EQ_INT(cap.dl_reason[cap.dls - 1], FLOE_DL_TRUNCATED_INPUT);
+
+    /* Corrupt bytes inside the frame: a clear error, not garbage rows. */
+    n = make_zstd(telemetry_text, sizeof telemetry_text - 1, "--check");
+    zbuf[n / 2] ^= 0x55;
+    setup_decoder(&telemetry, 0, 0);
+    floe_ndjson_begin(&dec, "corrupt.zst");
+    floe_ndjson_push(&dec, zbuf, n);
+    floe_ndjson_end(&dec);
+    CHECK(cap.dls >= 1);
+}
+
+TEST(ndjson_setup_rejects_bad_config_and_small_arena)
+{
+    static const struct floe_column dup[] = {{"a", NULL, FLOE_TYPE_INT64, 1, 0}, {"a", "b", FLOE_TYPE_INT64, 1, 0}};
+    static const struct floe_column nest[] = {{"a", "t", FLOE_TYPE_INT64, 1, 0}, {"b", "t.x", FLOE_TYPE_INT64, 1, 0}};
+    static const struct floe_schema s_dup = {dup, 2, 0}, s_nest = {nest, 2, 0};
+    struct floe_ndjson_config c;
+    struct floe_arena a;
+    memset(&c, 0, sizeof c);
+    c.schema = &s_dup;
+    CHECK_EQ_INT(floe_ndjson_size(&c), 0);
+    c.schema = &s_nest;
+    CHECK_EQ_INT(floe_ndjson_size(&c), 0);
+    c.schema = &telemetry;
+    c.zstd_window_log = 30;
+    CHECK_EQ_INT(floe_ndjson_size(&c), 0);
+    c.zstd_window_log = 0;
+    floe_arena_init(&a, arena_buf, floe_ndjson_size(&c) - 1);
+    floe_ndjson_init(&dec);
+    CHECK_EQ_INT(floe_ndjson_setup(&dec, &c, &a), FLOE_ERR_NOMEM);
+    CHECK_EQ_INT(a.used, 0); /* nothing kept from a failed setup */
+    c.no_zstd = 1;
+    CHECK(floe_ndjson_size(&c) < 300000);
+}
+
+TEST(schema_file_parses_and_reports_bad_keys)
+{
+    static const char good[] =
+        "{\"columns\":[{\"name\":\"ts\",\"type\":\"timestamp_us\",\"path\":\"ts\",\"nullable\":false},"
+        "{\"name\":\"site\",\"type\":\"string\",\"path\":\"tags.site\"},"
+        "{\"name\":\"t\",\"type\":\"timestamp_ms\",\"epoch_unit\":\"ms\"}],\"extra\":true}";
+    struct floe_arena a;
+    struct floe_schema s;
+    char why[200];
+    const char *bad_type = "{\"columns\":[{\"name\":\"a\",\"type\":\"int128\"}]}";
+    const char *dup_name = "{\"columns\":[{\"name\":\"a\",\"type\":\"int32\"},{\"name\":\"a\",\"type\":\"int32\"}]}";
+    floe_arena_init(&a, arena_buf, sizeof arena_buf);
+    REQUIRE(floe_schema_parse(good, sizeof good - 1, &a, &s, why, sizeof why) == FLOE_OK);
+    CHECK_EQ_INT(s.n_columns, 3);
+    CHECK_EQ_INT(s.extra, 1);
+    CHECK_EQ_STR(s.columns[0].name, "ts");
+    CHECK_EQ_INT(s.columns[0].nullable, 0);
+    CHECK_EQ_STR(s.columns[1].path, "tags.site");
+    CHECK_EQ_INT(s.columns[1].nullable, 1);
+    CHECK_EQ_INT(s.columns[2].epoch_unit, FLOE_EPOCH_MS);
+    CHECK(a.used < 2048); /* the token scratch was given back */
+
+    CHECK_EQ_INT(floe_schema_parse(bad_type, strlen(bad_type), &a, &s, why, sizeof why),
+                 FLOE_ERR_INVAL);
+    CHECK(strstr(why, "int128") != NULL);
+    CHECK_EQ_INT(floe_schema_parse("{\"columns\":[{\"name\":\"a\",\"typo\":1}]}", 35, &a, &s, why, sizeof why),
+                 FLOE_ERR_INVAL);
+    CHECK(strstr(why, "typo") != NULL);
+    CHECK_EQ_INT(floe_schema_parse("{\"columns\":[]}", 14, &a, &s, why, sizeof why), FLOE_ERR_INVAL);
+    CHECK_EQ_INT(floe_schema_parse("{\"columns\":[", 12, &a, &s, why, sizeof why), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_schema_parse(dup_name, strlen(dup_name), &a, &s, why, sizeof why),
+                 FLOE_ERR_INVAL);
+    CHECK(strstr(why, "duplicate") != NULL);
+}
