@@ -66,14 +66,31 @@ PORT_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(FLOE_POSIX_PORT_SRCS) $
 UNIT_SRCS := $(sort $(wildcard $(TOP)/tests/unit/*.c))
 UNIT_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(UNIT_SRCS))
 UNIT := $(BUILDDIR)/unit
+CLI_SRCS := $(sort $(wildcard $(TOP)/tools/floe/*.c))
+CLI_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(CLI_SRCS))
+CLI := $(BUILDDIR)/floe
 HEAP_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
-.PHONY: all lib check test test-host test-clang test-arm nm-check size install clean deps bootstrap
+.PHONY: all lib cli check test test-host test-clang test-arm nm-check size install clean deps bootstrap
 .DEFAULT_GOAL := all
 
-all: lib
+all: lib cli
+
+cli: $(CLI)
+
+$(CLI): $(CLI_OBJS) $(BUILDDIR)/obj/port/posix/floe_posix.o $(LIB)
+	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+
+$(BUILDDIR)/obj/tools/%.o: $(TOP)/tools/%.c | deps
+	@echo "  CC      $(BOARD) $(patsubst $(TOP)/%,%,$<)"
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu99 -Wall -Wextra -Werror $(ALL_CFLAGS) $(LIB_CPPFLAGS) -I$(TOP)/port/posix -MMD -MP -c $< -o $@
 
 lib: $(LIB)
+
+# Objects see mbedTLS's config through -isystem headers, which -MMD skips.
+$(LIB_OBJS): $(DEPS_PREREQS)
 
 $(LIB): $(LIB_OBJS) $(ZSTD_DEC_OBJ)
 	@mkdir -p $(dir $@)
@@ -149,4 +166,4 @@ clean:
 	rm -rf $(TOP)/build/host $(TOP)/build/host-san $(TOP)/build/host-clang \
 	  $(TOP)/build/linux-aarch64 $(TOP)/build/linux-armhf
 
--include $(LIB_OBJS:.o=.d) $(PORT_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(PORT_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

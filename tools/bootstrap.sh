@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_host="make gcc clang libclang-rt-14-dev python3 xz-utils bzip2 zstd"
+want_host="make gcc clang libclang-rt-14-dev python3 python3-snappy xz-utils bzip2 zstd"
 want_arm="gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user"
 
 missing() {
@@ -38,7 +38,7 @@ npm_install() {
   mkdir -p "$dir"
   cp tools/npm/package.json "$dir/package.json"
   if [ ! -f "$dir/.installed" ] || ! cmp -s tools/npm/package.json "$dir/.installed"; then
-    apt_install nodejs npm
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
     (cd "$dir" && npm install --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null)
     cp tools/npm/package.json "$dir/.installed"
   fi

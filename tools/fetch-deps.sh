@@ -116,12 +116,15 @@ unpack() {
   tmp=$deps/.unpack-$dir
   rm -rf "$tmp" "${deps:?}/$dir"
   mkdir -p "$tmp"
-  tar -xf "$tarball" -C "$tmp" --no-same-owner
+  # -m: files get the unpack time, not the release's, so a pin change looks
+  # newer than every object built from the previous version.
+  tar -xmf "$tarball" -C "$tmp" --no-same-owner
   # Every orig tarball holds one top directory (name-version); strip it so the
   # path does not change with the version.
   top_entry=$(ls -A "$tmp")
-  [ "$(echo "$top_entry" | wc -l)" -eq 1 ] && [ -d "$tmp/$top_entry" ] ||
+  if [ "$(echo "$top_entry" | wc -l)" -ne 1 ] || [ ! -d "$tmp/$top_entry" ]; then
     die "$(basename "$tarball"): expected one top directory, got: $top_entry"
+  fi
   mv "$tmp/$top_entry" "$deps/$dir"
   rmdir "$tmp"
   echo "$sum" >"$deps/$dir/.floe-unpacked"
@@ -150,7 +153,7 @@ while read -r dir pkg ver file sum; do
   got=$(sha256_of "$tarball")
   [ "$got" = "$sum" ] || { mv -f "$tarball" "$tarball.bad"; die "$file: sha256 $got, pinned $sum (kept as $file.bad)"; }
   unpack "$dir" "$tarball" "$sum"
-  [ "$dir" = zstd ] && regen_zstd=1
+  if [ "$dir" = zstd ]; then regen_zstd=1; fi
 done <<<"$pins"
 
 if [ "$regen_zstd" -eq 1 ] || [ ! -s "$deps/gen/zstddeclib.c" ]; then

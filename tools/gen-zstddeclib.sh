@@ -15,7 +15,10 @@ src=$(cd "$1" && pwd)
 out=$2
 sfl=$src/build/single_file_libs
 in=$sfl/zstddeclib-in.c
-[ -f "$in" ] && [ -f "$src/lib/zstd.h" ] || { echo "gen-zstddeclib: $1 is not a zstd source tree" >&2; exit 1; }
+if [ ! -f "$in" ] || [ ! -f "$src/lib/zstd.h" ]; then
+  echo "gen-zstddeclib: $1 is not a zstd source tree" >&2
+  exit 1
+fi
 
 mkdir -p "$(dirname "$out")"
 tmp_in=$out.in.$$.c

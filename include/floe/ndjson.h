@@ -46,6 +46,7 @@ enum floe_dl_reason {
     FLOE_DL_BAD_TIMESTAMP,      /* a timestamp or date that does not parse */
     FLOE_DL_TRUNCATED_INPUT,    /* the input ended inside a zstd frame */
     FLOE_DL_BAD_COMPRESSION,    /* corrupt zstd data, or a window too large */
+    FLOE_DL_REJECTED,           /* the row callback refused the row (FLOE_ROW_REJECT) */
     FLOE_DL__COUNT
 };
 
@@ -85,7 +86,10 @@ struct floe_dead_letter {
 };
 
 /** Row and dead-letter callbacks return FLOE_OK, or a negative error that
- *  stops the push and is returned from it. */
+ *  stops the push and is returned from it. A row callback may also return
+ *  FLOE_ROW_REJECT: the line then goes to the dead letters (reason
+ *  FLOE_DL_REJECTED) and the stream carries on. */
+#define FLOE_ROW_REJECT 1
 typedef int (*floe_row_cb)(void *ctx, const struct floe_row *row);
 typedef int (*floe_dead_letter_cb)(void *ctx, const struct floe_dead_letter *dl);
 

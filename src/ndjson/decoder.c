@@ -310,7 +310,7 @@ void floe_ndjson_free(struct floe_ndjson *dec)
 static const char *const reason_names[FLOE_DL__COUNT] = {
     "none", "malformed_json", "line_too_long", "too_deep", "too_many_tokens", "bad_utf8",
     "not_object", "duplicate_key", "missing_field", "wrong_type", "out_of_range",
-    "bad_timestamp", "truncated_input", "bad_compression",
+    "bad_timestamp", "truncated_input", "bad_compression", "rejected",
 };
 
 const char *floe_dl_reason_name(int reason)
@@ -750,16 +750,23 @@ static int process_line(struct floe_ndjson *dec, const char *s, size_t n)
         if (reason != 0)
             return dead_letter(dec, reason, s, n, full);
     }
-    dec->stats.records_ok++;
     if (st->cfg->on_row != NULL) {
         struct floe_row row;
+        int r;
         row.values = st->values;
         row.n_values = st->n_values;
         row.source = st->source;
         row.line = st->line_no;
         row.offset = st->offset;
-        return st->cfg->on_row(st->cfg->cb_ctx, &row);
+        r = st->cfg->on_row(st->cfg->cb_ctx, &row);
+        if (r == FLOE_ROW_REJECT) {
+            floe_format(st->reason, sizeof st->reason, "row rejected by the writer (a value too long for a page?)");
+            return dead_letter(dec, FLOE_DL_REJECTED, s, n, full);
+        }
+        if (r < 0)
+            return r;
     }
+    dec->stats.records_ok++;
     return FLOE_OK;
 }
 

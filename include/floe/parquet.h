@@ -1,0 +1,118 @@
+/* floe: the Parquet writer. Typed rows in (struct floe_value, as the NDJSON
+ * decoder makes them), a standard Parquet file out, streamed to a sink, in
+ * memory fixed at setup.
+ *
+ * Each column encodes its values into a page buffer as they arrive; a full
+ * page is compressed at once into the row-group store, so the row-group
+ * budget counts compressed bytes. When the store is full the row group is
+ * written out column by column and the buffers are reused. Encodings are
+ * chosen per column: dictionary while the values repeat (falling back when
+ * the dictionary outgrows its budget), DELTA_BINARY_PACKED for integers and
+ * timestamps, BYTE_STREAM_SPLIT for floats, PLAIN otherwise.
+ *
+ *     floe_parquet_setup(&pq, &cfg, &arena);
+ *     floe_parquet_open(&pq, &sink);          writes "PAR1"
+ *     floe_parquet_write_row(&pq, values);    per row
+ *     floe_parquet_close(&pq, &info);         last row group and the footer
+ */
+#ifndef FLOE_PARQUET_H
+#define FLOE_PARQUET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "floe/arena.h"
+#include "floe/schema.h"
+#include "floe/ndjson.h"
+#include "floe/port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum floe_parquet_codec {
+    FLOE_PARQUET_SNAPPY = 0, /* the default */
+    FLOE_PARQUET_UNCOMPRESSED = 1,
+    FLOE_PARQUET_ZSTD = 2    /* only when built with FLOE_ZSTD_COMPRESS */
+};
+
+#define FLOE_PARQUET_DEFAULT_PAGE_BYTES (32u * 1024u)
+#define FLOE_PARQUET_DEFAULT_ROW_GROUP_BYTES (1024u * 1024u)
+#define FLOE_PARQUET_DEFAULT_DICT_ENTRIES 4096u
+#define FLOE_PARQUET_DEFAULT_DICT_BYTES (32u * 1024u)
+#define FLOE_PARQUET_DEFAULT_MAX_ROW_GROUPS 64u
+#define FLOE_PARQUET_PAGE_MAX_VALUES 20000u /* rows per page, whatever their size */
+#define FLOE_PARQUET_STAT_MAX 32u           /* longest string kept as a min/max statistic */
+
+struct floe_parquet_config {
+    const struct floe_schema *schema; /* columns, plus "_extra" when schema->extra */
+    uint8_t codec;                    /* enum floe_parquet_codec */
+    uint32_t page_bytes;              /* 0: default; also the longest string value */
+    uint32_t row_group_bytes;         /* compressed bytes a row group holds; 0: default */
+    uint32_t dict_entries;            /* per column; 0: default */
+    uint32_t dict_bytes;              /* per column; 0: default */
+    uint16_t max_row_groups;          /* per file (bounds the footer); 0: default */
+    const char *schema_json;          /* stored in the footer as "floe.schema"; may be NULL */
+    const struct floe_log_port *log;
+};
+
+/** Where the file's bytes go. write() takes all n bytes or fails. */
+struct floe_parquet_sink {
+    void *ctx;
+    int (*write)(void *ctx, const void *data, size_t n);
+};
+
+struct floe_parquet_stats {
+    uint64_t rows;          /* in the current file */
+    uint64_t bytes;         /* written to the current file so far */
+    uint32_t row_groups;    /* completed in the current file */
+    uint64_t rows_total;    /* over all files */
+    uint64_t files_total;
+};
+
+struct floe_parquet_state;
+
+struct floe_parquet {
+    struct floe_parquet_state *st;
+    struct floe_parquet_stats stats;
+};
+
+/** @brief Arena bytes setup() takes for @p cfg (0 for an invalid config). */
+size_t floe_parquet_size(const struct floe_parquet_config *cfg);
+void floe_parquet_init(struct floe_parquet *pq);
+int floe_parquet_setup(struct floe_parquet *pq, const struct floe_parquet_config *cfg, struct floe_arena *arena);
+
+/** @brief Starts a file on @p sink (kept by reference until close). */
+int floe_parquet_open(struct floe_parquet *pq, const struct floe_parquet_sink *sink);
+
+/**
+ * @brief Adds one row: values[i] for column i, then "_extra" if enabled.
+ * A row is written whole or not at all.
+ * @return FLOE_OK; FLOE_ERR_LIMIT when a string is longer than page_bytes
+ *         allows (dead-letter the row); FLOE_ERR_NOSPC when the file has
+ *         used all its row groups (close it and write the row to the next
+ *         file); FLOE_ERR_MISSING for a null in a required column; a sink
+ *         error; FLOE_ERR_STATE when no file is open.
+ */
+int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *values);
+
+/** @brief Compressed bytes of the open row group not yet written to the sink
+ *  (stats.bytes + this is the file's size so far, give or take a page). */
+uint64_t floe_parquet_pending_bytes(const struct floe_parquet *pq);
+
+/** @brief Adds a key-value pair to the footer of the current file (copied;
+ *  at most 8 pairs and 4 KiB in all per file). */
+int floe_parquet_add_kv(struct floe_parquet *pq, const char *key, const char *value);
+
+/** @brief Writes the last row group and the footer. The sink has received
+ *  the whole file when it returns FLOE_OK. */
+int floe_parquet_close(struct floe_parquet *pq);
+
+/** @brief Forgets the open file (its sink has a partial file: discard it). */
+void floe_parquet_abort(struct floe_parquet *pq);
+
+void floe_parquet_free(struct floe_parquet *pq);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,104 @@
+/* floe: rolled Parquet files on a file-system port.
+ *
+ * Rows go into the open Parquet file; the file is sealed (footer, fsync,
+ * rename into place, directory fsync) when it reaches its size or row limit,
+ * when a row belongs to another partition, when it has been open too long or
+ * idle too long (floe_roll_tick), or on floe_roll_seal. Each file is named by
+ * a UUIDv7 under an optional hive-style partition path, fixed when the file is
+ * created, and is described on sealing by its facts: path, object key, size,
+ * records, timestamp range, CRC-32C and SHA-256 (computed while writing). */
+#ifndef FLOE_ROLL_H
+#define FLOE_ROLL_H
+
+#include "floe/parquet.h"
+#include "floe/sha256.h"
+#include "floe/uuid.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FLOE_ROLL_PATH_MAX 256
+#define FLOE_ROLL_DEFAULT_FILE_BYTES (128ull * 1024u * 1024u)
+
+enum floe_partition_by {
+    FLOE_PARTITION_NONE = 0,
+    FLOE_PARTITION_DAY,  /* dt=YYYY-MM-DD/ */
+    FLOE_PARTITION_HOUR  /* dt=YYYY-MM-DD/hour=HH/ */
+};
+
+struct floe_file_facts {
+    const char *path;       /* the sealed file on the file-system port */
+    const char *object_key; /* key_prefix + partition + name */
+    const char *partition;  /* "dt=2026-11-21/hour=10" or "" */
+    const char *source;     /* the first source whose rows are in the file */
+    uint8_t uuid[16];
+    uint64_t size;
+    uint64_t records;
+    int64_t min_ts, max_ts; /* the timestamp column's range, in microseconds; 0 if none */
+    int has_ts;
+    uint32_t crc32c;
+    uint8_t sha256[FLOE_SHA256_LEN];
+};
+
+/** Called once a file is sealed and renamed into place. A negative return is
+ *  passed back to the caller of the call that sealed the file. */
+typedef int (*floe_file_cb)(void *ctx, const struct floe_file_facts *facts);
+
+struct floe_roll_config {
+    struct floe_parquet_config parquet;
+    const char *dir;        /* sealed files go here (partition folders inside) */
+    const char *tmp_dir;    /* files are written here first; NULL: dir */
+    const char *key_prefix; /* object key prefix, e.g. "telemetry/"; NULL: "" */
+    uint8_t partition_by;   /* enum floe_partition_by */
+    int16_t ts_column;      /* timestamp column for partitions and facts; -1: the first one */
+    uint64_t file_bytes;    /* 0: FLOE_ROLL_DEFAULT_FILE_BYTES */
+    uint64_t file_rows;     /* 0: no limit */
+    uint32_t max_age_ms;    /* 0: no limit */
+    uint32_t idle_ms;       /* 0: no limit */
+    floe_file_cb on_file;
+    void *cb_ctx;
+    const struct floe_fs_port *fs;
+    const struct floe_clock_port *clock;
+    const struct floe_entropy_port *entropy;
+    const struct floe_log_port *log;
+};
+
+struct floe_roll_state;
+
+struct floe_roll {
+    struct floe_roll_state *st;
+    struct floe_parquet pq;
+    uint64_t files_sealed;
+    uint64_t bytes_sealed;
+    uint64_t rows_written;
+};
+
+size_t floe_roll_size(const struct floe_roll_config *cfg);
+void floe_roll_init(struct floe_roll *r);
+int floe_roll_setup(struct floe_roll *r, const struct floe_roll_config *cfg, struct floe_arena *arena);
+
+/**
+ * @brief Writes one decoded row (rolling files as needed).
+ * @return FLOE_OK; FLOE_ERR_LIMIT for a row the Parquet writer cannot take
+ *         (dead-letter it); file-system errors (FLOE_ERR_NOSPC when the disk
+ *         is full).
+ */
+int floe_roll_write(struct floe_roll *r, const struct floe_row *row);
+
+/** @brief Seals the open file if it has been open or idle too long. */
+int floe_roll_tick(struct floe_roll *r);
+
+/** @brief Seals the open file now (no-op when none is open). */
+int floe_roll_seal(struct floe_roll *r);
+
+/** @brief Abandons the open file (removes its temporary file). */
+void floe_roll_abort(struct floe_roll *r);
+
+/** @brief Nonzero while a file is open. */
+int floe_roll_is_open(const struct floe_roll *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

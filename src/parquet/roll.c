@@ -1,0 +1,399 @@
+/* Rolled Parquet files: naming, partitions, sealing (see floe/roll.h). */
+#include "floe/roll.h"
+#include "floe/crc32c.h"
+#include "floe/utc.h"
+#include "core/internal.h"
+
+#define SOURCES_BYTES 1024u
+
+struct floe_roll_state {
+    const struct floe_roll_config *cfg;
+    struct floe_parquet_sink sink;
+    void *file;                 /* the fs port's file object */
+    int open;
+    int ts_col;                 /* -1: none */
+    int ts_is_ms;
+    struct floe_uuid7_gen uuids;
+    uint8_t uuid[16];
+    char partition[40];
+    char tmp_path[FLOE_ROLL_PATH_MAX];
+    char final_path[FLOE_ROLL_PATH_MAX];
+    char final_dir[FLOE_ROLL_PATH_MAX];
+    char key[FLOE_ROLL_PATH_MAX];
+    char first_source[128];
+    char sources[SOURCES_BYTES]; /* JSON array of distinct source names */
+    size_t sources_len;
+    uint32_t n_sources;
+    const char *last_source;
+    uint32_t crc;
+    struct floe_sha256 sha;
+    uint64_t size;
+    uint64_t rows;
+    int64_t min_ts, max_ts;
+    int has_ts;
+    uint64_t opened_ms, last_row_ms;
+};
+
+static int carve(struct floe_arena *a, const struct floe_roll_config *cfg, struct floe_roll_state **out,
+                 struct floe_parquet *pq)
+{
+    struct floe_roll_state *st;
+    void *p;
+    FLOE_TRY(floe_arena_take(a, sizeof *st, 8, &p));
+    st = (struct floe_roll_state *)p;
+    FLOE_TRY(floe_arena_take(a, cfg->fs->file_size ? cfg->fs->file_size : 1u, 8, &p));
+    if (st)
+        st->file = p;
+    if (st == NULL) {
+        size_t n = floe_parquet_size(&cfg->parquet);
+        if (n == 0)
+            return FLOE_ERR_INVAL;
+        FLOE_TRY(floe_arena_take(a, n, 8, &p));
+    } else {
+        FLOE_TRY(floe_parquet_setup(pq, &cfg->parquet, a));
+    }
+    *out = st;
+    return FLOE_OK;
+}
+
+static int config_ok(const struct floe_roll_config *cfg)
+{
+    const struct floe_schema *sc;
+    if (cfg == NULL || cfg->dir == NULL || cfg->fs == NULL || cfg->clock == NULL || cfg->entropy == NULL)
+        return 0;
+    sc = cfg->parquet.schema;
+    if (sc == NULL || cfg->partition_by > FLOE_PARTITION_HOUR)
+        return 0;
+    if (cfg->ts_column >= 0 && ((size_t)cfg->ts_column >= sc->n_columns ||
+                                (sc->columns[cfg->ts_column].type != FLOE_TYPE_TIMESTAMP_MS &&
+                                 sc->columns[cfg->ts_column].type != FLOE_TYPE_TIMESTAMP_US)))
+        return 0;
+    return floe_strlen(cfg->dir) + 100 < FLOE_ROLL_PATH_MAX &&
+           (cfg->tmp_dir == NULL || floe_strlen(cfg->tmp_dir) + 60 < FLOE_ROLL_PATH_MAX) &&
+           (cfg->key_prefix == NULL || floe_strlen(cfg->key_prefix) + 100 < FLOE_ROLL_PATH_MAX);
+}
+
+size_t floe_roll_size(const struct floe_roll_config *cfg)
+{
+    struct floe_arena a;
+    struct floe_roll_state *st;
+    if (!config_ok(cfg))
+        return 0;
+    floe_arena_init_counting(&a);
+    if (carve(&a, cfg, &st, NULL) != FLOE_OK)
+        return 0;
+    return a.used;
+}
+
+void floe_roll_init(struct floe_roll *r)
+{
+    if (r != NULL)
+        floe_memset(r, 0, sizeof *r);
+}
+
+static int sink_write(void *ctx, const void *data, size_t n)
+{
+    struct floe_roll *r = (struct floe_roll *)ctx;
+    struct floe_roll_state *st = r->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
+    const uint8_t *p = (const uint8_t *)data;
+    size_t left = n;
+    while (left > 0) {
+        floe_ssize_t w = fs->write(fs->ctx, st->file, p, left);
+        if (w < 0)
+            return (int)w;
+        if (w == 0)
+            return FLOE_ERR_IO; /* a port that takes nothing would spin forever */
+        p += w;
+        left -= (size_t)w;
+    }
+    st->crc = floe_crc32c_update(st->crc, data, n);
+    floe_sha256_update(&st->sha, data, n);
+    st->size += n;
+    return FLOE_OK;
+}
+
+int floe_roll_setup(struct floe_roll *r, const struct floe_roll_config *cfg, struct floe_arena *arena)
+{
+    struct floe_roll_state *st = NULL;
+    size_t mark;
+    int err;
+    const struct floe_schema *sc;
+    FLOE_FAIL_IF(r == NULL || arena == NULL || floe_arena_counting(arena), FLOE_ERR_INVAL);
+    FLOE_FAIL_IF(!config_ok(cfg), FLOE_ERR_INVAL);
+    mark = floe_arena_mark(arena);
+    floe_parquet_init(&r->pq);
+    err = carve(arena, cfg, &st, &r->pq);
+    if (err != FLOE_OK) {
+        floe_arena_rewind(arena, mark);
+        return err;
+    }
+    st->cfg = cfg;
+    st->sink.ctx = r;
+    st->sink.write = sink_write;
+    floe_uuid7_init(&st->uuids);
+    sc = cfg->parquet.schema;
+    st->ts_col = cfg->ts_column;
+    if (st->ts_col < 0) {
+        size_t i;
+        for (i = 0; i < sc->n_columns; i++)
+            if (sc->columns[i].type == FLOE_TYPE_TIMESTAMP_MS || sc->columns[i].type == FLOE_TYPE_TIMESTAMP_US) {
+                st->ts_col = (int)i;
+                break;
+            }
+    }
+    if (st->ts_col < 0 && cfg->partition_by != FLOE_PARTITION_NONE) {
+        floe_arena_rewind(arena, mark);
+        return FLOE_ERR_INVAL; /* partitions need a timestamp column */
+    }
+    if (st->ts_col >= 0)
+        st->ts_is_ms = sc->columns[st->ts_col].type == FLOE_TYPE_TIMESTAMP_MS;
+    r->st = st;
+    return FLOE_OK;
+}
+
+int floe_roll_is_open(const struct floe_roll *r)
+{
+    return r != NULL && r->st != NULL && r->st->open;
+}
+
+/* The row's partition, e.g. "dt=2026-11-21/hour=10" (empty when none). */
+static void partition_of(const struct floe_roll_state *st, const struct floe_row *row, char *out, size_t cap)
+{
+    const struct floe_value *v;
+    struct floe_civil c;
+    int64_t us;
+    out[0] = '\0';
+    if (st->cfg->partition_by == FLOE_PARTITION_NONE)
+        return;
+    v = &row->values[st->ts_col];
+    if (v->is_null) {
+        floe_format(out, cap, "dt=__HIVE_DEFAULT_PARTITION__");
+        return;
+    }
+    us = st->ts_is_ms ? v->v.i64 * 1000 : v->v.i64;
+    floe_utc_civil(us, &c);
+    if (st->cfg->partition_by == FLOE_PARTITION_DAY)
+        floe_format(out, cap, "dt=%d-%c%c-%c%c", c.year, '0' + c.month / 10, '0' + c.month % 10, '0' + c.day / 10,
+                    '0' + c.day % 10);
+    else
+        floe_format(out, cap, "dt=%d-%c%c-%c%c/hour=%c%c", c.year, '0' + c.month / 10, '0' + c.month % 10,
+                    '0' + c.day / 10, '0' + c.day % 10, '0' + c.hour / 10, '0' + c.hour % 10);
+}
+
+/* mkdir -p for the partition folders under dir. */
+static int make_dirs(const struct floe_fs_port *fs, char *path, size_t base_len)
+{
+    size_t i, n = floe_strlen(path);
+    for (i = base_len + 1; i <= n; i++) {
+        if (path[i] == '/' || path[i] == '\0') {
+            char saved = path[i];
+            path[i] = '\0';
+            if (i > base_len + 1) {
+                int err = fs->mkdir(fs->ctx, path);
+                if (err != FLOE_OK) {
+                    path[i] = saved;
+                    return err;
+                }
+            }
+            path[i] = saved;
+        }
+    }
+    return FLOE_OK;
+}
+
+static void note_source(struct floe_roll_state *st, const char *src)
+{
+    size_t n;
+    if (src == NULL || src == st->last_source)
+        return;
+    st->last_source = src;
+    n = floe_strlen(src);
+    if (st->n_sources == 0)
+        floe_format(st->first_source, sizeof st->first_source, "%s", src);
+    /* Distinct names, as long as they fit: the footer stays bounded. */
+    if (st->sources_len + n + 8 < SOURCES_BYTES) {
+        size_t i;
+        for (i = 0; i < n && src[i] != '"' && src[i] != '\\' && (unsigned char)src[i] >= 0x20; i++)
+            ;
+        if (i == n) {
+            st->sources_len += floe_format(st->sources + st->sources_len, SOURCES_BYTES - st->sources_len,
+                                           "%s\"%s\"", st->n_sources ? "," : "[", src);
+            st->n_sources++;
+        }
+    }
+}
+
+static int open_file(struct floe_roll *r, const char *partition)
+{
+    struct floe_roll_state *st = r->st;
+    const struct floe_roll_config *cfg = st->cfg;
+    const struct floe_fs_port *fs = cfg->fs;
+    char name[FLOE_UUID_STR_LEN + 1];
+    int64_t now = cfg->clock->utc_ms(cfg->clock->ctx);
+    const char *tmp_dir = cfg->tmp_dir ? cfg->tmp_dir : cfg->dir;
+    int err;
+    FLOE_TRY(floe_uuid7_next(&st->uuids, now < 0 ? 0 : now, cfg->entropy, st->uuid));
+    floe_uuid_format(st->uuid, name);
+    floe_format(st->partition, sizeof st->partition, "%s", partition);
+    floe_format(st->tmp_path, sizeof st->tmp_path, "%s/%s.parquet.tmp", tmp_dir, name);
+    if (partition[0] != '\0') {
+        floe_format(st->final_dir, sizeof st->final_dir, "%s/%s", cfg->dir, partition);
+        floe_format(st->key, sizeof st->key, "%s%s/%s.parquet", cfg->key_prefix ? cfg->key_prefix : "", partition,
+                    name);
+    } else {
+        floe_format(st->final_dir, sizeof st->final_dir, "%s", cfg->dir);
+        floe_format(st->key, sizeof st->key, "%s%s.parquet", cfg->key_prefix ? cfg->key_prefix : "", name);
+    }
+    floe_format(st->final_path, sizeof st->final_path, "%s/%s.parquet", st->final_dir, name);
+    FLOE_TRY(fs->open(fs->ctx, st->file, st->tmp_path, FLOE_FS_WRITE | FLOE_FS_TRUNC | FLOE_FS_EXCL));
+    st->open = 1;
+    st->crc = 0;
+    floe_sha256_init(&st->sha);
+    st->size = 0;
+    st->rows = 0;
+    st->has_ts = 0;
+    st->sources_len = 0;
+    st->n_sources = 0;
+    st->last_source = NULL;
+    st->first_source[0] = '\0';
+    st->opened_ms = cfg->clock->monotonic_ms(cfg->clock->ctx);
+    st->last_row_ms = st->opened_ms;
+    err = floe_parquet_open(&r->pq, &st->sink);
+    if (err != FLOE_OK)
+        floe_roll_abort(r);
+    return err;
+}
+
+void floe_roll_abort(struct floe_roll *r)
+{
+    struct floe_roll_state *st;
+    if (r == NULL || r->st == NULL || !r->st->open)
+        return;
+    st = r->st;
+    st->cfg->fs->close(st->cfg->fs->ctx, st->file);
+    st->cfg->fs->remove(st->cfg->fs->ctx, st->tmp_path);
+    floe_parquet_abort(&r->pq);
+    st->open = 0;
+}
+
+int floe_roll_seal(struct floe_roll *r)
+{
+    struct floe_roll_state *st;
+    const struct floe_fs_port *fs;
+    struct floe_file_facts facts;
+    int err;
+    FLOE_FAIL_IF(r == NULL || r->st == NULL, FLOE_ERR_INVAL);
+    st = r->st;
+    if (!st->open)
+        return FLOE_OK;
+    fs = st->cfg->fs;
+    if (st->n_sources > 0 && st->sources_len + 2 < SOURCES_BYTES) {
+        st->sources[st->sources_len] = ']';
+        st->sources[st->sources_len + 1] = '\0';
+        floe_parquet_add_kv(&r->pq, "floe.sources", st->sources);
+    }
+    err = floe_parquet_close(&r->pq);
+    /* Durable before visible: the data reaches the disk, then the name. */
+    if (err == FLOE_OK)
+        err = fs->sync(fs->ctx, st->file);
+    {
+        int cerr = fs->close(fs->ctx, st->file);
+        if (err == FLOE_OK)
+            err = cerr;
+    }
+    if (err == FLOE_OK)
+        err = make_dirs(fs, st->final_dir, floe_strlen(st->cfg->dir));
+    if (err == FLOE_OK)
+        err = fs->rename(fs->ctx, st->tmp_path, st->final_path);
+    if (err == FLOE_OK)
+        err = fs->sync_dir(fs->ctx, st->final_dir);
+    st->open = 0;
+    if (err != FLOE_OK) {
+        fs->remove(fs->ctx, st->tmp_path);
+        FLOE_LOG_ERROR(st->cfg->log, "sealing %s failed: %s", st->tmp_path, floe_strerror(err));
+        return err;
+    }
+    r->files_sealed++;
+    r->bytes_sealed += st->size;
+    facts.path = st->final_path;
+    facts.object_key = st->key;
+    facts.partition = st->partition;
+    facts.source = st->first_source;
+    floe_memcpy(facts.uuid, st->uuid, 16);
+    facts.size = st->size;
+    facts.records = st->rows;
+    facts.has_ts = st->has_ts;
+    facts.min_ts = st->has_ts ? (st->ts_is_ms ? st->min_ts * 1000 : st->min_ts) : 0;
+    facts.max_ts = st->has_ts ? (st->ts_is_ms ? st->max_ts * 1000 : st->max_ts) : 0;
+    facts.crc32c = st->crc;
+    floe_sha256_final(&st->sha, facts.sha256);
+    FLOE_LOG_INFO(st->cfg->log, "sealed %s (%llu records, %llu bytes)", st->final_path,
+                  (unsigned long long)st->rows, (unsigned long long)st->size);
+    if (st->cfg->on_file != NULL)
+        return st->cfg->on_file(st->cfg->cb_ctx, &facts);
+    return FLOE_OK;
+}
+
+static int should_roll_after_row(const struct floe_roll *r)
+{
+    const struct floe_roll_state *st = r->st;
+    uint64_t limit = st->cfg->file_bytes ? st->cfg->file_bytes : FLOE_ROLL_DEFAULT_FILE_BYTES;
+    if (st->cfg->file_rows != 0 && st->rows >= st->cfg->file_rows)
+        return 1;
+    return r->pq.stats.bytes + floe_parquet_pending_bytes(&r->pq) >= limit;
+}
+
+int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
+{
+    struct floe_roll_state *st;
+    char partition[sizeof st->partition];
+    int err;
+    FLOE_FAIL_IF(r == NULL || r->st == NULL || row == NULL, FLOE_ERR_INVAL);
+    st = r->st;
+    partition_of(st, row, partition, sizeof partition);
+    if (st->open && (floe_strlen(partition) != floe_strlen(st->partition) ||
+                     floe_memcmp(partition, st->partition, floe_strlen(partition)) != 0))
+        FLOE_TRY(floe_roll_seal(r)); /* a row for another partition */
+    if (!st->open)
+        FLOE_TRY(open_file(r, partition));
+    err = floe_parquet_write_row(&r->pq, row->values);
+    if (err == FLOE_ERR_NOSPC) {
+        /* The file used all its row groups: the row opens the next one. */
+        FLOE_TRY(floe_roll_seal(r));
+        FLOE_TRY(open_file(r, partition));
+        err = floe_parquet_write_row(&r->pq, row->values);
+    }
+    if (err != FLOE_OK)
+        return err;
+    st->rows++;
+    r->rows_written++;
+    note_source(st, row->source);
+    if (st->ts_col >= 0 && !row->values[st->ts_col].is_null) {
+        int64_t ts = row->values[st->ts_col].v.i64;
+        if (!st->has_ts || ts < st->min_ts)
+            st->min_ts = ts;
+        if (!st->has_ts || ts > st->max_ts)
+            st->max_ts = ts;
+        st->has_ts = 1;
+    }
+    st->last_row_ms = st->cfg->clock->monotonic_ms(st->cfg->clock->ctx);
+    if (should_roll_after_row(r))
+        return floe_roll_seal(r);
+    return FLOE_OK;
+}
+
+int floe_roll_tick(struct floe_roll *r)
+{
+    struct floe_roll_state *st;
+    uint64_t now;
+    FLOE_FAIL_IF(r == NULL || r->st == NULL, FLOE_ERR_INVAL);
+    st = r->st;
+    if (!st->open)
+        return FLOE_OK;
+    now = st->cfg->clock->monotonic_ms(st->cfg->clock->ctx);
+    if ((st->cfg->max_age_ms != 0 && now - st->opened_ms >= st->cfg->max_age_ms) ||
+        (st->cfg->idle_ms != 0 && now - st->last_row_ms >= st->cfg->idle_ms))
+        return floe_roll_seal(r);
+    return FLOE_OK;
+}

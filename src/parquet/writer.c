@@ -1,0 +1,1139 @@
+/* The Parquet writer: pages, row groups and the footer (see floe/parquet.h). */
+#include "floe/parquet.h"
+#include "floe/version.h"
+#include "core/internal.h"
+#include "parquet/dict.h"
+#include "parquet/encoding.h"
+#include "parquet/snappy.h"
+#include "parquet/thrift.h"
+
+/* parquet.thrift enums */
+enum { PHYS_BOOLEAN = 0, PHYS_INT32 = 1, PHYS_INT64 = 2, PHYS_FLOAT = 4, PHYS_DOUBLE = 5, PHYS_BYTE_ARRAY = 6 };
+enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_DELTA = 5, ENC_RLE_DICT = 8, ENC_BSS = 9 };
+enum { PAGE_DATA = 0, PAGE_DICT = 2 };
+enum { CODEC_UNCOMPRESSED = 0, CODEC_SNAPPY = 1 };
+enum { REP_REQUIRED = 0, REP_OPTIONAL = 1 };
+enum { CONV_UTF8 = 0, CONV_DATE = 6, CONV_TS_MILLIS = 9, CONV_TS_MICROS = 10 };
+
+#define PAGE_HEADER_MAX 64u   /* a data or dictionary page header, no statistics */
+#define STORE_LINK 8u         /* per stored page: next offset + length */
+#define APPEND_SLACK 1280u    /* most one value can add to an encoder's output */
+#define KV_BYTES 4096u
+#define KV_MAX 8u
+#define FOOTER_DRAIN 4096u    /* keep this much room while serializing the footer */
+
+enum dict_state {
+    DICT_NONE,   /* the type never uses a dictionary (booleans) */
+    DICT_TRY,    /* dictionary-encoding this row group */
+    DICT_OFF,    /* gave up for this row group */
+    DICT_NEVER   /* gave up for the rest of this file */
+};
+
+/* What the footer needs of one column chunk. */
+struct chunk_meta {
+    int64_t dict_offset; /* -1: no dictionary page */
+    int64_t data_offset;
+    int64_t comp_size, uncomp_size;
+    int64_t num_values, null_count;
+    uint16_t encodings;  /* bit e set: encoding e used */
+    uint8_t has_minmax;
+    uint8_t min_len, max_len;
+    uint8_t min[FLOE_PARQUET_STAT_MAX], max[FLOE_PARQUET_STAT_MAX];
+};
+
+struct rg_meta {
+    int64_t offset, rows, comp_size, uncomp_size;
+};
+
+struct column {
+    const char *name;
+    uint8_t type;      /* enum floe_type */
+    uint8_t phys;
+    uint8_t nullable;
+    uint8_t fallback;  /* value encoding when not dictionary-encoding */
+    uint8_t page_enc;  /* value encoding of the current page */
+    uint8_t dict_state;
+    uint8_t idx_width; /* bit width of this page's dictionary indices */
+    struct floe_buf values;
+    struct floe_buf levels;
+    struct floe_rle_encoder def;
+    union {
+        struct floe_rle_encoder idx;
+        struct floe_delta_encoder delta;
+        struct floe_bool_packer bools;
+    } enc;
+    struct floe_dict dict;
+    uint32_t page_values, page_nulls;
+    /* this row group */
+    uint32_t first_page, last_page; /* store offset + 1 of the page list; 0: none */
+    int dict_pages;                 /* data pages that use the dictionary */
+    uint16_t encodings;
+    uint64_t rg_values, rg_nulls;
+    int64_t comp_size, uncomp_size; /* pages written to the store so far */
+    /* statistics of this row group */
+    int has_value, minmax_ok;
+    int64_t imin, imax;
+    double dmin, dmax;
+    uint8_t smin[FLOE_PARQUET_STAT_MAX], smax[FLOE_PARQUET_STAT_MAX];
+    uint8_t smin_len, smax_len;
+};
+
+struct floe_parquet_state {
+    const struct floe_parquet_config *cfg;
+    const struct floe_parquet_sink *sink;
+    struct column *cols;
+    uint32_t n_cols;
+    uint32_t page_bytes;
+    uint8_t codec;
+    uint8_t *store;        /* compressed pages of the open row group */
+    size_t store_cap, store_len;
+    uint8_t *scratch;      /* one page assembled for compression */
+    size_t scratch_cap;
+    uint8_t *cbuf;         /* compressor output; the footer's buffer too */
+    size_t cbuf_cap;
+    void *snappy_work;
+    struct chunk_meta *chunks; /* [max_row_groups][n_cols] */
+    struct rg_meta *rgs;
+    uint16_t max_rgs, n_rgs;
+    uint64_t rg_rows;
+    int open;
+    char *kv;              /* key\0value\0 pairs */
+    size_t kv_len;
+    uint32_t n_kv;
+};
+
+/* ---- layout -------------------------------------------------------------- */
+
+struct limits {
+    uint32_t page, row_group, dict_entries, dict_bytes;
+    uint16_t max_rgs;
+};
+
+static void effective(const struct floe_parquet_config *cfg, struct limits *l)
+{
+    l->page = cfg->page_bytes ? cfg->page_bytes : FLOE_PARQUET_DEFAULT_PAGE_BYTES;
+    l->row_group = cfg->row_group_bytes ? cfg->row_group_bytes : FLOE_PARQUET_DEFAULT_ROW_GROUP_BYTES;
+    l->dict_entries = cfg->dict_entries ? cfg->dict_entries : FLOE_PARQUET_DEFAULT_DICT_ENTRIES;
+    l->dict_bytes = cfg->dict_bytes ? cfg->dict_bytes : FLOE_PARQUET_DEFAULT_DICT_BYTES;
+    l->max_rgs = cfg->max_row_groups ? cfg->max_row_groups : FLOE_PARQUET_DEFAULT_MAX_ROW_GROUPS;
+}
+
+static int config_ok(const struct floe_parquet_config *cfg)
+{
+    struct limits l;
+    if (cfg == NULL || floe_schema_check(cfg->schema, NULL) != FLOE_OK)
+        return 0;
+    if (cfg->codec != FLOE_PARQUET_SNAPPY && cfg->codec != FLOE_PARQUET_UNCOMPRESSED)
+        return 0;
+    effective(cfg, &l);
+    /* The store must take several pages of every column per row group. */
+    return l.page >= 4096 && l.page <= (64u << 20) && l.row_group <= (1u << 30) &&
+           l.row_group / 4u >= (size_t)l.page * (cfg->schema->n_columns + 1u) / 8u;
+}
+
+static uint8_t phys_of(int type)
+{
+    switch (type) {
+    case FLOE_TYPE_BOOL:
+        return PHYS_BOOLEAN;
+    case FLOE_TYPE_INT32:
+    case FLOE_TYPE_DATE:
+        return PHYS_INT32;
+    case FLOE_TYPE_FLOAT:
+        return PHYS_FLOAT;
+    case FLOE_TYPE_DOUBLE:
+        return PHYS_DOUBLE;
+    case FLOE_TYPE_STRING:
+        return PHYS_BYTE_ARRAY;
+    default:
+        return PHYS_INT64;
+    }
+}
+
+static uint8_t fallback_of(uint8_t phys)
+{
+    switch (phys) {
+    case PHYS_INT32:
+    case PHYS_INT64:
+        return ENC_DELTA;
+    case PHYS_FLOAT:
+    case PHYS_DOUBLE:
+        return ENC_BSS;
+    default:
+        return ENC_PLAIN;
+    }
+}
+
+static enum floe_dict_kind dict_kind(uint8_t phys)
+{
+    return phys == PHYS_INT32 || phys == PHYS_FLOAT ? FLOE_DICT_FIXED4
+           : phys == PHYS_BYTE_ARRAY              ? FLOE_DICT_BYTES
+                                                  : FLOE_DICT_FIXED8;
+}
+
+/* Levels of a page: at most PAGE_MAX_VALUES bits, RLE-encoded, prefixed. */
+static size_t levels_cap(void)
+{
+    return 4u + floe_rle_max_size(1, FLOE_PARQUET_PAGE_MAX_VALUES);
+}
+
+static size_t dict_plain_max(const struct limits *l, uint8_t phys)
+{
+    if (phys == PHYS_BYTE_ARRAY)
+        return (size_t)l->dict_bytes + 4u * l->dict_entries;
+    return (size_t)l->dict_entries * (phys == PHYS_INT32 || phys == PHYS_FLOAT ? 4u : 8u);
+}
+
+static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, struct floe_parquet_state **out)
+{
+    const struct floe_schema *sc = cfg->schema;
+    struct floe_parquet_state *st;
+    struct limits l;
+    uint32_t n_cols = (uint32_t)sc->n_columns + (sc->extra ? 1u : 0u), i;
+    size_t scratch = 0;
+    void *p;
+    effective(cfg, &l);
+
+    FLOE_TRY(floe_arena_take(a, sizeof *st, 8, &p));
+    st = (struct floe_parquet_state *)p;
+    FLOE_TRY(floe_arena_take(a, n_cols * sizeof(struct column), 8, &p));
+    if (st) {
+        st->cols = (struct column *)p;
+        st->n_cols = n_cols;
+    }
+    for (i = 0; i < n_cols; i++) {
+        struct column *c = st ? &st->cols[i] : NULL;
+        int type = i < sc->n_columns ? sc->columns[i].type : FLOE_TYPE_STRING;
+        uint8_t phys = phys_of(type);
+        FLOE_TRY(floe_arena_take(a, l.page, 8, &p));
+        if (c)
+            floe_buf_init(&c->values, p, l.page);
+        FLOE_TRY(floe_arena_take(a, levels_cap(), 8, &p));
+        if (c)
+            floe_buf_init(&c->levels, p, levels_cap());
+        if (phys != PHYS_BOOLEAN) {
+            if (c) {
+                FLOE_TRY(floe_dict_init(&c->dict, a, dict_kind(phys), l.dict_entries, l.dict_bytes));
+            } else {
+                size_t ds = floe_dict_size(dict_kind(phys), l.dict_entries, l.dict_bytes);
+                if (ds == 0)
+                    return FLOE_ERR_INVAL;
+                FLOE_TRY(floe_arena_take(a, ds, 8, &p));
+            }
+            if (dict_plain_max(&l, phys) > scratch)
+                scratch = dict_plain_max(&l, phys);
+        }
+        if (c) {
+            c->name = i < sc->n_columns ? sc->columns[i].name : FLOE_EXTRA_COLUMN_NAME;
+            c->type = (uint8_t)type;
+            c->phys = phys;
+            c->nullable = i < sc->n_columns ? sc->columns[i].nullable != 0 : 1;
+            c->fallback = fallback_of(phys);
+        }
+    }
+    /* A data page assembled: levels, a delta header or index width, values. */
+    if (scratch < levels_cap() + FLOE_DELTA_HEADER_MAX + l.page)
+        scratch = levels_cap() + FLOE_DELTA_HEADER_MAX + l.page;
+    FLOE_TRY(floe_arena_take(a, scratch, 8, &p));
+    if (st) {
+        st->scratch = (uint8_t *)p;
+        st->scratch_cap = scratch;
+    }
+    {
+        size_t cb = floe_snappy_max_compressed_length(scratch);
+        if (cb < FOOTER_DRAIN * 4)
+            cb = FOOTER_DRAIN * 4;
+        FLOE_TRY(floe_arena_take(a, cb, 8, &p));
+        if (st) {
+            st->cbuf = (uint8_t *)p;
+            st->cbuf_cap = cb;
+        }
+    }
+    FLOE_TRY(floe_arena_take(a, l.row_group, 8, &p));
+    if (st) {
+        st->store = (uint8_t *)p;
+        st->store_cap = l.row_group;
+    }
+    if (cfg->codec == FLOE_PARQUET_SNAPPY) {
+        FLOE_TRY(floe_arena_take(a, FLOE_SNAPPY_WORK_BYTES, 8, &p));
+        if (st)
+            st->snappy_work = p;
+    }
+    FLOE_TRY(floe_arena_take(a, (size_t)l.max_rgs * n_cols * sizeof(struct chunk_meta), 8, &p));
+    if (st)
+        st->chunks = (struct chunk_meta *)p;
+    FLOE_TRY(floe_arena_take(a, (size_t)l.max_rgs * sizeof(struct rg_meta), 8, &p));
+    if (st) {
+        st->rgs = (struct rg_meta *)p;
+        st->max_rgs = l.max_rgs;
+    }
+    FLOE_TRY(floe_arena_take(a, KV_BYTES, 8, &p));
+    if (st) {
+        st->kv = (char *)p;
+        st->cfg = cfg;
+        st->page_bytes = l.page;
+        st->codec = cfg->codec == FLOE_PARQUET_UNCOMPRESSED ? CODEC_UNCOMPRESSED : CODEC_SNAPPY;
+    }
+    *out = st;
+    return FLOE_OK;
+}
+
+size_t floe_parquet_size(const struct floe_parquet_config *cfg)
+{
+    struct floe_arena a;
+    struct floe_parquet_state *st;
+    if (!config_ok(cfg))
+        return 0;
+    floe_arena_init_counting(&a);
+    if (carve(&a, cfg, &st) != FLOE_OK)
+        return 0;
+    return a.used;
+}
+
+void floe_parquet_init(struct floe_parquet *pq)
+{
+    if (pq != NULL)
+        floe_memset(pq, 0, sizeof *pq);
+}
+
+int floe_parquet_setup(struct floe_parquet *pq, const struct floe_parquet_config *cfg, struct floe_arena *arena)
+{
+    struct floe_parquet_state *st = NULL;
+    size_t mark;
+    int err;
+    FLOE_FAIL_IF(pq == NULL || arena == NULL || floe_arena_counting(arena), FLOE_ERR_INVAL);
+    FLOE_FAIL_IF(!config_ok(cfg), FLOE_ERR_INVAL);
+    mark = floe_arena_mark(arena);
+    err = carve(arena, cfg, &st);
+    if (err != FLOE_OK) {
+        floe_arena_rewind(arena, mark);
+        return err;
+    }
+    floe_memset(&pq->stats, 0, sizeof pq->stats);
+    pq->st = st;
+    return FLOE_OK;
+}
+
+void floe_parquet_abort(struct floe_parquet *pq)
+{
+    if (pq != NULL && pq->st != NULL)
+        pq->st->open = 0;
+}
+
+void floe_parquet_free(struct floe_parquet *pq)
+{
+    if (pq != NULL)
+        floe_memset(pq, 0, sizeof *pq);
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static int sink_write(struct floe_parquet *pq, const void *p, size_t n)
+{
+    int err = pq->st->sink->write(pq->st->sink->ctx, p, n);
+    if (err < 0)
+        return err;
+    pq->stats.bytes += n;
+    return FLOE_OK;
+}
+
+/* Compresses src[0..n) into cbuf; returns the compressed length. */
+static size_t compress(struct floe_parquet_state *st, const uint8_t *src, size_t n)
+{
+    if (st->codec == CODEC_UNCOMPRESSED) {
+        floe_memcpy(st->cbuf, src, n);
+        return n;
+    }
+    return floe_snappy_compress(src, n, st->cbuf, st->cbuf_cap, st->snappy_work);
+}
+
+static int page_header(uint8_t *out, int type, size_t uncomp, size_t comp, uint32_t n_values, int encoding,
+                       size_t *hdr_len)
+{
+    struct floe_thrift_writer w;
+    int len;
+    floe_thrift_writer_init(&w, out, PAGE_HEADER_MAX);
+    floe_thrift_write_i32(&w, 1, type);
+    floe_thrift_write_i32(&w, 2, (int32_t)uncomp);
+    floe_thrift_write_i32(&w, 3, (int32_t)comp);
+    if (type == PAGE_DATA) {
+        floe_thrift_write_struct_begin(&w, 5);
+        floe_thrift_write_i32(&w, 1, (int32_t)n_values);
+        floe_thrift_write_i32(&w, 2, encoding);
+        floe_thrift_write_i32(&w, 3, ENC_RLE);
+        floe_thrift_write_i32(&w, 4, ENC_RLE);
+        floe_thrift_write_struct_end(&w);
+    } else {
+        floe_thrift_write_struct_begin(&w, 7);
+        floe_thrift_write_i32(&w, 1, (int32_t)n_values);
+        floe_thrift_write_i32(&w, 2, ENC_PLAIN);
+        floe_thrift_write_struct_end(&w);
+    }
+    len = floe_thrift_writer_finish(&w);
+    if (len < 0)
+        return len;
+    *hdr_len = (size_t)len;
+    return FLOE_OK;
+}
+
+/* ---- pages --------------------------------------------------------------- */
+
+static void begin_page(struct column *c)
+{
+    c->page_values = 0;
+    c->page_nulls = 0;
+    floe_buf_init(&c->levels, c->levels.p, c->levels.cap);
+    floe_buf_init(&c->values, c->values.p, c->values.cap);
+    if (c->nullable)
+        floe_rle_init_prefixed(&c->def, 1, &c->levels);
+    c->page_enc = c->dict_state == DICT_TRY ? ENC_RLE_DICT : c->fallback;
+    switch (c->page_enc) {
+    case ENC_RLE_DICT:
+        floe_buf_put_u8(&c->values, c->idx_width);
+        floe_rle_init(&c->enc.idx, c->idx_width, &c->values);
+        break;
+    case ENC_DELTA:
+        if (c->phys == PHYS_INT32)
+            floe_delta_init32(&c->enc.delta, &c->values);
+        else
+            floe_delta_init(&c->enc.delta, &c->values);
+        break;
+    default:
+        if (c->phys == PHYS_BOOLEAN)
+            floe_bool_packer_init(&c->enc.bools, &c->values);
+        break;
+    }
+}
+
+/* Finishes the current page's encoders and lays the page out in scratch.
+ * Returns the page's uncompressed size. */
+static int assemble_page(struct floe_parquet_state *st, struct column *c, size_t *size)
+{
+    uint8_t *out = st->scratch;
+    size_t n = 0;
+    int err = FLOE_OK;
+    if (c->nullable) {
+        err = floe_rle_finish(&c->def);
+        if (err != FLOE_OK)
+            return err;
+        floe_memcpy(out, c->levels.p, c->levels.len);
+        n = c->levels.len;
+    }
+    switch (c->page_enc) {
+    case ENC_RLE_DICT:
+        err = floe_rle_finish(&c->enc.idx);
+        break;
+    case ENC_DELTA: {
+        struct floe_buf hdr;
+        floe_buf_init(&hdr, out + n, FLOE_DELTA_HEADER_MAX);
+        err = floe_delta_finish(&c->enc.delta, &hdr);
+        n += hdr.len;
+        break;
+    }
+    default:
+        if (c->phys == PHYS_BOOLEAN)
+            err = floe_bool_packer_finish(&c->enc.bools);
+        break;
+    }
+    if (err == FLOE_OK)
+        err = c->values.err;
+    if (err != FLOE_OK)
+        return err;
+    if (c->page_enc == ENC_BSS) {
+        size_t width = c->phys == PHYS_FLOAT ? 4u : 8u;
+        floe_byte_stream_split(c->values.p, c->values.len / width, width, out + n);
+    } else {
+        floe_memcpy(out + n, c->values.p, c->values.len);
+    }
+    n += c->values.len;
+    *size = n;
+    return FLOE_OK;
+}
+
+/* Compresses the assembled page and builds its header in hdr. */
+static int pack_page(struct floe_parquet_state *st, struct column *c, size_t uncomp, uint8_t *hdr,
+                     size_t *hdr_len, size_t *comp)
+{
+    *comp = compress(st, st->scratch, uncomp);
+    if (*comp == 0)
+        return FLOE_ERR_NOMEM;
+    return page_header(hdr, PAGE_DATA, uncomp, *comp, c->page_values, c->page_enc, hdr_len);
+}
+
+static void note_page(struct column *c, size_t uncomp, size_t comp, size_t hdr_len)
+{
+    c->encodings |= (uint16_t)(1u << c->page_enc);
+    if (c->page_enc == ENC_RLE_DICT)
+        c->dict_pages++;
+    c->uncomp_size += (int64_t)(uncomp + hdr_len);
+    c->comp_size += (int64_t)(comp + hdr_len);
+}
+
+static int flush_row_group(struct floe_parquet *pq);
+
+/* The current page is complete: compressed into the row-group store. */
+static int flush_page(struct floe_parquet *pq, struct column *c)
+{
+    struct floe_parquet_state *st = pq->st;
+    size_t uncomp, comp, hdr_len;
+    uint8_t hdr[PAGE_HEADER_MAX];
+    uint8_t *at;
+    if (c->page_values == 0)
+        return FLOE_OK;
+    FLOE_TRY(assemble_page(st, c, &uncomp));
+    if (st->store_cap - st->store_len < STORE_LINK + PAGE_HEADER_MAX + floe_snappy_max_compressed_length(uncomp))
+        return FLOE_ERR_NOMEM; /* write_row's reserve check prevents this */
+    FLOE_TRY(pack_page(st, c, uncomp, hdr, &hdr_len, &comp));
+    at = st->store + st->store_len;
+    floe_put_le32(at, 0);
+    floe_put_le32(at + 4, (uint32_t)(hdr_len + comp));
+    floe_memcpy(at + STORE_LINK, hdr, hdr_len);
+    floe_memcpy(at + STORE_LINK + hdr_len, st->cbuf, comp);
+    if (c->last_page != 0)
+        floe_put_le32(st->store + c->last_page - 1, (uint32_t)st->store_len + 1u);
+    else
+        c->first_page = (uint32_t)st->store_len + 1u;
+    c->last_page = (uint32_t)st->store_len + 1u;
+    st->store_len += STORE_LINK + hdr_len + comp;
+    note_page(c, uncomp, comp, hdr_len);
+    begin_page(c);
+    return FLOE_OK;
+}
+
+/* ---- statistics ---------------------------------------------------------- */
+
+static void stat_string(struct column *c, const char *s, uint32_t len)
+{
+    if (len > FLOE_PARQUET_STAT_MAX) {
+        c->minmax_ok = 0; /* too long to keep exactly: no min/max for this chunk */
+        return;
+    }
+    if (!c->has_value) {
+        floe_memcpy(c->smin, s, len);
+        floe_memcpy(c->smax, s, len);
+        c->smin_len = c->smax_len = (uint8_t)len;
+        return;
+    }
+    {
+        size_t k = len < c->smin_len ? len : c->smin_len;
+        int r = floe_memcmp(s, c->smin, k);
+        if (r < 0 || (r == 0 && len < c->smin_len)) {
+            floe_memcpy(c->smin, s, len);
+            c->smin_len = (uint8_t)len;
+        }
+        k = len < c->smax_len ? len : c->smax_len;
+        r = floe_memcmp(s, c->smax, k);
+        if (r > 0 || (r == 0 && len > c->smax_len)) {
+            floe_memcpy(c->smax, s, len);
+            c->smax_len = (uint8_t)len;
+        }
+    }
+}
+
+static void stat_value(struct column *c, const struct floe_value *v)
+{
+    switch (c->phys) {
+    case PHYS_BYTE_ARRAY:
+        stat_string(c, v->v.str.ptr, v->v.str.len);
+        break;
+    case PHYS_FLOAT:
+    case PHYS_DOUBLE: {
+        double d = c->phys == PHYS_FLOAT ? (double)v->v.f32 : v->v.f64;
+        if (d != d)
+            return; /* NaN never enters min/max */
+        if (!c->has_value || d < c->dmin || (d == 0 && d == c->dmin))
+            c->dmin = d;
+        if (!c->has_value || d > c->dmax || (d == 0 && d == c->dmax))
+            c->dmax = d;
+        break;
+    }
+    case PHYS_BOOLEAN:
+        if (!c->has_value || v->v.b < c->imin)
+            c->imin = v->v.b;
+        if (!c->has_value || v->v.b > c->imax)
+            c->imax = v->v.b;
+        break;
+    default:
+        if (!c->has_value || v->v.i64 < c->imin)
+            c->imin = v->v.i64;
+        if (!c->has_value || v->v.i64 > c->imax)
+            c->imax = v->v.i64;
+        break;
+    }
+    c->has_value = 1;
+}
+
+/* The chunk's statistics in PLAIN form (Parquet's min_value/max_value). */
+static void stats_to_meta(const struct column *c, struct chunk_meta *m)
+{
+    m->has_minmax = (uint8_t)(c->has_value && c->minmax_ok);
+    if (!m->has_minmax)
+        return;
+    switch (c->phys) {
+    case PHYS_BYTE_ARRAY:
+        floe_memcpy(m->min, c->smin, c->smin_len);
+        floe_memcpy(m->max, c->smax, c->smax_len);
+        m->min_len = c->smin_len;
+        m->max_len = c->smax_len;
+        break;
+    case PHYS_FLOAT: {
+        /* Readers compare -0 and +0 as equal: widen the bounds to both. */
+        float lo = (float)c->dmin, hi = (float)c->dmax;
+        uint32_t b;
+        if (lo == 0)
+            lo = -0.0f;
+        if (hi == 0)
+            hi = 0.0f;
+        floe_memcpy(&b, &lo, 4);
+        floe_put_le32(m->min, b);
+        floe_memcpy(&b, &hi, 4);
+        floe_put_le32(m->max, b);
+        m->min_len = m->max_len = 4;
+        break;
+    }
+    case PHYS_DOUBLE: {
+        double lo = c->dmin, hi = c->dmax;
+        uint64_t b;
+        if (lo == 0)
+            lo = -0.0;
+        if (hi == 0)
+            hi = 0.0;
+        floe_memcpy(&b, &lo, 8);
+        floe_put_le64(m->min, b);
+        floe_memcpy(&b, &hi, 8);
+        floe_put_le64(m->max, b);
+        m->min_len = m->max_len = 8;
+        break;
+    }
+    case PHYS_BOOLEAN:
+        m->min[0] = (uint8_t)c->imin;
+        m->max[0] = (uint8_t)c->imax;
+        m->min_len = m->max_len = 1;
+        break;
+    case PHYS_INT32:
+        floe_put_le32(m->min, (uint32_t)(int32_t)c->imin);
+        floe_put_le32(m->max, (uint32_t)(int32_t)c->imax);
+        m->min_len = m->max_len = 4;
+        break;
+    default:
+        floe_put_le64(m->min, (uint64_t)c->imin);
+        floe_put_le64(m->max, (uint64_t)c->imax);
+        m->min_len = m->max_len = 8;
+        break;
+    }
+}
+
+/* ---- row groups ---------------------------------------------------------- */
+
+static void reset_column_for_row_group(struct column *c)
+{
+    c->first_page = c->last_page = 0;
+    c->dict_pages = 0;
+    c->encodings = 0;
+    c->rg_values = c->rg_nulls = 0;
+    c->comp_size = c->uncomp_size = 0;
+    c->has_value = 0;
+    c->minmax_ok = 1;
+    if (c->phys == PHYS_BOOLEAN) {
+        c->dict_state = DICT_NONE;
+    } else {
+        floe_dict_reset(&c->dict);
+        if (c->dict_state != DICT_NEVER)
+            c->dict_state = DICT_TRY;
+    }
+    c->idx_width = 0;
+    begin_page(c);
+}
+
+static int write_dict_page(struct floe_parquet *pq, struct column *c, struct chunk_meta *m)
+{
+    struct floe_parquet_state *st = pq->st;
+    struct floe_buf plain;
+    uint8_t hdr[PAGE_HEADER_MAX];
+    size_t comp, hdr_len;
+    floe_buf_init(&plain, st->scratch, st->scratch_cap);
+    FLOE_TRY(floe_dict_write_plain(&c->dict, &plain));
+    comp = compress(st, plain.p, plain.len);
+    if (comp == 0)
+        return FLOE_ERR_NOMEM;
+    FLOE_TRY(page_header(hdr, PAGE_DICT, plain.len, comp, floe_dict_count(&c->dict), ENC_PLAIN, &hdr_len));
+    m->dict_offset = (int64_t)pq->stats.bytes;
+    FLOE_TRY(sink_write(pq, hdr, hdr_len));
+    FLOE_TRY(sink_write(pq, st->cbuf, comp));
+    m->encodings |= 1u << ENC_PLAIN;
+    m->comp_size += (int64_t)(comp + hdr_len);
+    m->uncomp_size += (int64_t)(plain.len + hdr_len);
+    return FLOE_OK;
+}
+
+/* Writes every column chunk of the open row group, then resets for the next. */
+static int flush_row_group(struct floe_parquet *pq)
+{
+    struct floe_parquet_state *st = pq->st;
+    struct rg_meta *rg;
+    uint32_t i;
+    if (st->rg_rows == 0)
+        return FLOE_OK;
+    FLOE_ASSERT(st->n_rgs < st->max_rgs);
+    rg = &st->rgs[st->n_rgs];
+    rg->offset = (int64_t)pq->stats.bytes;
+    rg->rows = (int64_t)st->rg_rows;
+    rg->comp_size = rg->uncomp_size = 0;
+    for (i = 0; i < st->n_cols; i++) {
+        struct column *c = &st->cols[i];
+        struct chunk_meta *m = &st->chunks[(size_t)st->n_rgs * st->n_cols + i];
+        uint32_t page = c->first_page;
+        floe_memset(m, 0, sizeof *m);
+        m->dict_offset = -1;
+        /* The current page joins the chunk: encode it now, so the
+         * dictionary page written first knows every entry. */
+        if (c->dict_pages > 0 || (c->page_enc == ENC_RLE_DICT && c->page_values > 0))
+            FLOE_TRY(write_dict_page(pq, c, m));
+        m->data_offset = (int64_t)pq->stats.bytes;
+        while (page != 0) {
+            const uint8_t *at = st->store + page - 1;
+            FLOE_TRY(sink_write(pq, at + STORE_LINK, floe_get_le32(at + 4)));
+            page = floe_get_le32(at);
+        }
+        if (c->page_values > 0) {
+            size_t uncomp, comp, hdr_len;
+            uint8_t hdr[PAGE_HEADER_MAX];
+            FLOE_TRY(assemble_page(st, c, &uncomp));
+            FLOE_TRY(pack_page(st, c, uncomp, hdr, &hdr_len, &comp));
+            FLOE_TRY(sink_write(pq, hdr, hdr_len));
+            FLOE_TRY(sink_write(pq, st->cbuf, comp));
+            note_page(c, uncomp, comp, hdr_len);
+        }
+        m->encodings |= c->encodings;
+        if (c->nullable)
+            m->encodings |= 1u << ENC_RLE;
+        m->comp_size += c->comp_size;
+        m->uncomp_size += c->uncomp_size;
+        m->num_values = (int64_t)c->rg_values;
+        m->null_count = (int64_t)c->rg_nulls;
+        stats_to_meta(c, m);
+        rg->comp_size += m->comp_size;
+        rg->uncomp_size += m->uncomp_size;
+        if (c->dict_state == DICT_OFF)
+            c->dict_state = DICT_NEVER; /* not worth trying again in this file */
+        reset_column_for_row_group(c);
+    }
+    st->n_rgs++;
+    st->rg_rows = 0;
+    st->store_len = 0;
+    pq->stats.row_groups = st->n_rgs;
+    return FLOE_OK;
+}
+
+/* ---- rows ---------------------------------------------------------------- */
+
+/* Makes room for one value in c's page and picks its encoding; for a
+ * dictionary-encoded page, *index gets the value's entry. Pages may be
+ * flushed here, never the row group: write_row made sure the store can take
+ * one more page of every column before the row began. */
+static int prepare_value(struct floe_parquet *pq, struct column *c, const struct floe_value *v, uint32_t *index)
+{
+    size_t need = APPEND_SLACK;
+    int err;
+    if (c->page_values >= FLOE_PARQUET_PAGE_MAX_VALUES)
+        FLOE_TRY(flush_page(pq, c));
+    if (v->is_null)
+        return FLOE_OK;
+    if (c->page_enc != ENC_RLE_DICT && c->phys == PHYS_BYTE_ARRAY)
+        need += 4u + v->v.str.len;
+    if (c->values.cap - c->values.len < need)
+        FLOE_TRY(flush_page(pq, c));
+    if (c->dict_state != DICT_TRY)
+        return FLOE_OK;
+    switch (c->phys) {
+    case PHYS_BYTE_ARRAY:
+        err = floe_dict_insert(&c->dict, v->v.str.ptr, v->v.str.len, index);
+        break;
+    case PHYS_FLOAT: {
+        uint32_t bits;
+        floe_memcpy(&bits, &v->v.f32, 4);
+        err = floe_dict_insert_u32(&c->dict, bits, index);
+        break;
+    }
+    case PHYS_DOUBLE: {
+        uint64_t bits;
+        floe_memcpy(&bits, &v->v.f64, 8);
+        err = floe_dict_insert_u64(&c->dict, bits, index);
+        break;
+    }
+    case PHYS_INT32:
+        err = floe_dict_insert_u32(&c->dict, (uint32_t)(int32_t)v->v.i64, index);
+        break;
+    default:
+        err = floe_dict_insert_u64(&c->dict, (uint64_t)v->v.i64, index);
+        break;
+    }
+    /* Over 90% of the values new: a dictionary would only add a page. */
+    if (err == FLOE_OK && *index >= 1024u && (uint64_t)*index * 10u > (c->rg_values - c->rg_nulls) * 9u)
+        err = FLOE_ERR_LIMIT;
+    if (err == FLOE_ERR_LIMIT) {
+        /* Fall back for the rest of the row group: the page so far keeps
+         * its indices, the next one is in the fallback encoding. */
+        c->dict_state = DICT_OFF;
+        FLOE_TRY(flush_page(pq, c));
+        if (c->page_values == 0)
+            begin_page(c);
+        if (c->phys == PHYS_BYTE_ARRAY && c->values.cap - c->values.len < 4u + v->v.str.len + APPEND_SLACK)
+            return FLOE_ERR_LIMIT;
+        return FLOE_OK;
+    }
+    if (err != FLOE_OK)
+        return err;
+    if (floe_bit_width(*index) > c->idx_width) {
+        /* The indices outgrew this page's bit width: a new page. */
+        c->idx_width = (uint8_t)floe_bit_width(*index);
+        FLOE_TRY(flush_page(pq, c));
+        if (c->page_values == 0)
+            begin_page(c);
+    }
+    return FLOE_OK;
+}
+
+static void put_value(struct column *c, const struct floe_value *v, uint32_t index)
+{
+    switch (c->page_enc) {
+    case ENC_RLE_DICT:
+        floe_rle_put(&c->enc.idx, index);
+        return;
+    case ENC_DELTA:
+        floe_delta_put(&c->enc.delta, v->v.i64);
+        return;
+    default:
+        break;
+    }
+    switch (c->phys) {
+    case PHYS_BOOLEAN:
+        floe_bool_packer_put(&c->enc.bools, v->v.b);
+        break;
+    case PHYS_INT32:
+        floe_plain_put_i32(&c->values, (int32_t)v->v.i64);
+        break;
+    case PHYS_INT64:
+        floe_plain_put_i64(&c->values, v->v.i64);
+        break;
+    case PHYS_FLOAT:
+        floe_plain_put_float(&c->values, v->v.f32);
+        break;
+    case PHYS_DOUBLE:
+        floe_plain_put_double(&c->values, v->v.f64);
+        break;
+    default:
+        floe_plain_put_byte_array(&c->values, v->v.str.ptr, v->v.str.len);
+        break;
+    }
+}
+
+/* A row never spans row groups, and every column may flush one page while
+ * taking it: end the row group first unless the store can take one more
+ * page of each column at its present size. */
+static int row_group_must_end(const struct floe_parquet_state *st, const struct floe_value *values)
+{
+    size_t need = 0, room = st->store_cap - st->store_len;
+    uint32_t i;
+    for (i = 0; i < st->n_cols; i++) {
+        const struct column *c = &st->cols[i];
+        size_t page = c->levels.len + c->values.len + APPEND_SLACK + FLOE_DELTA_HEADER_MAX + 64u;
+        if (!values[i].is_null && c->phys == PHYS_BYTE_ARRAY)
+            page += 4u + values[i].v.str.len;
+        need += STORE_LINK + PAGE_HEADER_MAX + floe_snappy_max_compressed_length(page);
+        if (need > room)
+            return 1;
+    }
+    return 0;
+}
+
+int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *values)
+{
+    struct floe_parquet_state *st;
+    uint32_t i;
+    FLOE_FAIL_IF(pq == NULL || pq->st == NULL || values == NULL, FLOE_ERR_INVAL);
+    st = pq->st;
+    FLOE_FAIL_IF(!st->open, FLOE_ERR_STATE);
+    /* Check the whole row first, so a rejected row leaves nothing behind. */
+    for (i = 0; i < st->n_cols; i++) {
+        const struct column *c = &st->cols[i];
+        const struct floe_value *v = &values[i];
+        if (v->is_null && !c->nullable)
+            return FLOE_ERR_MISSING;
+        if (!v->is_null && c->phys == PHYS_BYTE_ARRAY && (size_t)v->v.str.len + 4u + APPEND_SLACK > st->page_bytes)
+            return FLOE_ERR_LIMIT;
+    }
+    if (row_group_must_end(st, values)) {
+        if (st->n_rgs + 1u >= st->max_rgs)
+            return FLOE_ERR_NOSPC; /* the file is full: close it, write the row to the next */
+        FLOE_TRY(flush_row_group(pq));
+    }
+    for (i = 0; i < st->n_cols; i++) {
+        struct column *c = &st->cols[i];
+        const struct floe_value *v = &values[i];
+        uint32_t index = 0;
+        FLOE_TRY(prepare_value(pq, c, v, &index));
+        if (c->nullable)
+            floe_rle_put(&c->def, v->is_null ? 0u : 1u);
+        c->page_values++;
+        c->rg_values++;
+        if (v->is_null) {
+            c->page_nulls++;
+            c->rg_nulls++;
+            continue;
+        }
+        put_value(c, v, index);
+        stat_value(c, v);
+    }
+    st->rg_rows++;
+    pq->stats.rows++;
+    pq->stats.rows_total++;
+    return FLOE_OK;
+}
+
+uint64_t floe_parquet_pending_bytes(const struct floe_parquet *pq)
+{
+    return pq != NULL && pq->st != NULL ? pq->st->store_len : 0;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+int floe_parquet_open(struct floe_parquet *pq, const struct floe_parquet_sink *sink)
+{
+    struct floe_parquet_state *st;
+    uint32_t i;
+    FLOE_FAIL_IF(pq == NULL || pq->st == NULL || sink == NULL || sink->write == NULL, FLOE_ERR_INVAL);
+    st = pq->st;
+    FLOE_FAIL_IF(st->open, FLOE_ERR_STATE);
+    st->sink = sink;
+    st->n_rgs = 0;
+    st->rg_rows = 0;
+    st->store_len = 0;
+    st->kv_len = 0;
+    st->n_kv = 0;
+    pq->stats.rows = 0;
+    pq->stats.bytes = 0;
+    pq->stats.row_groups = 0;
+    for (i = 0; i < st->n_cols; i++) {
+        st->cols[i].dict_state = st->cols[i].phys == PHYS_BOOLEAN ? DICT_NONE : DICT_TRY;
+        reset_column_for_row_group(&st->cols[i]);
+    }
+    st->open = 1;
+    return sink_write(pq, "PAR1", 4);
+}
+
+int floe_parquet_add_kv(struct floe_parquet *pq, const char *key, const char *value)
+{
+    struct floe_parquet_state *st;
+    size_t kl, vl;
+    FLOE_FAIL_IF(pq == NULL || pq->st == NULL || key == NULL || value == NULL, FLOE_ERR_INVAL);
+    st = pq->st;
+    kl = floe_strlen(key);
+    vl = floe_strlen(value);
+    if (st->n_kv >= KV_MAX || KV_BYTES - st->kv_len < kl + vl + 2)
+        return FLOE_ERR_LIMIT;
+    floe_memcpy(st->kv + st->kv_len, key, kl + 1);
+    floe_memcpy(st->kv + st->kv_len + kl + 1, value, vl + 1);
+    st->kv_len += kl + vl + 2;
+    st->n_kv++;
+    return FLOE_OK;
+}
+
+/* Writes what the footer writer holds and empties it: the footer can be
+ * larger than any buffer floe keeps, so it is streamed in pieces. */
+static int footer_drain(struct floe_parquet *pq, struct floe_thrift_writer *w, int force)
+{
+    if (w->err != 0)
+        return w->err;
+    if (!force && w->cap - w->len >= FOOTER_DRAIN)
+        return FLOE_OK;
+    FLOE_TRY(sink_write(pq, w->buf, w->len));
+    w->len = 0;
+    return FLOE_OK;
+}
+
+static void write_schema_element(struct floe_thrift_writer *w, const struct column *c)
+{
+    floe_thrift_write_elem_struct_begin(w);
+    floe_thrift_write_i32(w, 1, c->phys);
+    floe_thrift_write_i32(w, 3, c->nullable ? REP_OPTIONAL : REP_REQUIRED);
+    floe_thrift_write_string(w, 4, c->name);
+    switch (c->type) {
+    case FLOE_TYPE_STRING:
+        floe_thrift_write_i32(w, 6, CONV_UTF8);
+        floe_thrift_write_struct_begin(w, 10);
+        floe_thrift_write_struct_begin(w, 1); /* StringType */
+        floe_thrift_write_struct_end(w);
+        floe_thrift_write_struct_end(w);
+        break;
+    case FLOE_TYPE_DATE:
+        floe_thrift_write_i32(w, 6, CONV_DATE);
+        floe_thrift_write_struct_begin(w, 10);
+        floe_thrift_write_struct_begin(w, 6); /* DateType */
+        floe_thrift_write_struct_end(w);
+        floe_thrift_write_struct_end(w);
+        break;
+    case FLOE_TYPE_TIMESTAMP_MS:
+    case FLOE_TYPE_TIMESTAMP_US:
+        floe_thrift_write_i32(w, 6, c->type == FLOE_TYPE_TIMESTAMP_MS ? CONV_TS_MILLIS : CONV_TS_MICROS);
+        floe_thrift_write_struct_begin(w, 10);
+        floe_thrift_write_struct_begin(w, 8); /* TimestampType */
+        floe_thrift_write_bool(w, 1, 1);      /* isAdjustedToUTC */
+        floe_thrift_write_struct_begin(w, 2); /* TimeUnit */
+        floe_thrift_write_struct_begin(w, c->type == FLOE_TYPE_TIMESTAMP_MS ? 1 : 2);
+        floe_thrift_write_struct_end(w);
+        floe_thrift_write_struct_end(w);
+        floe_thrift_write_struct_end(w);
+        floe_thrift_write_struct_end(w);
+        break;
+    default:
+        break;
+    }
+    floe_thrift_write_struct_end(w);
+}
+
+static int encodings_count(uint16_t mask)
+{
+    int n = 0;
+    for (; mask != 0; mask &= (uint16_t)(mask - 1u))
+        n++;
+    return n;
+}
+
+static void write_column_chunk(struct floe_thrift_writer *w, const struct column *c, const struct chunk_meta *m,
+                               uint8_t codec)
+{
+    int e;
+    floe_thrift_write_elem_struct_begin(w);
+    floe_thrift_write_i64(w, 2, m->dict_offset >= 0 ? m->dict_offset : m->data_offset);
+    floe_thrift_write_struct_begin(w, 3); /* ColumnMetaData */
+    floe_thrift_write_i32(w, 1, c->phys);
+    floe_thrift_write_list_begin(w, 2, FLOE_THRIFT_I32, (uint32_t)encodings_count(m->encodings));
+    for (e = 0; e < 16; e++)
+        if (m->encodings & (1u << e))
+            floe_thrift_write_elem_i32(w, e);
+    floe_thrift_write_list_end(w);
+    floe_thrift_write_list_begin(w, 3, FLOE_THRIFT_BINARY, 1);
+    floe_thrift_write_elem_binary(w, c->name, floe_strlen(c->name));
+    floe_thrift_write_list_end(w);
+    floe_thrift_write_i32(w, 4, codec);
+    floe_thrift_write_i64(w, 5, m->num_values);
+    floe_thrift_write_i64(w, 6, m->uncomp_size);
+    floe_thrift_write_i64(w, 7, m->comp_size);
+    floe_thrift_write_i64(w, 9, m->data_offset);
+    if (m->dict_offset >= 0)
+        floe_thrift_write_i64(w, 11, m->dict_offset);
+    floe_thrift_write_struct_begin(w, 12); /* Statistics */
+    floe_thrift_write_i64(w, 3, m->null_count);
+    if (m->has_minmax) {
+        floe_thrift_write_binary(w, 5, m->max, m->max_len);
+        floe_thrift_write_binary(w, 6, m->min, m->min_len);
+    }
+    floe_thrift_write_struct_end(w);
+    floe_thrift_write_struct_end(w);
+    floe_thrift_write_struct_end(w);
+}
+
+static int write_footer(struct floe_parquet *pq)
+{
+    struct floe_parquet_state *st = pq->st;
+    struct floe_thrift_writer w;
+    uint64_t start = pq->stats.bytes, rows = 0;
+    uint32_t i, r, n_kv = st->n_kv + (st->cfg->schema_json != NULL ? 1u : 0u);
+    uint8_t tail[8];
+    int len;
+    const char *kv = st->kv;
+
+    for (r = 0; r < st->n_rgs; r++)
+        rows += (uint64_t)st->rgs[r].rows;
+    floe_thrift_writer_init(&w, st->cbuf, st->cbuf_cap);
+    floe_thrift_write_i32(&w, 1, 2); /* version */
+    floe_thrift_write_list_begin(&w, 2, FLOE_THRIFT_STRUCT, st->n_cols + 1u);
+    floe_thrift_write_elem_struct_begin(&w);
+    floe_thrift_write_string(&w, 4, "schema");
+    floe_thrift_write_i32(&w, 5, (int32_t)st->n_cols);
+    floe_thrift_write_struct_end(&w);
+    for (i = 0; i < st->n_cols; i++) {
+        write_schema_element(&w, &st->cols[i]);
+        FLOE_TRY(footer_drain(pq, &w, 0));
+    }
+    floe_thrift_write_list_end(&w);
+    floe_thrift_write_i64(&w, 3, (int64_t)rows);
+    floe_thrift_write_list_begin(&w, 4, FLOE_THRIFT_STRUCT, st->n_rgs);
+    for (r = 0; r < st->n_rgs; r++) {
+        const struct rg_meta *rg = &st->rgs[r];
+        floe_thrift_write_elem_struct_begin(&w);
+        floe_thrift_write_list_begin(&w, 1, FLOE_THRIFT_STRUCT, st->n_cols);
+        for (i = 0; i < st->n_cols; i++) {
+            write_column_chunk(&w, &st->cols[i], &st->chunks[(size_t)r * st->n_cols + i], st->codec);
+            FLOE_TRY(footer_drain(pq, &w, 0));
+        }
+        floe_thrift_write_list_end(&w);
+        floe_thrift_write_i64(&w, 2, rg->uncomp_size);
+        floe_thrift_write_i64(&w, 3, rg->rows);
+        floe_thrift_write_i64(&w, 5, rg->offset);
+        floe_thrift_write_i64(&w, 6, rg->comp_size);
+        floe_thrift_write_i16(&w, 7, (int16_t)r);
+        floe_thrift_write_struct_end(&w);
+    }
+    floe_thrift_write_list_end(&w);
+    if (n_kv > 0) {
+        floe_thrift_write_list_begin(&w, 5, FLOE_THRIFT_STRUCT, n_kv);
+        if (st->cfg->schema_json != NULL) {
+            floe_thrift_write_elem_struct_begin(&w);
+            floe_thrift_write_string(&w, 1, "floe.schema");
+            /* The schema text may be long: let the drain make room first. */
+            FLOE_TRY(footer_drain(pq, &w, 1));
+            if (floe_strlen(st->cfg->schema_json) + 16 > w.cap)
+                floe_thrift_write_string(&w, 2, "(schema too long to store)");
+            else
+                floe_thrift_write_string(&w, 2, st->cfg->schema_json);
+            floe_thrift_write_struct_end(&w);
+        }
+        for (i = 0; i < st->n_kv; i++) {
+            size_t kl = floe_strlen(kv);
+            FLOE_TRY(footer_drain(pq, &w, 0));
+            floe_thrift_write_elem_struct_begin(&w);
+            floe_thrift_write_string(&w, 1, kv);
+            floe_thrift_write_string(&w, 2, kv + kl + 1);
+            floe_thrift_write_struct_end(&w);
+            kv += kl + 1 + floe_strlen(kv + kl + 1) + 1;
+        }
+        floe_thrift_write_list_end(&w);
+    }
+    floe_thrift_write_string(&w, 6, "floe version " FLOE_VERSION_STRING);
+    /* Every column sorts by its type's order: readers may trust min/max. */
+    floe_thrift_write_list_begin(&w, 7, FLOE_THRIFT_STRUCT, st->n_cols);
+    for (i = 0; i < st->n_cols; i++) {
+        floe_thrift_write_elem_struct_begin(&w);
+        floe_thrift_write_struct_begin(&w, 1); /* TypeDefinedOrder */
+        floe_thrift_write_struct_end(&w);
+        floe_thrift_write_struct_end(&w);
+        if (i % 64 == 63)
+            FLOE_TRY(footer_drain(pq, &w, 0));
+    }
+    floe_thrift_write_list_end(&w);
+    len = floe_thrift_writer_finish(&w);
+    if (len < 0)
+        return len;
+    FLOE_TRY(footer_drain(pq, &w, 1));
+    floe_put_le32(tail, (uint32_t)(pq->stats.bytes - start));
+    floe_memcpy(tail + 4, "PAR1", 4);
+    return sink_write(pq, tail, 8);
+}
+
+int floe_parquet_close(struct floe_parquet *pq)
+{
+    struct floe_parquet_state *st;
+    int err;
+    FLOE_FAIL_IF(pq == NULL || pq->st == NULL, FLOE_ERR_INVAL);
+    st = pq->st;
+    FLOE_FAIL_IF(!st->open, FLOE_ERR_STATE);
+    err = flush_row_group(pq);
+    if (err == FLOE_OK)
+        err = write_footer(pq);
+    st->open = 0;
+    if (err == FLOE_OK)
+        pq->stats.files_total++;
+    return err;
+}

@@ -1,0 +1,33 @@
+/* The floe command-line tool: shared helpers. The tool may use the heap and
+ * stdio; the library it drives may not. */
+#ifndef FLOE_CLI_H
+#define FLOE_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "floe/floe.h"
+#include "floe/parquet.h"
+#include "floe/roll.h"
+#include "floe_posix.h"
+
+/* Exit codes, as documented in --help. */
+#define EXIT_OK 0
+#define EXIT_BAD_INPUT 1 /* bad input or partial failure */
+#define EXIT_USAGE 2     /* usage or configuration error */
+
+int cmd_convert(int argc, char **argv);
+int cmd_json_validate(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+/* Reads a whole file (at most max bytes) into a malloc'd buffer. */
+char *cli_read_file(const char *path, size_t max, size_t *len);
+/* Parses a byte count like 1048576, 512K, 64M, 1G. Returns 0 on success. */
+int cli_parse_bytes(const char *text, uint64_t *out);
+/* Seconds on the monotonic clock. */
+double cli_now(void);
+/* Writes s as a JSON string (with quotes) to f. */
+void cli_json_string(FILE *f, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,330 @@
+/* floe convert: NDJSON files to rolled Parquet files in a folder, with a
+ * dead-letter file for the records that cannot be rows. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define READ_CHUNK (256u * 1024u)
+
+struct convert {
+    struct floe_ndjson dec;
+    struct floe_roll roll;
+    FILE *dead;
+    char dead_path[4096];
+    uint64_t files, bytes_out, rows, dead_letters;
+    int json;
+    int failed; /* a write error stopped the run */
+};
+
+static int on_file(void *ctx, const struct floe_file_facts *f)
+{
+    struct convert *cv = ctx;
+    cv->files++;
+    cv->bytes_out += f->size;
+    if (!cv->json)
+        fprintf(stderr, "  %s  %llu records  %llu bytes\n", f->path, (unsigned long long)f->records,
+                (unsigned long long)f->size);
+    return FLOE_OK;
+}
+
+static int on_row(void *ctx, const struct floe_row *row)
+{
+    struct convert *cv = ctx;
+    int err = floe_roll_write(&cv->roll, row);
+    if (err == FLOE_ERR_LIMIT)
+        return FLOE_ROW_REJECT;
+    if (err == FLOE_OK)
+        cv->rows++;
+    return err;
+}
+
+static int on_dead_letter(void *ctx, const struct floe_dead_letter *dl)
+{
+    struct convert *cv = ctx;
+    cv->dead_letters++;
+    if (cv->dead == NULL) {
+        cv->dead = fopen(cv->dead_path, "a");
+        if (cv->dead == NULL) {
+            fprintf(stderr, "floe: cannot write %s: %s\n", cv->dead_path, strerror(errno));
+            return FLOE_ERR_IO;
+        }
+    }
+    fprintf(cv->dead, "{\"reason\":\"%s\",\"code\":%d,\"text\":", floe_dl_reason_name(dl->reason), dl->reason);
+    cli_json_string(cv->dead, dl->reason_text, strlen(dl->reason_text));
+    fputs(",\"source\":", cv->dead);
+    cli_json_string(cv->dead, dl->source, strlen(dl->source));
+    fprintf(cv->dead, ",\"line\":%llu,\"offset\":%llu,\"length\":%llu,\"raw\":", (unsigned long long)dl->line,
+            (unsigned long long)dl->offset, (unsigned long long)dl->line_len);
+    cli_json_string(cv->dead, dl->raw, dl->raw_len);
+    fprintf(cv->dead, ",\"truncated\":%s}\n", dl->raw_len < dl->line_len ? "true" : "false");
+    return ferror(cv->dead) ? FLOE_ERR_IO : FLOE_OK;
+}
+
+static void convert_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: floe convert --schema SCHEMA.json -o OUTDIR [options] INPUT...\n"
+            "  INPUT is an .ndjson or .ndjson.zst file, or - for standard input\n"
+            "  (zstd is recognised by its magic number, whatever the name).\n"
+            "options:\n"
+            "  --codec snappy|none        page compression (default snappy)\n"
+            "  --row-group-bytes N        compressed bytes per row group (default 1M)\n"
+            "  --page-bytes N             bytes per page and per column buffer (default 32K)\n"
+            "  --file-bytes N             roll files at this size (default 128M)\n"
+            "  --file-rows N              roll files at this many rows (default: no limit)\n"
+            "  --partition-by COL:day|hour  hive partitions dt=YYYY-MM-DD[/hour=HH]/ from a timestamp column\n"
+            "  --max-line N               longest line (default 64K); longer lines are dead letters\n"
+            "  --zstd-window-log N        largest zstd window accepted, 2^N bytes (default 21)\n"
+            "  --json                     print the summary as one JSON object\n"
+            "Bad records go to OUTDIR/dead-letters.ndjson, one JSON object each.\n");
+}
+
+static int find_column(const struct floe_schema *s, const char *name, size_t n)
+{
+    size_t i;
+    for (i = 0; i < s->n_columns; i++)
+        if (strlen(s->columns[i].name) == n && memcmp(s->columns[i].name, name, n) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int push_file(struct convert *cv, const char *path, uint8_t *buf, uint64_t *bytes_in)
+{
+    int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
+    int err = FLOE_OK;
+    if (fd < 0) {
+        fprintf(stderr, "floe: cannot open %s: %s\n", path, strerror(errno));
+        return FLOE_ERR_NOENT;
+    }
+    floe_ndjson_begin(&cv->dec, path);
+    for (;;) {
+        ssize_t n = read(fd, buf, READ_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fprintf(stderr, "floe: reading %s: %s\n", path, strerror(errno));
+            err = FLOE_ERR_IO;
+            break;
+        }
+        if (n == 0)
+            break;
+        *bytes_in += (uint64_t)n;
+        err = floe_ndjson_push(&cv->dec, buf, (size_t)n);
+        if (err == FLOE_ERR_MALFORMED) {
+            /* The source is broken (corrupt zstd): its dead letter is written;
+             * go on with the next input. */
+            break;
+        }
+        if (err < 0)
+            break;
+    }
+    if (fd != 0)
+        close(fd);
+    if (err == FLOE_OK)
+        err = floe_ndjson_end(&cv->dec);
+    return err;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+    static struct convert cv;
+    struct floe_ndjson_config dcfg;
+    struct floe_roll_config rcfg;
+    struct floe_schema schema;
+    struct floe_arena arena;
+    struct floe_log_port log = floe_posix_log(FLOE_LOG_WARN);
+    const char *schema_path = NULL, *outdir = NULL, *partition = NULL;
+    char *schema_text = NULL, why[256];
+    size_t schema_len, need, arena_size;
+    void *arena_buf;
+    uint8_t *buf;
+    int i, n_inputs = 0, any_zstd = 0, err = FLOE_OK, input_errors = 0;
+    uint64_t bytes_in = 0, v;
+    double t0, secs;
+    char **inputs = calloc((size_t)argc, sizeof *inputs);
+
+    memset(&dcfg, 0, sizeof dcfg);
+    memset(&rcfg, 0, sizeof rcfg);
+    rcfg.ts_column = -1;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0) {
+            convert_usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            cv.json = 1;
+        } else if (a[0] == '-' && a[1] != '\0' && val == NULL) {
+            fprintf(stderr, "floe convert: %s needs a value\n", a);
+            return EXIT_USAGE;
+        } else if (strcmp(a, "--schema") == 0) {
+            schema_path = argv[++i];
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            outdir = argv[++i];
+        } else if (strcmp(a, "--codec") == 0) {
+            i++;
+            if (strcmp(val, "snappy") == 0)
+                rcfg.parquet.codec = FLOE_PARQUET_SNAPPY;
+            else if (strcmp(val, "none") == 0 || strcmp(val, "uncompressed") == 0)
+                rcfg.parquet.codec = FLOE_PARQUET_UNCOMPRESSED;
+            else {
+                fprintf(stderr, "floe convert: --codec %s: this build knows snappy and none\n", val);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--partition-by") == 0) {
+            partition = argv[++i];
+        } else if (strcmp(a, "--row-group-bytes") == 0 || strcmp(a, "--page-bytes") == 0 ||
+                   strcmp(a, "--file-bytes") == 0 || strcmp(a, "--file-rows") == 0 ||
+                   strcmp(a, "--max-line") == 0 || strcmp(a, "--zstd-window-log") == 0) {
+            i++;
+            if (cli_parse_bytes(val, &v) != 0) {
+                fprintf(stderr, "floe convert: %s %s: not a number\n", a, val);
+                return EXIT_USAGE;
+            }
+            if (strcmp(a, "--row-group-bytes") == 0)
+                rcfg.parquet.row_group_bytes = (uint32_t)v;
+            else if (strcmp(a, "--page-bytes") == 0)
+                rcfg.parquet.page_bytes = (uint32_t)v;
+            else if (strcmp(a, "--file-bytes") == 0)
+                rcfg.file_bytes = v;
+            else if (strcmp(a, "--file-rows") == 0)
+                rcfg.file_rows = v;
+            else if (strcmp(a, "--max-line") == 0)
+                dcfg.max_line_bytes = (uint32_t)v;
+            else
+                dcfg.zstd_window_log = (uint32_t)v;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "floe convert: unknown option %s (see floe convert --help)\n", a);
+            return EXIT_USAGE;
+        } else {
+            inputs[n_inputs++] = argv[i];
+            if (strcmp(a, "-") == 0 || (strlen(a) > 4 && strcmp(a + strlen(a) - 4, ".zst") == 0))
+                any_zstd = 1;
+        }
+    }
+    if (schema_path == NULL || outdir == NULL || n_inputs == 0) {
+        convert_usage(stderr);
+        return EXIT_USAGE;
+    }
+    schema_text = cli_read_file(schema_path, 1u << 20, &schema_len);
+    if (schema_text == NULL) {
+        fprintf(stderr, "floe convert: cannot read schema %s\n", schema_path);
+        return EXIT_USAGE;
+    }
+    {
+        static uint64_t schema_arena[(256u * 1024u) / 8];
+        struct floe_arena sa;
+        floe_arena_init(&sa, schema_arena, sizeof schema_arena);
+        if (floe_schema_parse(schema_text, schema_len, &sa, &schema, why, sizeof why) != FLOE_OK) {
+            fprintf(stderr, "floe convert: %s: %s\n", schema_path, why);
+            return EXIT_USAGE;
+        }
+    }
+    if (partition != NULL) {
+        const char *colon = strchr(partition, ':');
+        int col = colon ? find_column(&schema, partition, (size_t)(colon - partition)) : -1;
+        if (col < 0 || (strcmp(colon + 1, "day") != 0 && strcmp(colon + 1, "hour") != 0)) {
+            fprintf(stderr, "floe convert: --partition-by %s: want TIMESTAMP_COLUMN:day|hour\n", partition);
+            return EXIT_USAGE;
+        }
+        rcfg.ts_column = (int16_t)col;
+        rcfg.partition_by = strcmp(colon + 1, "day") == 0 ? FLOE_PARTITION_DAY : FLOE_PARTITION_HOUR;
+    }
+    if (mkdir(outdir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "floe convert: cannot create %s: %s\n", outdir, strerror(errno));
+        return EXIT_USAGE;
+    }
+    snprintf(cv.dead_path, sizeof cv.dead_path, "%s/dead-letters.ndjson", outdir);
+
+    dcfg.schema = &schema;
+    dcfg.on_row = on_row;
+    dcfg.on_dead_letter = on_dead_letter;
+    dcfg.cb_ctx = &cv;
+    dcfg.no_zstd = !any_zstd;
+    dcfg.log = &log;
+    rcfg.parquet.schema = &schema;
+    rcfg.parquet.schema_json = schema_text;
+    rcfg.parquet.log = &log;
+    rcfg.dir = outdir;
+    rcfg.on_file = on_file;
+    rcfg.cb_ctx = &cv;
+    rcfg.fs = &floe_posix_fs;
+    rcfg.clock = &floe_posix_clock;
+    rcfg.entropy = &floe_posix_entropy;
+    rcfg.log = &log;
+
+    /* One arena for everything, sized by the modules' own size functions. */
+    need = floe_ndjson_size(&dcfg);
+    arena_size = floe_roll_size(&rcfg);
+    if (need == 0 || arena_size == 0) {
+        fprintf(stderr, "floe convert: invalid settings (%s)\n", need == 0 ? "decoder" : "Parquet writer");
+        return EXIT_USAGE;
+    }
+    arena_size += need + 64;
+    arena_buf = malloc(arena_size);
+    buf = malloc(READ_CHUNK);
+    if (arena_buf == NULL || buf == NULL) {
+        fprintf(stderr, "floe convert: out of memory\n");
+        return EXIT_BAD_INPUT;
+    }
+    floe_arena_init(&arena, arena_buf, arena_size);
+    floe_ndjson_init(&cv.dec);
+    floe_roll_init(&cv.roll);
+    if ((err = floe_ndjson_setup(&cv.dec, &dcfg, &arena)) != FLOE_OK ||
+        (err = floe_roll_setup(&cv.roll, &rcfg, &arena)) != FLOE_OK) {
+        fprintf(stderr, "floe convert: setup failed: %s\n", floe_strerror(err));
+        return EXIT_USAGE;
+    }
+
+    t0 = cli_now();
+    for (i = 0; i < n_inputs && !cv.failed; i++) {
+        err = push_file(&cv, inputs[i], buf, &bytes_in);
+        if (err == FLOE_ERR_NOENT || err == FLOE_ERR_MALFORMED) {
+            input_errors++;
+            err = FLOE_OK;
+        } else if (err != FLOE_OK) {
+            fprintf(stderr, "floe convert: %s: %s\n", inputs[i], floe_strerror(err));
+            cv.failed = 1;
+        }
+    }
+    if (!cv.failed) {
+        err = floe_roll_seal(&cv.roll);
+        if (err != FLOE_OK) {
+            fprintf(stderr, "floe convert: sealing the last file: %s\n", floe_strerror(err));
+            cv.failed = 1;
+        }
+    } else {
+        floe_roll_abort(&cv.roll);
+    }
+    secs = cli_now() - t0;
+    if (cv.dead != NULL)
+        fclose(cv.dead);
+    if (cv.json) {
+        printf("{\"files\":%llu,\"records\":%llu,\"dead_letters\":%llu,\"bytes_in\":%llu,\"bytes_decoded\":%llu,"
+               "\"bytes_out\":%llu,\"seconds\":%.6f,\"mb_per_s\":%.2f,\"arena_bytes\":%zu,\"arena_used\":%zu}\n",
+               (unsigned long long)cv.files, (unsigned long long)cv.rows, (unsigned long long)cv.dead_letters,
+               (unsigned long long)bytes_in, (unsigned long long)cv.dec.stats.bytes_decoded,
+               (unsigned long long)cv.bytes_out, secs, secs > 0 ? (double)bytes_in / 1e6 / secs : 0.0,
+               arena_size, arena.high_water);
+    } else {
+        fprintf(stderr,
+                "floe convert: %llu files, %llu records, %llu dead letters%s%s%s; %.1f MB in, %.1f MB out, "
+                "%.1f MB/s; arena %zu bytes\n",
+                (unsigned long long)cv.files, (unsigned long long)cv.rows, (unsigned long long)cv.dead_letters,
+                cv.dead_letters ? " (see " : "", cv.dead_letters ? cv.dead_path : "", cv.dead_letters ? ")" : "",
+                (double)bytes_in / 1e6,
+                (double)cv.bytes_out / 1e6, secs > 0 ? (double)bytes_in / 1e6 / secs : 0.0, arena.high_water);
+    }
+    free(arena_buf);
+    free(buf);
+    free(schema_text);
+    free(inputs);
+    if (cv.failed)
+        return EXIT_BAD_INPUT;
+    return input_errors || cv.dead_letters ? EXIT_BAD_INPUT : EXIT_OK;
+}
