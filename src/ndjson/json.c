@@ -21,6 +21,8 @@
 struct frame {
     uint32_t tok;   /* index of the open container */
     uint32_t items; /* children seen so far (keys and values for objects) */
+    uint32_t end;   /* the container's end offset (kept here: no dependent load) */
+    uint32_t is_object;
 };
 
 static int carve(struct floe_arena *a, struct floe_json_parser *p, uint32_t max_tokens,
@@ -142,12 +144,32 @@ static size_t utf8_seq(const uint8_t *s, size_t n)
 }
 
 /* Checks a string token's bytes; sets FLOE_JSON_ESCAPED in *flags. */
+/* Nonzero when any byte of w is < 0x20, >= 0x80 or a backslash: the bytes
+ * a plain ASCII string run never has (eight at a time). */
+static uint64_t special_bytes(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t ctrl = (w - ones * 0x20u) & ~w;       /* high bit set where byte < 0x20 (or >= 0x80 with ~w clear) */
+    uint64_t bs = w ^ (ones * 0x5cu);
+    uint64_t bsz = (bs - ones) & ~bs;              /* high bit set where byte == '\\' */
+    return (ctrl | bsz | w) & highs;
+}
+
 static int check_string(struct floe_json_parser *p, const char *s, size_t start, size_t end,
                         uint8_t *flags)
 {
     size_t i = start;
     while (i < end) {
-        uint8_t c = (uint8_t)s[i];
+        uint8_t c;
+        if (end - i >= 8) {
+            uint64_t w;
+            floe_memcpy(&w, s + i, 8);
+            if (special_bytes(w) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        c = (uint8_t)s[i];
         if (c >= 0x20 && c < 0x80 && c != '\\') {
             i++;
             continue;
@@ -233,24 +255,32 @@ static int check_number(const char *s, size_t n, uint8_t *flags)
     return i == n;
 }
 
-static int literal_is(const char *s, size_t n, const char *lit, size_t lit_len)
-{
-    return n == lit_len && floe_memcmp(s, lit, n) == 0;
-}
-
 static int classify_primitive(const char *s, size_t n, uint8_t *type, uint8_t *flags)
 {
-    if (literal_is(s, n, "true", 4))
-        *type = FLOE_JSON_TRUE;
-    else if (literal_is(s, n, "false", 5))
-        *type = FLOE_JSON_FALSE;
-    else if (literal_is(s, n, "null", 4))
-        *type = FLOE_JSON_NULL;
-    else if (check_number(s, n, flags))
-        *type = FLOE_JSON_NUMBER;
-    else
+    /* The first byte decides; literals compare whole, without a libc call. */
+    switch (s[0]) {
+    case 't':
+        if (n == 4 && s[1] == 'r' && s[2] == 'u' && s[3] == 'e') {
+            *type = FLOE_JSON_TRUE;
+            return 1;
+        }
         return 0;
-    return 1;
+    case 'f':
+        if (n == 5 && s[1] == 'a' && s[2] == 'l' && s[3] == 's' && s[4] == 'e') {
+            *type = FLOE_JSON_FALSE;
+            return 1;
+        }
+        return 0;
+    case 'n':
+        if (n == 4 && s[1] == 'u' && s[2] == 'l' && s[3] == 'l') {
+            *type = FLOE_JSON_NULL;
+            return 1;
+        }
+        return 0;
+    default:
+        *type = FLOE_JSON_NUMBER;
+        return check_number(s, n, flags);
+    }
 }
 
 /* jsmn in strict mode wants a delimiter after every primitive, so a text
@@ -307,15 +337,14 @@ int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
         char sep = 0;
 
         /* Close every container that ended before this token. */
-        while (depth > 0 && tstart >= p->tokens[stack[depth - 1].tok].end) {
+        while (depth > 0 && tstart >= stack[depth - 1].end) {
             const struct frame *f = &stack[depth - 1];
-            struct floe_json_tok *c = &p->tokens[f->tok];
-            if (c->type == FLOE_JSON_OBJECT && (f->items & 1u))
+            if (f->is_object && (f->items & 1u))
                 return fault(p, FLOE_JSON_SYNTAX, "object key without a value", pos);
-            if (!check_gap(s, pos, c->end - 1, 0))
+            if (!check_gap(s, pos, f->end - 1u, 0))
                 return fault(p, FLOE_JSON_SYNTAX, "expected ',' or closing bracket", pos);
-            pos = c->end;
-            c->next = i;
+            pos = f->end;
+            p->tokens[f->tok].next = i;
             depth--;
         }
         if (t == NULL)
@@ -327,7 +356,7 @@ int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
             seen_top = 1;
         } else {
             struct frame *f = &stack[depth - 1];
-            if (p->tokens[f->tok].type == FLOE_JSON_OBJECT) {
+            if (f->is_object) {
                 if ((f->items & 1u) == 0) {
                     if (t->type != JSMN_STRING)
                         return fault(p, FLOE_JSON_SYNTAX, "object key must be a string", tstart);
@@ -358,6 +387,8 @@ int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
             out->type = t->type == JSMN_OBJECT ? FLOE_JSON_OBJECT : FLOE_JSON_ARRAY;
             stack[depth].tok = i;
             stack[depth].items = 0;
+            stack[depth].end = (uint32_t)t->end;
+            stack[depth].is_object = t->type == JSMN_OBJECT;
             depth++;
             pos = (size_t)t->start + 1;
             break;

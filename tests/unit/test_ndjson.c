@@ -144,6 +144,8 @@ struct capture {
 };
 static struct capture cap;
 
+static const struct floe_schema *capture_schema;
+
 static int on_row(void *ctx, const struct floe_row *row)
 {
     struct capture *c = ctx;
@@ -154,10 +156,12 @@ static int on_row(void *ctx, const struct floe_row *row)
     r = &c->row[c->rows++];
     r->line = row->line;
     for (i = 0; i < row->n_values && i < 16; i++) {
+        int is_string = capture_schema == NULL || i >= capture_schema->n_columns ||
+                        capture_schema->columns[i].type == FLOE_TYPE_STRING;
         r->v[i] = row->values[i];
-        if (!row->values[i].is_null) {
+        /* copy strings (they live only during the callback) */
+        if (!row->values[i].is_null && is_string) {
             size_t n = row->values[i].v.str.len < 127 ? row->values[i].v.str.len : 127;
-            /* copy strings (they live only during the callback) */
             memcpy(r->strs[i], row->values[i].v.str.ptr, n);
             r->strs[i][n] = 0;
         }
@@ -204,6 +208,7 @@ static void setup_decoder(const struct floe_schema *schema, uint32_t max_line, u
     size_t need;
     memset(&cap, 0, sizeof cap);
     memset(&dcfg, 0, sizeof dcfg);
+    capture_schema = schema;
     dcfg.schema = schema;
     dcfg.on_row = on_row;
     dcfg.on_dead_letter = on_dl;
