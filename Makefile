@@ -32,6 +32,10 @@ SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 BUILDDIR ?= $(TOP)/build/$(BOARD)-san
+else ifeq ($(SANITIZE),fuzz)
+# libFuzzer builds (clang): every object instrumented for coverage and ASan+UBSan.
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+BUILDDIR ?= $(TOP)/build/fuzz
 else
 SAN_FLAGS :=
 BUILDDIR ?= $(TOP)/build/$(BOARD)
@@ -119,6 +123,32 @@ $(UNIT): $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(HEAP_WRAP) -o $@ $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS) -lm
 
+# ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_*.c -----------------
+FUZZ_SRCS := $(sort $(wildcard $(TOP)/tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst $(TOP)/tests/fuzz/%.c,$(BUILDDIR)/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 10
+FUZZ_TOOL_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(wildcard $(TOP)/tools/floe/pqread.c))
+
+$(BUILDDIR)/fuzz_%: $(BUILDDIR)/obj/tests/fuzz/fuzz_%.o $(LIB) $(FUZZ_TOOL_OBJS)
+	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_TOOL_OBJS) $(LIB) -lm
+
+.PHONY: fuzz fuzz-smoke fuzz-run
+fuzz-run: $(FUZZ_BINS)
+	@for b in $(FUZZ_BINS); do n=$$(basename $$b); mkdir -p $(BUILDDIR)/corpus/$$n; \
+	  seeds=$(TOP)/tests/fuzz/corpus/$$n; [ -d $$seeds ] || seeds=; \
+	  echo "  FUZZ    $$n for $(FUZZ_SECONDS) s"; \
+	  $$b -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+	    $(BUILDDIR)/corpus/$$n $$seeds > $(BUILDDIR)/$$n.log 2>&1 || { tail -40 $(BUILDDIR)/$$n.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units' $(BUILDDIR)/$$n.log | sed "s/^/    $$n /"; \
+	done
+
+# A short run of every target (part of make test), and a long one.
+fuzz-smoke:
+	$(MAKE) -f $(TOP)/Makefile BOARD=host CC=clang SANITIZE=fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz-run
+fuzz:
+	$(MAKE) -f $(TOP)/Makefile BOARD=host CC=clang SANITIZE=fuzz FUZZ_SECONDS=300 fuzz-run
+
 # Run the unit tests for BOARD (under qemu-user for ARM boards).
 check: $(UNIT) nm-check
 	cd $(BUILDDIR) && FLOE_TESTDATA=$(TESTDATA) $(TEST_RUNNER) $(UNIT)
@@ -138,7 +168,17 @@ test: bootstrap
 	$(MAKE) -f $(TOP)/Makefile BOARD=host CC=clang BUILDDIR=$(TOP)/build/host-clang lib
 	$(MAKE) -f $(TOP)/Makefile BOARD=linux-aarch64 check
 	$(MAKE) -f $(TOP)/Makefile BOARD=linux-armhf check
-	@echo "make test: all boards passed"
+	$(MAKE) -f $(TOP)/Makefile fuzz-smoke FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(MAKE) -f $(TOP)/Makefile test-integration
+	@echo "make test: all passed"
+
+# Real readers and tools no one here wrote, on the host build of the CLI.
+.PHONY: test-integration
+test-integration:
+	$(TOP)/tools/bootstrap.sh npm
+	$(MAKE) -f $(TOP)/Makefile BOARD=host SANITIZE=1 cli
+	FLOE=$(TOP)/build/host-san/floe NODE_PATH=$(TOP)/build/npm/node_modules \
+	  FLOE_TESTDATA=$(TESTDATA) bash $(TOP)/tests/run-integration.sh
 
 size:
 	@for b in $(BOARDS); do \

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs floe's integration suites (real readers, real tools) and sums their
+# results. Each suite prints "N passed, N failed" as its last such line and
+# exits non-zero on failure. Needs $FLOE (the CLI) and NODE_PATH.
+set -u
+cd "$(dirname "$0")/.."
+: "${FLOE:=build/host/floe}"
+export FLOE
+total_pass=0
+total_fail=0
+status=0
+
+run_suite() {
+  local name=$1
+  shift
+  echo "== $name"
+  local log
+  log=$(mktemp)
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local line
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+  rm -f "$log"
+  if [ -z "$line" ]; then
+    echo "$name: no summary line (exit $rc)"
+    total_fail=$((total_fail + 1))
+    status=1
+    return
+  fi
+  local p f
+  p=${line%% passed*}
+  f=${line#*, }
+  f=${f%% failed*}
+  total_pass=$((total_pass + p))
+  total_fail=$((total_fail + f))
+  if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
+    echo "$name: FAILED (exit $rc)"
+    status=1
+  fi
+}
+
+for suite in tests/integration/run.sh tests/cli/*.sh tests/snappy_interop.sh; do
+  [ -f "$suite" ] || continue
+  run_suite "$suite" bash "$suite"
+done
+
+echo "integration: ${total_pass} passed, ${total_fail} failed"
+echo "${total_pass} passed, ${total_fail} failed"
+exit $status
