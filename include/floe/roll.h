@@ -1,7 +1,8 @@
 /* floe: rolled Parquet files on a file-system port.
  *
  * Rows go into the open Parquet file; the file is sealed (footer, fsync,
- * rename into place, directory fsync) when it reaches its size or row limit,
+ * rename into place, directory fsync) before a row that would take it past
+ * its size or row limit,
  * when a row belongs to another partition, when it has been open too long or
  * idle too long (floe_roll_tick), or on floe_roll_seal. Each file is named by
  * a UUIDv7 under an optional hive-style partition path, fixed when the file is
@@ -45,6 +46,11 @@ struct floe_file_facts {
  *  passed back to the caller of the call that sealed the file. */
 typedef int (*floe_file_cb)(void *ctx, const struct floe_file_facts *facts);
 
+/** Makes a sealed file visible instead of the default rename into `dir`:
+ *  facts->path is the fsynced temporary file. The spool uses this to commit
+ *  the file together with its checkpoint. */
+typedef int (*floe_commit_cb)(void *ctx, const struct floe_file_facts *facts);
+
 struct floe_roll_config {
     struct floe_parquet_config parquet;
     const char *dir;        /* sealed files go here (partition folders inside) */
@@ -57,6 +63,7 @@ struct floe_roll_config {
     uint32_t max_age_ms;    /* 0: no limit */
     uint32_t idle_ms;       /* 0: no limit */
     floe_file_cb on_file;
+    floe_commit_cb commit; /* NULL: rename into dir (with partition folders) */
     void *cb_ctx;
     const struct floe_fs_port *fs;
     const struct floe_clock_port *clock;
@@ -79,7 +86,9 @@ void floe_roll_init(struct floe_roll *r);
 int floe_roll_setup(struct floe_roll *r, const struct floe_roll_config *cfg, struct floe_arena *arena);
 
 /**
- * @brief Writes one decoded row (rolling files as needed).
+ * @brief Writes one decoded row (rolling files as needed). A file is only
+ * ever sealed before the row, never after it: the row given is always in the
+ * file that is open when this returns FLOE_OK.
  * @return FLOE_OK; FLOE_ERR_LIMIT for a row the Parquet writer cannot take
  *         (dead-letter it); file-system errors (FLOE_ERR_NOSPC when the disk
  *         is full).

@@ -32,6 +32,7 @@ struct floe_roll_state {
     int64_t min_ts, max_ts;
     int has_ts;
     uint64_t opened_ms, last_row_ms;
+    uint64_t rows_since_tick;
 };
 
 static int carve(struct floe_arena *a, const struct floe_roll_config *cfg, struct floe_roll_state **out,
@@ -259,6 +260,7 @@ static int open_file(struct floe_roll *r, const char *partition)
     st->first_source[0] = '\0';
     st->opened_ms = cfg->clock->monotonic_ms(cfg->clock->ctx);
     st->last_row_ms = st->opened_ms;
+    st->rows_since_tick = 0;
     err = floe_parquet_open(&r->pq, &st->sink);
     if (err != FLOE_OK)
         floe_roll_abort(r);
@@ -276,6 +278,8 @@ void floe_roll_abort(struct floe_roll *r)
     floe_parquet_abort(&r->pq);
     st->open = 0;
 }
+
+static void fill_facts(struct floe_roll_state *st, struct floe_file_facts *facts);
 
 int floe_roll_seal(struct floe_roll *r)
 {
@@ -302,13 +306,18 @@ int floe_roll_seal(struct floe_roll *r)
         if (err == FLOE_OK)
             err = cerr;
     }
-    if (err == FLOE_OK)
-        err = make_dirs(fs, st->final_dir, floe_strlen(st->cfg->dir));
-    if (err == FLOE_OK)
-        err = fs->rename(fs->ctx, st->tmp_path, st->final_path);
-    if (err == FLOE_OK)
-        err = fs->sync_dir(fs->ctx, st->final_dir);
     st->open = 0;
+    fill_facts(st, &facts);
+    if (err == FLOE_OK && st->cfg->commit != NULL) {
+        facts.path = st->tmp_path;
+        err = st->cfg->commit(st->cfg->cb_ctx, &facts);
+    } else if (err == FLOE_OK) {
+        err = make_dirs(fs, st->final_dir, floe_strlen(st->cfg->dir));
+        if (err == FLOE_OK)
+            err = fs->rename(fs->ctx, st->tmp_path, st->final_path);
+        if (err == FLOE_OK)
+            err = fs->sync_dir(fs->ctx, st->final_dir);
+    }
     if (err != FLOE_OK) {
         fs->remove(fs->ctx, st->tmp_path);
         FLOE_LOG_ERROR(st->cfg->log, "sealing %s failed: %s", st->tmp_path, floe_strerror(err));
@@ -316,18 +325,6 @@ int floe_roll_seal(struct floe_roll *r)
     }
     r->files_sealed++;
     r->bytes_sealed += st->size;
-    facts.path = st->final_path;
-    facts.object_key = st->key;
-    facts.partition = st->partition;
-    facts.source = st->first_source;
-    floe_memcpy(facts.uuid, st->uuid, 16);
-    facts.size = st->size;
-    facts.records = st->rows;
-    facts.has_ts = st->has_ts;
-    facts.min_ts = st->has_ts ? (st->ts_is_ms ? st->min_ts * 1000 : st->min_ts) : 0;
-    facts.max_ts = st->has_ts ? (st->ts_is_ms ? st->max_ts * 1000 : st->max_ts) : 0;
-    facts.crc32c = st->crc;
-    floe_sha256_final(&st->sha, facts.sha256);
     FLOE_LOG_INFO(st->cfg->log, "sealed %s (%llu records, %llu bytes)", st->final_path,
                   (unsigned long long)st->rows, (unsigned long long)st->size);
     if (st->cfg->on_file != NULL)
@@ -335,7 +332,23 @@ int floe_roll_seal(struct floe_roll *r)
     return FLOE_OK;
 }
 
-static int should_roll_after_row(const struct floe_roll *r)
+static void fill_facts(struct floe_roll_state *st, struct floe_file_facts *facts)
+{
+    facts->path = st->final_path;
+    facts->object_key = st->key;
+    facts->partition = st->partition;
+    facts->source = st->first_source;
+    floe_memcpy(facts->uuid, st->uuid, 16);
+    facts->size = st->size;
+    facts->records = st->rows;
+    facts->has_ts = st->has_ts;
+    facts->min_ts = st->has_ts ? (st->ts_is_ms ? st->min_ts * 1000 : st->min_ts) : 0;
+    facts->max_ts = st->has_ts ? (st->ts_is_ms ? st->max_ts * 1000 : st->max_ts) : 0;
+    facts->crc32c = st->crc;
+    floe_sha256_final(&st->sha, facts->sha256);
+}
+
+static int file_is_full(const struct floe_roll *r)
 {
     const struct floe_roll_state *st = r->st;
     uint64_t limit = st->cfg->file_bytes ? st->cfg->file_bytes : FLOE_ROLL_DEFAULT_FILE_BYTES;
@@ -353,8 +366,9 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
     st = r->st;
     partition_of(st, row, partition, sizeof partition);
     if (st->open && (floe_strlen(partition) != floe_strlen(st->partition) ||
-                     floe_memcmp(partition, st->partition, floe_strlen(partition)) != 0))
-        FLOE_TRY(floe_roll_seal(r)); /* a row for another partition */
+                     floe_memcmp(partition, st->partition, floe_strlen(partition)) != 0 ||
+                     file_is_full(r)))
+        FLOE_TRY(floe_roll_seal(r)); /* another partition, or the file is big enough */
     if (!st->open)
         FLOE_TRY(open_file(r, partition));
     err = floe_parquet_write_row(&r->pq, row->values);
@@ -377,9 +391,7 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
             st->max_ts = ts;
         st->has_ts = 1;
     }
-    st->last_row_ms = st->cfg->clock->monotonic_ms(st->cfg->clock->ctx);
-    if (should_roll_after_row(r))
-        return floe_roll_seal(r);
+    st->rows_since_tick++;
     return FLOE_OK;
 }
 
@@ -392,6 +404,12 @@ int floe_roll_tick(struct floe_roll *r)
     if (!st->open)
         return FLOE_OK;
     now = st->cfg->clock->monotonic_ms(st->cfg->clock->ctx);
+    /* Rows arrived since the last tick: the file is not idle. Reading the
+     * clock here instead of per row keeps the clock off the hot path. */
+    if (st->rows_since_tick != 0) {
+        st->last_row_ms = now;
+        st->rows_since_tick = 0;
+    }
     if ((st->cfg->max_age_ms != 0 && now - st->opened_ms >= st->cfg->max_age_ms) ||
         (st->cfg->idle_ms != 0 && now - st->last_row_ms >= st->cfg->idle_ms))
         return floe_roll_seal(r);
