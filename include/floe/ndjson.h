@@ -142,6 +142,18 @@ int floe_ndjson_setup(struct floe_ndjson *dec, const struct floe_ndjson_config *
 int floe_ndjson_begin(struct floe_ndjson *dec, const char *name);
 
 /**
+ * @brief Starts a source part-way: its first @p offset decompressed bytes
+ * (@p line lines) were already consumed. With @p skip nonzero the input is
+ * given from its start and those bytes are decoded but not parsed (zstd
+ * sources cannot seek); with @p skip zero the input given starts at @p offset.
+ */
+int floe_ndjson_begin_at(struct floe_ndjson *dec, const char *name, uint64_t offset, uint64_t line, int skip);
+
+/** @brief Where the next complete line starts (decompressed offset) and how
+ *  many lines are complete; inside a callback, the line given is counted. */
+void floe_ndjson_tell(const struct floe_ndjson *dec, uint64_t *offset, uint64_t *line);
+
+/**
  * @brief Feeds bytes of the current source. Complete lines are decoded and
  * delivered through the callbacks before it returns.
  * @return FLOE_OK, or the first negative value a callback returned (the

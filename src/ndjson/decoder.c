@@ -50,6 +50,8 @@ struct floe_ndjson_state {
     uint64_t overlong_len;
     uint64_t line_no;
     uint64_t offset;     /* decompressed bytes before the current line */
+    uint64_t skip;       /* decompressed bytes still to discard (a resumed source) */
+    uint64_t partial;    /* bytes of the current line seen in earlier chunks */
     int at_source_start; /* a UTF-8 BOM here is dropped */
 
     /* input */
@@ -288,6 +290,8 @@ int floe_ndjson_begin(struct floe_ndjson *dec, const char *name)
     st->overlong_len = 0;
     st->line_no = 0;
     st->offset = 0;
+    st->skip = 0;
+    st->partial = 0;
     st->at_source_start = 1;
     st->mode = MODE_DETECT;
     st->magic_len = 0;
@@ -297,6 +301,29 @@ int floe_ndjson_begin(struct floe_ndjson *dec, const char *name)
         ZSTD_DCtx_reset(st->zds, ZSTD_reset_session_only);
 #endif
     return FLOE_OK;
+}
+
+int floe_ndjson_begin_at(struct floe_ndjson *dec, const char *name, uint64_t offset, uint64_t line, int skip)
+{
+    struct floe_ndjson_state *st;
+    FLOE_TRY(floe_ndjson_begin(dec, name));
+    st = dec->st;
+    st->line_no = line;
+    st->at_source_start = offset == 0;
+    if (skip) {
+        st->skip = offset; /* offset advances as the skipped bytes go by */
+    } else {
+        st->offset = offset;
+        if (offset > 0)
+            st->mode = MODE_PLAIN; /* mid-file: no magic number to look for */
+    }
+    return FLOE_OK;
+}
+
+void floe_ndjson_tell(const struct floe_ndjson *dec, uint64_t *offset, uint64_t *line)
+{
+    *offset = dec->st->offset;
+    *line = dec->st->line_no;
 }
 
 void floe_ndjson_free(struct floe_ndjson *dec)
@@ -785,6 +812,16 @@ static int feed_lines(struct floe_ndjson *dec, const char *p, size_t n)
     struct floe_ndjson_state *st = dec->st;
     int err = FLOE_OK;
     dec->stats.bytes_decoded += n;
+    if (st->skip > 0) {
+        /* A resumed source: these bytes were committed before. */
+        size_t k = st->skip < n ? (size_t)st->skip : n;
+        st->skip -= k;
+        st->offset += k;
+        p += k;
+        n -= k;
+        if (n > 0)
+            st->at_source_start = 0;
+    }
     while (n > 0) {
         const char *nl = (const char *)floe_memchr(p, '\n', n);
         size_t take = nl != NULL ? (size_t)(nl - p) : n;
@@ -819,8 +856,10 @@ static int feed_lines(struct floe_ndjson *dec, const char *p, size_t n)
             }
             if (st->overlong)
                 st->overlong_len += take;
-            if (nl == NULL)
+            if (nl == NULL) {
+                st->partial += take;
                 break;
+            }
             if (st->overlong)
                 err = finish_overlong(dec);
             else
@@ -828,6 +867,8 @@ static int feed_lines(struct floe_ndjson *dec, const char *p, size_t n)
             st->line_len = 0;
             st->overlong = 0;
             st->overlong_len = 0;
+            st->offset += st->partial; /* the line's bytes from earlier chunks */
+            st->partial = 0;
         }
         st->offset += take + 1;
         p += take + 1;

@@ -133,6 +133,7 @@ struct captured_row {
     struct floe_value v[16];
     char strs[16][128];
     uint64_t line;
+    uint64_t offset;
 };
 struct capture {
     int rows, dls;
@@ -155,6 +156,7 @@ static int on_row(void *ctx, const struct floe_row *row)
         return FLOE_OK;
     r = &c->row[c->rows++];
     r->line = row->line;
+    r->offset = row->offset;
     for (i = 0; i < row->n_values && i < 16; i++) {
         int is_string = capture_schema == NULL || i >= capture_schema->n_columns ||
                         capture_schema->columns[i].type == FLOE_TYPE_STRING;
@@ -291,6 +293,51 @@ TEST(ndjson_decodes_typed_values_whole_and_in_random_chunks)
         CHECK_EQ_INT(floe_ndjson_end(&dec), FLOE_OK);
         check_telemetry_rows();
     }
+}
+
+/* Row offsets locate each line in the source whatever the chunking: the
+ * spool resumes from them after a crash. */
+TEST(ndjson_row_offsets_and_tell_survive_any_chunking)
+{
+    int max_chunk;
+    const char *second = strstr(telemetry_text, "\n{\"device_id\"") + 1;
+    const char *third = strstr(second, "\n") + 1;
+    for (max_chunk = 1; max_chunk <= 300; max_chunk = max_chunk * 3 + 1) {
+        uint64_t off, line;
+        setup_decoder(&telemetry, 0, 0);
+        floe_ndjson_begin(&dec, "t");
+        push_chunked(telemetry_text, sizeof telemetry_text - 1, max_chunk);
+        floe_ndjson_tell(&dec, &off, &line);
+        CHECK_EQ_INT(off, third - telemetry_text); /* the unterminated last line is not complete yet */
+        CHECK_EQ_INT(line, 4);
+        floe_ndjson_end(&dec);
+        REQUIRE(cap.rows == 3);
+        CHECK_EQ_INT(cap.row[0].offset, 0);
+        CHECK_EQ_INT(cap.row[1].offset, second - telemetry_text);
+        CHECK_EQ_INT(cap.row[2].offset, third - telemetry_text);
+    }
+}
+
+/* A source resumed part-way gives the same rows as reading it whole. */
+TEST(ndjson_resume_at_offset_by_seek_or_skip)
+{
+    const char *second = strstr(telemetry_text, "\n{\"device_id\"") + 1;
+    size_t at = (size_t)(second - telemetry_text);
+    setup_decoder(&telemetry, 0, 0);
+    CHECK_EQ_INT(floe_ndjson_begin_at(&dec, "t", at, 3, 0), FLOE_OK);
+    push_chunked(second, sizeof telemetry_text - 1 - at, 17);
+    floe_ndjson_end(&dec);
+    REQUIRE(cap.rows == 2);
+    CHECK_EQ_INT(cap.row[0].line, 4);
+    CHECK_EQ_INT(cap.row[0].offset, at);
+    CHECK_EQ_STR(cap.row[0].strs[1], "caf\xc3\xa9");
+    setup_decoder(&telemetry, 0, 0);
+    CHECK_EQ_INT(floe_ndjson_begin_at(&dec, "t", at, 3, 1), FLOE_OK);
+    push_chunked(telemetry_text, sizeof telemetry_text - 1, 17);
+    floe_ndjson_end(&dec);
+    REQUIRE(cap.rows == 2);
+    CHECK_EQ_INT(cap.row[0].line, 4);
+    CHECK_EQ_INT(cap.row[0].offset, at);
 }
 
 struct dl_case {

@@ -9,6 +9,7 @@
 #include "floe/floe.h"
 #include "floe/parquet.h"
 #include "floe/roll.h"
+#include "floe/writer.h"
 #include "floe_posix.h"
 
 /* Exit codes, as documented in --help. */

@@ -81,6 +81,10 @@ static void convert_usage(FILE *f)
             "  --max-line N               longest line (default 64K); longer lines are dead letters\n"
             "  --zstd-window-log N        largest zstd window accepted, 2^N bytes (default 21)\n"
             "  --json                     print the summary as one JSON object\n"
+            "  --spool DIR                write into a crash-safe spool instead of OUTDIR: killed at\n"
+            "                             any moment and run again with the same arguments, it resumes\n"
+            "                             at the last committed batch (see docs/spool.md)\n"
+            "  --spool-quota N            spool byte quota (default: the disk)\n"
             "Bad records go to OUTDIR/dead-letters.ndjson, one JSON object each.\n");
 }
 
@@ -130,6 +134,137 @@ static int push_file(struct convert *cv, const char *path, uint8_t *buf, uint64_
     return err;
 }
 
+/* Opens input i at a decompressed offset: plain files seek, zstd files are
+ * decoded from the start and the committed bytes skipped. */
+static int open_at(const char *path, uint64_t offset, int *skip)
+{
+    int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
+    unsigned char magic[4];
+    *skip = 0;
+    if (fd < 0 || offset == 0)
+        return fd;
+    if (fd == 0) {
+        *skip = 1; /* a pipe cannot seek */
+        return fd;
+    }
+    if (pread(fd, magic, 4, 0) == 4 &&
+        ((magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) ||
+         ((magic[0] & 0xf0) == 0x50 && magic[1] == 0x2a && magic[2] == 0x4d && magic[3] == 0x18))) {
+        *skip = 1;
+        return fd;
+    }
+    if (lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int convert_to_spool(const char *dir, uint64_t quota, const struct floe_schema *schema, const char *schema_json,
+                            const struct floe_ndjson_config *dcfg, const struct floe_roll_config *rcfg, char **inputs,
+                            int n_inputs, int json)
+{
+    static struct floe_writer_config wcfg;
+    static struct floe_writer w;
+    struct floe_log_port log = floe_posix_log(FLOE_LOG_WARN);
+    struct floe_spool_position pos;
+    struct floe_arena arena;
+    size_t size;
+    void *mem;
+    uint8_t *buf;
+    int i, err = FLOE_OK, start;
+    double t0;
+    (void)schema;
+    memset(&wcfg, 0, sizeof wcfg);
+    wcfg.ndjson = *dcfg;
+    wcfg.roll = *rcfg;
+    wcfg.roll.parquet.schema_json = schema_json;
+    wcfg.spool.dir = dir;
+    wcfg.spool.quota_bytes = quota;
+    wcfg.spool.full_policy = FLOE_SPOOL_BLOCK;
+    wcfg.spool.fs = &floe_posix_fs;
+    wcfg.spool.log = &log;
+    size = floe_writer_size(&wcfg);
+    if (size == 0) {
+        fprintf(stderr, "floe convert: invalid settings\n");
+        return EXIT_USAGE;
+    }
+    mem = malloc(size);
+    buf = malloc(READ_CHUNK);
+    if (mem == NULL || buf == NULL)
+        return EXIT_BAD_INPUT;
+    floe_arena_init(&arena, mem, size);
+    floe_writer_init(&w);
+    err = floe_writer_setup(&w, &wcfg, &arena);
+    if (err != FLOE_OK) {
+        fprintf(stderr, "floe convert: cannot open the spool %s: %s\n", dir, floe_strerror(err));
+        return EXIT_BAD_INPUT;
+    }
+    floe_writer_position(&w, &pos);
+    start = pos.seq == 0 ? 0 : (int)pos.source_index + (pos.source_done ? 1 : 0);
+    if (pos.seq != 0 && (pos.source_index >= (uint32_t)n_inputs || strcmp(inputs[pos.source_index], pos.source) != 0)) {
+        fprintf(stderr, "floe convert: the spool %s was filled from other inputs (input %u was %s)\n", dir,
+                (unsigned)pos.source_index, pos.source);
+        return EXIT_USAGE;
+    }
+    if (pos.seq != 0 && !json)
+        fprintf(stderr, "floe convert: resuming at input %d (%s), byte %llu, line %llu\n", start,
+                start < n_inputs ? inputs[start] : "-", (unsigned long long)(pos.source_done ? 0 : pos.offset),
+                (unsigned long long)(pos.source_done ? 0 : pos.line));
+    t0 = cli_now();
+    for (i = start; i < n_inputs && err == FLOE_OK; i++) {
+        uint64_t offset = (i == (int)pos.source_index && !pos.source_done && pos.seq != 0) ? pos.offset : 0;
+        uint64_t line = offset ? pos.line : 0;
+        int skip, fd = open_at(inputs[i], offset, &skip);
+        if (fd < 0) {
+            fprintf(stderr, "floe convert: cannot open %s: %s\n", inputs[i], strerror(errno));
+            err = FLOE_ERR_NOENT;
+            break;
+        }
+        err = floe_writer_begin_source(&w, (uint32_t)i, inputs[i], offset, line, skip);
+        while (err == FLOE_OK) {
+            ssize_t n = read(fd, buf, READ_CHUNK);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                if (n < 0)
+                    err = FLOE_ERR_IO;
+                break;
+            }
+            err = floe_writer_push(&w, buf, (size_t)n);
+            if (err == FLOE_ERR_MALFORMED) {
+                err = FLOE_OK; /* a corrupt zstd source: dead-lettered; go on */
+                break;
+            }
+        }
+        if (fd != 0)
+            close(fd);
+        if (err == FLOE_OK)
+            err = floe_writer_end_source(&w);
+    }
+    if (err == FLOE_OK)
+        err = floe_writer_flush(&w);
+    if (err != FLOE_OK) {
+        fprintf(stderr, "floe convert: %s%s; run again to resume from the last committed batch\n",
+                floe_strerror(err), err == FLOE_ERR_AGAIN ? " (spool quota full)" : "");
+        floe_writer_rewind(&w);
+    }
+    if (json)
+        printf("{\"records\":%llu,\"dead_letters\":%llu,\"files\":%llu,\"bytes_out\":%llu,\"seconds\":%.6f,"
+               "\"batches\":%llu,\"recoveries\":%llu,\"discarded\":%llu,\"quarantined\":%llu,\"arena_bytes\":%zu}\n",
+               (unsigned long long)w.stats.records_ok, (unsigned long long)w.stats.dead_letters,
+               (unsigned long long)w.stats.files_sealed, (unsigned long long)w.stats.bytes_out, cli_now() - t0,
+               (unsigned long long)w.spool.stats.batches_committed, (unsigned long long)w.spool.stats.recoveries,
+               (unsigned long long)w.spool.stats.discarded, (unsigned long long)w.spool.stats.quarantined, size);
+    else
+        fprintf(stderr, "floe convert: spool %s: %llu records, %llu dead letters, %llu files sealed, %llu batches\n",
+                dir, (unsigned long long)w.stats.records_ok, (unsigned long long)w.stats.dead_letters,
+                (unsigned long long)w.stats.files_sealed, (unsigned long long)w.spool.stats.batches_committed);
+    free(mem);
+    free(buf);
+    return err == FLOE_OK ? EXIT_OK : EXIT_BAD_INPUT;
+}
+
 int cmd_convert(int argc, char **argv)
 {
     static struct convert cv;
@@ -138,7 +273,8 @@ int cmd_convert(int argc, char **argv)
     struct floe_schema schema;
     struct floe_arena arena;
     struct floe_log_port log = floe_posix_log(FLOE_LOG_WARN);
-    const char *schema_path = NULL, *outdir = NULL, *partition = NULL;
+    const char *schema_path = NULL, *outdir = NULL, *partition = NULL, *spool_dir = NULL;
+    uint64_t spool_quota = 0;
     char *schema_text = NULL, why[256];
     size_t schema_len, need, arena_size;
     void *arena_buf;
@@ -176,6 +312,14 @@ int cmd_convert(int argc, char **argv)
                 fprintf(stderr, "floe convert: --codec %s: this build knows snappy and none\n", val);
                 return EXIT_USAGE;
             }
+        } else if (strcmp(a, "--spool") == 0) {
+            spool_dir = argv[++i];
+        } else if (strcmp(a, "--spool-quota") == 0) {
+            i++;
+            if (cli_parse_bytes(val, &spool_quota) != 0) {
+                fprintf(stderr, "floe convert: --spool-quota %s: not a byte count\n", val);
+                return EXIT_USAGE;
+            }
         } else if (strcmp(a, "--partition-by") == 0) {
             partition = argv[++i];
         } else if (strcmp(a, "--row-group-bytes") == 0 || strcmp(a, "--page-bytes") == 0 ||
@@ -207,6 +351,8 @@ int cmd_convert(int argc, char **argv)
                 any_zstd = 1;
         }
     }
+    if (spool_dir != NULL && outdir == NULL)
+        outdir = spool_dir;
     if (schema_path == NULL || outdir == NULL || n_inputs == 0) {
         convert_usage(stderr);
         return EXIT_USAGE;
@@ -235,7 +381,7 @@ int cmd_convert(int argc, char **argv)
         rcfg.ts_column = (int16_t)col;
         rcfg.partition_by = strcmp(colon + 1, "day") == 0 ? FLOE_PARTITION_DAY : FLOE_PARTITION_HOUR;
     }
-    if (mkdir(outdir, 0755) != 0 && errno != EEXIST) {
+    if (spool_dir == NULL && mkdir(outdir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "floe convert: cannot create %s: %s\n", outdir, strerror(errno));
         return EXIT_USAGE;
     }
@@ -257,6 +403,13 @@ int cmd_convert(int argc, char **argv)
     rcfg.clock = &floe_posix_clock;
     rcfg.entropy = &floe_posix_entropy;
     rcfg.log = &log;
+    if (spool_dir != NULL) {
+        int rc = convert_to_spool(spool_dir, spool_quota, &schema, schema_text, &dcfg, &rcfg, inputs, n_inputs,
+                                  cv.json);
+        free(schema_text);
+        free(inputs);
+        return rc;
+    }
 
     /* One arena for everything, sized by the modules' own size functions. */
     need = floe_ndjson_size(&dcfg);

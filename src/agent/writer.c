@@ -1,0 +1,271 @@
+/* The writer loop: decoder -> rolled Parquet files -> spool batches. */
+#include "floe/writer.h"
+#include "core/internal.h"
+
+struct floe_writer_state {
+    struct floe_writer_config *cfg;
+    struct floe_writer *w;
+    struct floe_spool_position pending; /* what a commit made now would cover */
+    uint32_t source_index;
+    const char *source;
+    int in_source;
+    int source_done;
+    int failed;          /* a port error: only rewind helps */
+    uint64_t uncommitted; /* records (rows, dead letters) since the last commit */
+};
+
+static void set_pending(struct floe_writer_state *st, uint64_t offset, uint64_t line, int done)
+{
+    struct floe_spool_position *p = &st->pending;
+    p->source_index = st->source_index;
+    floe_format(p->source, sizeof p->source, "%s", st->source != NULL ? st->source : "");
+    p->offset = offset;
+    p->line = line;
+    p->source_done = done;
+    {
+        struct floe_spool_position committed;
+        floe_spool_position(&st->w->spool, &committed);
+        p->records = committed.records + st->uncommitted;
+    }
+}
+
+/* The roll sealed a file: commit it with the dead letters before it. */
+static int commit_file(void *ctx, const struct floe_file_facts *facts)
+{
+    struct floe_writer_state *st = (struct floe_writer_state *)ctx;
+    struct floe_writer *w = st->w;
+    int err;
+    err = floe_spool_commit(&w->spool, facts, &st->pending);
+    if (err == FLOE_OK) {
+        st->uncommitted = 0;
+        w->stats.files_sealed++;
+        w->stats.bytes_out += facts->size;
+    }
+    return err;
+}
+
+static int on_row(void *ctx, const struct floe_row *row)
+{
+    struct floe_writer_state *st = (struct floe_writer_state *)ctx;
+    struct floe_writer *w = st->w;
+    int err;
+    /* If the roll seals a file before this row, the batch ends just before it. */
+    set_pending(st, row->offset, row->line - 1u, 0);
+    if (!floe_roll_is_open(&w->roll)) {
+        /* A new file: make sure the spool can take it. */
+        err = floe_spool_reserve(&w->spool, st->cfg->roll.parquet.row_group_bytes
+                                                ? st->cfg->roll.parquet.row_group_bytes
+                                                : FLOE_PARQUET_DEFAULT_ROW_GROUP_BYTES);
+        if (err != FLOE_OK)
+            return err;
+    }
+    err = floe_roll_write(&w->roll, row);
+    if (err == FLOE_ERR_LIMIT)
+        return FLOE_ROW_REJECT; /* a value too long for a page: a dead letter */
+    if (err == FLOE_OK) {
+        w->stats.records_ok++;
+        st->uncommitted++;
+    }
+    return err;
+}
+
+static int on_dead_letter(void *ctx, const struct floe_dead_letter *dl)
+{
+    struct floe_writer_state *st = (struct floe_writer_state *)ctx;
+    struct floe_writer *w = st->w;
+    int err = floe_spool_dead_letter(&w->spool, dl);
+    if (err == FLOE_OK) {
+        st->uncommitted++;
+        w->stats.dead_letters++;
+        if (dl->reason > 0 && dl->reason < FLOE_DL__COUNT)
+            w->stats.dead_by_reason[dl->reason]++;
+    }
+    return err;
+}
+
+static int carve(struct floe_arena *a, struct floe_writer_state **out)
+{
+    void *p;
+    FLOE_TRY(floe_arena_take(a, sizeof(struct floe_writer_state), 8, &p));
+    *out = (struct floe_writer_state *)p;
+    return FLOE_OK;
+}
+
+size_t floe_writer_size(const struct floe_writer_config *cfg)
+{
+    struct floe_arena a;
+    struct floe_writer_state *st;
+    size_t d, r, s;
+    struct floe_roll_config rc;
+    if (cfg == NULL)
+        return 0;
+    rc = cfg->roll;
+    rc.dir = cfg->spool.dir; /* as setup will set it */
+    d = floe_ndjson_size(&cfg->ndjson);
+    r = floe_roll_size(&rc);
+    s = floe_spool_size(&cfg->spool);
+    if (d == 0 || r == 0 || s == 0)
+        return 0;
+    floe_arena_init_counting(&a);
+    if (carve(&a, &st) != FLOE_OK)
+        return 0;
+    /* Each module's piece starts 8-aligned: allow the padding. */
+    return a.used + d + r + s + 32u;
+}
+
+void floe_writer_init(struct floe_writer *w)
+{
+    if (w != NULL)
+        floe_memset(w, 0, sizeof *w);
+}
+
+int floe_writer_setup(struct floe_writer *w, struct floe_writer_config *cfg, struct floe_arena *arena)
+{
+    struct floe_writer_state *st;
+    size_t mark;
+    int err;
+    FLOE_FAIL_IF(w == NULL || cfg == NULL || arena == NULL || floe_arena_counting(arena), FLOE_ERR_INVAL);
+    mark = floe_arena_mark(arena);
+    FLOE_TRY(carve(arena, &st));
+    floe_memset(st, 0, sizeof *st);
+    st->cfg = cfg;
+    st->w = w;
+    w->st = st;
+    cfg->ndjson.on_row = on_row;
+    cfg->ndjson.on_dead_letter = on_dead_letter;
+    cfg->ndjson.cb_ctx = st;
+    cfg->spool.role = FLOE_SPOOL_WRITER;
+    floe_spool_init(&w->spool);
+    err = floe_spool_open(&w->spool, &cfg->spool, arena);
+    if (err == FLOE_OK) {
+        cfg->roll.dir = cfg->spool.dir;
+        cfg->roll.tmp_dir = floe_spool_tmp_dir(&w->spool);
+        cfg->roll.commit = commit_file;
+        cfg->roll.on_file = NULL;
+        cfg->roll.cb_ctx = st;
+        floe_ndjson_init(&w->dec);
+        err = floe_ndjson_setup(&w->dec, &cfg->ndjson, arena);
+    }
+    if (err == FLOE_OK) {
+        floe_roll_init(&w->roll);
+        err = floe_roll_setup(&w->roll, &cfg->roll, arena);
+    }
+    if (err != FLOE_OK) {
+        floe_arena_rewind(arena, mark);
+        w->st = NULL;
+        return err;
+    }
+    floe_spool_position(&w->spool, &st->pending);
+    return FLOE_OK;
+}
+
+void floe_writer_position(const struct floe_writer *w, struct floe_spool_position *pos)
+{
+    floe_spool_position(&w->spool, pos);
+}
+
+int floe_writer_begin_source(struct floe_writer *w, uint32_t index, const char *name, uint64_t offset,
+                             uint64_t line, int skip)
+{
+    struct floe_writer_state *st;
+    FLOE_FAIL_IF(w == NULL || w->st == NULL || name == NULL, FLOE_ERR_INVAL);
+    st = w->st;
+    FLOE_FAIL_IF(st->failed, FLOE_ERR_STATE);
+    st->source_index = index;
+    st->source = name;
+    st->in_source = 1;
+    set_pending(st, offset, line, 0);
+    return floe_ndjson_begin_at(&w->dec, name, offset, line, skip);
+}
+
+static int note_error(struct floe_writer_state *st, int err)
+{
+    if (err < 0 && err != FLOE_ERR_MALFORMED)
+        st->failed = 1; /* the open batch may be half-written: rewind before going on */
+    return err;
+}
+
+int floe_writer_push(struct floe_writer *w, const void *data, size_t n)
+{
+    int err;
+    FLOE_FAIL_IF(w == NULL || w->st == NULL || !w->st->in_source, FLOE_ERR_INVAL);
+    FLOE_FAIL_IF(w->st->failed, FLOE_ERR_STATE);
+    w->stats.bytes_in += n;
+    err = floe_ndjson_push(&w->dec, data, n);
+    return note_error(w->st, err);
+}
+
+int floe_writer_end_source(struct floe_writer *w)
+{
+    struct floe_writer_state *st;
+    uint64_t off, line;
+    int err;
+    FLOE_FAIL_IF(w == NULL || w->st == NULL || !w->st->in_source, FLOE_ERR_INVAL);
+    st = w->st;
+    FLOE_FAIL_IF(st->failed, FLOE_ERR_STATE);
+    err = floe_ndjson_end(&w->dec);
+    if (err < 0 && err != FLOE_ERR_MALFORMED)
+        return note_error(st, err);
+    floe_ndjson_tell(&w->dec, &off, &line);
+    set_pending(st, off, line, 1);
+    st->in_source = 0;
+    w->stats.sources_done++;
+    return FLOE_OK;
+}
+
+int floe_writer_flush(struct floe_writer *w)
+{
+    struct floe_writer_state *st;
+    int err;
+    FLOE_FAIL_IF(w == NULL || w->st == NULL, FLOE_ERR_INVAL);
+    st = w->st;
+    FLOE_FAIL_IF(st->failed, FLOE_ERR_STATE);
+    if (st->in_source) {
+        uint64_t off, line;
+        floe_ndjson_tell(&w->dec, &off, &line);
+        set_pending(st, off, line, 0);
+    }
+    if (floe_roll_is_open(&w->roll)) {
+        err = floe_roll_seal(&w->roll); /* commits through commit_file */
+        return note_error(st, err);
+    }
+    /* No Parquet file, but dead letters or a finished source to record. */
+    {
+        struct floe_spool_position committed;
+        floe_spool_position(&w->spool, &committed);
+        if (w->spool.st != NULL && (committed.source_index != st->pending.source_index ||
+                                    committed.offset != st->pending.offset ||
+                                    committed.source_done != st->pending.source_done)) {
+            err = floe_spool_commit(&w->spool, NULL, &st->pending);
+            if (err == FLOE_OK)
+                st->uncommitted = 0;
+            return note_error(st, err);
+        }
+    }
+    return FLOE_OK;
+}
+
+int floe_writer_tick(struct floe_writer *w)
+{
+    FLOE_FAIL_IF(w == NULL || w->st == NULL, FLOE_ERR_INVAL);
+    FLOE_FAIL_IF(w->st->failed, FLOE_ERR_STATE);
+    if (w->st->in_source) {
+        uint64_t off, line;
+        floe_ndjson_tell(&w->dec, &off, &line);
+        set_pending(w->st, off, line, 0);
+    }
+    return note_error(w->st, floe_roll_tick(&w->roll));
+}
+
+void floe_writer_rewind(struct floe_writer *w)
+{
+    if (w == NULL || w->st == NULL)
+        return;
+    floe_roll_abort(&w->roll);
+    floe_spool_rollback(&w->spool);
+    w->st->failed = 0;
+    w->st->in_source = 0;
+    w->st->uncommitted = 0;
+    floe_spool_position(&w->spool, &w->st->pending);
+    w->stats.rewinds++;
+}
