@@ -37,8 +37,9 @@ enum floe_parquet_codec {
 
 #define FLOE_PARQUET_DEFAULT_PAGE_BYTES (32u * 1024u)
 #define FLOE_PARQUET_DEFAULT_ROW_GROUP_BYTES (1024u * 1024u)
-#define FLOE_PARQUET_DEFAULT_DICT_ENTRIES 4096u
-#define FLOE_PARQUET_DEFAULT_DICT_BYTES (32u * 1024u)
+#define FLOE_PARQUET_DEFAULT_DICT_ENTRIES 16384u      /* most entries of one column's dictionary */
+#define FLOE_PARQUET_DEFAULT_DICT_BYTES (64u * 1024u)   /* most value bytes of one string dictionary */
+#define FLOE_PARQUET_DEFAULT_DICT_POOL (1280u * 1024u)  /* all dictionaries of a row group share this */
 #define FLOE_PARQUET_DEFAULT_MAX_ROW_GROUPS 64u
 #define FLOE_PARQUET_PAGE_MAX_VALUES 20000u /* rows per page, whatever their size */
 #define FLOE_PARQUET_STAT_MAX 32u           /* longest string kept as a min/max statistic */
@@ -50,6 +51,9 @@ struct floe_parquet_config {
     uint32_t row_group_bytes;         /* compressed bytes a row group holds; 0: default */
     uint32_t dict_entries;            /* per column; 0: default */
     uint32_t dict_bytes;              /* per column; 0: default */
+    uint32_t dict_pool_bytes;         /* shared by every column's dictionary; 0: default.
+                                       * Dictionaries start small and grow from the pool,
+                                       * so columns that repeat little cost little. */
     uint16_t max_row_groups;          /* per file (bounds the footer); 0: default */
     const char *schema_json;          /* stored in the footer as "floe.schema"; may be NULL */
     const struct floe_log_port *log;

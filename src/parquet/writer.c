@@ -97,6 +97,8 @@ struct floe_parquet_state {
     uint16_t max_rgs, n_rgs;
     uint64_t rg_rows;
     int open;
+    struct floe_arena dict_pool; /* every column's dictionary, emptied per row group */
+    uint32_t dict_entries_max, dict_bytes_max;
     char *kv;              /* key\0value\0 pairs */
     size_t kv_len;
     uint32_t n_kv;
@@ -105,7 +107,7 @@ struct floe_parquet_state {
 /* ---- layout -------------------------------------------------------------- */
 
 struct limits {
-    uint32_t page, row_group, dict_entries, dict_bytes;
+    uint32_t page, row_group, dict_entries, dict_bytes, dict_pool;
     uint16_t max_rgs;
 };
 
@@ -115,6 +117,7 @@ static void effective(const struct floe_parquet_config *cfg, struct limits *l)
     l->row_group = cfg->row_group_bytes ? cfg->row_group_bytes : FLOE_PARQUET_DEFAULT_ROW_GROUP_BYTES;
     l->dict_entries = cfg->dict_entries ? cfg->dict_entries : FLOE_PARQUET_DEFAULT_DICT_ENTRIES;
     l->dict_bytes = cfg->dict_bytes ? cfg->dict_bytes : FLOE_PARQUET_DEFAULT_DICT_BYTES;
+    l->dict_pool = cfg->dict_pool_bytes ? cfg->dict_pool_bytes : FLOE_PARQUET_DEFAULT_DICT_POOL;
     l->max_rgs = cfg->max_row_groups ? cfg->max_row_groups : FLOE_PARQUET_DEFAULT_MAX_ROW_GROUPS;
 }
 
@@ -186,6 +189,7 @@ static size_t dict_plain_max(const struct limits *l, uint8_t phys)
 
 static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, struct floe_parquet_state **out)
 {
+    struct floe_arena st_dummy_pool;
     const struct floe_schema *sc = cfg->schema;
     struct floe_parquet_state *st;
     struct limits l;
@@ -211,18 +215,8 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         FLOE_TRY(floe_arena_take(a, levels_cap(), 8, &p));
         if (c)
             floe_buf_init(&c->levels, p, levels_cap());
-        if (phys != PHYS_BOOLEAN) {
-            if (c) {
-                FLOE_TRY(floe_dict_init(&c->dict, a, dict_kind(phys), l.dict_entries, l.dict_bytes));
-            } else {
-                size_t ds = floe_dict_size(dict_kind(phys), l.dict_entries, l.dict_bytes);
-                if (ds == 0)
-                    return FLOE_ERR_INVAL;
-                FLOE_TRY(floe_arena_take(a, ds, 8, &p));
-            }
-            if (dict_plain_max(&l, phys) > scratch)
-                scratch = dict_plain_max(&l, phys);
-        }
+        if (phys != PHYS_BOOLEAN && dict_plain_max(&l, phys) > scratch)
+            scratch = dict_plain_max(&l, phys);
         if (c) {
             c->name = i < sc->n_columns ? sc->columns[i].name : FLOE_EXTRA_COLUMN_NAME;
             c->type = (uint8_t)type;
@@ -267,8 +261,11 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         st->rgs = (struct rg_meta *)p;
         st->max_rgs = l.max_rgs;
     }
+    FLOE_TRY(floe_arena_slice(a, l.dict_pool, st ? &st->dict_pool : &st_dummy_pool));
     FLOE_TRY(floe_arena_take(a, KV_BYTES, 8, &p));
     if (st) {
+        st->dict_entries_max = l.dict_entries;
+        st->dict_bytes_max = l.dict_bytes;
         st->kv = (char *)p;
         st->cfg = cfg;
         st->page_bytes = l.page;
@@ -634,15 +631,68 @@ static void reset_column_for_row_group(struct column *c)
     c->comp_size = c->uncomp_size = 0;
     c->has_value = 0;
     c->minmax_ok = 1;
-    if (c->phys == PHYS_BOOLEAN) {
+    if (c->phys == PHYS_BOOLEAN)
         c->dict_state = DICT_NONE;
-    } else {
-        floe_dict_reset(&c->dict);
-        if (c->dict_state != DICT_NEVER)
-            c->dict_state = DICT_TRY;
-    }
+    else if (c->dict_state != DICT_NEVER)
+        c->dict_state = DICT_TRY;
     c->idx_width = 0;
     begin_page(c);
+}
+
+#define DICT_START_ENTRIES 256u
+#define DICT_START_BYTES 4096u
+
+/* Every dictionary starts small in the emptied pool (a new row group). */
+static void reset_dictionaries(struct floe_parquet_state *st)
+{
+    uint32_t i;
+    floe_arena_rewind(&st->dict_pool, 0);
+    for (i = 0; i < st->n_cols; i++) {
+        struct column *c = &st->cols[i];
+        if (c->dict_state != DICT_TRY)
+            continue;
+        if (floe_dict_init(&c->dict, &st->dict_pool, dict_kind(c->phys), DICT_START_ENTRIES, DICT_START_BYTES) !=
+            FLOE_OK) {
+            c->dict_state = DICT_OFF; /* the pool is too small for another dictionary */
+            if (c->page_values == 0)
+                begin_page(c);
+        }
+    }
+}
+
+/* Doubles a full dictionary from the pool, keeping every entry's index.
+ * FLOE_ERR_LIMIT when it is at its maximum or the pool is spent. */
+static int grow_dictionary(struct floe_parquet_state *st, struct column *c)
+{
+    struct floe_dict bigger;
+    uint32_t n = floe_dict_count(&c->dict), i, idx;
+    uint32_t entries = c->dict.max_entries * 2u;
+    size_t bytes = c->dict.max_bytes * 2u;
+    if (c->dict.max_entries >= st->dict_entries_max || (c->phys == PHYS_BYTE_ARRAY && c->dict.max_bytes >= st->dict_bytes_max))
+        return FLOE_ERR_LIMIT;
+    if (entries > st->dict_entries_max)
+        entries = st->dict_entries_max;
+    if (bytes > st->dict_bytes_max)
+        bytes = st->dict_bytes_max;
+    if (floe_dict_init(&bigger, &st->dict_pool, dict_kind(c->phys), entries, bytes) != FLOE_OK)
+        return FLOE_ERR_LIMIT;
+    for (i = 0; i < n; i++) {
+        int err;
+        if (c->phys == PHYS_BYTE_ARRAY) {
+            const uint8_t *v;
+            size_t len;
+            floe_dict_get_bytes(&c->dict, i, &v, &len);
+            err = floe_dict_insert(&bigger, v, len, &idx);
+        } else if (c->dict.kind == FLOE_DICT_FIXED4) {
+            err = floe_dict_insert_u32(&bigger, (uint32_t)floe_dict_get_fixed(&c->dict, i), &idx);
+        } else {
+            err = floe_dict_insert_u64(&bigger, floe_dict_get_fixed(&c->dict, i), &idx);
+        }
+        if (err != FLOE_OK || idx != i)
+            return FLOE_ERR_LIMIT;
+    }
+    c->dict = bigger; /* the old tables stay in the pool until the row group ends */
+    return FLOE_OK;
 }
 
 static int write_dict_page(struct floe_parquet *pq, struct column *c, struct chunk_meta *m)
@@ -721,11 +771,15 @@ static int flush_row_group(struct floe_parquet *pq)
     st->n_rgs++;
     st->rg_rows = 0;
     st->store_len = 0;
+    reset_dictionaries(st);
     pq->stats.row_groups = st->n_rgs;
     return FLOE_OK;
 }
 
 /* ---- rows ---------------------------------------------------------------- */
+
+static int dict_insert_value(struct column *c, const struct floe_value *v, uint32_t *index);
+static int grow_dictionary(struct floe_parquet_state *st, struct column *c);
 
 /* Makes room for one value in c's page and picks its encoding; for a
  * dictionary-encoded page, *index gets the value's entry. Pages may be
@@ -745,29 +799,9 @@ static int prepare_value(struct floe_parquet *pq, struct column *c, const struct
         FLOE_TRY(flush_page(pq, c));
     if (c->dict_state != DICT_TRY)
         return FLOE_OK;
-    switch (c->phys) {
-    case PHYS_BYTE_ARRAY:
-        err = floe_dict_insert(&c->dict, v->v.str.ptr, v->v.str.len, index);
-        break;
-    case PHYS_FLOAT: {
-        uint32_t bits;
-        floe_memcpy(&bits, &v->v.f32, 4);
-        err = floe_dict_insert_u32(&c->dict, bits, index);
-        break;
-    }
-    case PHYS_DOUBLE: {
-        uint64_t bits;
-        floe_memcpy(&bits, &v->v.f64, 8);
-        err = floe_dict_insert_u64(&c->dict, bits, index);
-        break;
-    }
-    case PHYS_INT32:
-        err = floe_dict_insert_u32(&c->dict, (uint32_t)(int32_t)v->v.i64, index);
-        break;
-    default:
-        err = floe_dict_insert_u64(&c->dict, (uint64_t)v->v.i64, index);
-        break;
-    }
+    err = dict_insert_value(c, v, index);
+    if (err == FLOE_ERR_LIMIT && grow_dictionary(pq->st, c) == FLOE_OK)
+        err = dict_insert_value(c, v, index);
     /* Over 90% of the values new: a dictionary would only add a page. */
     if (err == FLOE_OK && *index >= 1024u && (uint64_t)*index * 10u > (c->rg_values - c->rg_nulls) * 9u)
         err = FLOE_ERR_LIMIT;
@@ -792,6 +826,35 @@ static int prepare_value(struct floe_parquet *pq, struct column *c, const struct
             begin_page(c);
     }
     return FLOE_OK;
+}
+
+static int dict_insert_value(struct column *c, const struct floe_value *v, uint32_t *index)
+{
+    int err;
+    switch (c->phys) {
+    case PHYS_BYTE_ARRAY:
+        err = floe_dict_insert(&c->dict, v->v.str.ptr, v->v.str.len, index);
+        break;
+    case PHYS_FLOAT: {
+        uint32_t bits;
+        floe_memcpy(&bits, &v->v.f32, 4);
+        err = floe_dict_insert_u32(&c->dict, bits, index);
+        break;
+    }
+    case PHYS_DOUBLE: {
+        uint64_t bits;
+        floe_memcpy(&bits, &v->v.f64, 8);
+        err = floe_dict_insert_u64(&c->dict, bits, index);
+        break;
+    }
+    case PHYS_INT32:
+        err = floe_dict_insert_u32(&c->dict, (uint32_t)(int32_t)v->v.i64, index);
+        break;
+    default:
+        err = floe_dict_insert_u64(&c->dict, (uint64_t)v->v.i64, index);
+        break;
+    }
+    return err;
 }
 
 static void put_value(struct column *c, const struct floe_value *v, uint32_t index)
@@ -918,6 +981,7 @@ int floe_parquet_open(struct floe_parquet *pq, const struct floe_parquet_sink *s
         st->cols[i].dict_state = st->cols[i].phys == PHYS_BOOLEAN ? DICT_NONE : DICT_TRY;
         reset_column_for_row_group(&st->cols[i]);
     }
+    reset_dictionaries(st);
     st->open = 1;
     return sink_write(pq, "PAR1", 4);
 }
