@@ -169,6 +169,16 @@ static int check_string(struct floe_json_parser *p, const char *s, size_t start,
                 continue;
             }
         }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        else if (end >= 8) {
+            /* A short tail: the 8 bytes ending at the closing quote, with
+             * the bytes before i shifted out (little-endian order). */
+            uint64_t w;
+            floe_memcpy(&w, s + end - 8, 8);
+            if ((special_bytes(w) >> (8u * (8u - (unsigned)(end - i)))) == 0)
+                break;
+        }
+#endif
         c = (uint8_t)s[i];
         if (c >= 0x20 && c < 0x80 && c != '\\') {
             i++;
