@@ -172,6 +172,11 @@ test: bootstrap
 	$(MAKE) -f $(TOP)/Makefile test-integration
 	@echo "make test: all passed"
 
+# floe vs DuckDB on the same data, side by side (a benchmark, not a test).
+.PHONY: bench
+bench:
+	$(TOP)/tools/bench/run.sh $(ROWS)
+
 # Real readers and tools no one here wrote, on the host build of the CLI.
 .PHONY: test-integration
 test-integration:

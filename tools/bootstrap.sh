@@ -50,6 +50,7 @@ for what in "$@"; do
     host) apt_install $want_host ;;
     arm)  apt_install $want_arm ;;
     npm)  npm_install ;;
+    bench) apt_install time zstd python3 ;;
     all)  apt_install $want_host $want_arm; npm_install ;;
     *) echo "bootstrap: unknown group '$what'" >&2; exit 2 ;;
   esac
