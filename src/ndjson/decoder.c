@@ -379,44 +379,66 @@ static int field_fault(struct floe_ndjson_state *st, int reason, uint16_t col, c
 
 /* ---- values -------------------------------------------------------------- */
 
-static int epoch_to_unit(struct floe_ndjson_state *st, uint16_t col, const char *s, size_t n,
-                         const struct floe_json_tok *t, int64_t *out)
+/* digit i (0-based) of a scanned number's significant digits. */
+static int sig_digit(const struct floe_json_number *num, size_t i)
+{
+    size_t j;
+    if (i >= num->n_sig)
+        return 0;
+    j = num->sig_first + i;
+    return (j < num->int_len ? num->int_digits[j] : num->frac_digits[j - num->int_len]) - '0';
+}
+
+/* The decimal text times 10^k, rounded half away from zero, exactly: epoch
+ * numbers like 1735689600.123456 must not pass through a double. */
+static int scale_exact(const char *s, size_t n, int k, int64_t *out)
+{
+    struct floe_json_number num;
+    int64_t p;
+    uint64_t v = 0;
+    int64_t i;
+    if (floe_json_number_scan(s, n, &num) != FLOE_OK)
+        return FLOE_ERR_MALFORMED;
+    if (num.n_sig == 0) {
+        *out = 0;
+        return FLOE_OK;
+    }
+    p = (int64_t)num.dp + k; /* integer digits of the scaled value */
+    if (p > 19)
+        return FLOE_ERR_RANGE;
+    for (i = 0; i < p; i++) {
+        uint64_t d = (uint64_t)sig_digit(&num, (size_t)i);
+        if (v > (UINT64_MAX - d) / 10u)
+            return FLOE_ERR_RANGE;
+        v = v * 10u + d;
+    }
+    if (p >= 0 && sig_digit(&num, (size_t)p) >= 5)
+        v++; /* half away from zero, as SQL's round() */
+    if (num.negative ? v > (uint64_t)INT64_MAX + 1u : v > (uint64_t)INT64_MAX)
+        return FLOE_ERR_RANGE;
+    *out = num.negative ? (v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+    return FLOE_OK;
+}
+
+static int epoch_to_unit(struct floe_ndjson_state *st, uint16_t col, const char *s, size_t n, int64_t *out)
 {
     const struct floe_column *c = &st->schema->columns[col];
-    int64_t per_in_us, v;
-    int err;
+    int k;
     switch (c->epoch_unit) {
     case FLOE_EPOCH_S:
-        per_in_us = 1000000;
+        k = 6;
         break;
     case FLOE_EPOCH_MS:
-        per_in_us = 1000;
+        k = 3;
         break;
     case FLOE_EPOCH_US:
-        per_in_us = 1;
+        k = 0;
         break;
     default:
         return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected an RFC 3339 timestamp string");
     }
-    if (t->flags & FLOE_JSON_INTEGER) {
-        err = floe_json_to_i64(s, n, &v);
-        if (err != FLOE_OK)
-            return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range");
-        if (v > INT64_MAX / per_in_us || v < INT64_MIN / per_in_us)
-            return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range");
-        v *= per_in_us;
-    } else {
-        /* Fractional epochs (e.g. 1735689600.123 seconds) round to the
-         * nearest microsecond. */
-        double d;
-        if (floe_json_to_f64(s, n, &d) != FLOE_OK)
-            return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range");
-        d *= (double)per_in_us;
-        if (!(d > -9.2e18 && d < 9.2e18))
-            return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range");
-        v = (int64_t)(d < 0 ? d - 0.5 : d + 0.5);
-    }
-    *out = v;
+    if (scale_exact(s, n, k, out) != FLOE_OK)
+        return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range");
     return 0;
 }
 
@@ -489,7 +511,7 @@ static int convert(struct floe_ndjson_state *st, const char *line, uint16_t col,
     case FLOE_TYPE_TIMESTAMP_US: {
         int64_t us;
         if (t->type == FLOE_JSON_NUMBER) {
-            err = epoch_to_unit(st, col, s, n, t, &us);
+            err = epoch_to_unit(st, col, s, n, &us);
             if (err != 0)
                 return err;
         } else if (t->type == FLOE_JSON_STRING) {

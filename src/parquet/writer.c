@@ -334,14 +334,16 @@ static int sink_write(struct floe_parquet *pq, const void *p, size_t n)
     return FLOE_OK;
 }
 
-/* Compresses src[0..n) into cbuf; returns the compressed length. */
-static size_t compress(struct floe_parquet_state *st, const uint8_t *src, size_t n)
+/* Compresses src[0..n) into cbuf and sets *out to the compressed length. */
+static int compress(struct floe_parquet_state *st, const uint8_t *src, size_t n, size_t *out)
 {
     if (st->codec == CODEC_UNCOMPRESSED) {
-        floe_memcpy(st->cbuf, src, n);
-        return n;
+        floe_memcpy(st->cbuf, src, n); /* n may be 0: an empty dictionary page */
+        *out = n;
+        return FLOE_OK;
     }
-    return floe_snappy_compress(src, n, st->cbuf, st->cbuf_cap, st->snappy_work);
+    *out = floe_snappy_compress(src, n, st->cbuf, st->cbuf_cap, st->snappy_work);
+    return *out == 0 ? FLOE_ERR_NOMEM : FLOE_OK;
 }
 
 static int page_header(uint8_t *out, int type, size_t uncomp, size_t comp, uint32_t n_values, int encoding,
@@ -451,9 +453,7 @@ static int assemble_page(struct floe_parquet_state *st, struct column *c, size_t
 static int pack_page(struct floe_parquet_state *st, struct column *c, size_t uncomp, uint8_t *hdr,
                      size_t *hdr_len, size_t *comp)
 {
-    *comp = compress(st, st->scratch, uncomp);
-    if (*comp == 0)
-        return FLOE_ERR_NOMEM;
+    FLOE_TRY(compress(st, st->scratch, uncomp, comp));
     return page_header(hdr, PAGE_DATA, uncomp, *comp, c->page_values, c->page_enc, hdr_len);
 }
 
@@ -703,9 +703,7 @@ static int write_dict_page(struct floe_parquet *pq, struct column *c, struct chu
     size_t comp, hdr_len;
     floe_buf_init(&plain, st->scratch, st->scratch_cap);
     FLOE_TRY(floe_dict_write_plain(&c->dict, &plain));
-    comp = compress(st, plain.p, plain.len);
-    if (comp == 0)
-        return FLOE_ERR_NOMEM;
+    FLOE_TRY(compress(st, plain.p, plain.len, &comp));
     FLOE_TRY(page_header(hdr, PAGE_DICT, plain.len, comp, floe_dict_count(&c->dict), ENC_PLAIN, &hdr_len));
     m->dict_offset = (int64_t)pq->stats.bytes;
     FLOE_TRY(sink_write(pq, hdr, hdr_len));

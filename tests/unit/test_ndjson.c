@@ -585,3 +585,35 @@ TEST(schema_file_parses_and_reports_bad_keys)
                  FLOE_ERR_INVAL);
     CHECK(strstr(why, "duplicate") != NULL);
 }
+
+/* Epoch numbers are scaled from their decimal text exactly, rounding half
+ * away from zero, at any size (no pass through a double). */
+TEST(ndjson_epoch_numbers_scale_exactly)
+{
+    static const struct floe_column cols[] = {{"t", NULL, FLOE_TYPE_TIMESTAMP_US, 1, FLOE_EPOCH_S},
+                                              {"m", NULL, FLOE_TYPE_TIMESTAMP_US, 1, FLOE_EPOCH_MS}};
+    static const struct floe_schema s = {cols, 2, 0};
+    static const char text[] = "{\"t\":0.0000005,\"m\":-0.0005}\n"
+                               "{\"t\":1735689600.4999994,\"m\":4503599627370.497}\n"
+                               "{\"t\":4503599627.370497,\"m\":1e-4}\n"
+                               "{\"t\":-1.5e-6,\"m\":9.2233720368547758e15}\n"
+                               "{\"t\":9223372036854.775808}\n";
+    setup_decoder(&s, 0, 0);
+    floe_ndjson_begin(&dec, "epochs");
+    floe_ndjson_push(&dec, text, sizeof text - 1);
+    floe_ndjson_end(&dec);
+    if (cap.rows != 4)
+        fprintf(stderr, "rows %d dls %d: %s\n", cap.rows, cap.dls, cap.dl_text[0]);
+    REQUIRE(cap.rows == 4);
+    CHECK_EQ_INT(cap.row[0].v[0].v.i64, 1);
+    CHECK_EQ_INT(cap.row[0].v[1].v.i64, -1);
+    CHECK_EQ_INT(cap.row[1].v[0].v.i64, 1735689600499999LL);
+    CHECK_EQ_INT(cap.row[1].v[1].v.i64, 4503599627370497LL);
+    CHECK_EQ_INT(cap.row[2].v[0].v.i64, 4503599627370497LL);
+    CHECK_EQ_INT(cap.row[2].v[1].v.i64, 0);
+    CHECK_EQ_INT(cap.row[3].v[0].v.i64, -2);
+    CHECK_EQ_INT(cap.row[3].v[1].v.i64, 9223372036854775800LL);
+    /* Past int64 microseconds: a dead letter, not a wrapped value. */
+    CHECK_EQ_INT(cap.dls, 1);
+    CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_OUT_OF_RANGE);
+}

@@ -71,10 +71,10 @@ void cli_json_string(FILE *f, const char *s, size_t n)
             fputs("\\r", f);
         else if (c == '\t')
             fputs("\\t", f);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(f, "\\u%04x", c);
+        else if (c < 0x20 || c >= 0x7f)
+            fprintf(f, "\\u%04x", c); /* byte by byte: the raw line may not be UTF-8 */
         else
-            fputc(c, f); /* raw bytes >= 0x80 pass through: the line may not be UTF-8 */
+            fputc(c, f);
     }
     fputc('"', f);
 }

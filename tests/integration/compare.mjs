@@ -1,0 +1,420 @@
+#!/usr/bin/env node
+// Proves that floe's Parquet reads back as the NDJSON it came from, using two
+// readers floe's authors did not write: DuckDB (read_json and read_parquet)
+// and hyparquet (pure JavaScript).
+//
+// Usage: node compare.mjs [--unordered] [--quiet] SCHEMA.json PARQUET_GLOB NDJSON...
+//
+// The NDJSON side is DuckDB's read_json with the schema's own column types
+// (a dotted path "tags.site" is read as a STRUCT field of "tags"); the Parquet
+// side is every file PARQUET_GLOB matches. Checks:
+//   1. floe's Parquet columns are the schema's, with the expected DuckDB types
+//      and REQUIRED/OPTIONAL repetition;
+//   2. row counts, and EXCEPT ALL both ways between read_json and read_parquet
+//      (floats compared through their text form, so -0.0 differs from 0.0);
+//   3. every file read with hyparquet, in file-name (UUIDv7 = creation) order,
+//      against read_json row by row (with --unordered: as multisets, e.g. for
+//      --partition-by output).
+// The "_extra" column (schema "extra": true) is not compared: read_json has no
+// equivalent of floe's compact re-encoding of unnamed fields.
+// The NDJSON given must hold only lines floe accepted: lines floe dead-lettered
+// would show up as rows missing from the Parquet side. It must also be text
+// DuckDB reads the same way: DuckDB rejects lowercase 't'/'z' in timestamps
+// (floe takes them), reads the integer -0 as +0 for a FLOAT/DOUBLE (floe keeps
+// the sign) and rejects floats above FLT_MAX that round down to it. Timestamp
+// columns compare as epoch integers of their unit, floor-divided for
+// timestamp_ms (floe floors sub-millisecond digits, also before 1970); an
+// epoch_unit number is the same round-half-away-from-zero of value * unit,
+// computed exactly in DECIMAL(38,12) from the number's text (floe scales the
+// decimal digits exactly; a DOUBLE product would lose digits past 2^53).
+// Struct field names are case-insensitive in DuckDB: paths differing only in
+// case cannot be compared.
+//
+// Prints one JSON summary. Exit status: 0 match, 1 mismatch (first differences
+// in the summary), 2 a reader failed (module missing, file unreadable) or usage.
+// Modules (@duckdb/node-api, hyparquet) are looked up in $NODE_PATH only, e.g.
+// NODE_PATH=build/npm/node_modules after tools/bootstrap.sh npm.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const TYPES = {
+  bool: { duck: 'BOOLEAN', phys: 'BOOLEAN' },
+  int32: { duck: 'INTEGER', phys: 'INT32' },
+  int64: { duck: 'BIGINT', phys: 'INT64' },
+  float: { duck: 'FLOAT', phys: 'FLOAT' },
+  double: { duck: 'DOUBLE', phys: 'DOUBLE' },
+  string: { duck: 'VARCHAR', phys: 'BYTE_ARRAY' },
+  timestamp_ms: { duck: 'TIMESTAMP WITH TIME ZONE', phys: 'INT64', unit: 'MILLIS' },
+  timestamp_us: { duck: 'TIMESTAMP WITH TIME ZONE', phys: 'INT64', unit: 'MICROS' },
+  date: { duck: 'DATE', phys: 'INT32' },
+};
+const EPOCH_PER_US = { s: 1000000n, ms: 1000n, us: 1n };
+
+export class ReaderError extends Error {}
+
+// ---- module loading ---------------------------------------------------------
+
+function moduleBases() {
+  return (process.env.NODE_PATH || '').split(path.delimiter).filter(Boolean);
+}
+
+function resolveModule(name) {
+  const errs = moduleBases().length ? [] : ['NODE_PATH is not set'];
+  for (const b of moduleBases()) {
+    try {
+      return createRequire(path.join(path.resolve(b), '_.js')).resolve(name);
+    } catch (e) { errs.push(`${b}: ${e.code || e.message}`); }
+  }
+  throw new ReaderError(`cannot load ${name} (set NODE_PATH to build/npm/node_modules; ` +
+    `tools/bootstrap.sh npm installs it): ${errs.join('; ')}`);
+}
+
+let modules = null;
+export async function loadModules() {
+  if (!modules) {
+    const duckPath = resolveModule('@duckdb/node-api');
+    const hyPath = resolveModule('hyparquet');
+    const duck = await import(pathToFileURL(duckPath).href);
+    const hy = await import(pathToFileURL(hyPath).href);
+    modules = { duck: duck.default && duck.default.DuckDBInstance ? duck.default : duck, hy,
+      paths: { duckdb: duckPath, hyparquet: hyPath } };
+  }
+  return modules;
+}
+
+// ---- schema -------------------------------------------------------------------
+
+export function loadSchema(schemaPath) {
+  let doc;
+  try { doc = JSON.parse(fs.readFileSync(schemaPath, 'utf8')); } catch (e) {
+    throw new ReaderError(`schema ${schemaPath}: ${e.message}`);
+  }
+  return normalizeSchema(doc, schemaPath);
+}
+
+export function normalizeSchema(doc, where = 'schema') {
+  if (!doc || !Array.isArray(doc.columns)) throw new ReaderError(`${where}: no "columns" array`);
+  const columns = doc.columns.map((c, i) => {
+    if (typeof c.name !== 'string' || !TYPES[c.type]) throw new ReaderError(`${where}: column ${i} bad name/type`);
+    const p = (c.path ?? c.name).split('.');
+    if (p.some((k) => k === '')) throw new ReaderError(`${where}: column ${c.name}: bad path`);
+    return { name: c.name, type: c.type, path: p, nullable: c.nullable !== false, epoch: c.epoch_unit || null };
+  });
+  return { columns, extra: doc.extra === true };
+}
+
+// ---- SQL text -----------------------------------------------------------------
+
+const ident = (s) => `"${String(s).replace(/"/g, '""')}"`;
+const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
+const litList = (a) => `[${a.map(lit).join(', ')}]`;
+
+// read_json's columns={...}: top-level keys, STRUCTs for dotted paths. A
+// timestamp with an epoch_unit may be a number or a string: read as JSON.
+function jsonColumns(schema) {
+  const root = new Map();
+  for (const c of schema.columns) {
+    let node = root;
+    c.path.forEach((k, i) => {
+      if (i === c.path.length - 1) node.set(k, c.epoch ? 'JSON' : TYPES[c.type].duck.replace('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ'));
+      else {
+        if (!(node.get(k) instanceof Map)) node.set(k, new Map());
+        node = node.get(k);
+      }
+    });
+  }
+  const typeOf = (v) => (v instanceof Map
+    ? `STRUCT(${[...v].map(([k, t]) => `${ident(k)} ${typeOf(t)}`).join(', ')})` : v);
+  return `{${[...root].map(([k, v]) => `${lit(k)}: ${lit(typeOf(v))}`).join(', ')}}`;
+}
+
+function jsonLeaf(c) {
+  let e = ident(c.path[0]);
+  for (const k of c.path.slice(1)) e = `struct_extract(${e}, ${lit(k)})`;
+  return e;
+}
+
+// floor(a / b) for integers, as floe's timestamp_ms conversion does.
+const floorDiv = (a, b) => `((${a}) - ((((${a}) % ${b}) + ${b}) % ${b})) // ${b}`;
+
+// A column's value on the read_json side, in the comparison's terms:
+// timestamps as epoch integers of the column's unit, dates as epoch days.
+function jsonValue(c) {
+  const x = jsonLeaf(c);
+  if (c.type === 'timestamp_ms' || c.type === 'timestamp_us') {
+    let us = `epoch_us(${x})`;
+    if (c.epoch) {
+      const per = EPOCH_PER_US[c.epoch];
+      us = `CASE json_type(${x}) WHEN 'VARCHAR' THEN epoch_us(CAST(${x}->>'$' AS TIMESTAMPTZ))
+             WHEN 'BIGINT' THEN CAST(${x} AS BIGINT) * ${per} WHEN 'UBIGINT' THEN CAST(${x} AS BIGINT) * ${per}
+             WHEN 'DOUBLE' THEN CAST(round(CAST(CAST(${x} AS VARCHAR) AS DECIMAL(38,12)) * ${per}) AS BIGINT) END`;
+    }
+    return c.type === 'timestamp_ms' ? floorDiv(us, 1000) : us;
+  }
+  if (c.type === 'date') return `CAST(${x} - DATE '1970-01-01' AS INTEGER)`;
+  return x;
+}
+
+function parquetValue(c) {
+  const x = ident(c.name);
+  if (c.type === 'timestamp_ms') return floorDiv(`epoch_us(${x})`, 1000);
+  if (c.type === 'timestamp_us') return `epoch_us(${x})`;
+  if (c.type === 'date') return `CAST(${x} - DATE '1970-01-01' AS INTEGER)`;
+  return x;
+}
+
+// ---- value canonical forms ---------------------------------------------------
+
+const INT64ISH = new Set(['int64', 'timestamp_ms', 'timestamp_us']);
+function canon(type, v) {
+  if (v === null || v === undefined) return null;
+  if (INT64ISH.has(type)) return typeof v === 'bigint' ? v : BigInt(v);
+  if (type === 'int32' || type === 'date') return Number(v);
+  if (type === 'float' || type === 'double') return Number(v);
+  if (type === 'bool') return Boolean(v);
+  if (type === 'string') return v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v);
+  return v;
+}
+const same = (a, b) => (a === null || b === null ? a === b : typeof a === 'number' ? Object.is(a, b) : a === b);
+function show(v) {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number' && Object.is(v, -0)) return '-0';
+  if (typeof v === 'string' && v.length > 120) return `${v.slice(0, 120)}... (${v.length} chars)`;
+  return v;
+}
+const rowKey = (row) => JSON.stringify(row.map((v) => (typeof v === 'bigint' ? `${v}n`
+  : typeof v === 'number' ? (Object.is(v, -0) ? '-0' : String(v)) : v)));
+
+// ---- the comparison -------------------------------------------------------------
+
+async function duckAll(con, sql) {
+  return (await con.runAndReadAll(sql)).getRows();
+}
+
+// Opens one DuckDB connection that compare() calls can share.
+export async function openDuck() {
+  const { duck } = await loadModules();
+  const inst = await duck.DuckDBInstance.create(':memory:');
+  const con = await inst.connect();
+  return { inst, con };
+}
+
+/**
+ * Compares floe's Parquet files with the NDJSON they came from.
+ * @param {object} o {schema (normalized) | schemaPath, parquetGlob | parquetFiles, ndjson: [paths],
+ *                    unordered, con (optional shared DuckDB connection)}
+ * @returns summary object; summary.status is 'match' | 'mismatch' | 'reader_error'
+ */
+export async function compare(o) {
+  const t0 = Date.now();
+  const sum = { status: 'reader_error', ok: false };
+  const diffs = [];
+  try {
+    const schema = o.schema || loadSchema(o.schemaPath);
+    const { hy, paths } = await loadModules();
+    const con = o.con || (await openDuck()).con;
+    sum.readers = { duckdb: (await duckAll(con, 'SELECT version()'))[0][0], hyparquet: hyVersion(paths.hyparquet) };
+    const cols = schema.columns;
+    sum.columns = cols.length;
+    sum.skipped_columns = schema.extra ? ['_extra'] : [];
+    const ndjson = o.ndjson.map((f) => path.resolve(f));
+    for (const f of ndjson) if (!fs.existsSync(f)) throw new ReaderError(`no such NDJSON file ${f}`);
+    sum.ndjson_files = ndjson.length;
+
+    let files = o.parquetFiles;
+    if (!files) {
+      files = (await duckAll(con, `SELECT file FROM glob(${lit(o.parquetGlob)})`)).map((r) => r[0]);
+    }
+    files = [...files].sort((a, b) => (path.basename(a) < path.basename(b) ? -1 : path.basename(a) > path.basename(b) ? 1
+      : a < b ? -1 : a > b ? 1 : 0));
+    sum.parquet_files = files.length;
+
+    // The NDJSON side, as DuckDB's read_json sees it.
+    const jsel = cols.map((c, i) => `${jsonValue(c)} AS c${i}`).join(', ');
+    try {
+      await con.run(`CREATE OR REPLACE TEMP TABLE floe_cmp_j AS SELECT ${jsel} FROM read_json(${litList(ndjson)},
+        format='newline_delimited', records=true, columns=${jsonColumns(schema)}, maximum_object_size=67108864)`);
+    } catch (e) { throw new ReaderError(`DuckDB read_json: ${e.message}`); }
+    sum.rows_ndjson = Number((await duckAll(con, 'SELECT count(*) FROM floe_cmp_j'))[0][0]);
+
+    // The Parquet side through DuckDB: layout and types first.
+    const psel = cols.map((c, i) => `${parquetValue(c)} AS c${i}`).join(', ');
+    if (files.length === 0) {
+      await con.run(`CREATE OR REPLACE TEMP TABLE floe_cmp_p AS SELECT * FROM floe_cmp_j LIMIT 0`);
+    } else {
+      const src = `read_parquet(${litList(files)}, hive_partitioning=false, union_by_name=false)`;
+      try {
+        const desc = await duckAll(con, `DESCRIBE SELECT * FROM ${src}`);
+        const pschema = await duckAll(con, `SELECT DISTINCT name, type, logical_type, repetition_type FROM parquet_schema(${litList(files)})
+          WHERE num_children IS NULL OR num_children = 0`);
+        layoutCheck(schema, desc, pschema, diffs);
+        // Values are only compared when the columns are the schema's.
+        if (diffs.length) return finish(sum, diffs, t0);
+        await con.run(`CREATE OR REPLACE TEMP TABLE floe_cmp_p AS SELECT ${psel} FROM ${src}`);
+      } catch (e) {
+        throw new ReaderError(`DuckDB read_parquet: ${e.message.split('\n')[0]}`);
+      }
+    }
+    sum.rows_parquet = Number((await duckAll(con, 'SELECT count(*) FROM floe_cmp_p'))[0][0]);
+    if (sum.rows_parquet !== sum.rows_ndjson) {
+      diffs.push({ check: 'row_count', ndjson: sum.rows_ndjson, parquet: sum.rows_parquet });
+    }
+    // EXCEPT ALL both ways; floats by their text so that the sign of zero counts.
+    const ex = cols.map((c, i) => (c.type === 'float' || c.type === 'double' ? `CAST(c${i} AS VARCHAR) AS c${i}` : `c${i}`)).join(', ');
+    for (const [a, b, label] of [['floe_cmp_j', 'floe_cmp_p', 'ndjson_minus_parquet'], ['floe_cmp_p', 'floe_cmp_j', 'parquet_minus_ndjson']]) {
+      const q = `SELECT ${ex} FROM ${a} EXCEPT ALL SELECT ${ex} FROM ${b}`;
+      const n = Number((await duckAll(con, `SELECT count(*) FROM (${q})`))[0][0]);
+      sum[label] = n;
+      if (n > 0) {
+        const rows = await duckAll(con, `${q} LIMIT 3`);
+        diffs.push({ check: label, rows: n, first: rows.map((r) => Object.fromEntries(cols.map((c, i) => [c.name, show(r[i])]))) });
+      }
+    }
+
+    // hyparquet, file by file, against read_json.
+    const want = (await duckAll(con, `SELECT ${cols.map((c, i) => `c${i}`).join(', ')} FROM floe_cmp_j ORDER BY rowid`))
+      .map((r) => r.map((v, i) => canon(cols[i].type, v)));
+    const got = [];
+    const parsers = { timestampFromMilliseconds: (v) => v, timestampFromMicroseconds: (v) => v, dateFromDays: (v) => v };
+    let metaRows = 0;
+    let rowGroups = 0;
+    for (const f of files) {
+      let rows;
+      try {
+        const buf = fs.readFileSync(f);
+        const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+        const md = hy.parquetMetadata(ab);
+        metaRows += Number(md.num_rows);
+        rowGroups += md.row_groups.length;
+        rows = await hy.parquetReadObjects({ file: ab, parsers, columns: cols.map((c) => c.name) });
+      } catch (e) { throw new ReaderError(`hyparquet ${f}: ${e.message}`); }
+      for (const r of rows) got.push(cols.map((c) => canon(c.type, r[c.name])));
+    }
+    sum.rows_hyparquet = got.length;
+    sum.row_groups = rowGroups;
+    if (metaRows !== got.length) diffs.push({ check: 'hyparquet_num_rows', footer: metaRows, read: got.length });
+    if (got.length !== want.length) diffs.push({ check: 'hyparquet_row_count', ndjson: want.length, hyparquet: got.length });
+    let cellDiffs = 0;
+    const first = [];
+    if (!o.unordered) {
+      const n = Math.min(got.length, want.length);
+      for (let r = 0; r < n; r++) {
+        for (let i = 0; i < cols.length; i++) {
+          if (!same(want[r][i], got[r][i])) {
+            cellDiffs++;
+            if (first.length < 10) first.push({ row: r, column: cols[i].name, ndjson: show(want[r][i]), hyparquet: show(got[r][i]) });
+          }
+        }
+      }
+    }
+    const multiset = multisetDiff(want, got, cols);
+    sum.hyparquet_cell_differences = o.unordered ? null : cellDiffs;
+    sum.hyparquet_multiset_differences = multiset.count;
+    if (cellDiffs > 0) {
+      diffs.push({ check: 'hyparquet_in_order', cells: cellDiffs, order_only: multiset.count === 0, first });
+    }
+    if (multiset.count > 0) diffs.push({ check: 'hyparquet_multiset', rows: multiset.count, first: multiset.first });
+    return finish(sum, diffs, t0);
+  } catch (e) {
+    sum.error = e instanceof ReaderError ? e.message : String(e && e.stack || e);
+    return finish(sum, [], t0, 'reader_error');
+  }
+}
+
+function finish(sum, diffs, t0, status) {
+  sum.status = status || (diffs.length ? 'mismatch' : 'match');
+  sum.ok = sum.status === 'match';
+  if (diffs.length) sum.differences = diffs;
+  sum.seconds = (Date.now() - t0) / 1000;
+  return sum;
+}
+
+function hyVersion(entry) {
+  try {
+    let d = path.dirname(entry);
+    while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
+    return JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).version;
+  } catch { return null; }
+}
+
+function layoutCheck(schema, desc, pschema, diffs) {
+  const want = schema.columns.map((c) => ({ name: c.name, type: TYPES[c.type].duck }));
+  if (schema.extra) want.push({ name: '_extra', type: 'VARCHAR' });
+  const have = desc.map((r) => ({ name: r[0], type: r[1] }));
+  const problems = [];
+  if (have.length !== want.length) problems.push(`${have.length} columns, want ${want.length}`);
+  for (let i = 0; i < Math.min(have.length, want.length); i++) {
+    if (have[i].name !== want[i].name || have[i].type !== want[i].type) {
+      problems.push(`column ${i}: ${have[i].name} ${have[i].type}, want ${want[i].name} ${want[i].type}`);
+    }
+  }
+  const byName = new Map();
+  for (const r of pschema) {
+    if (!byName.has(r[0])) byName.set(r[0], []);
+    byName.get(r[0]).push({ phys: r[1], logical: r[2] === null ? '' : String(r[2]), rep: r[3] });
+  }
+  for (const c of schema.columns) {
+    for (const p of byName.get(c.name) || []) {
+      const t = TYPES[c.type];
+      if (p.phys !== t.phys) problems.push(`${c.name}: physical ${p.phys}, want ${t.phys}`);
+      if (t.unit && !p.logical.includes(`${t.unit}=${t.unit === 'MILLIS' ? 'MilliSeconds' : 'MicroSeconds'}()`)) {
+        problems.push(`${c.name}: logical ${p.logical}, want unit ${t.unit}`);
+      }
+      if (t.unit && !p.logical.includes('isAdjustedToUTC=1')) problems.push(`${c.name}: not adjusted to UTC`);
+      const rep = c.nullable ? 'OPTIONAL' : 'REQUIRED';
+      if (p.rep !== rep) problems.push(`${c.name}: ${p.rep}, want ${rep}`);
+    }
+  }
+  if (problems.length) diffs.push({ check: 'layout', problems: problems.slice(0, 10) });
+}
+
+function multisetDiff(want, got, cols) {
+  const counts = new Map();
+  for (const r of want) { const k = rowKey(r); counts.set(k, (counts.get(k) || 0) + 1); }
+  const extra = [];
+  for (const r of got) {
+    const k = rowKey(r);
+    const n = counts.get(k);
+    if (n) counts.set(k, n - 1); else extra.push(r);
+  }
+  const missing = [];
+  for (const [k, n] of counts) for (let i = 0; i < n; i++) missing.push(k);
+  const first = [];
+  for (const r of extra.slice(0, 3)) first.push({ only_in: 'hyparquet', row: Object.fromEntries(cols.map((c, i) => [c.name, show(r[i])])) });
+  for (const k of missing.slice(0, 3)) first.push({ only_in: 'ndjson', row: k.length > 400 ? `${k.slice(0, 400)}...` : k });
+  return { count: extra.length + missing.length, first };
+}
+
+// ---- command line -------------------------------------------------------------
+
+const jsonOut = (o) => JSON.stringify(o, (k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
+
+async function main(argv) {
+  const args = [];
+  let unordered = false;
+  let quiet = false;
+  for (const a of argv) {
+    if (a === '--unordered') unordered = true;
+    else if (a === '--quiet') quiet = true;
+    else if (a === '--help' || a === '-h') { args.length = 0; break; } else args.push(a);
+  }
+  if (args.length < 3) {
+    console.error('usage: compare.mjs [--unordered] [--quiet] SCHEMA.json PARQUET_GLOB NDJSON...');
+    return 2;
+  }
+  const [schemaPath, parquetGlob, ...ndjson] = args;
+  const sum = await compare({ schemaPath, parquetGlob, ndjson, unordered });
+  const out = { ok: sum.ok, status: sum.status, schema: schemaPath, parquet: parquetGlob, ...sum };
+  if (!quiet || !sum.ok) console.log(jsonOut(out));
+  return sum.status === 'match' ? 0 : sum.status === 'mismatch' ? 1 : 2;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    console.error(e && e.stack || e);
+    process.exit(2);
+  });
+}

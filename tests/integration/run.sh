@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Integration tests: floe's Parquet read back by DuckDB and hyparquet.
+#
+#   FLOE=build/host/floe NODE_PATH=build/npm/node_modules tests/integration/run.sh
+#
+# FLOE     the floe binary (default build/host/floe; a relative path is taken
+#          from the current folder if it exists there, else from the repository)
+# NODE_PATH  where @duckdb/node-api and hyparquet are (tools/bootstrap.sh npm
+#          installs them into build/npm/node_modules); missing modules FAIL
+# FLOE_PROPERTY_SEED, FLOE_PROPERTY_CASES  passed on to property.mjs
+# KEEP=1   keep the work folder even when everything passed
+#
+# Runs the bench generator's telemetry (50,000 rows, seed 7) through floe
+# convert, plain, zstd-compressed and with small pages/row groups/files, and
+# compares each with compare.mjs; then the property tests. The last line is
+# "N passed, M failed"; the exit status is non-zero if anything failed.
+set -u
+CALLER=$(pwd)
+# Relative NODE_PATH entries are the caller's: make them absolute before cd.
+if [ -n "${NODE_PATH:-}" ]; then
+    np=
+    IFS=: read -r -a entries <<<"$NODE_PATH"
+    for e in "${entries[@]}"; do
+        case "$e" in '') continue ;; /*) ;; *) e=$CALLER/$e ;; esac
+        np=${np:+$np:}$e
+    done
+    export NODE_PATH=$np
+fi
+cd "$(dirname "$0")/../.."
+REPO=$(pwd)
+HERE=$REPO/tests/integration
+FLOE=${FLOE:-build/host/floe}
+case "$FLOE" in
+/*) ;;
+*) if [ -e "$CALLER/$FLOE" ]; then FLOE=$CALLER/$FLOE; else FLOE=$REPO/$FLOE; fi ;;
+esac
+export FLOE
+GEN=${GEN_TELEMETRY:-$REPO/../shared/bench/gen_telemetry.py}
+SCHEMA=$REPO/tools/schemas/telemetry.json
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/floe-integ.XXXXXX")
+passed=0
+failed=0
+
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; }
+
+finish() {
+    if { [ "$failed" -eq 0 ] && [ "${KEEP:-0}" != 1 ]; } || [ -z "$(ls -A "$WORK")" ]; then
+        rm -rf "$WORK"
+    else
+        echo "work folder kept: $WORK"
+    fi
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+# ---- what the tests need: missing pieces are failures, never skips ----
+ready=1
+if ! command -v node >/dev/null 2>&1; then fail "node on PATH"; ready=0; fi
+if [ "$ready" = 1 ]; then
+    if out=$(node --input-type=module -e "
+        const m = await import('$HERE/compare.mjs');
+        try { await m.loadModules(); } catch (e) { console.error(e.message); process.exit(1); }" 2>&1); then
+        pass "node modules (@duckdb/node-api, hyparquet) from NODE_PATH=${NODE_PATH:-}"
+    else
+        fail "node modules: $out"
+        ready=0
+    fi
+fi
+if [ -x "$FLOE" ] && "$FLOE" convert --help >/dev/null 2>&1; then
+    pass "floe binary $FLOE"
+else
+    fail "floe binary $FLOE (build it, or set FLOE)"
+    ready=0
+fi
+for tool in python3 zstd; do
+    command -v "$tool" >/dev/null 2>&1 || { fail "$tool on PATH"; ready=0; }
+done
+[ -f "$GEN" ] || { fail "telemetry generator $GEN"; ready=0; }
+[ "$ready" = 1 ] || finish
+
+# ---- the bench telemetry ----
+T=$WORK/telemetry.ndjson
+if ! python3 "$GEN" --rows 50000 --seed 7 >"$T" 2>"$WORK/gen.err"; then
+    fail "gen_telemetry.py --rows 50000 --seed 7 ($(tail -1 "$WORK/gen.err"))"
+    finish
+fi
+zstd -q -f "$T" -o "$T.zst" || fail "zstd -q $T"
+
+# telemetry NAME INPUT [floe options...]: convert INPUT, compare it with $T.
+telemetry() {
+    local name=$1 input=$2 out=$WORK/$1 start end stats rc
+    shift 2
+    start=$(date +%s.%N)
+    stats=$("$FLOE" convert --json --schema "$SCHEMA" -o "$out" "$@" "$input" 2>"$WORK/$name.convert.err")
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        fail "telemetry $name: floe convert exit $rc: $(tail -2 "$WORK/$name.convert.err" | tr '\n' ' ')"
+        return
+    fi
+    case "$stats" in
+    *'"records":50000,'*'"dead_letters":0,'*) ;;
+    *) fail "telemetry $name: floe convert summary $stats"; return ;;
+    esac
+    if node "$HERE/compare.mjs" --quiet "$SCHEMA" "$out/*.parquet" "$input" >"$WORK/$name.compare.json"; then
+        end=$(date +%s.%N)
+        pass "telemetry $name ($(awk "BEGIN { printf \"%.1f\", $end - $start }")s, $(ls "$out"/*.parquet | wc -l) files)"
+    else
+        fail "telemetry $name: compare.mjs exit $? (see below)"
+        cat "$WORK/$name.compare.json"
+    fi
+}
+
+telemetry plain "$T"
+telemetry zstd "$T.zst"
+telemetry uncompressed-pages "$T" --codec none
+telemetry small-groups "$T" --row-group-bytes 256K --page-bytes 8K --file-rows 20000
+
+# ---- property tests ----
+node "$HERE/property.mjs" >"$WORK/property.log" 2>&1
+rc=$?
+grep -E '^(ok|FAIL) ' "$WORK/property.log" | sed 's/^/  property /'
+line=$(grep -E '^property: [0-9]+ passed, [0-9]+ failed$' "$WORK/property.log" | tail -1)
+if [ -n "$line" ]; then
+    p=$(echo "$line" | sed -E 's/^property: ([0-9]+) passed, ([0-9]+) failed$/\1/')
+    f=$(echo "$line" | sed -E 's/^property: ([0-9]+) passed, ([0-9]+) failed$/\2/')
+    passed=$((passed + p))
+    failed=$((failed + f))
+    echo "$line ($(grep -E '^property: seed' "$WORK/property.log" | sed 's/^property: //'))"
+    if [ "$f" -gt 0 ]; then
+        echo "property failures (full log: $WORK/property.log):"
+        awk '/^FAIL / { on = 1 } on { print } /^}$/ { on = 0 }' "$WORK/property.log" | head -400
+    fi
+fi
+if [ $rc -ne 0 ] && { [ -z "$line" ] || [ "${f:-0}" -eq 0 ]; }; then
+    fail "property.mjs exit $rc: $(tail -3 "$WORK/property.log" | tr '\n' ' ')"
+fi
+finish
