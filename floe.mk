@@ -12,4 +12,4 @@ FLOE_MBEDTLS_CONFIG := $(FLOE_DIR)/src/net/floe_mbedtls_config.h
 FLOE_SRCS := $(sort $(filter-out $(FLOE_ZSTD_WRAPPER),$(wildcard $(FLOE_DIR)/src/*/*.c)))
 FLOE_INCS := $(FLOE_DIR)/include $(FLOE_DIR)/src
 FLOE_POSIX_PORT_SRCS := $(FLOE_DIR)/port/posix/floe_posix.c
-FLOE_TEST_PORT_SRCS := $(FLOE_DIR)/port/test/floe_fault.c
+FLOE_TEST_PORT_SRCS := $(sort $(wildcard $(FLOE_DIR)/port/test/*.c))

@@ -182,22 +182,29 @@ static void partition_of(const struct floe_roll_state *st, const struct floe_row
                     '0' + c.day / 10, '0' + c.day % 10, '0' + c.hour / 10, '0' + c.hour % 10);
 }
 
-/* mkdir -p for the partition folders under dir. */
+/* mkdir -p for the partition folders under dir; each new folder's entry is
+ * made durable in its parent, or a sealed file could vanish with it. */
 static int make_dirs(const struct floe_fs_port *fs, char *path, size_t base_len)
 {
-    size_t i, n = floe_strlen(path);
+    size_t i, n = floe_strlen(path), parent_end = base_len;
     for (i = base_len + 1; i <= n; i++) {
         if (path[i] == '/' || path[i] == '\0') {
             char saved = path[i];
+            int err = FLOE_OK;
             path[i] = '\0';
             if (i > base_len + 1) {
-                int err = fs->mkdir(fs->ctx, path);
-                if (err != FLOE_OK) {
-                    path[i] = saved;
-                    return err;
+                err = fs->mkdir(fs->ctx, path);
+                if (err == FLOE_OK) {
+                    char psaved = path[parent_end];
+                    path[parent_end] = '\0';
+                    err = fs->sync_dir(fs->ctx, path);
+                    path[parent_end] = psaved;
                 }
             }
             path[i] = saved;
+            if (err != FLOE_OK)
+                return err;
+            parent_end = i;
         }
     }
     return FLOE_OK;

@@ -542,8 +542,19 @@ static int make_layout(struct floe_spool_state *st)
 {
     static const char *const subs[] = {"tmp", "ready", "dead", "done", "quarantine"};
     const struct floe_fs_port *fs = st->cfg->fs;
-    size_t i;
+    size_t i, n = floe_strlen(st->cfg->dir);
     FLOE_TRY(fs->mkdir(fs->ctx, st->cfg->dir));
+    /* The spool's own entry in its parent must be durable too, or a new
+     * spool with everything committed in it can vanish on power loss. */
+    while (n > 1 && st->cfg->dir[n - 1] == '/')
+        n--;
+    while (n > 0 && st->cfg->dir[n - 1] != '/')
+        n--;
+    if (n == 0)
+        floe_format(st->path, sizeof st->path, ".");
+    else
+        floe_format(st->path, sizeof st->path, "%.*s", (int)(n > 1 ? n - 1 : 1), st->cfg->dir);
+    FLOE_TRY(fs->sync_dir(fs->ctx, st->path));
     for (i = 0; i < FLOE_ARRAY_LEN(subs); i++) {
         sub_path(st, st->path, subs[i]);
         FLOE_TRY(fs->mkdir(fs->ctx, st->path));

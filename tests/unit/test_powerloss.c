@@ -1,0 +1,352 @@
+/* Power-loss test of the writer loop and the spool: a small workload runs on
+ * the emulated file system, power is cut at every port call N from 1 to the
+ * total, unsynced writes are dropped, torn or reordered, and the writer
+ * starts again on what the disk holds. Each time, every input record must be
+ * in exactly one committed batch (a sealed Parquet file or a dead-letter
+ * entry), every sealed file must read back as a whole Parquet file, and the
+ * spool must hold nothing else. */
+#include "test.h"
+#include "floe/floe.h"
+#include "floe/writer.h"
+#include "floe_emufs.h"
+#include "floe_posix.h"
+#include "parquet/thrift.h"
+#include "core/internal.h"
+#include <stdlib.h>
+
+#define SPOOL "/spool"
+#define N_SOURCES 2
+
+static const struct floe_column cols[] = {
+    {"ts", NULL, FLOE_TYPE_TIMESTAMP_US, 0, 0},
+    {"id", NULL, FLOE_TYPE_STRING, 0, 0},
+    {"n", NULL, FLOE_TYPE_INT64, 1, 0},
+};
+static const struct floe_schema schema = {cols, 3, 0};
+
+static char sources[N_SOURCES][4096];
+static size_t source_len[N_SOURCES];
+static const char *const source_names[N_SOURCES] = {"a.ndjson", "b.ndjson"};
+static uint64_t total_records;
+
+static void make_sources(void)
+{
+    int s, i;
+    total_records = 0;
+    for (s = 0; s < N_SOURCES; s++) {
+        size_t n = 0;
+        for (i = 0; i < 45; i++) {
+            if (s == 1 && (i == 7 || i == 30)) {
+                n += (size_t)snprintf(sources[s] + n, sizeof sources[s] - n, "{\"ts\":\"bad\",\"id\":\"x%d\"}\n", i);
+            } else {
+                n += (size_t)snprintf(sources[s] + n, sizeof sources[s] - n,
+                                      "{\"ts\":\"2025-01-01T00:%02d:%02dZ\",\"id\":\"s%d-%d\",\"n\":%d}\n", s, i, s,
+                                      i, s * 1000 + i);
+            }
+            total_records++;
+        }
+        source_len[s] = n;
+    }
+}
+
+/* Records (non-blank lines) of source s in [from, to). */
+static uint64_t lines_between(int s, uint64_t from, uint64_t to)
+{
+    uint64_t k, n = 0;
+    for (k = from; k < to && k < source_len[s]; k++)
+        if (sources[s][k] == '\n')
+            n++;
+    return n;
+}
+
+static int fake_fill(void *ctx, void *buf, size_t n)
+{
+    uint64_t *state = ctx;
+    uint8_t *p = buf;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+        p[i] = (uint8_t)(*state >> 56);
+    }
+    return FLOE_OK;
+}
+
+static uint64_t emu_mem[(6u << 20) / 8];
+static uint64_t writer_mem[(1u << 20) / 8];
+static struct floe_emufs emu;
+static uint64_t entropy_state = 1;
+static struct floe_entropy_port entropy = {&entropy_state, fake_fill};
+
+static void writer_config(struct floe_writer_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->ndjson.schema = &schema;
+    c->ndjson.max_line_bytes = 1024;
+    c->ndjson.no_zstd = 1;
+    c->roll.parquet.schema = &schema;
+    c->roll.parquet.page_bytes = 4096;
+    c->roll.parquet.row_group_bytes = 64 * 1024;
+    c->roll.parquet.dict_pool_bytes = 32 * 1024;
+    c->roll.parquet.dict_entries = 256;
+    c->roll.parquet.dict_bytes = 4096;
+    c->roll.parquet.max_row_groups = 4;
+    c->roll.file_rows = 16;
+    c->roll.ts_column = -1;
+    c->roll.fs = &emu.fs;
+    c->roll.clock = &floe_posix_clock;
+    c->roll.entropy = &entropy;
+    c->spool.dir = SPOOL;
+    c->spool.fs = &emu.fs;
+    c->spool.max_files = 64;
+}
+
+/* Runs the writer from wherever the spool says, to the end of all sources.
+ * Returns FLOE_OK, or the first error (after a power cut: FLOE_ERR_IO). */
+static int run_writer(void)
+{
+    static struct floe_writer_config cfg;
+    static struct floe_writer w;
+    struct floe_spool_position pos;
+    struct floe_arena a;
+    int s, err;
+    writer_config(&cfg);
+    floe_arena_init(&a, writer_mem, sizeof writer_mem);
+    floe_writer_init(&w);
+    FLOE_TRY(floe_writer_setup(&w, &cfg, &a));
+    floe_writer_position(&w, &pos);
+    s = pos.seq == 0 ? 0 : (int)pos.source_index + (pos.source_done ? 1 : 0);
+    for (; s < N_SOURCES; s++) {
+        uint64_t off = pos.seq != 0 && (uint32_t)s == pos.source_index && !pos.source_done ? pos.offset : 0;
+        uint64_t line = off ? pos.line : 0;
+        size_t at = (size_t)off;
+        FLOE_TRY(floe_writer_begin_source(&w, (uint32_t)s, source_names[s], off, line, 0));
+        /* Pushed in odd-sized chunks, like a socket would. */
+        while (at < source_len[s]) {
+            size_t k = source_len[s] - at < 97 ? source_len[s] - at : 97;
+            err = floe_writer_push(&w, sources[s] + at, k);
+            if (err != FLOE_OK)
+                return err;
+            at += k;
+        }
+        FLOE_TRY(floe_writer_end_source(&w));
+    }
+    return floe_writer_flush(&w);
+}
+
+/* The footer of a Parquet file: its row count, or a negative error. */
+static long long parquet_rows(const char *path)
+{
+    static uint8_t file[256 * 1024];
+    floe_ssize_t n = floe_emufs_read_file(&emu, path, 0, file, sizeof file);
+    struct floe_thrift_reader r;
+    uint32_t flen;
+    int type;
+    int16_t id;
+    if (n < 12 || memcmp(file, "PAR1", 4) != 0 || memcmp(file + n - 4, "PAR1", 4) != 0)
+        return -1;
+    flen = (uint32_t)file[n - 8] | ((uint32_t)file[n - 7] << 8) | ((uint32_t)file[n - 6] << 16) |
+           ((uint32_t)file[n - 5] << 24);
+    if (flen + 12 > (uint64_t)n)
+        return -2;
+    floe_thrift_reader_init(&r, file + n - 8 - flen, flen);
+    while (floe_thrift_read_field_header(&r, &type, &id) > 0) {
+        if (id == 3 && type == FLOE_THRIFT_I64) {
+            int64_t rows;
+            if (floe_thrift_read_i64(&r, &rows) != FLOE_OK)
+                return -3;
+            return (long long)rows;
+        }
+        if (floe_thrift_skip(&r, type) != FLOE_OK)
+            return -4;
+    }
+    return -5;
+}
+
+struct batch_list {
+    uint64_t seqs[64];
+    int n;
+};
+
+static int collect(void *arg, const char *name, int is_dir)
+{
+    struct batch_list *b = arg;
+    size_t len = strlen(name);
+    if (!is_dir && len == 21 && strcmp(name + 16, ".meta") == 0 && b->n < 64)
+        b->seqs[b->n++] = strtoull(name, NULL, 16);
+    return 0;
+}
+
+static int value_of(const char *rec, const char *key, uint64_t *v)
+{
+    char pat[40];
+    const char *p;
+    snprintf(pat, sizeof pat, "\n%s ", key);
+    p = strstr(rec, pat);
+    if (p == NULL)
+        return 0;
+    *v = strtoull(p + strlen(pat), NULL, 10);
+    return 1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The invariant, on the spool as it stands after a complete run. */
+static int check_spool(char *why, size_t why_cap)
+{
+    struct batch_list b;
+    uint64_t covered = 0, prev_src = 0, prev_off = 0;
+    int i, tmp_files = 0;
+    b.n = 0;
+    emu.fs.list(emu.fs.ctx, SPOOL "/ready", collect, &b);
+    qsort(b.seqs, (size_t)b.n, sizeof b.seqs[0], cmp_u64);
+    for (i = 0; i < b.n; i++) {
+        static char rec[2048];
+        char path[128];
+        uint64_t src, off, done, rows = 0, dead = 0, has_pq = 0, expect;
+        floe_ssize_t n;
+        snprintf(path, sizeof path, SPOOL "/ready/%016llx.meta", (unsigned long long)b.seqs[i]);
+        n = floe_emufs_read_file(&emu, path, 0, rec + 1, sizeof rec - 2);
+        if (n <= 0) {
+            snprintf(why, why_cap, "unreadable meta %s", path);
+            return 0;
+        }
+        rec[0] = '\n';
+        rec[n + 1] = '\0';
+        if (!value_of(rec, "source_index", &src) || !value_of(rec, "offset", &off) ||
+            !value_of(rec, "source_done", &done) || !value_of(rec, "dead_records", &dead) ||
+            !value_of(rec, "has_parquet", &has_pq)) {
+            snprintf(why, why_cap, "meta %s misses fields", path);
+            return 0;
+        }
+        if (done)
+            off = source_len[src];
+        /* Records between the previous batch's end and this one's. */
+        if (src == prev_src)
+            expect = lines_between((int)src, prev_off, off);
+        else {
+            uint64_t s;
+            expect = lines_between((int)prev_src, prev_off, source_len[prev_src]);
+            for (s = prev_src + 1; s < src; s++)
+                expect += lines_between((int)s, 0, source_len[s]);
+            expect += lines_between((int)src, 0, off);
+        }
+        if (has_pq) {
+            long long pr;
+            value_of(rec, "rows", &rows);
+            snprintf(path, sizeof path, SPOOL "/ready/%016llx.parquet", (unsigned long long)b.seqs[i]);
+            pr = parquet_rows(path);
+            if (pr != (long long)rows) {
+                snprintf(why, why_cap, "batch %llu: Parquet file reads %lld rows, meta says %llu",
+                         (unsigned long long)b.seqs[i], pr, (unsigned long long)rows);
+                return 0;
+            }
+        }
+        if (rows + dead != expect) {
+            snprintf(why, why_cap, "batch %llu holds %llu records for %llu lines of its range",
+                     (unsigned long long)b.seqs[i], (unsigned long long)(rows + dead), (unsigned long long)expect);
+            return 0;
+        }
+        covered += rows + dead;
+        prev_src = src;
+        prev_off = off;
+    }
+    if (covered != total_records) {
+        snprintf(why, why_cap, "%llu of %llu records in the spool", (unsigned long long)covered,
+                 (unsigned long long)total_records);
+        return 0;
+    }
+    {
+        struct batch_list t;
+        t.n = 0;
+        emu.fs.list(emu.fs.ctx, SPOOL "/tmp", collect, &t);
+        tmp_files = t.n;
+    }
+    if (tmp_files != 0) {
+        snprintf(why, why_cap, "tmp/ not empty after a clean run");
+        return 0;
+    }
+    return 1;
+}
+
+static void power_cuts(enum floe_emufs_loss mode, int stride)
+{
+    struct floe_emufs_config ecfg;
+    uint64_t total, n;
+    char why[200];
+    int failures = 0;
+    memset(&ecfg, 0, sizeof ecfg);
+    ecfg.capacity = 2u << 20;
+    make_sources();
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, &ecfg) == FLOE_OK);
+    REQUIRE(run_writer() == FLOE_OK);
+    REQUIRE(check_spool(why, sizeof why));
+    total = floe_emufs_total_ops(&emu);
+    REQUIRE(total > 100);
+    for (n = 1; n <= total; n += (uint64_t)stride) {
+        int err;
+        REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, &ecfg) == FLOE_OK);
+        floe_emufs_set_crash_at(&emu, n);
+        err = run_writer();
+        if (!floe_emufs_crashed(&emu)) {
+            if (err != FLOE_OK && failures++ < 3)
+                test_fail(__FILE__, __LINE__, "cut at %llu: the run failed without a crash (%d)",
+                          (unsigned long long)n, err);
+            continue;
+        }
+        REQUIRE(floe_emufs_reboot(&emu, mode, n) == FLOE_OK);
+        err = run_writer();
+        if (err != FLOE_OK || !check_spool(why, sizeof why)) {
+            if (err != FLOE_OK)
+                snprintf(why, sizeof why, "restart failed: %s", floe_strerror(err));
+            if (failures++ < 3)
+                test_fail(__FILE__, __LINE__, "mode %d, power cut at call %llu of %llu: %s", (int)mode,
+                          (unsigned long long)n, (unsigned long long)total, why);
+        }
+    }
+    if (getenv("TEST_VERBOSE"))
+        fprintf(stderr, "power loss mode %d: %llu cut points\n", (int)mode, (unsigned long long)total);
+}
+
+TEST(powerloss_drop_unsynced_at_every_call)
+{
+    power_cuts(FLOE_EMUFS_DROP, 1);
+}
+
+TEST(powerloss_tear_unsynced_at_every_call)
+{
+    power_cuts(FLOE_EMUFS_TEAR, 1);
+}
+
+TEST(powerloss_reorder_unsynced_at_every_call)
+{
+    power_cuts(FLOE_EMUFS_REORDER, 1);
+}
+
+TEST(powerloss_twice_in_a_row)
+{
+    /* A cut during recovery itself: the second run is cut too. */
+    struct floe_emufs_config ecfg;
+    uint64_t n;
+    char why[200];
+    memset(&ecfg, 0, sizeof ecfg);
+    ecfg.capacity = 2u << 20;
+    make_sources();
+    for (n = 3; n < 400; n += 37) {
+        REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, &ecfg) == FLOE_OK);
+        floe_emufs_set_crash_at(&emu, n);
+        run_writer();
+        floe_emufs_reboot(&emu, FLOE_EMUFS_REORDER, n);
+        floe_emufs_set_crash_at(&emu, n / 2 + 1);
+        run_writer();
+        floe_emufs_reboot(&emu, FLOE_EMUFS_TEAR, n + 1);
+        if (run_writer() != FLOE_OK || !check_spool(why, sizeof why)) {
+            test_fail(__FILE__, __LINE__, "cuts at %llu and %llu: %s", (unsigned long long)n,
+                      (unsigned long long)(n / 2 + 1), why);
+            break;
+        }
+    }
+}
