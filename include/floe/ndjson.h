@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define FLOE_NDJSON_DEFAULT_MAX_LINE 65536u
-#define FLOE_NDJSON_DEFAULT_MAX_TOKENS 512u
+#define FLOE_NDJSON_DEFAULT_MAX_TOKENS 1024u /* a 255-column record with room to spare */
 #define FLOE_NDJSON_DEFAULT_MAX_DEPTH 32u
 #define FLOE_NDJSON_DEFAULT_WINDOW_LOG 21u /* 2 MiB: what `zstd -1..-12` writes */
 #define FLOE_NDJSON_DEFAULT_DL_RAW 1024u

@@ -64,6 +64,8 @@ struct floe_roll_config {
     uint32_t idle_ms;       /* 0: no limit */
     floe_file_cb on_file;
     floe_commit_cb commit; /* NULL: rename into dir (with partition folders) */
+    int (*before_open)(void *ctx); /* optional: a new file is about to start (quota check);
+                                    * a negative return fails the write that needed it */
     void *cb_ctx;
     const struct floe_fs_port *fs;
     const struct floe_clock_port *clock;

@@ -12,6 +12,7 @@ struct floe_writer_state {
     int source_done;
     int failed;          /* a port error: only rewind helps */
     uint64_t uncommitted; /* records (rows, dead letters) since the last commit */
+    uint64_t last_file_bytes; /* what the next file is expected to take */
 };
 
 static void set_pending(struct floe_writer_state *st, uint64_t offset, uint64_t line, int done)
@@ -38,10 +39,23 @@ static int commit_file(void *ctx, const struct floe_file_facts *facts)
     err = floe_spool_commit(&w->spool, facts, &st->pending);
     if (err == FLOE_OK) {
         st->uncommitted = 0;
+        st->last_file_bytes = facts->size;
         w->stats.files_sealed++;
         w->stats.bytes_out += facts->size;
     }
     return err;
+}
+
+/* A new Parquet file is about to start: the spool must have room for one as
+ * big as the last (the row-group budget before the first). */
+static int before_open(void *ctx)
+{
+    struct floe_writer_state *st = (struct floe_writer_state *)ctx;
+    uint64_t expect = st->last_file_bytes;
+    if (expect == 0)
+        expect = st->cfg->roll.parquet.row_group_bytes ? st->cfg->roll.parquet.row_group_bytes
+                                                       : FLOE_PARQUET_DEFAULT_ROW_GROUP_BYTES;
+    return floe_spool_reserve(&st->w->spool, expect);
 }
 
 static int on_row(void *ctx, const struct floe_row *row)
@@ -51,14 +65,6 @@ static int on_row(void *ctx, const struct floe_row *row)
     int err;
     /* If the roll seals a file before this row, the batch ends just before it. */
     set_pending(st, row->offset, row->line - 1u, 0);
-    if (!floe_roll_is_open(&w->roll)) {
-        /* A new file: make sure the spool can take it. */
-        err = floe_spool_reserve(&w->spool, st->cfg->roll.parquet.row_group_bytes
-                                                ? st->cfg->roll.parquet.row_group_bytes
-                                                : FLOE_PARQUET_DEFAULT_ROW_GROUP_BYTES);
-        if (err != FLOE_OK)
-            return err;
-    }
     err = floe_roll_write(&w->roll, row);
     if (err == FLOE_ERR_LIMIT)
         return FLOE_ROW_REJECT; /* a value too long for a page: a dead letter */
@@ -141,6 +147,7 @@ int floe_writer_setup(struct floe_writer *w, struct floe_writer_config *cfg, str
         cfg->roll.dir = cfg->spool.dir;
         cfg->roll.tmp_dir = floe_spool_tmp_dir(&w->spool);
         cfg->roll.commit = commit_file;
+        cfg->roll.before_open = before_open;
         cfg->roll.on_file = NULL;
         cfg->roll.cb_ctx = st;
         floe_ndjson_init(&w->dec);

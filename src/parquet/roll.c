@@ -241,6 +241,8 @@ static int open_file(struct floe_roll *r, const char *partition)
     int64_t now = cfg->clock->utc_ms(cfg->clock->ctx);
     const char *tmp_dir = cfg->tmp_dir ? cfg->tmp_dir : cfg->dir;
     int err;
+    if (cfg->before_open != NULL)
+        FLOE_TRY(cfg->before_open(cfg->cb_ctx));
     FLOE_TRY(floe_uuid7_next(&st->uuids, now < 0 ? 0 : now, cfg->entropy, st->uuid));
     floe_uuid_format(st->uuid, name);
     floe_format(st->partition, sizeof st->partition, "%s", partition);

@@ -129,9 +129,10 @@ static int config_ok(const struct floe_parquet_config *cfg)
     if (cfg->codec != FLOE_PARQUET_SNAPPY && cfg->codec != FLOE_PARQUET_UNCOMPRESSED)
         return 0;
     effective(cfg, &l);
-    /* The store must take several pages of every column per row group. */
+    /* The store must take a few pages, and one fresh page header of every
+     * column (a row group ends before a row that might not fit). */
     return l.page >= 4096 && l.page <= (64u << 20) && l.row_group <= (1u << 30) &&
-           l.row_group / 4u >= (size_t)l.page * (cfg->schema->n_columns + 1u) / 8u;
+           l.row_group >= 4u * l.page && l.row_group / 2u >= (cfg->schema->n_columns + 1u) * 2048u;
 }
 
 static uint8_t phys_of(int type)
@@ -1110,7 +1111,7 @@ static int write_footer(struct floe_parquet *pq)
     for (r = 0; r < st->n_rgs; r++)
         rows += (uint64_t)st->rgs[r].rows;
     floe_thrift_writer_init(&w, st->cbuf, st->cbuf_cap);
-    floe_thrift_write_i32(&w, 1, 2); /* version */
+    floe_thrift_write_i32(&w, 1, 1); /* version: 1, what every reader expects */
     floe_thrift_write_list_begin(&w, 2, FLOE_THRIFT_STRUCT, st->n_cols + 1u);
     floe_thrift_write_elem_struct_begin(&w);
     floe_thrift_write_string(&w, 4, "schema");

@@ -1066,13 +1066,15 @@ int floe_spool_reserve(struct floe_spool *sp, uint64_t bytes)
         FLOE_TRY(count_used(sp, &used, &ready));
         sp->stats.bytes_used = used;
         sp->stats.files_ready = ready;
-        if (disk_ok && (st->cfg->quota_bytes == 0 || used + bytes <= st->cfg->quota_bytes))
+        /* An empty spool always takes the next file: nothing could make room
+         * for it, and refusing would stall the writer for good. */
+        if (used == 0 || (disk_ok && (st->cfg->quota_bytes == 0 || used + bytes <= st->cfg->quota_bytes)))
             return FLOE_OK;
         if (st->cfg->full_policy != FLOE_SPOOL_DROP_OLDEST)
             return FLOE_ERR_AGAIN;
         FLOE_TRY(list_seqs(st, "ready", ".meta", &ready));
         if (ready == 0)
-            return FLOE_ERR_AGAIN; /* nothing left to drop: the batch itself is too big */
+            return FLOE_OK; /* only dead letters left: go on, the disk will say if it is full */
         FLOE_TRY(drop_batch(sp, st->seqs[0]));
     }
     return FLOE_ERR_AGAIN;

@@ -548,7 +548,7 @@ TEST(ndjson_setup_rejects_bad_config_and_small_arena)
     CHECK_EQ_INT(floe_ndjson_setup(&dec, &c, &a), FLOE_ERR_NOMEM);
     CHECK_EQ_INT(a.used, 0); /* nothing kept from a failed setup */
     c.no_zstd = 1;
-    CHECK(floe_ndjson_size(&c) < 300000);
+    CHECK(floe_ndjson_size(&c) < 360000); /* no zstd: a few hundred KiB at the default limits */
 }
 
 TEST(schema_file_parses_and_reports_bad_keys)

@@ -1,0 +1,232 @@
+/* The spool through the writer loop: quota policies, full disks, verification
+ * at open, and the uploader's side (oldest first, remove). */
+#include "test.h"
+#include "floe/floe.h"
+#include "floe/writer.h"
+#include "floe_emufs.h"
+#include "floe_posix.h"
+#include "core/internal.h"
+
+#define DIR "/sp"
+
+static const struct floe_column cols[] = {
+    {"ts", NULL, FLOE_TYPE_TIMESTAMP_US, 0, 0},
+    {"id", NULL, FLOE_TYPE_STRING, 0, 0},
+};
+static const struct floe_schema schema = {cols, 2, 0};
+
+static uint64_t emu_mem[(4u << 20) / 8];
+static uint64_t w_mem[(1u << 20) / 8];
+static uint64_t u_mem[(256u << 10) / 8];
+static struct floe_emufs emu;
+static struct floe_writer_config wcfg;
+static struct floe_writer w;
+static char text[65536];
+static size_t text_len;
+
+static int zero_fill(void *ctx, void *buf, size_t n)
+{
+    static uint8_t x;
+    size_t i;
+    (void)ctx;
+    for (i = 0; i < n; i++)
+        ((uint8_t *)buf)[i] = x++;
+    return FLOE_OK;
+}
+static struct floe_entropy_port entropy = {NULL, zero_fill};
+
+static void make_text(int lines)
+{
+    int i;
+    text_len = 0;
+    for (i = 0; i < lines; i++)
+        text_len += (size_t)snprintf(text + text_len, sizeof text - text_len,
+                                     "{\"ts\":\"2025-01-01T00:00:%02dZ\",\"id\":\"device-%04d\"}\n", i % 60, i);
+}
+
+static int setup(uint64_t quota, int policy)
+{
+    struct floe_arena a;
+    memset(&wcfg, 0, sizeof wcfg);
+    wcfg.ndjson.schema = &schema;
+    wcfg.ndjson.no_zstd = 1;
+    wcfg.ndjson.max_line_bytes = 512;
+    wcfg.roll.parquet.schema = &schema;
+    wcfg.roll.parquet.page_bytes = 4096;
+    wcfg.roll.parquet.row_group_bytes = 64 * 1024;
+    wcfg.roll.parquet.dict_pool_bytes = 32 * 1024;
+    wcfg.roll.parquet.dict_entries = 256;
+    wcfg.roll.parquet.dict_bytes = 4096;
+    wcfg.roll.file_rows = 50;
+    wcfg.roll.ts_column = -1;
+    wcfg.roll.fs = &emu.fs;
+    wcfg.roll.clock = &floe_posix_clock;
+    wcfg.roll.entropy = &entropy;
+    wcfg.spool.dir = DIR;
+    wcfg.spool.fs = &emu.fs;
+    wcfg.spool.quota_bytes = quota;
+    wcfg.spool.full_policy = (uint8_t)policy;
+    floe_arena_init(&a, w_mem, sizeof w_mem);
+    floe_writer_init(&w);
+    return floe_writer_setup(&w, &wcfg, &a);
+}
+
+static int push_all(void)
+{
+    FLOE_TRY(floe_writer_begin_source(&w, 0, "t", 0, 0, 0));
+    FLOE_TRY(floe_writer_push(&w, text, text_len));
+    FLOE_TRY(floe_writer_end_source(&w));
+    return floe_writer_flush(&w);
+}
+
+static int open_uploader(struct floe_spool *up, struct floe_spool_config *ucfg)
+{
+    struct floe_arena a;
+    memset(ucfg, 0, sizeof *ucfg);
+    ucfg->dir = DIR;
+    ucfg->fs = &emu.fs;
+    ucfg->role = FLOE_SPOOL_UPLOADER;
+    floe_arena_init(&a, u_mem, sizeof u_mem);
+    floe_spool_init(up);
+    return floe_spool_open(up, ucfg, &a);
+}
+
+TEST(spool_block_policy_waits_for_the_uploader)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    struct floe_spool_position pos;
+    int err, batches = 0;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(400);
+    /* A quota of about three files of 50 rows. */
+    REQUIRE(setup(6000, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    err = push_all();
+    CHECK_EQ_INT(err, FLOE_ERR_AGAIN);
+    floe_writer_rewind(&w);
+    floe_writer_position(&w, &pos);
+    CHECK(pos.seq >= 2 && pos.line < 400);
+    if (w.spool.stats.bytes_used > 6000)
+        fprintf(stderr, "used %llu, %llu files ready\n", (unsigned long long)w.spool.stats.bytes_used,
+                (unsigned long long)w.spool.stats.files_ready);
+    CHECK(w.spool.stats.bytes_used <= 6000);
+    /* The uploader drains the spool; the writer then finishes. */
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    for (;;) {
+        while (floe_spool_oldest(&up, &b) == FLOE_OK) {
+            CHECK(b.parquet_path[0] != '\0');
+            CHECK_EQ_INT(floe_spool_remove(&up, b.seq), FLOE_OK);
+            batches++;
+        }
+        REQUIRE(floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0) == FLOE_OK);
+        err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
+        if (err == FLOE_OK)
+            err = floe_writer_end_source(&w);
+        if (err == FLOE_OK)
+            err = floe_writer_flush(&w);
+        if (err != FLOE_ERR_AGAIN)
+            break;
+        floe_writer_rewind(&w);
+        floe_writer_position(&w, &pos);
+    }
+    CHECK_EQ_INT(err, FLOE_OK);
+    while (floe_spool_oldest(&up, &b) == FLOE_OK) {
+        CHECK_EQ_INT(floe_spool_remove(&up, b.seq), FLOE_OK);
+        batches++;
+    }
+    CHECK_EQ_INT(batches, 8); /* 400 rows in files of 50, each exactly once */
+    CHECK_EQ_INT(up.stats.uploaded, 8);
+}
+
+TEST(spool_drop_oldest_policy_counts_what_it_drops)
+{
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(400);
+    REQUIRE(setup(6000, FLOE_SPOOL_DROP_OLDEST) == FLOE_OK);
+    CHECK_EQ_INT(push_all(), FLOE_OK);
+    CHECK(w.spool.stats.batches_dropped >= 4);
+    CHECK_EQ_INT(w.spool.stats.records_dropped, w.spool.stats.batches_dropped * 50);
+    CHECK(w.spool.stats.bytes_used <= 6000);
+}
+
+TEST(spool_full_disk_is_back_pressure_not_corruption)
+{
+    struct floe_spool_position pos;
+    int err, tries = 0;
+    struct floe_emufs_config ecfg;
+    memset(&ecfg, 0, sizeof ecfg);
+    ecfg.capacity = 9000;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, &ecfg) == FLOE_OK);
+    make_text(400);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    err = push_all();
+    CHECK(err == FLOE_ERR_NOSPC || err == FLOE_ERR_AGAIN);
+    floe_writer_rewind(&w);
+    /* More room (an uploader freed it); the writer resumes at its position. */
+    floe_emufs_set_capacity(&emu, 1u << 20);
+    do {
+        floe_writer_position(&w, &pos);
+        err = floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0);
+        if (err == FLOE_OK)
+            err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
+        if (err == FLOE_OK)
+            err = floe_writer_end_source(&w);
+        if (err == FLOE_OK)
+            err = floe_writer_flush(&w);
+        if (err != FLOE_OK)
+            floe_writer_rewind(&w);
+    } while (err != FLOE_OK && ++tries < 3);
+    CHECK_EQ_INT(err, FLOE_OK);
+    floe_writer_position(&w, &pos);
+    CHECK_EQ_INT(pos.records, 400);
+    CHECK(pos.source_done);
+}
+
+TEST(spool_open_quarantines_a_corrupted_file)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    struct floe_emufs_file f;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(100);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    /* Flip the first file's bytes behind the spool's back (same size). */
+    REQUIRE(emu.fs.open(emu.fs.ctx, &f, DIR "/ready/0000000000000001.parquet", FLOE_FS_WRITE) == FLOE_OK);
+    CHECK_EQ_INT(emu.fs.write(emu.fs.ctx, &f, "XXXX", 4), 4);
+    emu.fs.close(emu.fs.ctx, &f);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    CHECK_EQ_INT(w.spool.stats.quarantined, 2); /* the Parquet file and its meta */
+    CHECK(floe_emufs_stat(&emu, DIR "/quarantine/0000000000000001.parquet", NULL, NULL) == FLOE_OK);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    REQUIRE(floe_spool_oldest(&up, &b) == FLOE_OK);
+    CHECK_EQ_INT(b.seq, 2); /* never handed to the uploader */
+    CHECK_EQ_INT(b.records, 50);
+}
+
+TEST(spool_uploaded_metas_wait_in_done_until_the_checkpoint_covers_them)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    struct floe_spool_position pos;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(100);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    REQUIRE(floe_spool_oldest(&up, &b) == FLOE_OK);
+    CHECK_EQ_INT(floe_spool_remove(&up, b.seq), FLOE_OK);
+    REQUIRE(floe_spool_oldest(&up, &b) == FLOE_OK);
+    CHECK_EQ_INT(floe_spool_remove(&up, b.seq), FLOE_OK);
+    CHECK(floe_emufs_stat(&emu, DIR "/done/0000000000000002.meta", NULL, NULL) == FLOE_OK);
+    /* The checkpoint is lost: the done/ metas still give the position. */
+    emu.fs.remove(emu.fs.ctx, DIR "/checkpoint");
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    floe_writer_position(&w, &pos);
+    CHECK_EQ_INT(pos.seq, 2);
+    CHECK_EQ_INT(pos.records, 100);
+    CHECK(floe_emufs_stat(&emu, DIR "/done/0000000000000002.meta", NULL, NULL) == FLOE_ERR_NOENT);
+}
