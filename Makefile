@@ -82,9 +82,12 @@ all: lib cli
 
 cli: $(CLI)
 
-$(CLI): $(CLI_OBJS) $(BUILDDIR)/obj/port/posix/floe_posix.o $(LIB)
+POSIX_PORT_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(wildcard $(TOP)/port/posix/*.c))
+
+# The port objects come before the archives: they define symbols mbedTLS needs.
+$(CLI): $(CLI_OBJS) $(POSIX_PORT_OBJS) $(LIB) $(MBEDTLS_LIBS)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(POSIX_PORT_OBJS) $(LIB) $(MBEDTLS_LIBS) -lm
 
 $(BUILDDIR)/obj/tools/%.o: $(TOP)/tools/%.c | deps
 	@echo "  CC      $(BOARD) $(patsubst $(TOP)/%,%,$<)"

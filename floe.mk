@@ -11,5 +11,5 @@ FLOE_ZSTD_WRAPPER := $(FLOE_DIR)/src/ndjson/zstd_dec.c
 FLOE_MBEDTLS_CONFIG := $(FLOE_DIR)/src/net/floe_mbedtls_config.h
 FLOE_SRCS := $(sort $(filter-out $(FLOE_ZSTD_WRAPPER),$(wildcard $(FLOE_DIR)/src/*/*.c)))
 FLOE_INCS := $(FLOE_DIR)/include $(FLOE_DIR)/src
-FLOE_POSIX_PORT_SRCS := $(FLOE_DIR)/port/posix/floe_posix.c
+FLOE_POSIX_PORT_SRCS := $(wildcard $(FLOE_DIR)/port/posix/*.c)
 FLOE_TEST_PORT_SRCS := $(sort $(wildcard $(FLOE_DIR)/port/test/*.c))
