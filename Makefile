@@ -120,7 +120,7 @@ $(BUILDDIR)/obj/tests/%.o: $(TOP)/tests/%.c | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $(BOARD) $(patsubst $(TOP)/%,%,$<)"
 	$(Q)$(CC) -std=gnu99 -Wall -Wextra -Werror $(ALL_CFLAGS) $(LIB_CPPFLAGS) -I$(TOP)/port/posix \
-	  -I$(TOP)/port/test -I$(TOP)/tests/unit -MMD -MP -c $< -o $@
+	  -I$(TOP)/port/test -I$(TOP)/tests/unit -I$(TOP)/tools/floe -MMD -MP -c $< -o $@
 
 $(UNIT): $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
