@@ -87,7 +87,7 @@ POSIX_PORT_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(wildcard $(TOP)/p
 # The port objects come before the archives: they define symbols mbedTLS needs.
 $(CLI): $(CLI_OBJS) $(POSIX_PORT_OBJS) $(LIB) $(MBEDTLS_LIBS)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(POSIX_PORT_OBJS) $(LIB) $(MBEDTLS_LIBS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(POSIX_PORT_OBJS) $(LIB) $(MBEDTLS_LIBS) -lm -pthread
 
 $(BUILDDIR)/obj/tools/%.o: $(TOP)/tools/%.c | deps
 	@echo "  CC      $(BOARD) $(patsubst $(TOP)/%,%,$<)"
@@ -174,6 +174,12 @@ test: bootstrap
 	$(MAKE) -f $(TOP)/Makefile fuzz-smoke FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) -f $(TOP)/Makefile test-integration
 	@echo "make test: all passed"
+
+# The whole job on this machine: generate telemetry, run the agent against a
+# local S3 endpoint (or a folder), show what landed. Stops what it starts.
+.PHONY: run
+run:
+	$(TOP)/tools/demo/run.sh
 
 # floe vs DuckDB on the same data, side by side (a benchmark, not a test).
 .PHONY: bench

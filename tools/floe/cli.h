@@ -21,7 +21,13 @@ int cmd_convert(int argc, char **argv);
 int cmd_json_validate(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_upload(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
+/* Logs one line through a log port at level (stdio is fine in the tool). */
+void cli_log(int level, const struct floe_log_port *log, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Reads a whole file (at most max bytes) into a malloc'd buffer. */
 char *cli_read_file(const char *path, size_t max, size_t *len);
 /* Parses a byte count like 1048576, 512K, 64M, 1G. Returns 0 on success. */

@@ -8,10 +8,13 @@ static void usage(FILE *f)
             "usage: floe COMMAND [OPTIONS]\n"
             "\n"
             "commands:\n"
+            "  run            the agent: watch a folder, convert, spool, upload (floe run --config FILE)\n"
+            "  stats          print the running agent's metrics (floe stats --config FILE)\n"
             "  convert        NDJSON (.ndjson, .ndjson.zst, -) to Parquet files\n"
             "  json-validate  check that each file is exactly one RFC 8259 JSON text\n"
             "  schema infer   print a schema file inferred from NDJSON records\n"
             "  inspect        print a Parquet file's schema, row groups, encodings, statistics\n"
+            "  upload         upload a spool's batches to S3 (or a folder), oldest first\n"
             "\n"
             "  floe COMMAND --help   options of a command\n"
             "  floe --version\n"
@@ -41,6 +44,12 @@ int main(int argc, char **argv)
         return cmd_schema(argc - 1, argv + 1);
     if (strcmp(argv[1], "inspect") == 0)
         return cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "stats") == 0)
+        return cmd_stats(argc - 1, argv + 1);
+    if (strcmp(argv[1], "upload") == 0)
+        return cmd_upload(argc - 1, argv + 1);
     fprintf(stderr, "floe: unknown command '%s' (see floe --help)\n", argv[1]);
     return EXIT_USAGE;
 }

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
 #include <time.h>
 
 char *cli_read_file(const char *path, size_t max, size_t *len)
@@ -77,4 +78,16 @@ void cli_json_string(FILE *f, const char *s, size_t n)
             fputc(c, f);
     }
     fputc('"', f);
+}
+
+void cli_log(int level, const struct floe_log_port *log, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    if (log == NULL || log->write == NULL || level > log->level)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    log->write(log->ctx, level, line);
 }

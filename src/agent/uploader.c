@@ -1,0 +1,532 @@
+/* The uploader loop (see floe/uploader.h). */
+#include "floe/uploader.h"
+#include "floe/crc32c.h"
+#include "core/internal.h"
+
+#define COPY_BUF 65536u
+#define JOURNAL_MAX 16384u
+#define MAX_PARTS 256u   /* part size grows so a file never needs more */
+#define KEY_BUF (FLOE_SPOOL_KEY_MAX + 128u)
+
+struct floe_uploader_state {
+    struct floe_uploader_config *cfg;
+    uint64_t next_attempt_ms;   /* monotonic */
+    uint64_t breaker_until_ms;  /* monotonic; 0: closed */
+    uint32_t attempt;           /* failures of the current batch */
+    uint64_t attempt_seq;
+    uint8_t *copy;              /* copy buffer (DIR target) */
+    char *journal;              /* JOURNAL_MAX: a multipart journal */
+    struct floe_s3_part *parts; /* MAX_PARTS */
+    void *src, *dst;            /* file objects */
+    char key[KEY_BUF];
+    char path[FLOE_SPOOL_PATH_MAX + 64];
+    char path2[FLOE_SPOOL_PATH_MAX + KEY_BUF];
+    char upload_id[FLOE_S3_UPLOAD_ID_MAX];
+    uint64_t rand_state;
+};
+
+static int carve(struct floe_arena *a, const struct floe_uploader_config *cfg, struct floe_uploader_state **out)
+{
+    struct floe_uploader_state *st;
+    void *p;
+    FLOE_TRY(floe_arena_take(a, sizeof *st, 8, &p));
+    st = (struct floe_uploader_state *)p;
+    FLOE_TRY(floe_arena_take(a, COPY_BUF, 8, &p));
+    if (st)
+        st->copy = (uint8_t *)p;
+    FLOE_TRY(floe_arena_take(a, JOURNAL_MAX, 8, &p));
+    if (st)
+        st->journal = (char *)p;
+    FLOE_TRY(floe_arena_take(a, MAX_PARTS * sizeof(struct floe_s3_part), 8, &p));
+    if (st)
+        st->parts = (struct floe_s3_part *)p;
+    FLOE_TRY(floe_arena_take(a, cfg->fs->file_size, 8, &p));
+    if (st)
+        st->src = p;
+    FLOE_TRY(floe_arena_take(a, cfg->fs->file_size, 8, &p));
+    if (st)
+        st->dst = p;
+    *out = st;
+    return FLOE_OK;
+}
+
+size_t floe_uploader_size(const struct floe_uploader_config *cfg)
+{
+    struct floe_arena a;
+    struct floe_uploader_state *st;
+    struct floe_spool_config sc;
+    size_t s3 = 0, sp;
+    if (cfg == NULL || cfg->fs == NULL || cfg->clock == NULL || cfg->entropy == NULL)
+        return 0;
+    sc = cfg->spool;
+    sc.role = FLOE_SPOOL_UPLOADER;
+    sp = floe_spool_size(&sc);
+    if (sp == 0)
+        return 0;
+    if (cfg->target == FLOE_TARGET_S3) {
+        s3 = floe_s3_size(&cfg->s3);
+        if (s3 == 0)
+            return 0;
+    } else if (cfg->dir == NULL) {
+        return 0;
+    }
+    floe_arena_init_counting(&a);
+    if (carve(&a, cfg, &st) != FLOE_OK)
+        return 0;
+    return a.used + sp + s3 + 32;
+}
+
+void floe_uploader_init(struct floe_uploader *u)
+{
+    if (u != NULL)
+        floe_memset(u, 0, sizeof *u);
+}
+
+int floe_uploader_setup(struct floe_uploader *u, struct floe_uploader_config *cfg, struct floe_arena *arena)
+{
+    struct floe_uploader_state *st;
+    size_t mark;
+    int err;
+    FLOE_FAIL_IF(u == NULL || arena == NULL || floe_uploader_size(cfg) == 0, FLOE_ERR_INVAL);
+    mark = floe_arena_mark(arena);
+    FLOE_TRY(carve(arena, cfg, &st));
+    st->cfg = cfg;
+    cfg->spool.role = FLOE_SPOOL_UPLOADER;
+    floe_spool_init(&u->spool);
+    err = floe_spool_open(&u->spool, &cfg->spool, arena);
+    if (err == FLOE_OK && cfg->target == FLOE_TARGET_S3) {
+        floe_s3_init(&u->s3);
+        err = floe_s3_setup(&u->s3, &cfg->s3, arena);
+    }
+    if (err == FLOE_OK) {
+        /* The multipart journals live beside the batches they belong to. */
+        floe_format(st->path, sizeof st->path, "%s/uploads", cfg->spool.dir);
+        err = cfg->fs->mkdir(cfg->fs->ctx, st->path);
+    }
+    if (err == FLOE_OK)
+        err = cfg->entropy->fill(cfg->entropy->ctx, &st->rand_state, sizeof st->rand_state);
+    if (err != FLOE_OK) {
+        floe_arena_rewind(arena, mark);
+        return err;
+    }
+    floe_memset(&u->stats, 0, sizeof u->stats);
+    u->st = st;
+    return FLOE_OK;
+}
+
+void floe_uploader_free(struct floe_uploader *u)
+{
+    if (u == NULL || u->st == NULL)
+        return;
+    if (u->st->cfg->target == FLOE_TARGET_S3)
+        floe_s3_free(&u->s3);
+    floe_memset(u, 0, sizeof *u);
+}
+
+static uint64_t now_ms(const struct floe_uploader_state *st)
+{
+    return st->cfg->clock->monotonic_ms(st->cfg->clock->ctx);
+}
+
+uint32_t floe_uploader_wait_ms(const struct floe_uploader *u)
+{
+    uint64_t now, due;
+    if (u == NULL || u->st == NULL)
+        return 0;
+    now = now_ms(u->st);
+    due = u->st->next_attempt_ms > u->st->breaker_until_ms ? u->st->next_attempt_ms : u->st->breaker_until_ms;
+    return due > now ? (uint32_t)(due - now) : 0u;
+}
+
+static uint64_t next_random(struct floe_uploader_state *st)
+{
+    st->rand_state ^= st->rand_state >> 12;
+    st->rand_state ^= st->rand_state << 25;
+    st->rand_state ^= st->rand_state >> 27;
+    return st->rand_state * 0x2545f4914f6cdd1dull;
+}
+
+/* A failed attempt: exponential backoff with full jitter, at least the
+ * server's Retry-After; the breaker opens after repeated failures. */
+static int failed(struct floe_uploader *u, const char *what, uint32_t retry_after_s)
+{
+    struct floe_uploader_state *st = u->st;
+    const struct floe_uploader_config *cfg = st->cfg;
+    uint64_t base = cfg->backoff_base_ms ? cfg->backoff_base_ms : 500u;
+    uint64_t cap = cfg->backoff_max_ms ? cfg->backoff_max_ms : 60000u;
+    uint64_t ceiling = base << (st->attempt < 16 ? st->attempt : 16u), delay;
+    uint32_t trip = cfg->breaker_failures ? cfg->breaker_failures : 5u;
+    if (ceiling > cap)
+        ceiling = cap;
+    delay = next_random(st) % (ceiling + 1u);
+    if ((uint64_t)retry_after_s * 1000u > delay)
+        delay = (uint64_t)retry_after_s * 1000u;
+    st->attempt++;
+    u->stats.uploads_failed++;
+    u->stats.retries++;
+    u->stats.consecutive_failures++;
+    floe_format(u->stats.last_error, sizeof u->stats.last_error, "%s", what);
+    st->next_attempt_ms = now_ms(st) + delay;
+    if (u->stats.consecutive_failures % trip == 0) {
+        st->breaker_until_ms = now_ms(st) + (cfg->breaker_open_ms ? cfg->breaker_open_ms : 30000u);
+        u->stats.breaker_trips++;
+        FLOE_LOG_WARN(cfg->log, "upload: %u failures in a row, pausing uploads for %u ms (%s)",
+                      (unsigned)u->stats.consecutive_failures,
+                      (unsigned)(cfg->breaker_open_ms ? cfg->breaker_open_ms : 30000u), what);
+    } else {
+        FLOE_LOG_WARN(cfg->log, "upload failed, retrying in %u ms: %s", (unsigned)delay, what);
+    }
+    if (cfg->max_failures != 0 && u->stats.consecutive_failures >= cfg->max_failures) {
+        FLOE_LOG_ERROR(cfg->log, "upload: giving up after %u failures in a row: %s",
+                       (unsigned)u->stats.consecutive_failures, what);
+        return FLOE_ERR_TIMEOUT;
+    }
+    return FLOE_ERR_AGAIN;
+}
+
+static int fatal(struct floe_uploader *u, int err, const char *what)
+{
+    u->stats.fatal = 1;
+    u->stats.uploads_failed++;
+    floe_format(u->stats.last_error, sizeof u->stats.last_error, "%s", what);
+    FLOE_LOG_ERROR(u->st->cfg->log, "upload stopped: %s", what);
+    return err;
+}
+
+/* A result from the S3 client, as the loop's outcome. */
+static int s3_outcome(struct floe_uploader *u, int err, const struct floe_s3_result *res, const char *op)
+{
+    char what[200];
+    if (err == FLOE_OK)
+        return FLOE_OK;
+    if (res->status != 0)
+        floe_format(what, sizeof what, "%s: HTTP %d %s %s", op, res->status, res->code, res->message);
+    else
+        floe_format(what, sizeof what, "%s: %s", op, res->message[0] ? res->message : floe_strerror(err));
+    if (res->outcome == FLOE_S3_FATAL)
+        return fatal(u, err, what);
+    return failed(u, what, res->retry_after_s);
+}
+
+/* ---- the local-folder target --------------------------------------------- */
+
+static int copy_to_dir(struct floe_uploader *u, const char *from, const char *key)
+{
+    struct floe_uploader_state *st = u->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
+    uint64_t off = 0;
+    size_t base = floe_strlen(st->cfg->dir), i, n;
+    int err, cerr;
+    floe_format(st->path2, sizeof st->path2, "%s/%s", st->cfg->dir, key);
+    n = floe_strlen(st->path2);
+    /* mkdir -p for the key's folders (partitions, prefixes). */
+    for (i = base + 1; i < n; i++) {
+        if (st->path2[i] == '/') {
+            st->path2[i] = '\0';
+            err = fs->mkdir(fs->ctx, st->path2);
+            st->path2[i] = '/';
+            if (err != FLOE_OK)
+                return err;
+        }
+    }
+    floe_format(st->path, sizeof st->path, "%s.part", st->path2);
+    FLOE_TRY(fs->open(fs->ctx, st->src, from, FLOE_FS_READ));
+    err = fs->open(fs->ctx, st->dst, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC);
+    if (err != FLOE_OK) {
+        fs->close(fs->ctx, st->src);
+        return err;
+    }
+    for (;;) {
+        floe_ssize_t r = fs->read(fs->ctx, st->src, off, st->copy, COPY_BUF), w = 0;
+        if (r <= 0) {
+            err = (int)r;
+            break;
+        }
+        while (w < r) {
+            floe_ssize_t k = fs->write(fs->ctx, st->dst, st->copy + w, (size_t)(r - w));
+            if (k <= 0) {
+                err = k < 0 ? (int)k : FLOE_ERR_IO;
+                break;
+            }
+            w += k;
+        }
+        if (w < r)
+            break;
+        off += (uint64_t)r;
+    }
+    if (err == FLOE_OK)
+        err = fs->sync(fs->ctx, st->dst);
+    cerr = fs->close(fs->ctx, st->dst);
+    fs->close(fs->ctx, st->src);
+    if (err == FLOE_OK)
+        err = cerr;
+    if (err == FLOE_OK)
+        err = fs->rename(fs->ctx, st->path, st->path2);
+    if (err != FLOE_OK)
+        fs->remove(fs->ctx, st->path);
+    u->stats.bytes_sent += off;
+    return err;
+}
+
+/* ---- multipart journals ---------------------------------------------------- */
+
+static void journal_path(struct floe_uploader_state *st, uint64_t seq, char *out, size_t cap, const char *ext)
+{
+    floe_format(out, cap, "%s/uploads/%llu%s", st->cfg->spool.dir, (unsigned long long)seq, ext);
+}
+
+/* Journal: "upload_id X\nkey K\npart_size N\npart <n> <etag>\n...crc <hex>\n". */
+static int journal_write(struct floe_uploader *u, uint64_t seq, uint64_t part_size, uint32_t n_parts)
+{
+    struct floe_uploader_state *st = u->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
+    size_t n;
+    uint32_t i;
+    int err, cerr;
+    char final_path[FLOE_SPOOL_PATH_MAX + 64];
+    n = floe_format(st->journal, JOURNAL_MAX, "upload_id %s\nkey %s\npart_size %llu\n", st->upload_id, st->key,
+                    (unsigned long long)part_size);
+    for (i = 0; i < n_parts; i++)
+        n += floe_format(st->journal + n, JOURNAL_MAX - n, "part %u %s\n", (unsigned)st->parts[i].number,
+                         st->parts[i].etag);
+    n += floe_format(st->journal + n, JOURNAL_MAX - n, "crc %x\n", (unsigned)floe_crc32c(st->journal, n));
+    if (n + 1 >= JOURNAL_MAX)
+        return FLOE_ERR_LIMIT;
+    journal_path(st, seq, st->path, sizeof st->path, ".tmp");
+    journal_path(st, seq, final_path, sizeof final_path, ".journal");
+    FLOE_TRY(fs->open(fs->ctx, st->dst, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC));
+    err = fs->write(fs->ctx, st->dst, st->journal, n) == (floe_ssize_t)n ? FLOE_OK : FLOE_ERR_IO;
+    if (err == FLOE_OK)
+        err = fs->sync(fs->ctx, st->dst);
+    cerr = fs->close(fs->ctx, st->dst);
+    if (err == FLOE_OK)
+        err = cerr;
+    if (err == FLOE_OK)
+        err = fs->rename(fs->ctx, st->path, final_path);
+    if (err == FLOE_OK) {
+        floe_format(st->path, sizeof st->path, "%s/uploads", st->cfg->spool.dir);
+        err = fs->sync_dir(fs->ctx, st->path);
+    }
+    return err;
+}
+
+/* Reads a journal back; returns the parts done (0 when there is none or it
+ * does not belong to this key). Torn or foreign journals are ignored: the
+ * upload starts over under a new id (the old one is left to the bucket's
+ * lifecycle rule for incomplete uploads). */
+static uint32_t journal_read(struct floe_uploader *u, uint64_t seq, uint64_t *part_size)
+{
+    struct floe_uploader_state *st = u->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
+    floe_ssize_t n;
+    size_t i = 0, crc_at = 0;
+    uint32_t parts = 0;
+    journal_path(st, seq, st->path, sizeof st->path, ".journal");
+    if (fs->open(fs->ctx, st->src, st->path, FLOE_FS_READ) != FLOE_OK)
+        return 0;
+    n = fs->read(fs->ctx, st->src, 0, st->journal, JOURNAL_MAX - 1);
+    fs->close(fs->ctx, st->src);
+    if (n <= 0)
+        return 0;
+    st->journal[n] = '\0';
+    /* the last line is the CRC of everything before it */
+    for (i = (size_t)n - 1; i > 0 && st->journal[i - 1] != '\n'; i--)
+        ;
+    crc_at = i;
+    if (crc_at == 0 || floe_memcmp(st->journal + crc_at, "crc ", 4) != 0)
+        return 0;
+    {
+        uint32_t want = 0;
+        const char *p = st->journal + crc_at + 4;
+        while (*p != '\n' && *p != '\0') {
+            char c = *p++;
+            want = (want << 4) | (uint32_t)(c >= 'a' ? c - 'a' + 10 : c - '0');
+        }
+        if (want != floe_crc32c(st->journal, crc_at))
+            return 0;
+    }
+    i = 0;
+    while (i < crc_at) {
+        size_t e = i;
+        while (e < crc_at && st->journal[e] != '\n')
+            e++;
+        st->journal[e] = '\0';
+        if (floe_memcmp(st->journal + i, "upload_id ", 10) == 0)
+            floe_format(st->upload_id, sizeof st->upload_id, "%s", st->journal + i + 10);
+        else if (floe_memcmp(st->journal + i, "key ", 4) == 0) {
+            if (floe_strlen(st->journal + i + 4) != floe_strlen(st->key) ||
+                floe_memcmp(st->journal + i + 4, st->key, floe_strlen(st->key)) != 0)
+                return 0;
+        } else if (floe_memcmp(st->journal + i, "part_size ", 10) == 0) {
+            uint64_t v = 0;
+            const char *p = st->journal + i + 10;
+            while (*p >= '0' && *p <= '9')
+                v = v * 10u + (uint64_t)(*p++ - '0');
+            *part_size = v;
+        } else if (floe_memcmp(st->journal + i, "part ", 5) == 0 && parts < MAX_PARTS) {
+            const char *p = st->journal + i + 5;
+            uint32_t num = 0;
+            while (*p >= '0' && *p <= '9')
+                num = num * 10u + (uint32_t)(*p++ - '0');
+            if (*p == ' ' && num == parts + 1) {
+                st->parts[parts].number = num;
+                floe_format(st->parts[parts].etag, sizeof st->parts[parts].etag, "%s", p + 1);
+                parts++;
+            }
+        }
+        i = e + 1;
+    }
+    return st->upload_id[0] != '\0' ? parts : 0;
+}
+
+static void journal_remove(struct floe_uploader_state *st, uint64_t seq)
+{
+    journal_path(st, seq, st->path, sizeof st->path, ".journal");
+    st->cfg->fs->remove(st->cfg->fs->ctx, st->path);
+}
+
+static int upload_multipart(struct floe_uploader *u, const struct floe_spool_batch *b)
+{
+    struct floe_uploader_state *st = u->st;
+    const struct floe_uploader_config *cfg = st->cfg;
+    struct floe_s3_result res;
+    uint64_t part = cfg->part_size ? cfg->part_size : FLOE_S3_DEFAULT_PART, off;
+    uint32_t done, n_parts, i;
+    int err;
+    if (part < FLOE_S3_MIN_PART)
+        part = FLOE_S3_MIN_PART;
+    while ((b->size + part - 1) / part > MAX_PARTS)
+        part *= 2;
+    st->upload_id[0] = '\0';
+    done = journal_read(u, b->seq, &part);
+    if (done > 0 || st->upload_id[0] != '\0') {
+        u->stats.resumed++;
+        FLOE_LOG_INFO(cfg->log, "upload: resuming %s at part %u", st->key, (unsigned)(done + 1));
+    } else {
+        err = floe_s3_multipart_create(&u->s3, st->key, st->upload_id, sizeof st->upload_id, &res);
+        if (err != FLOE_OK)
+            return s3_outcome(u, err, &res, "CreateMultipartUpload");
+        FLOE_TRY(journal_write(u, b->seq, part, 0));
+    }
+    n_parts = (uint32_t)((b->size + part - 1) / part);
+    for (i = done; i < n_parts; i++) {
+        uint64_t len;
+        off = (uint64_t)i * part;
+        len = b->size - off < part ? b->size - off : part;
+        err = floe_s3_upload_part(&u->s3, st->key, st->upload_id, i + 1, b->parquet_path, off, len, &res);
+        if (err != FLOE_OK) {
+            if (res.status == 404) {
+                /* The upload is gone (expired, aborted): start over. */
+                journal_remove(st, b->seq);
+                res.outcome = FLOE_S3_RETRY;
+            }
+            return s3_outcome(u, err, &res, "UploadPart");
+        }
+        st->parts[i].number = i + 1;
+        floe_format(st->parts[i].etag, sizeof st->parts[i].etag, "%s", res.etag);
+        u->stats.parts++;
+        u->stats.bytes_sent += len;
+        FLOE_TRY(journal_write(u, b->seq, part, i + 1));
+    }
+    err = floe_s3_multipart_complete(&u->s3, st->key, st->upload_id, st->parts, n_parts, &res);
+    if (err != FLOE_OK) {
+        if (res.status == 404 || (floe_strlen(res.code) == 10 && floe_memcmp(res.code, "InvalidPart", 10) == 0)) {
+            journal_remove(st, b->seq);
+            res.outcome = FLOE_S3_RETRY;
+        }
+        return s3_outcome(u, err, &res, "CompleteMultipartUpload");
+    }
+    journal_remove(st, b->seq);
+    return FLOE_OK;
+}
+
+/* ---- the step ---------------------------------------------------------------- */
+
+static int upload_batch(struct floe_uploader *u, const struct floe_spool_batch *b)
+{
+    struct floe_uploader_state *st = u->st;
+    const struct floe_uploader_config *cfg = st->cfg;
+    struct floe_s3_result res;
+    const char *prefix = cfg->key_prefix ? cfg->key_prefix : "";
+    uint64_t threshold = cfg->multipart_threshold ? cfg->multipart_threshold : FLOE_S3_DEFAULT_THRESHOLD;
+    int err;
+    if (b->parquet_path[0] != '\0') {
+        floe_format(st->key, sizeof st->key, "%s%s", prefix, b->object_key);
+        if (cfg->target == FLOE_TARGET_DIR) {
+            err = copy_to_dir(u, b->parquet_path, st->key);
+            if (err != FLOE_OK) {
+                char what[160];
+                floe_format(what, sizeof what, "copy to %s: %s", cfg->dir, floe_strerror(err));
+                return failed(u, what, 0);
+            }
+        } else if (b->size >= threshold) {
+            FLOE_TRY(upload_multipart(u, b));
+        } else {
+            err = floe_s3_put_file(&u->s3, st->key, b->parquet_path, b->size, b->sha256, b->crc32c, &res);
+            if (err != FLOE_OK)
+                return s3_outcome(u, err, &res, "PutObject");
+            u->stats.bytes_sent += b->size;
+        }
+    }
+    if (cfg->upload_dead_letters && b->dead_path[0] != '\0') {
+        char seq_hex[17];
+        int d;
+        for (d = 15; d >= 0; d--)
+            seq_hex[15 - d] = "0123456789abcdef"[(b->seq >> (4 * d)) & 15u];
+        seq_hex[16] = '\0';
+        /* Named by the batch, so a retried upload overwrites the same object. */
+        floe_format(st->key, sizeof st->key, "%s_dead_letters/%s.ndjson", prefix, seq_hex);
+        if (cfg->target == FLOE_TARGET_DIR) {
+            err = copy_to_dir(u, b->dead_path, st->key);
+            if (err != FLOE_OK)
+                return failed(u, "copying dead letters", 0);
+        } else {
+            /* Dead letters are small and not hashed ahead: read them once. */
+            const struct floe_fs_port *fs = cfg->fs;
+            floe_ssize_t n;
+            if (fs->open(fs->ctx, st->src, b->dead_path, FLOE_FS_READ) == FLOE_OK) {
+                n = fs->read(fs->ctx, st->src, 0, st->copy, COPY_BUF);
+                fs->close(fs->ctx, st->src);
+                if (n > 0) {
+                    err = floe_s3_put_bytes(&u->s3, st->key, st->copy, (size_t)n, "application/x-ndjson", &res);
+                    if (err != FLOE_OK)
+                        return s3_outcome(u, err, &res, "PutObject (dead letters)");
+                }
+            }
+        }
+    }
+    return FLOE_OK;
+}
+
+int floe_uploader_step(struct floe_uploader *u)
+{
+    struct floe_uploader_state *st;
+    struct floe_spool_batch b;
+    int err;
+    FLOE_FAIL_IF(u == NULL || u->st == NULL, FLOE_ERR_INVAL);
+    st = u->st;
+    if (u->stats.fatal)
+        return FLOE_ERR_STATE;
+    if (floe_uploader_wait_ms(u) > 0)
+        return FLOE_ERR_AGAIN;
+    err = floe_spool_oldest(&u->spool, &b);
+    if (err != FLOE_OK)
+        return err; /* FLOE_ERR_NOENT: nothing to do */
+    if (b.seq != st->attempt_seq) {
+        st->attempt_seq = b.seq;
+        st->attempt = 0;
+    }
+    err = upload_batch(u, &b);
+    if (err != FLOE_OK)
+        return err;
+    /* The bucket has it: only now may the spool forget it. */
+    err = floe_spool_remove(&u->spool, b.seq);
+    if (err != FLOE_OK)
+        return failed(u, "removing an uploaded batch from the spool", 0);
+    u->stats.uploads_ok++;
+    u->stats.consecutive_failures = 0;
+    u->stats.last_success_ms = st->cfg->clock->utc_ms(st->cfg->clock->ctx);
+    st->attempt = 0;
+    st->breaker_until_ms = 0;
+    return FLOE_OK;
+}

@@ -1,0 +1,229 @@
+/* The agent's configuration file (see config.h). */
+#include "config.h"
+#include "cli.h"
+#include <ctype.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { T_STR, T_BYTES, T_UINT, T_BOOL, T_ENUM };
+
+struct option_def {
+    const char *section, *key;
+    enum opt_type type;
+    size_t offset, size;
+    const char *def;      /* default, as it would be written in the file */
+    const char *choices;  /* T_ENUM: "a|b" */
+    const char *help;
+};
+
+#define OPT(sec, key, type, field, def, choices, help) \
+    {sec, key, type, offsetof(struct agent_config, field), sizeof(((struct agent_config *)0)->field), def, choices, help}
+
+static const struct option_def options[] = {
+    OPT("source", "dir", T_STR, source_dir, "", NULL, "watched folder of .ndjson / .ndjson.zst files (\"-\": stdin)"),
+    OPT("source", "settle_ms", T_UINT, settle_ms, "2000", NULL, "a file is taken once unchanged this long"),
+    OPT("source", "done", T_ENUM, done_policy, "delete", "delete|keep", "consumed files: delete, or keep in <dir>/done/"),
+    OPT("schema", "file", T_STR, schema_file, "", NULL, "schema file (floe schema infer writes one)"),
+    OPT("parquet", "codec", T_ENUM, codec, "snappy", "snappy|none", "page compression"),
+    OPT("parquet", "row_group_bytes", T_BYTES, row_group_bytes, "1M", NULL, "compressed bytes per row group"),
+    OPT("parquet", "page_bytes", T_BYTES, page_bytes, "32K", NULL, "bytes per page (and per column buffer)"),
+    OPT("parquet", "file_bytes", T_BYTES, file_bytes, "64M", NULL, "roll files at this size"),
+    OPT("parquet", "file_rows", T_UINT, file_rows, "0", NULL, "roll files at this many rows (0: no limit)"),
+    OPT("parquet", "max_age_s", T_UINT, max_age_s, "300", NULL, "roll a file open this long (0: never)"),
+    OPT("parquet", "idle_s", T_UINT, idle_s, "30", NULL, "roll a file without new rows this long (0: never)"),
+    OPT("parquet", "partition_by", T_STR, partition_by, "", NULL, "COLUMN:day or COLUMN:hour (hive dt=/hour= folders)"),
+    OPT("parquet", "max_line", T_BYTES, max_line, "64K", NULL, "longest NDJSON line; longer lines are dead letters"),
+    OPT("spool", "dir", T_STR, spool_dir, "", NULL, "the spool folder (see docs/spool.md)"),
+    OPT("spool", "quota", T_BYTES, quota, "1G", NULL, "bytes the spool may hold (0: the disk)"),
+    OPT("spool", "full_policy", T_ENUM, full_policy, "block", "block|drop_oldest", "when full: wait, or drop the oldest file"),
+    OPT("target", "url", T_STR, url, "", NULL, "s3://BUCKET[/PREFIX] or file:///PATH"),
+    OPT("target", "endpoint", T_STR, endpoint, "", NULL, "S3 endpoint URL (default https://s3.REGION.amazonaws.com)"),
+    OPT("target", "region", T_STR, region, "us-east-1", NULL, "signing region"),
+    OPT("target", "path_style", T_BOOL, path_style, "false", NULL, "endpoint/bucket/key addressing"),
+    OPT("target", "ca_file", T_STR, ca_file, "", NULL, "CA bundle (default: the system bundle)"),
+    OPT("target", "insecure", T_BOOL, insecure, "false", NULL, "do NOT verify TLS certificates (logged loudly)"),
+    OPT("target", "credentials_file", T_STR, credentials_file, "", NULL,
+        "AWS-style credentials file (mode 600); else AWS_* environment variables"),
+    OPT("target", "proxy", T_STR, proxy, "", NULL, "HTTP proxy URL (not used yet: see the issue notes)"),
+    OPT("upload", "part_size", T_BYTES, part_size, "8M", NULL, "multipart part size (>= 5M)"),
+    OPT("upload", "multipart_threshold", T_BYTES, multipart_threshold, "16M", NULL, "files this big go multipart"),
+    OPT("upload", "backoff_base_ms", T_UINT, backoff_base_ms, "500", NULL, "first retry delay (exponential, full jitter)"),
+    OPT("upload", "backoff_max_ms", T_UINT, backoff_max_ms, "60000", NULL, "longest retry delay"),
+    OPT("upload", "breaker_failures", T_UINT, breaker_failures, "5", NULL, "failures in a row that pause uploads"),
+    OPT("upload", "breaker_open_s", T_UINT, breaker_open_s, "30", NULL, "how long uploads pause"),
+    OPT("upload", "max_failures", T_UINT, max_failures, "0", NULL, "failures in a row that stop the agent (0: never)"),
+    OPT("upload", "dead_letters", T_BOOL, dead_letters, "true", NULL, "upload dead letters under PREFIX_dead_letters/"),
+    OPT("log", "level", T_ENUM, log_level, "info", "error|warn|info|debug", "log level (stderr)"),
+    OPT("metrics", "file", T_STR, metrics_file, "", NULL, "Prometheus text file for node_exporter (\"\": off)"),
+    OPT("metrics", "interval_s", T_UINT, metrics_interval_s, "10", NULL, "how often the metrics file is rewritten"),
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static int set_value(struct agent_config *c, const struct option_def *o, const char *v, char *why, size_t cap)
+{
+    char *field = (char *)c + o->offset;
+    uint64_t n;
+    switch (o->type) {
+    case T_STR:
+        if (strlen(v) >= o->size) {
+            snprintf(why, cap, "value too long (at most %zu bytes)", o->size - 1);
+            return -1;
+        }
+        strcpy(field, v);
+        return 0;
+    case T_ENUM: {
+        const char *p = o->choices;
+        size_t len = strlen(v);
+        while (p != NULL && *p) {
+            const char *bar = strchr(p, '|');
+            size_t l = bar ? (size_t)(bar - p) : strlen(p);
+            if (l == len && strncmp(p, v, l) == 0) {
+                strcpy(field, v);
+                return 0;
+            }
+            p = bar ? bar + 1 : NULL;
+        }
+        snprintf(why, cap, "must be one of %s", o->choices);
+        return -1;
+    }
+    case T_BOOL:
+        if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0)
+            *(int *)field = 1;
+        else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "0") == 0)
+            *(int *)field = 0;
+        else {
+            snprintf(why, cap, "must be true or false");
+            return -1;
+        }
+        return 0;
+    case T_BYTES:
+    case T_UINT:
+        if (cli_parse_bytes(v, &n) != 0 || (o->type == T_UINT && strspn(v, "0123456789") != strlen(v))) {
+            snprintf(why, cap, o->type == T_BYTES ? "not a byte count (e.g. 512K, 64M)" : "not a number");
+            return -1;
+        }
+        *(uint64_t *)field = n;
+        return 0;
+    }
+    return -1;
+}
+
+int agent_config_load(const char *path, struct agent_config *c, FILE *err)
+{
+    char line[2048], section[64] = "", why[160];
+    size_t i;
+    int lineno = 0, bad = 0;
+    FILE *f;
+    memset(c, 0, sizeof *c);
+    for (i = 0; i < N_OPTIONS; i++)
+        set_value(c, &options[i], options[i].def, why, sizeof why);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(err, "%s: cannot read the config file\n", path);
+        return -1;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        char *p = line, *eq, *key, *val, *end;
+        lineno++;
+        if (strchr(line, '\n') == NULL && !feof(f)) {
+            fprintf(err, "%s:%d: line too long\n", path, lineno);
+            bad = 1;
+            break;
+        }
+        while (isspace((unsigned char)*p))
+            p++;
+        /* A comment may follow a value after whitespace: "codec = snappy  # or none". */
+        {
+            char *c = p;
+            while ((c = strpbrk(c, "#;")) != NULL) {
+                if (c > p && (c[-1] == ' ' || c[-1] == '\t')) {
+                    *c = '\0';
+                    break;
+                }
+                c++;
+            }
+        }
+        end = p + strlen(p);
+        while (end > p && isspace((unsigned char)end[-1]))
+            *--end = '\0';
+        if (*p == '\0' || *p == '#' || *p == ';')
+            continue;
+        if (*p == '[') {
+            if (end[-1] != ']' || end - p - 2 <= 0 || (size_t)(end - p - 2) >= sizeof section) {
+                fprintf(err, "%s:%d: bad section header %s\n", path, lineno, p);
+                bad = 1;
+                continue;
+            }
+            memcpy(section, p + 1, (size_t)(end - p - 2));
+            section[end - p - 2] = '\0';
+            continue;
+        }
+        eq = strchr(p, '=');
+        if (eq == NULL) {
+            fprintf(err, "%s:%d: expected key = value\n", path, lineno);
+            bad = 1;
+            continue;
+        }
+        key = p;
+        val = eq + 1;
+        while (eq > key && isspace((unsigned char)eq[-1]))
+            eq--;
+        *eq = '\0';
+        while (isspace((unsigned char)*val))
+            val++;
+        if (strlen(val) >= 2 && val[0] == '"' && val[strlen(val) - 1] == '"') {
+            val[strlen(val) - 1] = '\0';
+            val++;
+        }
+        for (i = 0; i < N_OPTIONS; i++)
+            if (strcmp(options[i].section, section) == 0 && strcmp(options[i].key, key) == 0)
+                break;
+        if (i == N_OPTIONS) {
+            fprintf(err, "%s:%d: unknown key '%s' in [%s] (see floe run --help-config)\n", path, lineno, key, section);
+            bad = 1;
+            continue;
+        }
+        if (set_value(c, &options[i], val, why, sizeof why) != 0) {
+            fprintf(err, "%s:%d: [%s] %s: %s\n", path, lineno, section, key, why);
+            bad = 1;
+        }
+    }
+    fclose(f);
+    if (!bad && c->source_dir[0] == '\0') {
+        fprintf(err, "%s: [source] dir is required\n", path);
+        bad = 1;
+    }
+    if (!bad && c->schema_file[0] == '\0') {
+        fprintf(err, "%s: [schema] file is required\n", path);
+        bad = 1;
+    }
+    if (!bad && c->spool_dir[0] == '\0') {
+        fprintf(err, "%s: [spool] dir is required\n", path);
+        bad = 1;
+    }
+    if (!bad && c->url[0] == '\0') {
+        fprintf(err, "%s: [target] url is required (s3://BUCKET[/PREFIX] or file:///PATH)\n", path);
+        bad = 1;
+    }
+    if (!bad && strncmp(c->url, "s3://", 5) != 0 && strncmp(c->url, "file://", 7) != 0) {
+        fprintf(err, "%s: [target] url: want s3://BUCKET[/PREFIX] or file:///PATH, not %s\n", path, c->url);
+        bad = 1;
+    }
+    return bad ? -1 : 0;
+}
+
+void agent_config_describe(FILE *out)
+{
+    size_t i;
+    const char *sec = "";
+    for (i = 0; i < N_OPTIONS; i++) {
+        if (strcmp(sec, options[i].section) != 0) {
+            sec = options[i].section;
+            fprintf(out, "[%s]\n", sec);
+        }
+        fprintf(out, "  %-20s default %-10s %s\n", options[i].key, options[i].def[0] ? options[i].def : "\"\"",
+                options[i].help);
+    }
+}

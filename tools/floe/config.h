@@ -1,0 +1,53 @@
+/* The agent's configuration file: INI-like "key = value" lines in
+ * [sections], '#' or ';' comments. Every option, its default and its meaning
+ * are in tools/floe/config.c's table and in tools/demo/floe.conf. */
+#ifndef FLOE_CLI_CONFIG_H
+#define FLOE_CLI_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct agent_config {
+    /* [source] */
+    char source_dir[1024];
+    uint64_t settle_ms;
+    char done_policy[16];      /* "delete" or "keep" (moved to <dir>/done/) */
+    /* [schema] */
+    char schema_file[1024];
+    /* [parquet] */
+    char codec[16];
+    uint64_t row_group_bytes, page_bytes, file_bytes, file_rows, max_age_s, idle_s;
+    char partition_by[128];    /* "" or COLUMN:day|hour */
+    uint64_t max_line;
+    /* [spool] */
+    char spool_dir[1024];
+    uint64_t quota;
+    char full_policy[16];      /* "block" or "drop_oldest" */
+    /* [target] */
+    char url[1024];            /* s3://bucket/prefix or file:///path */
+    char endpoint[512];
+    char region[64];
+    int path_style;
+    char ca_file[1024];
+    int insecure;
+    char credentials_file[1024];
+    char proxy[512];
+    /* [upload] */
+    uint64_t part_size, multipart_threshold, backoff_base_ms, backoff_max_ms, breaker_failures, breaker_open_s;
+    uint64_t max_failures;
+    int dead_letters;
+    /* [log] */
+    char log_level[16];
+    /* [metrics] */
+    char metrics_file[1024];
+    uint64_t metrics_interval_s;
+};
+
+/* Fills *c with the defaults, then reads path. On an error prints
+ * "FILE:LINE: message" to err and returns -1. */
+int agent_config_load(const char *path, struct agent_config *c, FILE *err);
+
+/* Prints every option with its default and help (for --help-config). */
+void agent_config_describe(FILE *out);
+
+#endif

@@ -1,0 +1,710 @@
+/* floe run --config FILE: the agent. Two threads share only the spool: the
+ * writer turns the watched folder's files into committed batches, the
+ * uploader sends them to the target. SIGTERM/SIGINT: stop taking input, seal
+ * and commit what is open, give uploads a grace period, write the final
+ * metrics, exit 0. A second signal exits at once (the next start recovers). */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#include "cli.h"
+#include "config.h"
+#include "floe/uploader.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READ_CHUNK (128u * 1024u)
+#define MAX_PENDING 256
+#define GRACE_MS 10000u
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (stop_requested) {
+        static const char msg[] = "floe: second signal, exiting now (the next start recovers)\n";
+        if (write(2, msg, sizeof msg - 1) < 0) {
+        }
+        _exit(1);
+    }
+    stop_requested = 1;
+}
+
+static void sleep_ms(uint32_t ms)
+{
+    struct timespec ts;
+    ts.tv_sec = ms / 1000u;
+    ts.tv_nsec = (long)(ms % 1000u) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+struct agent {
+    struct agent_config cfg;
+    struct floe_schema schema;
+    char *schema_text;
+    struct floe_log_port log;
+    pthread_mutex_t lock;
+    /* snapshots for the metrics, taken under lock */
+    struct floe_writer_stats wstats;
+    struct floe_spool_stats spool_stats;
+    struct floe_uploader_stats ustats;
+    size_t writer_arena, writer_high_water, uploader_arena, uploader_high_water;
+    int writer_done, uploader_done, upload_fatal;
+    uint64_t files_done;
+    char akid[256], secret[256], token[4096], bucket[64], prefix[512], endpoint[512], target_dir[1024];
+};
+
+/* ---- metrics ------------------------------------------------------------- */
+
+static void write_metrics(struct agent *a, int final)
+{
+    char tmp[1100];
+    FILE *f;
+    int r;
+    if (a->cfg.metrics_file[0] == '\0')
+        return;
+    snprintf(tmp, sizeof tmp, "%s.tmp", a->cfg.metrics_file);
+    f = fopen(tmp, "w");
+    if (f == NULL)
+        return;
+    pthread_mutex_lock(&a->lock);
+    fprintf(f, "# HELP floe_up 1 while the agent runs, 0 in the final file it writes on exit.\n# TYPE floe_up gauge\n"
+               "floe_up %d\n", final ? 0 : 1);
+    fprintf(f, "# HELP floe_records_total Records decoded, by outcome.\n# TYPE floe_records_total counter\n"
+               "floe_records_total{outcome=\"ok\"} %llu\nfloe_records_total{outcome=\"dead_letter\"} %llu\n",
+            (unsigned long long)a->wstats.records_ok, (unsigned long long)a->wstats.dead_letters);
+    fprintf(f, "# HELP floe_dead_letters_total Dead letters by reason.\n# TYPE floe_dead_letters_total counter\n");
+    for (r = 1; r < FLOE_DL__COUNT; r++)
+        fprintf(f, "floe_dead_letters_total{reason=\"%s\"} %llu\n", floe_dl_reason_name(r),
+                (unsigned long long)a->wstats.dead_by_reason[r]);
+    fprintf(f, "# HELP floe_files_sealed_total Parquet files sealed into the spool.\n# TYPE floe_files_sealed_total counter\n"
+               "floe_files_sealed_total %llu\n", (unsigned long long)a->wstats.files_sealed);
+    fprintf(f, "# HELP floe_source_files_total Source files fully committed.\n# TYPE floe_source_files_total counter\n"
+               "floe_source_files_total %llu\n", (unsigned long long)a->files_done);
+    fprintf(f, "# HELP floe_bytes_in_total Source bytes read.\n# TYPE floe_bytes_in_total counter\n"
+               "floe_bytes_in_total %llu\n", (unsigned long long)a->wstats.bytes_in);
+    fprintf(f, "# HELP floe_bytes_written_total Parquet bytes written.\n# TYPE floe_bytes_written_total counter\n"
+               "floe_bytes_written_total %llu\n", (unsigned long long)a->wstats.bytes_out);
+    fprintf(f, "# HELP floe_uploads_total Uploads by outcome (failed: attempts retried later).\n"
+               "# TYPE floe_uploads_total counter\nfloe_uploads_total{outcome=\"ok\"} %llu\n"
+               "floe_uploads_total{outcome=\"failed\"} %llu\n",
+            (unsigned long long)a->ustats.uploads_ok, (unsigned long long)a->ustats.uploads_failed);
+    fprintf(f, "# HELP floe_upload_retries_total Upload retries.\n# TYPE floe_upload_retries_total counter\n"
+               "floe_upload_retries_total %llu\n", (unsigned long long)a->ustats.retries);
+    fprintf(f, "# HELP floe_upload_bytes_total Bytes uploaded.\n# TYPE floe_upload_bytes_total counter\n"
+               "floe_upload_bytes_total %llu\n", (unsigned long long)a->ustats.bytes_sent);
+    fprintf(f, "# HELP floe_upload_breaker_trips_total Times uploads paused after repeated failures.\n"
+               "# TYPE floe_upload_breaker_trips_total counter\nfloe_upload_breaker_trips_total %llu\n",
+            (unsigned long long)a->ustats.breaker_trips);
+    fprintf(f, "# HELP floe_upload_error 1 when uploads stopped on an error retrying cannot heal.\n"
+               "# TYPE floe_upload_error gauge\nfloe_upload_error %d\n", a->upload_fatal);
+    fprintf(f, "# HELP floe_spool_bytes Bytes of committed files in the spool.\n# TYPE floe_spool_bytes gauge\n"
+               "floe_spool_bytes %llu\n", (unsigned long long)a->spool_stats.bytes_used);
+    fprintf(f, "# HELP floe_spool_files Committed Parquet files waiting for upload.\n# TYPE floe_spool_files gauge\n"
+               "floe_spool_files %llu\n", (unsigned long long)a->spool_stats.files_ready);
+    fprintf(f, "# HELP floe_dropped_files_total Files dropped by the drop_oldest policy.\n"
+               "# TYPE floe_dropped_files_total counter\nfloe_dropped_files_total %llu\n",
+            (unsigned long long)a->spool_stats.batches_dropped);
+    fprintf(f, "# HELP floe_spool_recoveries_total Starts that found interrupted work.\n"
+               "# TYPE floe_spool_recoveries_total counter\nfloe_spool_recoveries_total %llu\n",
+            (unsigned long long)a->spool_stats.recoveries);
+    fprintf(f, "# HELP floe_spool_quarantined_total Files that failed verification.\n"
+               "# TYPE floe_spool_quarantined_total counter\nfloe_spool_quarantined_total %llu\n",
+            (unsigned long long)a->spool_stats.quarantined);
+    fprintf(f, "# HELP floe_last_upload_success_timestamp_seconds Wall time of the last successful upload.\n"
+               "# TYPE floe_last_upload_success_timestamp_seconds gauge\n"
+               "floe_last_upload_success_timestamp_seconds %.3f\n", (double)a->ustats.last_success_ms / 1000.0);
+    fprintf(f, "# HELP floe_arena_bytes Fixed memory of each loop.\n# TYPE floe_arena_bytes gauge\n"
+               "floe_arena_bytes{loop=\"writer\"} %zu\nfloe_arena_bytes{loop=\"uploader\"} %zu\n",
+            a->writer_arena, a->uploader_arena);
+    fprintf(f, "# HELP floe_arena_high_water_bytes Most of each arena ever used.\n"
+               "# TYPE floe_arena_high_water_bytes gauge\nfloe_arena_high_water_bytes{loop=\"writer\"} %zu\n"
+               "floe_arena_high_water_bytes{loop=\"uploader\"} %zu\n",
+            a->writer_high_water, a->uploader_high_water);
+    pthread_mutex_unlock(&a->lock);
+    if (fclose(f) == 0)
+        rename(tmp, a->cfg.metrics_file); /* atomic for the textfile collector */
+}
+
+/* ---- the writer thread ----------------------------------------------------- */
+
+struct source_file {
+    char name[256];
+    char path[1400];
+};
+
+static int is_source_name(const char *n)
+{
+    size_t l = strlen(n);
+    return n[0] != '.' && ((l > 7 && strcmp(n + l - 7, ".ndjson") == 0) ||
+                           (l > 11 && strcmp(n + l - 11, ".ndjson.zst") == 0) ||
+                           (l > 6 && strcmp(n + l - 6, ".jsonl") == 0));
+}
+
+/* The first settled source file whose name sorts after @p after (by name),
+ * or 0 if none. */
+static int next_source_after(const struct agent *a, const char *after, struct source_file *out)
+{
+    DIR *d = opendir(a->cfg.source_dir);
+    struct dirent *e;
+    char best[256] = "";
+    time_t now = time(NULL);
+    if (d == NULL)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char p[1400];
+        struct stat sb;
+        if (!is_source_name(e->d_name) || strlen(e->d_name) >= sizeof best || strcmp(e->d_name, after) <= 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", a->cfg.source_dir, e->d_name);
+        if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        /* Still being written: wait for it to settle. */
+        if ((uint64_t)(now - sb.st_mtime) * 1000u < a->cfg.settle_ms)
+            continue;
+        if (best[0] == '\0' || strcmp(e->d_name, best) < 0)
+            snprintf(best, sizeof best, "%s", e->d_name);
+    }
+    closedir(d);
+    if (best[0] == '\0')
+        return 0;
+    snprintf(out->name, sizeof out->name, "%s", best);
+    snprintf(out->path, sizeof out->path, "%s/%s", a->cfg.source_dir, best);
+    return 1;
+}
+
+static void retire(struct agent *a, const char *name)
+{
+    char from[1400], to[1400];
+    snprintf(from, sizeof from, "%s/%s", a->cfg.source_dir, name);
+    if (strcmp(a->cfg.done_policy, "keep") == 0) {
+        snprintf(to, sizeof to, "%s/done", a->cfg.source_dir);
+        mkdir(to, 0750);
+        snprintf(to, sizeof to, "%s/done/%s", a->cfg.source_dir, name);
+        rename(from, to);
+    } else {
+        unlink(from);
+    }
+    pthread_mutex_lock(&a->lock);
+    a->files_done++;
+    pthread_mutex_unlock(&a->lock);
+}
+
+struct pending {
+    uint32_t index;
+    char name[256];
+};
+
+/* Sources whose records are all committed can go. */
+static void retire_committed(struct agent *a, struct floe_writer *w, struct pending *p, int *n)
+{
+    struct floe_spool_position pos;
+    int i, k = 0;
+    floe_writer_position(w, &pos);
+    for (i = 0; i < *n; i++) {
+        if (pos.seq != 0 && (pos.source_index > p[i].index || (pos.source_index == p[i].index && pos.source_done)))
+            retire(a, p[i].name);
+        else
+            p[k++] = p[i];
+    }
+    *n = k;
+}
+
+static void snapshot_writer(struct agent *a, struct floe_writer *w, const struct floe_arena *arena)
+{
+    pthread_mutex_lock(&a->lock);
+    a->wstats = w->stats;
+    a->spool_stats = w->spool.stats;
+    a->writer_high_water = arena->high_water;
+    pthread_mutex_unlock(&a->lock);
+}
+
+static void *writer_thread(void *arg)
+{
+    struct agent *a = arg;
+    static struct floe_writer_config wcfg;
+    static struct floe_writer w;
+    static struct pending pending[MAX_PENDING];
+    struct floe_arena arena;
+    struct floe_spool_position pos;
+    uint8_t *buf = malloc(READ_CHUNK);
+    void *mem;
+    size_t size;
+    int n_pending = 0, err, from_stdin = strcmp(a->cfg.source_dir, "-") == 0;
+    uint32_t backoff = 500, next_index = 0;
+
+    memset(&wcfg, 0, sizeof wcfg);
+    wcfg.ndjson.schema = &a->schema;
+    wcfg.ndjson.max_line_bytes = (uint32_t)a->cfg.max_line;
+    wcfg.ndjson.log = &a->log;
+    wcfg.roll.parquet.schema = &a->schema;
+    wcfg.roll.parquet.schema_json = a->schema_text;
+    wcfg.roll.parquet.codec = strcmp(a->cfg.codec, "none") == 0 ? FLOE_PARQUET_UNCOMPRESSED : FLOE_PARQUET_SNAPPY;
+    wcfg.roll.parquet.row_group_bytes = (uint32_t)a->cfg.row_group_bytes;
+    wcfg.roll.parquet.page_bytes = (uint32_t)a->cfg.page_bytes;
+    wcfg.roll.parquet.log = &a->log;
+    wcfg.roll.file_bytes = a->cfg.file_bytes;
+    wcfg.roll.file_rows = a->cfg.file_rows;
+    wcfg.roll.max_age_ms = (uint32_t)(a->cfg.max_age_s * 1000u);
+    wcfg.roll.idle_ms = (uint32_t)(a->cfg.idle_s * 1000u);
+    wcfg.roll.ts_column = -1;
+    wcfg.roll.fs = &floe_posix_fs;
+    wcfg.roll.clock = &floe_posix_clock;
+    wcfg.roll.entropy = &floe_posix_entropy;
+    wcfg.roll.log = &a->log;
+    if (a->cfg.partition_by[0] != '\0') {
+        const char *colon = strchr(a->cfg.partition_by, ':');
+        size_t i;
+        for (i = 0; colon != NULL && i < a->schema.n_columns; i++)
+            if (strlen(a->schema.columns[i].name) == (size_t)(colon - a->cfg.partition_by) &&
+                strncmp(a->schema.columns[i].name, a->cfg.partition_by, (size_t)(colon - a->cfg.partition_by)) == 0)
+                wcfg.roll.ts_column = (int16_t)i;
+        wcfg.roll.partition_by = colon && strcmp(colon + 1, "day") == 0 ? FLOE_PARTITION_DAY : FLOE_PARTITION_HOUR;
+    }
+    wcfg.spool.dir = a->cfg.spool_dir;
+    wcfg.spool.quota_bytes = a->cfg.quota;
+    wcfg.spool.full_policy = strcmp(a->cfg.full_policy, "drop_oldest") == 0 ? FLOE_SPOOL_DROP_OLDEST : FLOE_SPOOL_BLOCK;
+    wcfg.spool.fs = &floe_posix_fs;
+    wcfg.spool.log = &a->log;
+    size = floe_writer_size(&wcfg);
+    mem = size ? malloc(size) : NULL;
+    if (mem == NULL || buf == NULL) {
+        cli_log(FLOE_LOG_ERROR, &a->log, "writer: invalid settings or no memory");
+        a->writer_done = -1;
+        return NULL;
+    }
+    floe_arena_init(&arena, mem, size);
+    floe_writer_init(&w);
+    err = floe_writer_setup(&w, &wcfg, &arena);
+    if (err != FLOE_OK) {
+        cli_log(FLOE_LOG_ERROR, &a->log, "writer: cannot open the spool %s: %s", a->cfg.spool_dir, floe_strerror(err));
+        a->writer_done = -1;
+        return NULL;
+    }
+    pthread_mutex_lock(&a->lock);
+    a->writer_arena = size;
+    pthread_mutex_unlock(&a->lock);
+    floe_writer_position(&w, &pos);
+    next_index = pos.seq != 0 ? pos.source_index + 1u : 0u;
+
+    while (!stop_requested) {
+        struct source_file src;
+        uint32_t index;
+        uint64_t offset = 0, line = 0;
+        int fd, skip = 0;
+        floe_writer_position(&w, &pos);
+        if (from_stdin) {
+            if (pos.seq != 0 && pos.source_done)
+                break;
+            snprintf(src.name, sizeof src.name, "-");
+            index = 0;
+            fd = 0;
+        } else {
+            if (!next_source_after(a, n_pending ? pending[n_pending - 1].name : "", &src)) {
+                if (floe_writer_tick(&w) != FLOE_OK)
+                    floe_writer_rewind(&w);
+                retire_committed(a, &w, pending, &n_pending);
+                snapshot_writer(a, &w, &arena);
+                sleep_ms(200);
+                continue;
+            }
+            /* Where this file stands: fully committed (retire it), part-way
+             * (resume at the committed offset), or new. */
+            if (pos.seq != 0 && strcmp(pos.source, src.name) == 0) {
+                if (pos.source_done) {
+                    retire(a, src.name);
+                    continue;
+                }
+                index = pos.source_index;
+                offset = pos.offset;
+                line = pos.line;
+            } else if (pos.seq != 0 && strcmp(src.name, pos.source) < 0 && n_pending == 0) {
+                retire(a, src.name); /* before the position: already committed */
+                continue;
+            } else {
+                index = next_index;
+            }
+            next_index = index + 1u;
+            fd = open(src.path, O_RDONLY);
+            if (fd < 0) {
+                sleep_ms(200);
+                continue;
+            }
+            if (offset > 0) {
+                unsigned char m[4];
+                if (pread(fd, m, 4, 0) == 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+                    skip = 1;
+                else
+                    lseek(fd, (off_t)offset, SEEK_SET);
+            }
+        }
+        err = floe_writer_begin_source(&w, index, src.name, offset, line, skip);
+        while (err == FLOE_OK && !stop_requested) {
+            ssize_t n = read(fd, buf, READ_CHUNK);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            err = floe_writer_push(&w, buf, (size_t)n);
+            if (err == FLOE_ERR_MALFORMED)
+                err = FLOE_OK; /* a corrupt zstd source: its dead letter says so; the rest of it is lost */
+            retire_committed(a, &w, pending, &n_pending);
+            snapshot_writer(a, &w, &arena);
+            if (err == FLOE_ERR_MALFORMED)
+                break;
+        }
+        if (fd > 0)
+            close(fd);
+        if (err == FLOE_OK && !stop_requested) {
+            err = floe_writer_end_source(&w);
+            if (err == FLOE_OK && !from_stdin && n_pending < MAX_PENDING) {
+                pending[n_pending].index = index;
+                snprintf(pending[n_pending].name, sizeof pending[n_pending].name, "%s", src.name);
+                n_pending++;
+                /* Out of the way of next_source until it is committed. */
+                if (n_pending == MAX_PENDING)
+                    err = floe_writer_flush(&w);
+            }
+            if (from_stdin && err == FLOE_OK)
+                err = floe_writer_flush(&w);
+        }
+        if (err != FLOE_OK) {
+            /* Spool full (block policy), disk full or an I/O error: drop the
+             * uncommitted batch and start again from the committed position. */
+            cli_log(FLOE_LOG_WARN, &a->log, "writer: %s; resuming from the last committed batch in %u ms", floe_strerror(err),
+                          (unsigned)backoff);
+            floe_writer_rewind(&w);
+            n_pending = 0;
+            floe_writer_position(&w, &pos);
+            next_index = pos.seq != 0 ? pos.source_index + 1u : 0u;
+            sleep_ms(backoff);
+            backoff = backoff < 8000 ? backoff * 2 : backoff;
+            continue;
+        }
+        backoff = 500;
+        retire_committed(a, &w, pending, &n_pending);
+        /* Pending files that the open Parquet file still holds stay out of
+         * the listing by name order: the next one sorts after them. */
+        if (!from_stdin && n_pending > 0) {
+            /* Seal soon if no other file follows (idle rolling also does). */
+            struct source_file nxt;
+            if (!next_source_after(a, pending[n_pending - 1].name, &nxt))
+                floe_writer_tick(&w);
+        }
+        if (from_stdin)
+            break;
+    }
+    /* Shutting down (or stdin ended): seal and commit what is open. */
+    err = floe_writer_flush(&w);
+    if (err != FLOE_OK) {
+        cli_log(FLOE_LOG_ERROR, &a->log, "writer: final commit failed: %s (the next start resumes)", floe_strerror(err));
+        floe_writer_rewind(&w);
+    }
+    retire_committed(a, &w, pending, &n_pending);
+    snapshot_writer(a, &w, &arena);
+    a->writer_done = 1;
+    free(buf);
+    free(mem);
+    return NULL;
+}
+
+/* ---- the uploader thread ----------------------------------------------------- */
+
+static int credentials_from_file(const char *path, struct agent *a)
+{
+    char line[1024];
+    struct stat sb;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 0077) != 0)
+        cli_log(FLOE_LOG_WARN, &a->log, "%s is readable by other users: chmod 600 it", path);
+    while (fgets(line, sizeof line, f) != NULL) {
+        char *eq = strchr(line, '='), *k = line, *v, *end;
+        if (eq == NULL || line[0] == '#' || line[0] == '[')
+            continue;
+        v = eq + 1;
+        while (eq > k && (eq[-1] == ' ' || eq[-1] == '\t'))
+            eq--;
+        *eq = '\0';
+        while (*v == ' ' || *v == '\t')
+            v++;
+        end = v + strlen(v);
+        while (end > v && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+            *--end = '\0';
+        while (*k == ' ' || *k == '\t')
+            k++;
+        if (strcmp(k, "aws_access_key_id") == 0)
+            snprintf(a->akid, sizeof a->akid, "%s", v);
+        else if (strcmp(k, "aws_secret_access_key") == 0)
+            snprintf(a->secret, sizeof a->secret, "%s", v);
+        else if (strcmp(k, "aws_session_token") == 0)
+            snprintf(a->token, sizeof a->token, "%s", v);
+    }
+    fclose(f);
+    return a->akid[0] != '\0' && a->secret[0] != '\0';
+}
+
+static void *uploader_thread(void *arg)
+{
+    struct agent *a = arg;
+    static struct floe_uploader_config ucfg;
+    static struct floe_uploader u;
+    struct floe_arena arena;
+    uint64_t grace_until = 0;
+    size_t size;
+    void *mem;
+    int err;
+
+    memset(&ucfg, 0, sizeof ucfg);
+    ucfg.spool.dir = a->cfg.spool_dir;
+    ucfg.spool.fs = &floe_posix_fs;
+    ucfg.spool.log = &a->log;
+    ucfg.fs = &floe_posix_fs;
+    ucfg.clock = &floe_posix_clock;
+    ucfg.entropy = &floe_posix_entropy;
+    ucfg.log = &a->log;
+    ucfg.part_size = a->cfg.part_size;
+    ucfg.multipart_threshold = a->cfg.multipart_threshold;
+    ucfg.backoff_base_ms = (uint32_t)a->cfg.backoff_base_ms;
+    ucfg.backoff_max_ms = (uint32_t)a->cfg.backoff_max_ms;
+    ucfg.breaker_failures = (uint32_t)a->cfg.breaker_failures;
+    ucfg.breaker_open_ms = (uint32_t)(a->cfg.breaker_open_s * 1000u);
+    ucfg.max_failures = (uint32_t)a->cfg.max_failures;
+    ucfg.upload_dead_letters = a->cfg.dead_letters;
+    if (strncmp(a->cfg.url, "file://", 7) == 0) {
+        ucfg.target = FLOE_TARGET_DIR;
+        snprintf(a->target_dir, sizeof a->target_dir, "%s", a->cfg.url + 7);
+        mkdir(a->target_dir, 0755);
+        ucfg.dir = a->target_dir;
+    } else {
+        const char *b = a->cfg.url + 5, *slash = strchr(b, '/');
+        size_t bl = slash ? (size_t)(slash - b) : strlen(b);
+        snprintf(a->bucket, sizeof a->bucket, "%.*s", (int)bl, b);
+        if (slash != NULL && slash[1] != '\0') {
+            snprintf(a->prefix, sizeof a->prefix, "%s%s", slash + 1, slash[strlen(slash) - 1] == '/' ? "" : "/");
+            ucfg.key_prefix = a->prefix;
+        }
+        if (a->cfg.credentials_file[0] != '\0') {
+            if (!credentials_from_file(a->cfg.credentials_file, a))
+                cli_log(FLOE_LOG_ERROR, &a->log, "no credentials in %s", a->cfg.credentials_file);
+        } else if (getenv("AWS_ACCESS_KEY_ID") && getenv("AWS_SECRET_ACCESS_KEY")) {
+            snprintf(a->akid, sizeof a->akid, "%s", getenv("AWS_ACCESS_KEY_ID"));
+            snprintf(a->secret, sizeof a->secret, "%s", getenv("AWS_SECRET_ACCESS_KEY"));
+            if (getenv("AWS_SESSION_TOKEN"))
+                snprintf(a->token, sizeof a->token, "%s", getenv("AWS_SESSION_TOKEN"));
+        }
+        if (a->cfg.endpoint[0] == '\0')
+            snprintf(a->endpoint, sizeof a->endpoint, "https://s3.%s.amazonaws.com", a->cfg.region);
+        else
+            snprintf(a->endpoint, sizeof a->endpoint, "%s", a->cfg.endpoint);
+        ucfg.target = FLOE_TARGET_S3;
+        ucfg.s3.endpoint = a->endpoint;
+        ucfg.s3.region = a->cfg.region;
+        ucfg.s3.bucket = a->bucket;
+        ucfg.s3.path_style = a->cfg.path_style;
+        ucfg.s3.credentials.access_key_id = a->akid;
+        ucfg.s3.credentials.secret_access_key = a->secret;
+        ucfg.s3.credentials.session_token = a->token[0] ? a->token : NULL;
+        ucfg.s3.http.clock = &floe_posix_clock;
+        ucfg.s3.http.log = &a->log;
+        ucfg.s3.tls.ca_file = a->cfg.ca_file[0] ? a->cfg.ca_file : NULL;
+        ucfg.s3.tls.flags = a->cfg.insecure ? FLOE_TLS_NO_VERIFY : 0u;
+        ucfg.s3.tls.fs = &floe_posix_fs;
+        ucfg.s3.tls.clock = &floe_posix_clock;
+        ucfg.s3.tls.entropy = &floe_posix_entropy;
+        ucfg.s3.tls.log = &a->log;
+        ucfg.s3.net = &floe_posix_net;
+        ucfg.s3.fs = &floe_posix_fs;
+        ucfg.s3.clock = &floe_posix_clock;
+        ucfg.s3.log = &a->log;
+    }
+    size = floe_uploader_size(&ucfg);
+    mem = size ? malloc(size) : NULL;
+    if (mem == NULL) {
+        cli_log(FLOE_LOG_ERROR, &a->log, "uploader: invalid target settings (%s)", a->cfg.url);
+        a->uploader_done = -1;
+        return NULL;
+    }
+    floe_arena_init(&arena, mem, size);
+    floe_uploader_init(&u);
+    err = floe_uploader_setup(&u, &ucfg, &arena);
+    if (err != FLOE_OK) {
+        cli_log(FLOE_LOG_ERROR, &a->log, "uploader: cannot start: %s", floe_strerror(err));
+        a->uploader_done = -1;
+        free(mem);
+        return NULL;
+    }
+    pthread_mutex_lock(&a->lock);
+    a->uploader_arena = size;
+    pthread_mutex_unlock(&a->lock);
+    for (;;) {
+        err = floe_uploader_step(&u);
+        pthread_mutex_lock(&a->lock);
+        a->ustats = u.stats;
+        a->uploader_high_water = arena.high_water;
+        a->upload_fatal = u.stats.fatal;
+        pthread_mutex_unlock(&a->lock);
+        if (stop_requested && grace_until == 0)
+            grace_until = floe_posix_clock.monotonic_ms(NULL) + GRACE_MS;
+        if (err == FLOE_OK)
+            continue;
+        if (err != FLOE_ERR_NOENT && err != FLOE_ERR_AGAIN) {
+            cli_log(FLOE_LOG_ERROR, &a->log, "uploads stopped: %s (ingest goes on into the spool)", u.stats.last_error);
+            break;
+        }
+        /* After a stop request: drain until the writer is done and the spool
+         * is empty, within the grace period. */
+        if (stop_requested && ((err == FLOE_ERR_NOENT && a->writer_done) ||
+                               floe_posix_clock.monotonic_ms(NULL) >= grace_until))
+            break;
+        sleep_ms(err == FLOE_ERR_AGAIN ? (floe_uploader_wait_ms(&u) < 1000u ? floe_uploader_wait_ms(&u) + 1u : 1000u)
+                                       : 250u);
+    }
+    while (u.stats.fatal && !stop_requested)
+        sleep_ms(250); /* keep the error visible in the metrics until asked to stop */
+    floe_uploader_free(&u);
+    free(mem);
+    a->uploader_done = 1;
+    return NULL;
+}
+
+/* ---- floe run / floe stats ----------------------------------------------------- */
+
+static int log_level_of(const char *name)
+{
+    if (strcmp(name, "error") == 0)
+        return FLOE_LOG_ERROR;
+    if (strcmp(name, "warn") == 0)
+        return FLOE_LOG_WARN;
+    if (strcmp(name, "debug") == 0)
+        return FLOE_LOG_DEBUG;
+    return FLOE_LOG_INFO;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static struct agent a;
+    static uint64_t schema_arena[(256u * 1024u) / 8];
+    const char *config = NULL;
+    struct floe_arena sa;
+    struct sigaction sig;
+    pthread_t wt, ut;
+    size_t len;
+    char why[256];
+    int i;
+    uint64_t last_metrics = 0;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            printf("usage: floe run --config FILE\n"
+                   "  Runs the agent: the [source] folder's NDJSON files go into Parquet files in the\n"
+                   "  [spool], and from there to the [target]. SIGTERM/SIGINT stop it cleanly.\n"
+                   "  floe run --help-config lists every option with its default.\n"
+                   "  Exit: 0 after a clean stop; 1 a loop failed; 2 a bad config.\n");
+            return EXIT_OK;
+        }
+        if (strcmp(argv[i], "--help-config") == 0) {
+            agent_config_describe(stdout);
+            return EXIT_OK;
+        }
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config = argv[++i];
+        else {
+            fprintf(stderr, "floe run: unknown argument %s (see floe run --help)\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    if (config == NULL) {
+        fprintf(stderr, "floe run: --config FILE is required\n");
+        return EXIT_USAGE;
+    }
+    if (agent_config_load(config, &a.cfg, stderr) != 0)
+        return EXIT_USAGE;
+    a.schema_text = cli_read_file(a.cfg.schema_file, 1u << 20, &len);
+    if (a.schema_text == NULL) {
+        fprintf(stderr, "floe run: cannot read the schema %s\n", a.cfg.schema_file);
+        return EXIT_USAGE;
+    }
+    floe_arena_init(&sa, schema_arena, sizeof schema_arena);
+    if (floe_schema_parse(a.schema_text, len, &sa, &a.schema, why, sizeof why) != FLOE_OK) {
+        fprintf(stderr, "floe run: %s: %s\n", a.cfg.schema_file, why);
+        return EXIT_USAGE;
+    }
+    if (strcmp(a.cfg.source_dir, "-") != 0) {
+        struct stat sb;
+        if (stat(a.cfg.source_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "floe run: [source] dir %s is not a folder\n", a.cfg.source_dir);
+            return EXIT_USAGE;
+        }
+    }
+    a.log = floe_posix_log(log_level_of(a.cfg.log_level));
+    pthread_mutex_init(&a.lock, NULL);
+    memset(&sig, 0, sizeof sig);
+    sig.sa_handler = on_signal;
+    sigaction(SIGTERM, &sig, NULL);
+    sigaction(SIGINT, &sig, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    cli_log(FLOE_LOG_INFO, &a.log, "floe %s: %s -> %s (spool %s)", FLOE_VERSION_STRING, a.cfg.source_dir, a.cfg.url,
+                  a.cfg.spool_dir);
+    if (pthread_create(&wt, NULL, writer_thread, &a) != 0 || pthread_create(&ut, NULL, uploader_thread, &a) != 0) {
+        fprintf(stderr, "floe run: cannot start threads\n");
+        return EXIT_BAD_INPUT;
+    }
+    while (!(a.writer_done && a.uploader_done)) {
+        uint64_t now = floe_posix_clock.monotonic_ms(NULL);
+        if (now - last_metrics >= a.cfg.metrics_interval_s * 1000u) {
+            write_metrics(&a, 0);
+            last_metrics = now;
+        }
+        if (a.writer_done < 0 || a.uploader_done < 0)
+            stop_requested = 1;
+        if (strcmp(a.cfg.source_dir, "-") == 0 && a.writer_done)
+            stop_requested = 1; /* stdin ended: drain the uploads and stop */
+        sleep_ms(100);
+    }
+    pthread_join(wt, NULL);
+    pthread_join(ut, NULL);
+    write_metrics(&a, 1);
+    fprintf(stderr,
+            "floe: stopped: %llu records, %llu dead letters, %llu files sealed, %llu uploaded (%llu retries), "
+            "spool %llu bytes in %llu files\n",
+            (unsigned long long)a.wstats.records_ok, (unsigned long long)a.wstats.dead_letters,
+            (unsigned long long)a.wstats.files_sealed, (unsigned long long)a.ustats.uploads_ok,
+            (unsigned long long)a.ustats.retries, (unsigned long long)a.spool_stats.bytes_used,
+            (unsigned long long)a.spool_stats.files_ready);
+    free(a.schema_text);
+    return a.writer_done < 0 || a.uploader_done < 0 || a.upload_fatal ? EXIT_BAD_INPUT : EXIT_OK;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+    struct agent_config c;
+    char *text;
+    size_t len;
+    if (argc < 3 || strcmp(argv[1], "--config") != 0) {
+        fprintf(stderr, "usage: floe stats --config FILE   (prints the agent's metrics file)\n");
+        return EXIT_USAGE;
+    }
+    if (agent_config_load(argv[2], &c, stderr) != 0)
+        return EXIT_USAGE;
+    if (c.metrics_file[0] == '\0') {
+        fprintf(stderr, "floe stats: [metrics] file is not set in %s\n", argv[2]);
+        return EXIT_USAGE;
+    }
+    text = cli_read_file(c.metrics_file, 1u << 20, &len);
+    if (text == NULL) {
+        fprintf(stderr, "floe stats: no metrics yet at %s (is the agent running?)\n", c.metrics_file);
+        return EXIT_BAD_INPUT;
+    }
+    fwrite(text, 1, len, stdout);
+    free(text);
+    return EXIT_OK;
+}

@@ -1,0 +1,276 @@
+/* floe upload --spool DIR TARGET: uploads every committed batch, oldest first,
+ * and exits 0 once the spool is empty. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include "floe/uploader.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static void upload_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: floe upload --spool DIR TARGET [options]\n"
+            "  TARGET  s3://BUCKET[/PREFIX]   S3 or any S3-compatible store (SigV4)\n"
+            "          file:///PATH          copy into a local folder (trying it out)\n"
+            "options:\n"
+            "  --endpoint URL            S3 endpoint (default https://s3.REGION.amazonaws.com)\n"
+            "  --region R                signing region (default $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1)\n"
+            "  --path-style              endpoint/bucket/key addressing (MinIO, local servers)\n"
+            "  --ca-file PEM             CA bundle (default /etc/ssl/certs/ca-certificates.crt)\n"
+            "  --insecure                do NOT verify the server certificate (logged loudly)\n"
+            "  --part-size N             multipart part size (default 8M, at least 5M)\n"
+            "  --multipart-threshold N   files this big go multipart (default 16M)\n"
+            "  --max-failures N          give up after N failures in a row (default 20)\n"
+            "  --dead-letters            also upload dead letters under PREFIX_dead_letters/\n"
+            "  --quiet                   no per-file lines\n"
+            "Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or the\n"
+            "[default] (or $AWS_PROFILE) section of ~/.aws/credentials ($AWS_SHARED_CREDENTIALS_FILE).\n"
+            "Exit: 0 the spool is empty; 1 an upload failed for good; 2 usage.\n");
+}
+
+/* Reads key = value from an AWS credentials file section. */
+static int credentials_file(const char *section, char *akid, char *secret, char *token, size_t cap)
+{
+    const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
+    char def[4096], line[1024], want[128];
+    int in_section = 0, found = 0;
+    FILE *f;
+    struct stat sb;
+    if (path == NULL) {
+        const char *home = getenv("HOME");
+        if (home == NULL)
+            return 0;
+        snprintf(def, sizeof def, "%s/.aws/credentials", home);
+        path = def;
+    }
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 0077) != 0)
+        fprintf(stderr, "floe: warning: %s is readable by other users (chmod 600 it)\n", path);
+    snprintf(want, sizeof want, "[%s]", section);
+    while (fgets(line, sizeof line, f) != NULL) {
+        char *k = line, *eq, *v, *end;
+        while (*k == ' ' || *k == '\t')
+            k++;
+        end = k + strlen(k);
+        while (end > k && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+            *--end = '\0';
+        if (*k == '[') {
+            in_section = strcmp(k, want) == 0;
+            continue;
+        }
+        if (!in_section || (eq = strchr(k, '=')) == NULL)
+            continue;
+        v = eq + 1;
+        while (eq > k && (eq[-1] == ' ' || eq[-1] == '\t'))
+            eq--;
+        *eq = '\0';
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (strcmp(k, "aws_access_key_id") == 0) {
+            snprintf(akid, cap, "%s", v);
+            found |= 1;
+        } else if (strcmp(k, "aws_secret_access_key") == 0) {
+            snprintf(secret, cap, "%s", v);
+            found |= 2;
+        } else if (strcmp(k, "aws_session_token") == 0) {
+            snprintf(token, cap, "%s", v);
+        }
+    }
+    fclose(f);
+    return found == 3;
+}
+
+static void sleep_ms(uint32_t ms)
+{
+    struct timespec ts;
+    ts.tv_sec = ms / 1000u;
+    ts.tv_nsec = (long)(ms % 1000u) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+int cmd_upload(int argc, char **argv)
+{
+    static struct floe_uploader_config cfg;
+    static struct floe_uploader u;
+    static char akid[256], secret[256], token[4096], endpoint[512], bucket[64], prefix[512], dir[4096];
+    struct floe_log_port log = floe_posix_log(FLOE_LOG_WARN);
+    struct floe_arena arena;
+    const char *spool = NULL, *target = NULL, *region = NULL, *ca_file = NULL, *ep = NULL;
+    int i, path_style = 0, insecure = 0, quiet = 0, err;
+    uint64_t v, max_failures = 20;
+    size_t size;
+    void *mem;
+    double t0 = cli_now();
+
+    memset(&cfg, 0, sizeof cfg);
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0) {
+            upload_usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(a, "--path-style") == 0) {
+            path_style = 1;
+        } else if (strcmp(a, "--insecure") == 0) {
+            insecure = 1;
+        } else if (strcmp(a, "--dead-letters") == 0) {
+            cfg.upload_dead_letters = 1;
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1] == '-' && val == NULL) {
+            fprintf(stderr, "floe upload: %s needs a value\n", a);
+            return EXIT_USAGE;
+        } else if (strcmp(a, "--spool") == 0) {
+            spool = argv[++i];
+        } else if (strcmp(a, "--endpoint") == 0) {
+            ep = argv[++i];
+        } else if (strcmp(a, "--region") == 0) {
+            region = argv[++i];
+        } else if (strcmp(a, "--ca-file") == 0) {
+            ca_file = argv[++i];
+        } else if (strcmp(a, "--part-size") == 0 || strcmp(a, "--multipart-threshold") == 0 ||
+                   strcmp(a, "--max-failures") == 0) {
+            i++;
+            if (cli_parse_bytes(val, &v) != 0) {
+                fprintf(stderr, "floe upload: %s %s: not a number\n", a, val);
+                return EXIT_USAGE;
+            }
+            if (strcmp(a, "--part-size") == 0)
+                cfg.part_size = v;
+            else if (strcmp(a, "--multipart-threshold") == 0)
+                cfg.multipart_threshold = v;
+            else
+                max_failures = v;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "floe upload: unknown option %s\n", a);
+            return EXIT_USAGE;
+        } else {
+            target = a;
+        }
+    }
+    if (spool == NULL || target == NULL) {
+        upload_usage(stderr);
+        return EXIT_USAGE;
+    }
+    cfg.spool.dir = spool;
+    cfg.spool.fs = &floe_posix_fs;
+    cfg.spool.log = &log;
+    cfg.fs = &floe_posix_fs;
+    cfg.clock = &floe_posix_clock;
+    cfg.entropy = &floe_posix_entropy;
+    cfg.log = &log;
+    cfg.max_failures = (uint32_t)max_failures;
+    if (strncmp(target, "file://", 7) == 0) {
+        cfg.target = FLOE_TARGET_DIR;
+        snprintf(dir, sizeof dir, "%s", target + 7);
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "floe upload: cannot create %s: %s\n", dir, strerror(errno));
+            return EXIT_USAGE;
+        }
+        cfg.dir = dir;
+    } else if (strncmp(target, "s3://", 5) == 0) {
+        const char *b = target + 5, *slash = strchr(b, '/');
+        size_t bl = slash ? (size_t)(slash - b) : strlen(b);
+        if (bl == 0 || bl >= sizeof bucket) {
+            fprintf(stderr, "floe upload: %s: want s3://BUCKET[/PREFIX]\n", target);
+            return EXIT_USAGE;
+        }
+        memcpy(bucket, b, bl);
+        bucket[bl] = '\0';
+        if (slash != NULL && slash[1] != '\0') {
+            snprintf(prefix, sizeof prefix, "%s%s", slash + 1, slash[strlen(slash) - 1] == '/' ? "" : "/");
+            cfg.key_prefix = prefix;
+        }
+        if (region == NULL)
+            region = getenv("AWS_REGION");
+        if (region == NULL)
+            region = getenv("AWS_DEFAULT_REGION");
+        if (region == NULL)
+            region = "us-east-1";
+        if (ep == NULL) {
+            snprintf(endpoint, sizeof endpoint, "https://s3.%s.amazonaws.com", region);
+            ep = endpoint;
+        }
+        if (getenv("AWS_ACCESS_KEY_ID") != NULL && getenv("AWS_SECRET_ACCESS_KEY") != NULL) {
+            snprintf(akid, sizeof akid, "%s", getenv("AWS_ACCESS_KEY_ID"));
+            snprintf(secret, sizeof secret, "%s", getenv("AWS_SECRET_ACCESS_KEY"));
+            if (getenv("AWS_SESSION_TOKEN") != NULL)
+                snprintf(token, sizeof token, "%s", getenv("AWS_SESSION_TOKEN"));
+        } else if (!credentials_file(getenv("AWS_PROFILE") ? getenv("AWS_PROFILE") : "default", akid, secret, token,
+                                     sizeof akid)) {
+            fprintf(stderr, "floe upload: no credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
+                            "~/.aws/credentials)\n");
+            return EXIT_USAGE;
+        }
+        cfg.target = FLOE_TARGET_S3;
+        cfg.s3.endpoint = ep;
+        cfg.s3.region = region;
+        cfg.s3.bucket = bucket;
+        cfg.s3.path_style = path_style;
+        cfg.s3.credentials.access_key_id = akid;
+        cfg.s3.credentials.secret_access_key = secret;
+        cfg.s3.credentials.session_token = token[0] ? token : NULL;
+        cfg.s3.http.clock = &floe_posix_clock;
+        cfg.s3.http.log = &log;
+        cfg.s3.tls.ca_file = ca_file;
+        cfg.s3.tls.flags = insecure ? FLOE_TLS_NO_VERIFY : 0u;
+        cfg.s3.tls.fs = &floe_posix_fs;
+        cfg.s3.tls.clock = &floe_posix_clock;
+        cfg.s3.tls.entropy = &floe_posix_entropy;
+        cfg.s3.tls.log = &log;
+        cfg.s3.net = &floe_posix_net;
+        cfg.s3.fs = &floe_posix_fs;
+        cfg.s3.clock = &floe_posix_clock;
+        cfg.s3.log = &log;
+    } else {
+        fprintf(stderr, "floe upload: %s: want s3://BUCKET[/PREFIX] or file:///PATH\n", target);
+        return EXIT_USAGE;
+    }
+    size = floe_uploader_size(&cfg);
+    if (size == 0) {
+        fprintf(stderr, "floe upload: invalid settings (endpoint %s?)\n", ep ? ep : "-");
+        return EXIT_USAGE;
+    }
+    mem = malloc(size);
+    if (mem == NULL)
+        return EXIT_BAD_INPUT;
+    floe_arena_init(&arena, mem, size);
+    floe_uploader_init(&u);
+    err = floe_uploader_setup(&u, &cfg, &arena);
+    memset(secret, 0, sizeof secret); /* the signer derived what it needs */
+    if (err != FLOE_OK) {
+        fprintf(stderr, "floe upload: cannot start: %s\n", floe_strerror(err));
+        free(mem);
+        return EXIT_BAD_INPUT;
+    }
+    for (;;) {
+        uint64_t before = u.stats.uploads_ok;
+        err = floe_uploader_step(&u);
+        if (err == FLOE_OK) {
+            if (!quiet && u.stats.uploads_ok > before)
+                fprintf(stderr, "  uploaded batch %llu\n", (unsigned long long)u.stats.uploads_ok);
+            continue;
+        }
+        if (err == FLOE_ERR_NOENT)
+            break;
+        if (err == FLOE_ERR_AGAIN) {
+            sleep_ms(floe_uploader_wait_ms(&u) + 1u);
+            continue;
+        }
+        fprintf(stderr, "floe upload: giving up: %s\n", u.stats.last_error);
+        break;
+    }
+    fprintf(stderr,
+            "floe upload: %llu uploaded, %llu failed attempts, %llu retries, %llu parts, %llu resumed, "
+            "%.1f MB sent in %.1f s; arena %zu bytes\n",
+            (unsigned long long)u.stats.uploads_ok, (unsigned long long)u.stats.uploads_failed,
+            (unsigned long long)u.stats.retries, (unsigned long long)u.stats.parts,
+            (unsigned long long)u.stats.resumed, (double)u.stats.bytes_sent / 1e6, cli_now() - t0, size);
+    floe_uploader_free(&u);
+    free(mem);
+    return err == FLOE_ERR_NOENT ? EXIT_OK : EXIT_BAD_INPUT;
+}
