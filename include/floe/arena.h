@@ -54,6 +54,13 @@ int floe_arena_counting(const struct floe_arena *a);
  */
 int floe_arena_take(struct floe_arena *a, size_t size, size_t align, void **out);
 
+/**
+ * @brief As floe_arena_take(), but the memory is left as it is: for large
+ * buffers that are always written before they are read (pages, I/O and
+ * compression buffers). Untouched, they cost no physical memory until used.
+ */
+int floe_arena_take_raw(struct floe_arena *a, size_t size, size_t align, void **out);
+
 /** @brief Bytes still free in the arena at the given alignment. */
 size_t floe_arena_left(const struct floe_arena *a, size_t align);
 

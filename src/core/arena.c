@@ -51,6 +51,14 @@ static size_t aligned_offset(const struct floe_arena *a, size_t align)
 
 int floe_arena_take(struct floe_arena *a, size_t size, size_t align, void **out)
 {
+    int err = floe_arena_take_raw(a, size, align, out);
+    if (err == FLOE_OK && *out != NULL)
+        floe_memset(*out, 0, size);
+    return err;
+}
+
+int floe_arena_take_raw(struct floe_arena *a, size_t size, size_t align, void **out)
+{
     size_t off;
     if (a == NULL || out == NULL || align == 0 || align > 64 || (align & (align - 1u)) != 0)
         return FLOE_ERR_INVAL;
@@ -61,10 +69,8 @@ int floe_arena_take(struct floe_arena *a, size_t size, size_t align, void **out)
     a->used = off + size;
     if (a->used > a->high_water)
         a->high_water = a->used;
-    if (a->base != NULL) {
+    if (a->base != NULL)
         *out = a->base + off;
-        floe_memset(*out, 0, size);
-    }
     return FLOE_OK;
 }
 

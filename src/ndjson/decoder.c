@@ -136,7 +136,7 @@ static int carve(struct floe_arena *a, const struct floe_ndjson_config *cfg, str
 
     FLOE_TRY(floe_arena_take(a, sizeof *st, 8, &p));
     st = (struct floe_ndjson_state *)p;
-    FLOE_TRY(floe_arena_take(a, l.max_line, 8, &p));
+    FLOE_TRY(floe_arena_take_raw(a, l.max_line, 8, &p));
     if (st)
         st->line = (char *)p;
     work = floe_json_parser_work(l.max_tokens, l.max_depth);
@@ -152,14 +152,14 @@ static int carve(struct floe_arena *a, const struct floe_ndjson_config *cfg, str
     FLOE_TRY(floe_arena_take(a, n_nodes * sizeof(struct path_node), 8, &p));
     if (st)
         st->nodes = (struct path_node *)p;
-    FLOE_TRY(floe_arena_take(a, l.max_line, 8, &p));
+    FLOE_TRY(floe_arena_take_raw(a, l.max_line, 8, &p));
     if (st)
         st->scratch = (char *)p;
     if (cfg->schema != NULL && cfg->schema->extra) {
         /* Keys of nested unknown fields are written as dotted paths, which
          * can make _extra longer than the line itself. */
         size_t cap = (size_t)l.max_line * 2u + 2u;
-        FLOE_TRY(floe_arena_take(a, cap, 1, &p));
+        FLOE_TRY(floe_arena_take_raw(a, cap, 1, &p));
         if (st) {
             st->extra = (char *)p;
             st->extra_cap = (uint32_t)cap;
@@ -171,7 +171,7 @@ static int carve(struct floe_arena *a, const struct floe_ndjson_config *cfg, str
 #ifndef FLOE_NO_ZSTD
     if (!cfg->no_zstd) {
         size_t zsize = ZSTD_estimateDStreamSize((size_t)1 << l.window_log);
-        FLOE_TRY(floe_arena_take(a, zsize, 8, &p));
+        FLOE_TRY(floe_arena_take_raw(a, zsize, 8, &p));
         if (st) {
             st->zds = ZSTD_initStaticDStream(p, zsize);
             if (st->zds == NULL)
@@ -179,7 +179,7 @@ static int carve(struct floe_arena *a, const struct floe_ndjson_config *cfg, str
             if (ZSTD_isError(ZSTD_DCtx_setParameter(st->zds, ZSTD_d_windowLogMax, (int)l.window_log)))
                 return FLOE_ERR_INVAL;
         }
-        FLOE_TRY(floe_arena_take(a, ZSTD_OUT_BYTES, 8, &p));
+        FLOE_TRY(floe_arena_take_raw(a, ZSTD_OUT_BYTES, 8, &p));
         if (st)
             st->zout = (uint8_t *)p;
     }

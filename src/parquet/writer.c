@@ -210,7 +210,7 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         struct column *c = st ? &st->cols[i] : NULL;
         int type = i < sc->n_columns ? sc->columns[i].type : FLOE_TYPE_STRING;
         uint8_t phys = phys_of(type);
-        FLOE_TRY(floe_arena_take(a, l.page, 8, &p));
+        FLOE_TRY(floe_arena_take_raw(a, l.page, 8, &p));
         if (c)
             floe_buf_init(&c->values, p, l.page);
         FLOE_TRY(floe_arena_take(a, levels_cap(), 8, &p));
@@ -229,7 +229,7 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
     /* A data page assembled: levels, a delta header or index width, values. */
     if (scratch < levels_cap() + FLOE_DELTA_HEADER_MAX + l.page)
         scratch = levels_cap() + FLOE_DELTA_HEADER_MAX + l.page;
-    FLOE_TRY(floe_arena_take(a, scratch, 8, &p));
+    FLOE_TRY(floe_arena_take_raw(a, scratch, 8, &p));
     if (st) {
         st->scratch = (uint8_t *)p;
         st->scratch_cap = scratch;
@@ -238,13 +238,13 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         size_t cb = floe_snappy_max_compressed_length(scratch);
         if (cb < FOOTER_DRAIN * 4)
             cb = FOOTER_DRAIN * 4;
-        FLOE_TRY(floe_arena_take(a, cb, 8, &p));
+        FLOE_TRY(floe_arena_take_raw(a, cb, 8, &p));
         if (st) {
             st->cbuf = (uint8_t *)p;
             st->cbuf_cap = cb;
         }
     }
-    FLOE_TRY(floe_arena_take(a, l.row_group, 8, &p));
+    FLOE_TRY(floe_arena_take_raw(a, l.row_group, 8, &p));
     if (st) {
         st->store = (uint8_t *)p;
         st->store_cap = l.row_group;

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define READ_CHUNK (256u * 1024u)
+#define READ_CHUNK (64u * 1024u)
 
 struct convert {
     struct floe_ndjson dec;
