@@ -13,7 +13,7 @@
 
 TOP := $(patsubst %/,%,$(abspath $(dir $(lastword $(MAKEFILE_LIST)))))
 BOARD ?= host
-BOARDS := host linux-aarch64 linux-armhf
+BOARDS := host linux-aarch64 linux-armhf linux-s390x cortex-m7
 ifeq ($(wildcard $(TOP)/boards/$(BOARD)/board.mk),)
 $(error unknown BOARD '$(BOARD)': one of $(BOARDS))
 endif
@@ -65,7 +65,9 @@ deps: ;
 endif
 
 LIB := $(BUILDDIR)/libfloe.a
-LIB_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(FLOE_SRCS))
+# A board may build part of the library (BOARD_LIB_SRCS, from floe.mk's lists).
+LIB_SRCS := $(if $(strip $(BOARD_LIB_SRCS)),$(BOARD_LIB_SRCS),$(FLOE_SRCS))
+LIB_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(LIB_SRCS))
 PORT_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(FLOE_POSIX_PORT_SRCS) $(FLOE_TEST_PORT_SRCS))
 UNIT_SRCS := $(sort $(wildcard $(TOP)/tests/unit/*.c))
 UNIT_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(UNIT_SRCS))
@@ -75,10 +77,11 @@ CLI_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(CLI_SRCS))
 CLI := $(BUILDDIR)/floe
 HEAP_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
-.PHONY: all lib cli check test test-host test-clang test-arm nm-check size install clean deps bootstrap
+.PHONY: all lib cli firmware-none check test test-host test-clang test-arm nm-check size install clean deps bootstrap
 .DEFAULT_GOAL := all
 
-all: lib cli
+# A board may say what its default build is (BOARD_GOALS, e.g. lib firmware).
+all: $(if $(BOARD_GOALS),$(BOARD_GOALS),lib cli)
 
 cli: $(CLI)
 
@@ -125,6 +128,25 @@ $(BUILDDIR)/obj/tests/%.o: $(TOP)/tests/%.c | deps
 $(UNIT): $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(HEAP_WRAP) -o $@ $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS) -lm
+
+# ---- firmware example (bare-metal boards list it in BOARD_FIRMWARE_SRCS) ----
+FIRMWARE_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(BOARD_FIRMWARE_SRCS))
+FIRMWARE := $(BUILDDIR)/firmware.elf
+.PHONY: firmware
+firmware: $(if $(FIRMWARE_OBJS),$(FIRMWARE),firmware-none)
+firmware-none:
+	@echo "firmware: BOARD=$(BOARD) has no firmware example (boards/cortex-m7 has one)"; exit 1
+
+$(FIRMWARE): $(FIRMWARE_OBJS) $(LIB)
+	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(BOARD_LDFLAGS) -Wl,-Map=$(BUILDDIR)/firmware.map \
+	  -o $@ $(FIRMWARE_OBJS) $(LIB)
+
+# Board examples are held to the library's strict flags.
+$(BUILDDIR)/obj/boards/%.o: $(TOP)/boards/%.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $(BOARD) $(patsubst $(TOP)/%,%,$<)"
+	$(Q)$(CC) $(WARN) $(ALL_CFLAGS) $(LIB_CPPFLAGS) -MMD -MP -c $< -o $@
 
 # ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_*.c -----------------
 FUZZ_SRCS := $(sort $(wildcard $(TOP)/tests/fuzz/fuzz_*.c))
@@ -220,4 +242,4 @@ clean:
 	rm -rf $(TOP)/build/host $(TOP)/build/host-san $(TOP)/build/host-clang \
 	  $(TOP)/build/linux-aarch64 $(TOP)/build/linux-armhf
 
--include $(LIB_OBJS:.o=.d) $(PORT_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(PORT_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(FIRMWARE_OBJS:.o=.d)

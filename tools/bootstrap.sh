@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need on a Debian machine, only what is missing.
-# Usage: tools/bootstrap.sh [host|arm|npm|all]...   (default: host arm)
+# Usage: tools/bootstrap.sh [host|arm|npm|bench|firmware|bigendian|all]...   (default: host arm)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_host="make gcc clang libclang-rt-14-dev python3 python3-snappy xz-utils bzip2 zstd awscli openssl"
+want_host="make gcc clang libclang-rt-14-dev python3 python3-snappy xz-utils bzip2 zstd awscli openssl pkg-config"
 want_arm="gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user"
+# Not in the default groups: bare-metal (boards/cortex-m7) and big-endian (boards/linux-s390x).
+want_firmware="gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi"
+want_bigendian="gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user"
 
 missing() {
   local p out=""
@@ -51,7 +54,9 @@ for what in "$@"; do
     arm)  apt_install $want_arm ;;
     npm)  npm_install ;;
     bench) apt_install time zstd python3 ;;
-    all)  apt_install $want_host $want_arm; npm_install ;;
+    firmware) apt_install $want_firmware ;;
+    bigendian) apt_install $want_bigendian ;;
+    all)  apt_install $want_host $want_arm $want_firmware $want_bigendian; npm_install ;;
     *) echo "bootstrap: unknown group '$what'" >&2; exit 2 ;;
   esac
 done
