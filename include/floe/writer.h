@@ -65,7 +65,8 @@ int floe_writer_setup(struct floe_writer *w, struct floe_writer_config *cfg, str
 void floe_writer_position(const struct floe_writer *w, struct floe_spool_position *pos);
 
 /** @brief Starts source @p index (the caller's order) at a decompressed
- *  @p offset / @p line (0, 0 for a new source); see floe_ndjson_begin_at(). */
+ *  @p offset / @p line (0, 0 for a new source); see floe_ndjson_begin_at().
+ *  The name is copied (at most FLOE_SPOOL_SOURCE_MAX - 1 bytes are kept). */
 int floe_writer_begin_source(struct floe_writer *w, uint32_t index, const char *name, uint64_t offset,
                              uint64_t line, int skip);
 int floe_writer_push(struct floe_writer *w, const void *data, size_t n);

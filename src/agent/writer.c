@@ -7,7 +7,7 @@ struct floe_writer_state {
     struct floe_writer *w;
     struct floe_spool_position pending; /* what a commit made now would cover */
     uint32_t source_index;
-    const char *source;
+    char source[FLOE_SPOOL_SOURCE_MAX]; /* a copy: the caller's name may not outlive the source */
     int in_source;
     int source_done;
     int failed;          /* a port error: only rewind helps */
@@ -19,7 +19,7 @@ static void set_pending(struct floe_writer_state *st, uint64_t offset, uint64_t 
 {
     struct floe_spool_position *p = &st->pending;
     p->source_index = st->source_index;
-    floe_format(p->source, sizeof p->source, "%s", st->source != NULL ? st->source : "");
+    floe_format(p->source, sizeof p->source, "%s", st->source);
     p->offset = offset;
     p->line = line;
     p->source_done = done;
@@ -179,10 +179,10 @@ int floe_writer_begin_source(struct floe_writer *w, uint32_t index, const char *
     st = w->st;
     FLOE_FAIL_IF(st->failed, FLOE_ERR_STATE);
     st->source_index = index;
-    st->source = name;
+    floe_format(st->source, sizeof st->source, "%s", name);
     st->in_source = 1;
     set_pending(st, offset, line, 0);
-    return floe_ndjson_begin_at(&w->dec, name, offset, line, skip);
+    return floe_ndjson_begin_at(&w->dec, st->source, offset, line, skip);
 }
 
 static int note_error(struct floe_writer_state *st, int err)

@@ -57,7 +57,7 @@ drained() {
 run_agent
 sleep 0.4
 kill -TERM "${pids[-1]}"; wait "${pids[-1]}"; rc=$?
-[ "$rc" -eq 0 ] && ok "SIGTERM mid-run: clean exit" || bad "SIGTERM mid-run: exit $rc"
+[ "$rc" -eq 0 ] && ok "SIGTERM mid-run: clean exit" || { bad "SIGTERM mid-run: exit $rc"; grep -E "ERROR|#[0-9] |SUMMARY" "$work/agent.log" | head -12; }
 grep -q '^floe_up 0' "$work/floe.prom" && ok "final metrics written (floe_up 0)" || bad "no final metrics"
 run_agent
 for _ in $(seq 300); do drained && break; sleep 0.1; done

@@ -33,7 +33,7 @@ ls -l "$DEMO/incoming"
 target="file://$DEMO/landed"
 extra=""
 if [ -f tests/integration/s3/server.mjs ] && node -e "require('s3rver')" 2>/dev/null; then
-  node tests/integration/s3/server.mjs --dir "$DEMO/s3data" --bucket demo > "$DEMO/s3.json" 2> "$DEMO/s3.log" &
+  node tests/integration/s3/server.mjs --data "$DEMO/s3data" --bucket demo > "$DEMO/s3.json" 2> "$DEMO/s3.log" &
   pids+=($!)
   for _ in $(seq 50); do [ -s "$DEMO/s3.json" ] && break; sleep 0.1; done
   endpoint=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$DEMO/s3.json','utf8')).endpoint)" 2>/dev/null || true)

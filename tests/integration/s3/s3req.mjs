@@ -23,6 +23,8 @@
 //     --expect                 send Expect: 100-continue
 //     --ca FILE | --insecure   for https endpoints
 //     --out FILE               write the body there instead of into the JSON
+//     --check EXPR             JavaScript on the printed object `d` (d.status, d.code,
+//                              d.headers, d.body); exit 3 when it is not true
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -43,7 +45,7 @@ function die(msg) {
 const o = {
   endpoint: process.env.S3_ENDPOINT, region: TEST_REGION, accessKey: TEST_ACCESS_KEY, secretKey: TEST_SECRET_KEY,
   token: undefined, body: Buffer.alloc(0), payload: 'sha256', checksums: [], md5: null, headers: [], unsigned: [],
-  date: null, presign: null, auth: true, expect: false, ca: null, insecure: false, out: null,
+  date: null, presign: null, auth: true, expect: false, ca: null, insecure: false, out: null, check: null,
 };
 const pos = [];
 const argv = process.argv.slice(2);
@@ -80,6 +82,7 @@ for (let i = 0; i < argv.length; i++) {
     case '--ca': o.ca = val(); break;
     case '--insecure': o.insecure = true; break;
     case '--out': o.out = val(); break;
+    case '--check': o.check = val(); break;
     default:
       if (a.startsWith('-') && a !== '-') die(`unknown option ${a}`);
       pos.push(argv[i]);
@@ -187,7 +190,7 @@ const result = await new Promise(resolve => {
 
 if (result.error) {
   process.stdout.write(JSON.stringify({ error: `${result.error.code || ''} ${result.error.message}`.trim() }) + '\n');
-  process.exit(1);
+  process.exit(o.check ? 3 : 1);
 }
 const text = result.body.toString('utf8');
 const code = /<Error>[\s\S]*?<Code>([^<]*)<\/Code>/.exec(text);
@@ -195,3 +198,17 @@ const out = { status: result.res.statusCode, code: code ? code[1] : null, header
 if (o.out) fs.writeFileSync(o.out, result.body);
 else out.body = text;
 process.stdout.write(JSON.stringify(out) + '\n');
+if (o.check) {
+  const d = out;
+  let verdict;
+  try {
+    verdict = eval(o.check);
+  } catch (e) {
+    verdict = false;
+    process.stdout.write(`check threw: ${e.message}\n`);
+  }
+  if (!verdict) {
+    process.stdout.write(`check failed: ${o.check}\n`);
+    process.exit(3);
+  }
+}
