@@ -57,12 +57,14 @@ struct floe_s3_result {
     char code[64];         /* S3 error code, e.g. "SlowDown", "SignatureDoesNotMatch" */
     char message[160];     /* S3 error message or a transport reason (never a secret) */
     char etag[FLOE_S3_ETAG_MAX];
+    char crc32c_b64[12];   /* UploadPart: the part's checksum, for the completion */
     uint64_t bytes_sent;
 };
 
 struct floe_s3_part {
     uint32_t number;
     char etag[FLOE_S3_ETAG_MAX];
+    char crc32c_b64[12]; /* the part's x-amz-checksum-crc32c (the upload asks for CRC32C) */
 };
 
 struct floe_s3_state;

@@ -287,8 +287,8 @@ static int journal_write(struct floe_uploader *u, uint64_t seq, uint64_t part_si
     n = floe_format(st->journal, JOURNAL_MAX, "upload_id %s\nkey %s\npart_size %llu\n", st->upload_id, st->key,
                     (unsigned long long)part_size);
     for (i = 0; i < n_parts; i++)
-        n += floe_format(st->journal + n, JOURNAL_MAX - n, "part %u %s\n", (unsigned)st->parts[i].number,
-                         st->parts[i].etag);
+        n += floe_format(st->journal + n, JOURNAL_MAX - n, "part %u %s %s\n", (unsigned)st->parts[i].number,
+                         st->parts[i].crc32c_b64, st->parts[i].etag);
     n += floe_format(st->journal + n, JOURNAL_MAX - n, "crc %x\n", (unsigned)floe_crc32c(st->journal, n));
     if (n + 1 >= JOURNAL_MAX)
         return FLOE_ERR_LIMIT;
@@ -368,10 +368,19 @@ static uint32_t journal_read(struct floe_uploader *u, uint64_t seq, uint64_t *pa
             uint32_t num = 0;
             while (*p >= '0' && *p <= '9')
                 num = num * 10u + (uint32_t)(*p++ - '0');
+            /* "part N CRC ETAG": the CRC is base64 (no spaces), the ETag the rest */
             if (*p == ' ' && num == parts + 1) {
-                st->parts[parts].number = num;
-                floe_format(st->parts[parts].etag, sizeof st->parts[parts].etag, "%s", p + 1);
-                parts++;
+                const char *sp = p + 1;
+                size_t cl = 0;
+                while (sp[cl] != ' ' && sp[cl] != '\0')
+                    cl++;
+                if (sp[cl] == ' ' && cl < sizeof st->parts[parts].crc32c_b64) {
+                    st->parts[parts].number = num;
+                    floe_memcpy(st->parts[parts].crc32c_b64, sp, cl);
+                    st->parts[parts].crc32c_b64[cl] = '\0';
+                    floe_format(st->parts[parts].etag, sizeof st->parts[parts].etag, "%s", sp + cl + 1);
+                    parts++;
+                }
             }
         }
         i = e + 1;
@@ -393,8 +402,10 @@ static int upload_multipart(struct floe_uploader *u, const struct floe_spool_bat
     uint64_t part = cfg->part_size ? cfg->part_size : FLOE_S3_DEFAULT_PART, off;
     uint32_t done, n_parts, i;
     int err;
-    if (part < FLOE_S3_MIN_PART)
-        part = FLOE_S3_MIN_PART;
+    /* S3 wants 5 MiB parts (but the last); a smaller configured size is
+     * honoured for stores that allow it (and tests), down to 64 KiB. */
+    if (part < 65536u)
+        part = 65536u;
     while ((b->size + part - 1) / part > MAX_PARTS)
         part *= 2;
     st->upload_id[0] = '\0';
@@ -415,8 +426,11 @@ static int upload_multipart(struct floe_uploader *u, const struct floe_spool_bat
         len = b->size - off < part ? b->size - off : part;
         err = floe_s3_upload_part(&u->s3, st->key, st->upload_id, i + 1, b->parquet_path, off, len, &res);
         if (err != FLOE_OK) {
-            if (res.status == 404) {
-                /* The upload is gone (expired, aborted): start over. */
+            if (res.status == 404 || res.status == 400) {
+                /* The upload is gone (expired, aborted) or does not take this
+                 * part (a journal from an older floe): start over. */
+                struct floe_s3_result ignored;
+                floe_s3_multipart_abort(&u->s3, st->key, st->upload_id, &ignored);
                 journal_remove(st, b->seq);
                 res.outcome = FLOE_S3_RETRY;
             }
@@ -424,6 +438,7 @@ static int upload_multipart(struct floe_uploader *u, const struct floe_spool_bat
         }
         st->parts[i].number = i + 1;
         floe_format(st->parts[i].etag, sizeof st->parts[i].etag, "%s", res.etag);
+        floe_format(st->parts[i].crc32c_b64, sizeof st->parts[i].crc32c_b64, "%s", res.crc32c_b64);
         u->stats.parts++;
         u->stats.bytes_sent += len;
         FLOE_TRY(journal_write(u, b->seq, part, i + 1));

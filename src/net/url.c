@@ -150,13 +150,12 @@ int floe_url_parse(const char *url, struct floe_url *out)
     size_t len, scheme_len;
     FLOE_FAIL_IF(url == NULL || out == NULL, FLOE_ERR_INVAL);
     floe_memset(out, 0, sizeof *out);
-    /* Bounded strlen: never scan past FLOE_URL_MAX + 1 bytes. */
-    {
-        const char *nul = (const char *)floe_memchr(url, '\0', FLOE_URL_MAX + 1u);
-        if (nul == NULL)
-            return FLOE_ERR_LIMIT;
-        len = (size_t)(nul - url);
-    }
+    /* A bounded strlen, byte by byte: memchr over more than the string is
+     * only safe where memchr promises to stop at the first match. */
+    for (len = 0; len <= FLOE_URL_MAX && url[len] != '\0'; len++)
+        ;
+    if (len > FLOE_URL_MAX)
+        return FLOE_ERR_LIMIT;
     end = url + len;
     for (p = url; p < end && *p != ':'; p++)
         if (!(is_alpha(*p) || (p > url && (is_digit(*p) || *p == '+' || *p == '-' || *p == '.'))))

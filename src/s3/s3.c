@@ -10,7 +10,7 @@
 #define QUERY_BUF 1536u
 #define HASH_BUF 16384u      /* file bytes read to hash a part */
 #define COMPLETE_MAX_PARTS 256u
-#define COMPLETE_BUF (COMPLETE_MAX_PARTS * 80u + 128u)
+#define COMPLETE_BUF (COMPLETE_MAX_PARTS * 240u + 128u)
 #define RESP_BODY 4096u
 
 struct floe_s3_state {
@@ -321,6 +321,7 @@ struct req {
     const char *query;       /* raw query (already encoded values), or NULL */
     const char *payload_sha; /* hex or UNSIGNED-PAYLOAD */
     const char *crc_b64;     /* x-amz-checksum-crc32c, or NULL */
+    const char *checksum_algorithm; /* x-amz-checksum-algorithm (CreateMultipartUpload), or NULL */
     const char *content_type;
     uint64_t body_len;
     const void *body;        /* memory body */
@@ -376,6 +377,10 @@ static int exchange(struct floe_s3 *s3, const struct req *rq, struct floe_s3_res
     if (rq->crc_b64 != NULL) {
         sh[n_sh].name = "x-amz-checksum-crc32c";
         sh[n_sh++].value = rq->crc_b64;
+    }
+    if (rq->checksum_algorithm != NULL) {
+        sh[n_sh].name = "x-amz-checksum-algorithm";
+        sh[n_sh++].value = rq->checksum_algorithm;
     }
     if (rq->content_type != NULL) {
         sh[n_sh].name = "content-type";
@@ -523,6 +528,8 @@ int floe_s3_multipart_create(struct floe_s3 *s3, const char *key, char *upload_i
     rq.query = "uploads";
     rq.payload_sha = FLOE_SIGV4_EMPTY_SHA256;
     rq.content_type = "application/vnd.apache.parquet";
+    /* Every part carries a CRC-32C; S3 keeps one for the whole object. */
+    rq.checksum_algorithm = "CRC32C";
     err = exchange(s3, &rq, res);
     if (err != FLOE_OK)
         return err;
@@ -596,6 +603,7 @@ int floe_s3_upload_part(struct floe_s3 *s3, const char *key, const char *upload_
     rq.file_path = path;
     rq.file_offset = offset;
     err = exchange(s3, &rq, res);
+    floe_format(res->crc32c_b64, sizeof res->crc32c_b64, "%s", crc_text);
     if (err == FLOE_OK && res->etag[0] == '\0') {
         res->outcome = FLOE_S3_RETRY;
         floe_format(res->message, sizeof res->message, "UploadPart answer without an ETag");
@@ -620,8 +628,9 @@ int floe_s3_multipart_complete(struct floe_s3 *s3, const char *key, const char *
     st = s3->st;
     n = floe_format(st->complete, COMPLETE_BUF, "<CompleteMultipartUpload>");
     for (i = 0; i < n_parts; i++)
-        n += floe_format(st->complete + n, COMPLETE_BUF - n, "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>",
-                         (unsigned)parts[i].number, parts[i].etag);
+        n += floe_format(st->complete + n, COMPLETE_BUF - n,
+                         "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag><ChecksumCRC32C>%s</ChecksumCRC32C></Part>",
+                         (unsigned)parts[i].number, parts[i].etag, parts[i].crc32c_b64);
     n += floe_format(st->complete + n, COMPLETE_BUF - n, "</CompleteMultipartUpload>");
     if (n + 1 >= COMPLETE_BUF)
         return FLOE_ERR_LIMIT;

