@@ -71,4 +71,4 @@ run openssl req -new -key server-key.pem -subj "/CN=127.0.0.1" -out leaf.csr
 run openssl ca -batch -notext -config ca-db/ca.cnf -cert ca.pem -keyfile ca-key.pem -in leaf.csr \
   -startdate 20200101000000Z -enddate 20201231000000Z -extensions ext -out expired.pem
 rm -rf leaf.csr leaf.ext ca-db ./*.srl
-echo "make_certs.sh: wrote $(ls ./*.pem | tr '\n' ' ')in $PWD"
+echo "make_certs.sh: wrote" ./*.pem "in $PWD"

@@ -19,16 +19,30 @@
 # @aws-crypto/sha256-js in build/npm or $NODE_PATH), the AWS CLI (Debian
 # package awscli via tools/bootstrap.sh host; $AWS overrides), openssl.
 # Takes about 25 s on an idle 2-core machine.
+# shellcheck disable=SC2317  # functions run from trap and from background groups
 set -u
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/../../.." || exit 2
 TOP=$PWD
 HERE=$TOP/tests/integration/s3
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/floe-s3-selftest.XXXXXX")
 PIDS=()
+GROUP_PIDS=()
 START=$(date +%s)
 
+freeze_tree() { # PID: stops it and its descendants (so none starts another), lists them in TREE
+  local c
+  kill -STOP "$1" 2>/dev/null
+  TREE+=("$1")
+  if command -v pgrep >/dev/null 2>&1; then
+    for c in $(pgrep -P "$1"); do freeze_tree "$c"; done
+  fi
+}
 cleanup() {
   local p
+  # A group interrupted mid-way: its shell and the commands it runs.
+  TREE=()
+  for p in "${GROUP_PIDS[@]}"; do freeze_tree "$p"; done
+  for p in "${TREE[@]}"; do kill -TERM "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
   rm -rf "$WORK"
@@ -100,8 +114,8 @@ launch_server() {
 
 # use_server NAME: waits (10 s at most) for its ready line and sets EP.
 use_server() {
-  local name=$1 i pid=${SPIDS[$1]}
-  for i in $(seq 100); do
+  local name=$1 pid=${SPIDS[$1]}
+  for _ in $(seq 100); do
     if [ -s "$WORK/$name.out" ]; then break; fi
     if ! kill -0 "$pid" 2>/dev/null; then break; fi
     sleep 0.1
@@ -115,9 +129,9 @@ use_server() {
 
 # stop_server NAME: SIGTERM must end it, with status 0, within 5 s.
 stop_server() {
-  local p=${SPIDS[$1]} i rc
+  local p=${SPIDS[$1]} rc
   kill -TERM "$p" 2>/dev/null
-  for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$p" 2>/dev/null; then
     kill -KILL "$p" 2>/dev/null
     wait "$p" 2>/dev/null
@@ -212,8 +226,7 @@ group_cli() {
   faults=$(ctl GET /__faults)
   check "GET /__faults: the stall fired once, on the first of two PutObjects" jtrue "$faults" 'd.rules[0].fired === 1 && d.rules[0].seen === 2'
   ctl DELETE /__faults >/dev/null
-  out=$(ctl POST /__faults 'explode@1' 2>&1)
-  if [ $? -ne 0 ] && grep -q "unknown fault 'explode'" <<<"$out"; then ok "bad fault spec is refused"; else bad "bad fault spec is refused" "$out"; fi
+  if ! out=$(ctl POST /__faults 'explode@1' 2>&1) && grep -q "unknown fault 'explode'" <<<"$out"; then ok "bad fault spec is refused"; else bad "bad fault spec is refused" "$out"; fi
   log=$(ctl GET /__requests)
   check "GET /__requests lists requests with their faults" jtrue "$log" 'd.length > 5 && d.some(e => e.fault === "stall")'
 }
@@ -224,14 +237,12 @@ group_rules() {
   use_server rules || return
   req PUT /floe-test/small.txt --body-file "$WORK/small.txt" >/dev/null
   local out U U2 E1 E2 C1
-  out=$(AWS_SECRET_ACCESS_KEY=wrong-secret aws_ s3 ls s3://floe-test/ 2>&1)
-  if [ $? -ne 0 ] && grep -q SignatureDoesNotMatch <<<"$out"; then
+  if ! out=$(AWS_SECRET_ACCESS_KEY=wrong-secret aws_ s3 ls s3://floe-test/ 2>&1) && grep -q SignatureDoesNotMatch <<<"$out"; then
     ok "aws with a wrong secret: SignatureDoesNotMatch"
   else
     bad "aws with a wrong secret: SignatureDoesNotMatch" "$out"
   fi
-  out=$(AWS_ACCESS_KEY_ID=NOSUCHKEY aws_ s3 ls s3://floe-test/ 2>&1)
-  if [ $? -ne 0 ] && grep -q InvalidAccessKeyId <<<"$out"; then
+  if ! out=$(AWS_ACCESS_KEY_ID=NOSUCHKEY aws_ s3 ls s3://floe-test/ 2>&1) && grep -q InvalidAccessKeyId <<<"$out"; then
     ok "aws with an unknown key id: InvalidAccessKeyId"
   else
     bad "aws with an unknown key id: InvalidAccessKeyId" "$out"
@@ -334,8 +345,7 @@ group_tls() {
   refused expired CERT_HAS_EXPIRED
   refused wrong-host ERR_TLS_CERT_ALTNAME_INVALID
   refused untrusted UNABLE_TO_VERIFY_LEAF_SIGNATURE
-  out=$(AWS_CA_BUNDLE="$CERTS/ca.pem" AWS_MAX_ATTEMPTS=1 aws_ s3 ls s3://floe-test/ 2>&1)
-  if [ $? -ne 0 ] && grep -q 'certificate verify failed' <<<"$out"; then
+  if ! out=$(AWS_CA_BUNDLE="$CERTS/ca.pem" AWS_MAX_ATTEMPTS=1 aws_ s3 ls s3://floe-test/ 2>&1) && grep -q 'certificate verify failed' <<<"$out"; then
     ok "https refused by the AWS CLI: untrusted certificate"
   else
     bad "https refused by the AWS CLI: untrusted certificate" "$out"
@@ -344,14 +354,17 @@ group_tls() {
 
 group_cli >"$WORK/log.1-cli" 2>&1 &
 G1=$!
+GROUP_PIDS+=("$G1")
 group_rules >"$WORK/log.2-rules" 2>&1 &
 G2=$!
+GROUP_PIDS+=("$G2")
 if wait "$CERTS_PID"; then
   main_log ok "make_certs.sh"
   launch_server tls --bucket floe-test --tls "$WORK/certs/server.pem,$WORK/certs/server-key.pem" --faults '500@1'
   for c in expired wrong-host untrusted; do launch_server "tls-$c" --tls "$WORK/certs/$c.pem,$WORK/certs/server-key.pem"; done
   group_tls >"$WORK/log.3-tls" 2>&1 &
   G3=$!
+  GROUP_PIDS+=("$G3")
 else
   main_log bad "make_certs.sh" "$(cat "$WORK/certs.log")"
   G3=

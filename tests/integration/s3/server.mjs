@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import {
   load, uriEncode, parseQuery, CHECKSUMS, checksumB64, xmlEscape, xmlUnescape,
@@ -296,13 +297,18 @@ function classify(method, bucket, key, q, headers) {
   return { GET: 'GetObject', HEAD: 'HeadObject', DELETE: 'DeleteObject', POST: 'PostObject' }[method] || `${method}Object`;
 }
 
-// Bucket and key from path-style "/bucket/key" or a "bucket.localhost" host.
+// Bucket and key the way s3rver reads them: path-style "/bucket/key" when the
+// Host is an IP address, localhost or this machine's name; virtual-hosted
+// when it is BUCKET.s3[.REGION].amazonaws.com; any other Host name is taken
+// as the bucket itself.
 function locate(rawPath, host) {
   const hostname = String(host || '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const segs = rawPath.split('/').slice(1).map(decodeURIComponent);
-  if (hostname.endsWith('.localhost')) {
-    return { bucket: hostname.slice(0, -'.localhost'.length), key: segs.join('/'), vhost: true };
-  }
+  const aws = /^(?:(.+)\.)?s3(-website)?([-.].+)?\.amazonaws\.com$/.exec(hostname);
+  let vbucket = null;
+  if (aws) vbucket = aws[1] || null;
+  else if (hostname && !net.isIP(hostname) && hostname !== 'localhost' && hostname !== os.hostname()) vbucket = hostname;
+  if (vbucket) return { bucket: vbucket, key: segs.join('/'), vhost: true };
   return { bucket: segs[0] || '', key: segs.slice(1).join('/'), vhost: false };
 }
 
