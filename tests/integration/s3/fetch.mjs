@@ -31,8 +31,8 @@ do {
 for (const key of keys) {
   const out = path.join(dir, key);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const enc = key.split('/').map(encodeURIComponent).join('/');
-  const r = call(['GET', `/${bucket}/${enc}`, '--out', out]);
+  // s3req.mjs encodes the path itself (the SigV4 way): pass the key raw.
+  const r = call(['GET', `/${bucket}/${key}`, '--out', out]);
   if (r.status !== 200) {
     console.error(`GetObject ${key}: HTTP ${r.status} ${r.code}`);
     process.exit(1);
