@@ -24,22 +24,25 @@
  * If the list does contain one of them, its value must be that same value
  * (FLOE_ERR_INVAL otherwise), so the wire and the signature cannot disagree.
  *
- * Memory. Nothing is allocated and stack use is a few hundred bytes: the
- * canonical request is hashed while it is produced. `scratch` is optional
+ * Memory. Nothing is allocated, no local is over 256 bytes and the deepest
+ * call chain stays under 2 KiB of stack: the canonical request is hashed while
+ * it is produced, never stored. `scratch` is optional
  * (NULL, 0): when given it receives, for diagnosing S3's SignatureDoesNotMatch
  * (whose error body shows S3's own versions), the canonical request and the
  * string to sign, each NUL-terminated, one after the other, and it must then
  * hold floe_sigv4_scratch_size() bytes or the call fails with FLOE_ERR_NOMEM.
- * The canonical request is at most 3 x (path + query) + the header bytes + the
- * session token + ~200 bytes; FLOE_SIGV4_SCRATCH_DEFAULT (8 KiB) covers any S3
- * request with a key of up to 1024 bytes, a session token of up to 2 KiB and
- * 1 KiB of other headers. The scratch holds the session token in the clear:
- * do not log it where a token must not go.
+ * The canonical request is at most 3 x (path + query) + 2 x the header names +
+ * the header values + the session token + ~250 bytes, the string to sign at most
+ * 250; FLOE_SIGV4_SCRATCH_DEFAULT (8 KiB) covers an S3 request with a 63-byte
+ * bucket, a 1024-byte key of non-ASCII characters, a 2 KiB session token and
+ * 1 KiB of other headers (7.9 KB). The scratch holds the session token in the
+ * clear: do not log it where a token must not go.
  *
  * Secrets. The secret key is only read; derived keys on the stack are wiped.
  * A struct floe_sigv4_key (optional, see floe_sigv4_credentials.key_cache)
- * keeps the day's signing key so that each request costs one HMAC instead of
- * five; floe_sigv4_key_wipe() clears it. Nothing here logs.
+ * keeps the day's signing key so that each request costs one HMAC (and a short
+ * hash checking the key is still current) instead of five;
+ * floe_sigv4_key_wipe() clears it. Nothing here logs.
  *
  * Errors: FLOE_ERR_INVAL for a malformed request (bad method or header name,
  * control bytes in a header value, a bad %-escape in the query, a bad date,
@@ -67,8 +70,8 @@ extern "C" {
 #define FLOE_SIGV4_SCOPE_PART_MAX 64    /* longest region or service name */
 #define FLOE_SIGV4_MAX_EXPIRES 604800u  /* presigned URLs live at most 7 days */
 /* Room for an Authorization value with an access key id of up to 128 bytes
- * and up to 1 KiB of signed header names. */
-#define FLOE_SIGV4_AUTH_MAX 1400
+ * and signed header names of up to 1 KiB in all. */
+#define FLOE_SIGV4_AUTH_MAX 1536
 #define FLOE_SIGV4_SCRATCH_DEFAULT 8192
 
 /* req->flags */

@@ -144,9 +144,8 @@ int floe_sigv4_uri_encode(const char *in, char *out, size_t cap, int keep_slash)
 {
     struct sink s;
     FLOE_FAIL_IF(in == NULL || (out == NULL && cap > 0), FLOE_ERR_INVAL);
+    FLOE_FAIL_IF(out == NULL, FLOE_ERR_NOMEM);
     sink_init(&s, out, cap, NULL);
-    if (out == NULL)
-        return FLOE_ERR_NOMEM;
     put_enc(&s, in, floe_strlen(in), keep_slash);
     FLOE_FAIL_IF(s.len > (size_t)INT_MAX, FLOE_ERR_LIMIT);
     FLOE_TRY(sink_finish(&s));
@@ -491,6 +490,8 @@ static int ctx_init(struct ctx *c, const struct floe_sigv4_request *req,
     int have_host = 0;
 
     FLOE_FAIL_IF(req == NULL, FLOE_ERR_INVAL);
+    if (expires > 0)
+        need_keys = 1; /* X-Amz-Credential is part of what is signed */
     floe_memset(c, 0, sizeof *c);
     c->req = req;
     c->expires = expires;
@@ -942,7 +943,6 @@ int floe_sigv4_sign(const struct floe_sigv4_request *req, const struct floe_sigv
     struct sink s;
     char sts[STS_MAX], sig[2 * FLOE_SHA256_LEN + 1];
     size_t sts_len;
-    int err;
 
     FLOE_FAIL_IF(authorization == NULL || cr == NULL, FLOE_ERR_INVAL);
     FLOE_FAIL_IF(scratch == NULL && scratch_size > 0, FLOE_ERR_INVAL);
@@ -950,9 +950,7 @@ int floe_sigv4_sign(const struct floe_sigv4_request *req, const struct floe_sigv
         authorization[0] = '\0';
     FLOE_TRY(ctx_init(&c, req, cr, 0, 1));
     FLOE_TRY(make_sts(&c, (char *)scratch, scratch_size, sts, &sts_len));
-    err = signature(&c, cr, sts, sts_len, sig);
-    if (err < 0)
-        return err;
+    FLOE_TRY(signature(&c, cr, sts, sts_len, sig));
     sink_init(&s, authorization, auth_cap, NULL);
     put_s(&s, FLOE_SIGV4_ALGORITHM " Credential=");
     put_s(&s, c.access_key_id);

@@ -647,35 +647,45 @@ TEST(sigv4_buffers_too_small)
     n = floe_sigv4_presign(&r, &s3_doc_creds, 900, NULL, 0, out, sizeof out);
     CHECK_EQ_INT(floe_sigv4_presign(&r, &s3_doc_creds, 900, NULL, 0, small, (size_t)n),
                  FLOE_ERR_NOMEM);
-    /* An invalid request has no size. */
+    /* An invalid request has no size; presigning needs the credentials. */
+    CHECK_EQ_INT(floe_sigv4_scratch_size(&r, NULL, 900), 0);
+    r.payload_sha256 = EMPTY;
+    CHECK(floe_sigv4_scratch_size(&r, NULL, 0) > 0);
     r.method = "";
     CHECK_EQ_INT(floe_sigv4_scratch_size(&r, &s3_doc_creds, 0), 0);
 }
 
 TEST(sigv4_default_scratch_covers_a_large_s3_request)
 {
-    /* A 1024-byte key of 3-byte characters, a 2 KiB token, 1 KiB of headers. */
-    static char path[1 + 1024 + 1], token[2049], meta[1000];
-    static struct floe_sigv4_header h[3];
+    /* A 63-byte bucket, a 1024-byte key of 3-byte characters, a 2 KiB token
+     * and 1 KiB of other headers as 64 short ones (their names count twice). */
+    static char path[1 + 63 + 1 + 1024 + 1], token[2049], names[64][16];
+    static struct floe_sigv4_header h[65];
     struct floe_sigv4_credentials cr = s3_doc_creds;
     struct floe_sigv4_request r;
-    size_t i;
+    size_t i, need;
     path[0] = '/';
-    for (i = 0; i < 1023; i += 3)
-        memcpy(path + 1 + i, "\xe2\x82\xac", 3);
+    memset(path + 1, 'b', 63);
+    path[64] = '/';
+    for (i = 0; i < 1024; i += 3)
+        memcpy(path + 65 + i, "\xe2\x82\xac", i + 3 <= 1024 ? 3 : 1024 - i);
     memset(token, 'T', 2048);
-    memset(meta, 'm', sizeof meta - 1);
     h[0].name = "host";
-    h[0].value = "bucket.s3.dualstack.ap-southeast-2.amazonaws.com";
-    h[1].name = "x-amz-meta-big";
-    h[1].value = meta;
-    h[2].name = "content-type";
-    h[2].value = "application/vnd.apache.parquet";
+    h[0].value = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+                 ".s3.dualstack.ap-southeast-2.amazonaws.com";
+    for (i = 1; i <= 64; i++) {
+        snprintf(names[i - 1], sizeof names[i - 1], "x-amz-meta-%03zu", i);
+        h[i].name = names[i - 1];
+        h[i].value = "v";
+    }
     cr.session_token = token;
     r = s3_req("PUT", path, "partNumber=10000&uploadId=VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA",
-               h, 3, EMPTY);
-    CHECK(floe_sigv4_scratch_size(&r, &cr, 0) <= FLOE_SIGV4_SCRATCH_DEFAULT);
+               h, 65, EMPTY);
+    r.region = "ap-southeast-2";
+    need = floe_sigv4_scratch_size(&r, &cr, 0);
+    CHECK(need > 7000 && need <= FLOE_SIGV4_SCRATCH_DEFAULT);
     CHECK(floe_sigv4_sign(&r, &cr, scratch, sizeof scratch, auth, sizeof auth) > 0);
+    CHECK_EQ_INT(strlen(scratch) + 1 + strlen(scratch + strlen(scratch) + 1) + 1, need);
 }
 
 /* ---- base64 and the CRC-32C checksum header ------------------------------- */
