@@ -327,11 +327,12 @@ void floe_http_set_stream(struct floe_http_client *c, const struct floe_stream *
  *
  * With expect_continue, the head goes first; the body follows a 100
  * Continue, or continue_timeout_ms of silence. A final status before the
- * body (e.g. 403) ends the exchange: the body is never sent, body_sent is 0
- * and keep_alive 0. A response that arrives while the body is failing to go
- * out is still returned when it can be read.
+ * body (e.g. 403, 417) ends the exchange: the body is never sent, body_sent
+ * is 0 and keep_alive 0. An error status that arrives while the body is
+ * failing to go out (the server answered and reset) is returned the same
+ * way. A 1xx/2xx in either case is FLOE_ERR_HTTP: the body did not arrive.
  *
- * Any HTTP status is FLOE_OK here; the caller judges resp->status.
+ * Any other HTTP status is FLOE_OK here; the caller judges resp->status.
  * @return FLOE_OK; FLOE_ERR_INVAL (bad request fields, header injection);
  *         FLOE_ERR_STATE (no stream, or the last exchange left it unusable);
  *         FLOE_ERR_TIMEOUT (idle or overall deadline); FLOE_ERR_NET (closed
@@ -339,7 +340,8 @@ void floe_http_set_stream(struct floe_http_client *c, const struct floe_stream *
  *         or read_body's own error; the stream's errors (FLOE_ERR_TLS...);
  *         the parser's errors (FLOE_ERR_MALFORMED, FLOE_ERR_LIMIT,
  *         FLOE_ERR_UNSUPPORTED, FLOE_ERR_HTTP). After an error the
- *         connection must be closed.
+ *         connection must be closed; resp->status holds the status of a
+ *         response that was cut short (0 if none arrived).
  */
 int floe_http_request(struct floe_http_client *c, const struct floe_http_request *req,
                       struct floe_http_response *resp);

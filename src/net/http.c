@@ -1102,6 +1102,9 @@ int floe_http_request(struct floe_http_client *c, const struct floe_http_request
         r = read_until(c, 1, now_ms(c) + c->continue_timeout_ms);
         if (r < 0)
             return fail(c, resp, req->method, r);
+        /* Success for a body that never went out would lose data. */
+        if (r == FLOE_HTTP_DONE && c->parser.status < 300)
+            return fail(c, resp, req->method, FLOE_ERR_HTTP);
     }
     if (r != FLOE_HTTP_DONE) {
         if (has_body) {
@@ -1112,7 +1115,8 @@ int floe_http_request(struct floe_http_client *c, const struct floe_http_request
                  * send error. */
                 c->progress_at = now_ms(c);
                 if (from_stream && err == FLOE_ERR_NET &&
-                    read_until(c, 0, now_ms(c) + c->continue_timeout_ms) == FLOE_HTTP_DONE) {
+                    read_until(c, 0, now_ms(c) + c->continue_timeout_ms) == FLOE_HTTP_DONE &&
+                    c->parser.status >= 300) {
                     fill_response(c, resp);
                     resp->keep_alive = 0;
                     c->last_status = resp->status;
