@@ -88,5 +88,63 @@ const fs = require('fs');
   process.exit(res.rows === 79996 && res.distinct === res.rows && res.missing === 0 && dead === 4 ? 0 : 1);
 })().catch((e) => { console.error(e); process.exit(2); });
 JS
+# 3. An s3:// target that is down for the first part of the run: everything
+#    arrives once it is up, exactly once.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+mkdir -p "$work"/{in3,spool3}
+python3 tools/gen_telemetry.py --rows 30000 --seed 5 > "$work/c.tmp"
+cp "$work/c.tmp" "$work/c.ndjson"
+mv "$work/c.tmp" "$work/in3/c.ndjson"
+printf '[default]\naws_access_key_id = FLOETESTKEY\naws_secret_access_key = floe-test-secret-key\n' > "$work/cred"
+chmod 600 "$work/cred"
+cat > "$work/floe3.conf" <<CONF
+[source]
+dir = $work/in3
+settle_ms = 0
+[schema]
+file = $PWD/tools/schemas/telemetry.json
+[parquet]
+file_rows = 6000
+idle_s = 1
+[spool]
+dir = $work/spool3
+[target]
+url = s3://lake/t
+endpoint = http://127.0.0.1:$port
+path_style = true
+credentials_file = $work/cred
+[upload]
+backoff_base_ms = 100
+backoff_max_ms = 500
+breaker_failures = 5
+breaker_open_s = 1
+dead_letters = false
+CONF
+"$FLOE" run --config "$work/floe3.conf" 2> "$work/agent3.log" &
+pids+=($!)
+agent3=$!
+sleep 3
+ls "$work/spool3/ready/"*.parquet > /dev/null 2>&1 && ok "target down: files wait in the spool" || bad "nothing spooled while the target was down"
+node tests/integration/s3/server.mjs --data "$work/s3data" --bucket lake --port "$port" > "$work/srv3.json" 2> /dev/null &
+pids+=($!)
+srv3=$!
+for _ in $(seq 300); do
+  [ -z "$(ls -A "$work/in3")" ] && [ -z "$(ls "$work/spool3/ready" 2>/dev/null)" ] && break
+  sleep 0.1
+done
+kill -TERM "$agent3"; wait "$agent3"
+retries=$(grep -c 'upload failed, retrying\|pausing uploads' "$work/agent3.log")
+node tests/integration/s3/fetch.mjs "http://127.0.0.1:$port" lake "$work/got3" > /dev/null 2>&1
+kill "$srv3" 2>/dev/null
+node - "$work/got3" <<'JS' && ok "target back: all 30000 records landed once ($retries failed attempts before)" || bad "after the outage"
+const { DuckDBInstance } = require('@duckdb/node-api');
+(async () => {
+  const con = await (await DuckDBInstance.create(':memory:')).connect();
+  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
+                                      FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
+  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d) }));
+  process.exit(Number(r.n) === 30000 && Number(r.d) === 30000 ? 0 : 1);
+})().catch((e) => { console.error(e.message); process.exit(2); });
+JS
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
