@@ -97,6 +97,26 @@ static int find_column(const struct floe_schema *s, const char *name, size_t n)
     return -1;
 }
 
+/* On a terminal, long conversions show a progress line that the summary
+ * replaces; when stderr is not a terminal nothing is printed. */
+static void progress(const struct convert *cv, uint64_t bytes_in, double t0, int done)
+{
+    static double last;
+    double now = cli_now();
+    if (!isatty(2) || cv->json || (!done && now - last < 0.5))
+        return;
+    last = now;
+    if (done) {
+        fputs("\r\033[K", stderr);
+        return;
+    }
+    fprintf(stderr, "\r\033[K  %llu records, %llu dead letters, %.1f MB read, %.1f MB/s, %.0f s",
+            (unsigned long long)cv->dec.stats.records_ok, (unsigned long long)cv->dec.stats.dead_letters,
+            (double)bytes_in / 1e6, now > t0 ? (double)bytes_in / 1e6 / (now - t0) : 0.0, now - t0);
+}
+
+static double convert_t0;
+
 static int push_file(struct convert *cv, const char *path, uint8_t *buf, uint64_t *bytes_in)
 {
     int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
@@ -119,6 +139,7 @@ static int push_file(struct convert *cv, const char *path, uint8_t *buf, uint64_
             break;
         *bytes_in += (uint64_t)n;
         err = floe_ndjson_push(&cv->dec, buf, (size_t)n);
+        progress(cv, *bytes_in, convert_t0, 0);
         if (err == FLOE_ERR_MALFORMED) {
             /* The source is broken (corrupt zstd): its dead letter is written;
              * go on with the next input. */
@@ -435,6 +456,7 @@ int cmd_convert(int argc, char **argv)
     }
 
     t0 = cli_now();
+    convert_t0 = t0;
     for (i = 0; i < n_inputs && !cv.failed; i++) {
         err = push_file(&cv, inputs[i], buf, &bytes_in);
         if (err == FLOE_ERR_NOENT || err == FLOE_ERR_MALFORMED) {
@@ -455,6 +477,7 @@ int cmd_convert(int argc, char **argv)
         floe_roll_abort(&cv.roll);
     }
     secs = cli_now() - t0;
+    progress(&cv, bytes_in, t0, 1);
     if (cv.dead != NULL)
         fclose(cv.dead);
     if (cv.json) {
