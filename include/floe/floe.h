@@ -18,5 +18,6 @@
 #include "floe/sha256.h"
 #include "floe/schema.h"
 #include "floe/ndjson.h"
+#include "floe/hooks.h"
 
 #endif

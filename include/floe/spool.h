@@ -19,6 +19,7 @@
 #include "floe/ndjson.h"
 #include "floe/port.h"
 #include "floe/roll.h"
+#include "floe/hooks.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,6 +71,7 @@ struct floe_spool_config {
     uint32_t max_files;     /* committed batches the spool tracks; 0: default */
     const struct floe_fs_port *fs;
     const struct floe_log_port *log;
+    const struct floe_hooks *hooks; /* optional: dropped */
 };
 
 struct floe_spool_stats {

@@ -53,6 +53,7 @@ struct floe_uploader_config {
     const struct floe_clock_port *clock;
     const struct floe_entropy_port *entropy;
     const struct floe_log_port *log;
+    const struct floe_hooks *hooks;   /* optional: uploaded, error */
 };
 
 struct floe_uploader_stats {

@@ -25,6 +25,7 @@
 #include "floe/ndjson.h"
 #include "floe/roll.h"
 #include "floe/spool.h"
+#include "floe/hooks.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +35,7 @@ struct floe_writer_config {
     struct floe_ndjson_config ndjson; /* schema and limits; callbacks are the writer's */
     struct floe_roll_config roll;     /* Parquet, partitions, rolling; dir and commit are the writer's */
     struct floe_spool_config spool;
+    const struct floe_hooks *hooks;   /* optional: file_sealed, dead_letter, error */
 };
 
 struct floe_writer_stats {

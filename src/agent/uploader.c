@@ -166,6 +166,8 @@ static int failed(struct floe_uploader *u, const char *what, uint32_t retry_afte
     u->stats.retries++;
     u->stats.consecutive_failures++;
     floe_format(u->stats.last_error, sizeof u->stats.last_error, "%s", what);
+    if (cfg->hooks != NULL && cfg->hooks->error != NULL)
+        cfg->hooks->error(cfg->hooks->ctx, FLOE_ERR_AGAIN, what);
     st->next_attempt_ms = now_ms(st) + delay;
     if (u->stats.consecutive_failures % trip == 0) {
         st->breaker_until_ms = now_ms(st) + (cfg->breaker_open_ms ? cfg->breaker_open_ms : 30000u);
@@ -189,6 +191,8 @@ static int fatal(struct floe_uploader *u, int err, const char *what)
     u->stats.fatal = 1;
     u->stats.uploads_failed++;
     floe_format(u->stats.last_error, sizeof u->stats.last_error, "%s", what);
+    if (u->st->cfg->hooks != NULL && u->st->cfg->hooks->error != NULL)
+        u->st->cfg->hooks->error(u->st->cfg->hooks->ctx, err, what);
     FLOE_LOG_ERROR(u->st->cfg->log, "upload stopped: %s", what);
     return err;
 }
@@ -539,6 +543,8 @@ int floe_uploader_step(struct floe_uploader *u)
     if (err != FLOE_OK)
         return failed(u, "removing an uploaded batch from the spool", 0);
     u->stats.uploads_ok++;
+    if (st->cfg->hooks != NULL && st->cfg->hooks->uploaded != NULL)
+        st->cfg->hooks->uploaded(st->cfg->hooks->ctx, &b);
     u->stats.consecutive_failures = 0;
     u->stats.last_success_ms = st->cfg->clock->utc_ms(st->cfg->clock->ctx);
     st->attempt = 0;

@@ -38,6 +38,9 @@ static int commit_file(void *ctx, const struct floe_file_facts *facts)
     int err;
     err = floe_spool_commit(&w->spool, facts, &st->pending);
     if (err == FLOE_OK) {
+        const struct floe_hooks *h = st->cfg->hooks;
+        if (h != NULL && h->file_sealed != NULL)
+            h->file_sealed(h->ctx, facts);
         st->uncommitted = 0;
         st->last_file_bytes = facts->size;
         w->stats.files_sealed++;
@@ -81,6 +84,9 @@ static int on_dead_letter(void *ctx, const struct floe_dead_letter *dl)
     struct floe_writer *w = st->w;
     int err = floe_spool_dead_letter(&w->spool, dl);
     if (err == FLOE_OK) {
+        const struct floe_hooks *h = st->cfg->hooks;
+        if (h != NULL && h->dead_letter != NULL)
+            h->dead_letter(h->ctx, dl);
         st->uncommitted++;
         w->stats.dead_letters++;
         if (dl->reason > 0 && dl->reason < FLOE_DL__COUNT)
@@ -141,6 +147,8 @@ int floe_writer_setup(struct floe_writer *w, struct floe_writer_config *cfg, str
     cfg->ndjson.on_dead_letter = on_dead_letter;
     cfg->ndjson.cb_ctx = st;
     cfg->spool.role = FLOE_SPOOL_WRITER;
+    if (cfg->spool.hooks == NULL)
+        cfg->spool.hooks = cfg->hooks;
     floe_spool_init(&w->spool);
     err = floe_spool_open(&w->spool, &cfg->spool, arena);
     if (err == FLOE_OK) {
@@ -187,8 +195,12 @@ int floe_writer_begin_source(struct floe_writer *w, uint32_t index, const char *
 
 static int note_error(struct floe_writer_state *st, int err)
 {
-    if (err < 0 && err != FLOE_ERR_MALFORMED)
+    if (err < 0 && err != FLOE_ERR_MALFORMED) {
+        const struct floe_hooks *h = st->cfg->hooks;
         st->failed = 1; /* the open batch may be half-written: rewind before going on */
+        if (h != NULL && h->error != NULL)
+            h->error(h->ctx, err, "writer: the batch in progress failed; rewind to the last commit");
+    }
     return err;
 }
 

@@ -1048,6 +1048,8 @@ static int drop_batch(struct floe_spool *sp, uint64_t seq)
     fs->remove(fs->ctx, st->path);
     sp->stats.batches_dropped++;
     sp->stats.records_dropped += rows + dead;
+    if (st->cfg->hooks != NULL && st->cfg->hooks->dropped != NULL)
+        st->cfg->hooks->dropped(st->cfg->hooks->ctx, seq, rows + dead);
     FLOE_LOG_WARN(st->cfg->log, "spool full: dropped batch %llu (%llu records)", (unsigned long long)seq,
                   (unsigned long long)(rows + dead));
     return FLOE_OK;

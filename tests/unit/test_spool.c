@@ -44,6 +44,8 @@ static void make_text(int lines)
                                      "{\"ts\":\"2025-01-01T00:00:%02dZ\",\"id\":\"device-%04d\"}\n", i % 60, i);
 }
 
+static const struct floe_hooks *setup_hooks;
+
 static int setup(uint64_t quota, int policy)
 {
     struct floe_arena a;
@@ -66,6 +68,7 @@ static int setup(uint64_t quota, int policy)
     wcfg.spool.fs = &emu.fs;
     wcfg.spool.quota_bytes = quota;
     wcfg.spool.full_policy = (uint8_t)policy;
+    wcfg.hooks = setup_hooks;
     floe_arena_init(&a, w_mem, sizeof w_mem);
     floe_writer_init(&w);
     return floe_writer_setup(&w, &wcfg, &a);
@@ -148,6 +151,63 @@ TEST(spool_drop_oldest_policy_counts_what_it_drops)
     CHECK(w.spool.stats.batches_dropped >= 4);
     CHECK_EQ_INT(w.spool.stats.records_dropped, w.spool.stats.batches_dropped * 50);
     CHECK(w.spool.stats.bytes_used <= 6000);
+}
+
+struct hook_counts {
+    uint64_t sealed_rows, dead, dropped_records;
+    int sealed, dropped, errors;
+};
+
+static void count_sealed(void *ctx, const struct floe_file_facts *f)
+{
+    struct hook_counts *c = ctx;
+    c->sealed++;
+    c->sealed_rows += f->records;
+}
+static void count_dead(void *ctx, const struct floe_dead_letter *dl)
+{
+    (void)dl;
+    ((struct hook_counts *)ctx)->dead++;
+}
+static void count_dropped(void *ctx, uint64_t seq, uint64_t records)
+{
+    struct hook_counts *c = ctx;
+    (void)seq;
+    c->dropped++;
+    c->dropped_records += records;
+}
+static void count_error(void *ctx, int err, const char *what)
+{
+    (void)err;
+    (void)what;
+    ((struct hook_counts *)ctx)->errors++;
+}
+
+TEST(spool_hooks_report_every_sealed_file_dead_letter_and_drop)
+{
+    struct hook_counts c;
+    struct floe_hooks hooks;
+    memset(&c, 0, sizeof c);
+    memset(&hooks, 0, sizeof hooks);
+    hooks.ctx = &c;
+    hooks.file_sealed = count_sealed;
+    hooks.dead_letter = count_dead;
+    hooks.dropped = count_dropped;
+    hooks.error = count_error;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(400);
+    text_len += (size_t)snprintf(text + text_len, sizeof text - text_len, "{\"ts\":1,\"id\":}\n");
+    setup_hooks = &hooks;
+    REQUIRE(setup(6000, FLOE_SPOOL_DROP_OLDEST) == FLOE_OK);
+    setup_hooks = NULL;
+    CHECK_EQ_INT(push_all(), FLOE_OK);
+    CHECK_EQ_INT(c.sealed, (int)w.stats.files_sealed);
+    CHECK_EQ_INT(c.sealed_rows, 400);
+    CHECK_EQ_INT(c.dead, 1);
+    CHECK(c.dropped >= 4);
+    CHECK_EQ_INT(c.dropped, (int)w.spool.stats.batches_dropped);
+    CHECK_EQ_INT(c.dropped_records, w.spool.stats.records_dropped);
+    CHECK_EQ_INT(c.errors, 0);
 }
 
 TEST(spool_full_disk_is_back_pressure_not_corruption)
