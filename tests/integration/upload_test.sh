@@ -8,7 +8,9 @@
 #    truncated and garbage answers) are retried until every file is in the
 #    bucket exactly once;
 #  - a multipart upload killed half-way resumes from its journal;
-#  - bad credentials stop at once with the store's error, without spinning.
+#  - bad credentials stop at once with the store's error, without spinning;
+#  - over HTTPS (a test CA from s3/make_certs.sh) the same uploads land, and a
+#    certificate for another host name is refused before any request is sent.
 # Needs $FLOE and NODE_PATH. Prints "N passed, N failed" last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,7 +29,7 @@ start_server() { # [fault spec]
   stop_server
   rm -rf "$work/data" "$work/srv.json"
   node tests/integration/s3/server.mjs --data "$work/data" --bucket lake --min-part-size 65536 \
-    ${1:+--faults "$1"} > "$work/srv.json" 2> "$work/srv.log" &
+    ${1:+--faults "$1"} ${TLS_PAIR:+--tls "$TLS_PAIR"} > "$work/srv.json" 2> "$work/srv.log" &
   srv_pid=$!
   for _ in $(seq 100); do grep -q '}' "$work/srv.json" 2>/dev/null && break; sleep 0.1; done
   EP=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/srv.json','utf8')).endpoint)")
@@ -103,6 +105,23 @@ AWS_SECRET_ACCESS_KEY=wrong upload "$work/sp4"; rc=$?
 if [ "$rc" -eq 1 ] && grep -q 'SignatureDoesNotMatch' "$work/up.log" && [ $(($(date +%s) - t0)) -lt 10 ]; then
   ok "bad credentials: $(grep -o 'HTTP 403 SignatureDoesNotMatch' "$work/up.log" | head -1)"
 else bad "bad credentials: exit $rc, $(tail -2 "$work/up.log")"; fi
+
+# 5. HTTPS: mbedTLS verifies the chain to the test CA and the host name.
+bash tests/integration/s3/make_certs.sh "$work/certs" || bad "make_certs.sh"
+TLS_PAIR="$work/certs/server.pem,$work/certs/server-key.pem" start_server
+make_spool "$work/sp5" 60000
+case "$EP" in https://*) https=1 ;; *) https=0 ;; esac
+if [ "$https" = 1 ] && upload "$work/sp5" --ca-file "$work/certs/ca.pem" &&
+   NODE_EXTRA_CA_CERTS="$work/certs/ca.pem" check_landed "$work/sp5.copy"; then
+  ok "HTTPS: PUT and multipart land byte for byte ($EP)"
+else bad "HTTPS upload ($EP): $(tail -3 "$work/up.log")"; fi
+TLS_PAIR="$work/certs/wrong-host.pem,$work/certs/server-key.pem" start_server
+make_spool "$work/sp6" 3000
+upload "$work/sp6" --ca-file "$work/certs/ca.pem" --max-failures 2; rc=$?
+puts=$(NODE_TLS_REJECT_UNAUTHORIZED=0 node -e "fetch('$EP/__stats').then(r => r.json()).then(s => console.log(s.requests)).catch(() => console.log('?'))" 2>/dev/null)
+if [ "$rc" -ne 0 ] && [ "$(ls "$work/sp6/ready" | wc -l)" -eq "$(ls "$work/sp6.copy/ready" | wc -l)" ] && [ "$puts" = 0 ]; then
+  ok "HTTPS: a certificate for another host is refused, no request sent ($(grep -o 'giving up: .*' "$work/up.log" | cut -c1-120))"
+else bad "wrong host: exit $rc, requests $puts, $(tail -2 "$work/up.log")"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
