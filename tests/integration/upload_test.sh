@@ -2,8 +2,8 @@
 # The uploader against a real S3 implementation (s3rver) behind a proxy that
 # recomputes every SigV4 signature with the AWS SDK's signer and checks every
 # payload hash and CRC-32C (tests/integration/s3/server.mjs), on 127.0.0.1:
-#  - PUT and multipart uploads land byte for byte as the spool held them, and
-#    DuckDB reads the objects;
+#  - PUT and multipart uploads land byte for byte as the spool held them (the
+#    AWS CLI downloads them), and DuckDB reads the objects;
 #  - injected faults (503 SlowDown with Retry-After, 500, connection resets,
 #    truncated and garbage answers) are retried until every file is in the
 #    bucket exactly once;
@@ -11,7 +11,7 @@
 #  - bad credentials stop at once with the store's error, without spinning;
 #  - over HTTPS (a test CA from s3/make_certs.sh) the same uploads land, and a
 #    certificate for another host name is refused before any request is sent.
-# Needs $FLOE and NODE_PATH. Prints "N passed, N failed" last.
+# Needs $FLOE, NODE_PATH and aws (Debian awscli). Prints "N passed, N failed" last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 FLOE=${FLOE:-build/host/floe}
@@ -23,7 +23,13 @@ passed=0
 failed=0
 ok() { echo "ok: $*"; passed=$((passed + 1)); }
 bad() { echo "FAILED: $*"; failed=$((failed + 1)); }
-export AWS_ACCESS_KEY_ID=FLOETESTKEY AWS_SECRET_ACCESS_KEY=floe-test-secret-key
+export AWS_ACCESS_KEY_ID=FLOETESTKEY AWS_SECRET_ACCESS_KEY=floe-test-secret-key AWS_DEFAULT_REGION=us-east-1
+# The AWS CLI (Debian awscli) downloads what landed; it sees only this setup.
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_CA_BUNDLE AWS_ENDPOINT_URL
+export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-credentials
+export AWS_EC2_METADATA_DISABLED=true AWS_PAGER=
+printf '[default]\ns3 =\n    addressing_style = path\n' > "$AWS_CONFIG_FILE"
+: > "$AWS_SHARED_CREDENTIALS_FILE"
 
 start_server() { # [fault spec]
   stop_server
@@ -54,7 +60,8 @@ upload() { # SPOOL [extra args]: exit status of floe upload
 # Every batch of the spool copy is in the bucket under its key, byte for byte.
 check_landed() { # SPOOL_COPY
   rm -rf "$work/got"
-  node tests/integration/s3/fetch.mjs "$EP" lake "$work/got" > /dev/null || return 1
+  timeout 120 aws --endpoint-url "$EP" s3 cp --recursive --only-show-errors s3://lake/tele/ "$work/got/tele" \
+    > "$work/aws.log" 2>&1 || { echo "aws s3 cp: $(tail -2 "$work/aws.log")"; return 1; }
   local meta key n=0
   for meta in "$1"/ready/*.meta; do
     key=$(sed -n 's/^key //p' "$meta")
@@ -112,7 +119,7 @@ TLS_PAIR="$work/certs/server.pem,$work/certs/server-key.pem" start_server
 make_spool "$work/sp5" 60000
 case "$EP" in https://*) https=1 ;; *) https=0 ;; esac
 if [ "$https" = 1 ] && upload "$work/sp5" --ca-file "$work/certs/ca.pem" &&
-   NODE_EXTRA_CA_CERTS="$work/certs/ca.pem" check_landed "$work/sp5.copy"; then
+   AWS_CA_BUNDLE="$work/certs/ca.pem" check_landed "$work/sp5.copy"; then
   ok "HTTPS: PUT and multipart land byte for byte ($EP)"
 else bad "HTTPS upload ($EP): $(tail -3 "$work/up.log")"; fi
 TLS_PAIR="$work/certs/wrong-host.pem,$work/certs/server-key.pem" start_server
