@@ -1,15 +1,22 @@
 # floe: one GNU Makefile for the library, the CLI, the tests and the boards.
 #
-#   make                      libfloe.a (and the floe CLI) for BOARD (default host)
+#   make                      libfloe.a (and the floe CLI) for BOARD (default host;
+#                             cortex-m7: libfloe.a and the example firmware.elf)
 #   make test                 everything a change must pass: host (ASan+UBSan),
-#                             clang, linux-aarch64 and linux-armhf under qemu-user
+#                             clang, linux-aarch64 and linux-armhf under qemu-user,
+#                             then the size and stack budgets
 #   make check                build and run the unit tests for BOARD only
-#   make size                 text/data/bss of libfloe.a for every board
+#   make firmware             BOARD=cortex-m7: link boards/cortex-m7/example
+#   make size                 text/data/bss of libfloe.a and the linked program, every board
+#   make stack                worst stack path per public function (STACK_BOARDS)
+#   make arena                arena bytes per module, default and minimal configs
+#   make budgets              size and stack against boards/<board>/budget.mk
 #   make install              PREFIX=/usr/local DESTDIR= (lib, headers, floe.pc)
 #   make clean
 #
-# Honoured: BOARD=host|linux-aarch64|linux-armhf, CROSS_COMPILE=, CC=, AR=,
-# CFLAGS=, LDFLAGS=, BUILDDIR=, SANITIZE=1, ZSTD_SRC=, JSMN_SRC=, MBEDTLS_SRC=.
+# Honoured: BOARD=host|linux-aarch64|linux-armhf|linux-s390x|cortex-m7,
+# CROSS_COMPILE=, CC=, AR=, CFLAGS=, LDFLAGS=, BUILDDIR=, SANITIZE=1,
+# ZSTD_SRC=, JSMN_SRC=, MBEDTLS_SRC=.
 
 TOP := $(patsubst %/,%,$(abspath $(dir $(lastword $(MAKEFILE_LIST)))))
 BOARD ?= host
@@ -142,6 +149,17 @@ $(FIRMWARE): $(FIRMWARE_OBJS) $(LIB)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(BOARD_LDFLAGS) -Wl,-Map=$(BUILDDIR)/firmware.map \
 	  -o $@ $(FIRMWARE_OBJS) $(LIB)
 
+# The cortex-m7 example's pipeline run on a Linux board (host: make
+# BOARD=host SANITIZE=1 example-check): its rows must land in a Parquet file.
+EXAMPLE_RUN := $(BUILDDIR)/firmware_example
+$(EXAMPLE_RUN): $(TOP)/boards/cortex-m7/example/main.c $(TOP)/boards/cortex-m7/example/fw_config.h $(LIB)
+	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
+	$(Q)$(CC) $(WARN) $(ALL_CFLAGS) $(LIB_CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
+.PHONY: example-check
+example-check: $(EXAMPLE_RUN)
+	@$(TEST_RUNNER) $(EXAMPLE_RUN) || { echo "example-check: exit $$? (see run() in boards/cortex-m7/example/main.c)"; exit 1; }
+	@echo "example-check: the cortex-m7 example decoded its NDJSON into a Parquet file on $(BOARD)"
+
 # Board examples are held to the library's strict flags.
 $(BUILDDIR)/obj/boards/%.o: $(TOP)/boards/%.c | deps
 	@mkdir -p $(dir $@)
@@ -175,8 +193,13 @@ fuzz:
 	$(MAKE) -f $(TOP)/Makefile BOARD=host CC=clang SANITIZE=fuzz FUZZ_SECONDS=300 fuzz-run
 
 # Run the unit tests for BOARD (under qemu-user for ARM boards).
+ifeq ($(BOARD_NO_UNIT_TESTS),1)
+check: all nm-check
+	@echo "check: BOARD=$(BOARD) runs no unit tests (they need the POSIX port); built $(BOARD_GOALS)"
+else
 check: $(UNIT) nm-check
 	cd $(BUILDDIR) && FLOE_TESTDATA=$(TESTDATA) $(TEST_RUNNER) $(UNIT)
+endif
 
 # The library never calls the heap: no undefined malloc & co. in libfloe.a.
 nm-check: $(LIB)
@@ -195,7 +218,22 @@ test: bootstrap
 	$(MAKE) -f $(TOP)/Makefile BOARD=linux-armhf check
 	$(MAKE) -f $(TOP)/Makefile fuzz-smoke FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) -f $(TOP)/Makefile test-integration
+	$(MAKE) -f $(TOP)/Makefile budgets
 	@echo "make test: all passed"
+
+# Board and packaging checks outside make test: s390x (big-endian) unit tests
+# and Parquet round trip under qemu, the cortex-m7 build and its example run
+# on the host, make install + pkg-config, the Buildroot/Yocto recipes' build.
+.PHONY: test-boards
+test-boards:
+	$(TOP)/tools/bootstrap.sh host arm firmware bigendian npm
+	$(MAKE) -f $(TOP)/Makefile BOARD=linux-s390x check
+	$(MAKE) -f $(TOP)/Makefile BOARD=cortex-m7 all nm-check
+	$(MAKE) -f $(TOP)/Makefile BOARD=host SANITIZE=1 example-check
+	bash $(TOP)/tests/boards/bigendian_parquet.sh
+	bash $(TOP)/tests/boards/install_test.sh
+	bash $(TOP)/tests/boards/recipe_build.sh
+	@echo "make test-boards: all passed"
 
 # The whole job on this machine: generate telemetry, run the agent against a
 # local S3 endpoint (or a folder), show what landed. Stops what it starts.
@@ -218,30 +256,105 @@ test-integration:
 	ASAN_OPTIONS=detect_leaks=0 FLOE=$(TOP)/build/host-san/floe NODE_PATH=$(TOP)/build/npm/node_modules \
 	  FLOE_TESTDATA=$(TESTDATA) bash $(TOP)/tests/run-integration.sh
 
+# ---- budgets: code size, stack depth, arena ------------------------------------
+# make size     text/data/bss of libfloe.a and of the linked program (the floe
+#               CLI on Linux boards, firmware.elf on cortex-m7), every board
+# make stack    worst stack path per public entry point (gcc -fstack-usage
+#               -fcallgraph-info=su builds in build/<board>-stack), STACK_BOARDS
+# make arena    arena bytes per module, default and minimal configs (host program)
+# make budgets  fails when a BUDGET_BOARDS board's libfloe.a text or worst stack
+#               path is over boards/<board>/budget.mk (part of make test)
+BUDGET_BOARDS := host linux-aarch64 linux-armhf cortex-m7
+STACK_BOARDS ?= $(BUDGET_BOARDS)
+STACK_LIMIT ?= 1536
+STACK_FLAGS := -fstack-usage -fcallgraph-info=su
+LINKED := $(if $(FIRMWARE_OBJS),$(FIRMWARE),$(CLI))
+budget_of = $(shell sed -n 's/^$(2) *[:?]*= *\([0-9][0-9]*\).*/\1/p' $(TOP)/boards/$(1)/budget.mk 2>/dev/null)
+
+.PHONY: size size-one linked stack stack-build arena budgets budget-one
 size:
+	@$(TOP)/tools/bootstrap.sh host arm firmware bigendian
+	@printf '%-14s %10s %8s %8s   %-13s %10s %8s %8s\n' board 'lib text' data bss linked text data bss
 	@for b in $(BOARDS); do \
-	  $(MAKE) -s -f $(TOP)/Makefile BOARD=$$b lib >/dev/null || exit 1; \
-	  echo "== $$b: libfloe.a (text data bss per object, then total)"; \
-	  $(MAKE) -s -f $(TOP)/Makefile BOARD=$$b size-one; \
+	  $(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=$$b lib linked >/dev/null || exit 1; \
+	  $(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=$$b size-one || exit 1; \
 	done
 
-.PHONY: size-one
-size-one: $(LIB)
-	@$(SIZE) -t $(LIB) | awk 'NR==1 || /TOTALS/ {print}'
+linked: $(LINKED)
+
+size-one: $(LIB) $(LINKED)
+	@l=$$($(SIZE) -t $(LIB) | awk '/TOTALS/ {print $$1, $$2, $$3}'); \
+	 e=$$($(SIZE) $(LINKED) | awk 'NR == 2 {print $$1, $$2, $$3}'); \
+	 printf '%-14s %10s %8s %8s   %-13s %10s %8s %8s\n' $(BOARD) $$l $(notdir $(LINKED)) $$e
+
+stack:
+	@$(TOP)/tools/bootstrap.sh host arm firmware
+	@for b in $(STACK_BOARDS); do \
+	  $(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=$$b stack-build >/dev/null || exit 1; \
+	done
+	python3 $(TOP)/tools/stack_report.py --headers $(TOP)/include/floe --limit $(STACK_LIMIT) $(STACK_ARGS) \
+	  $(foreach b,$(STACK_BOARDS),$(b)=$(TOP)/build/$(b)-stack)
+
+# The library (and zstd and mbedTLS, when the board has TLS) with stack flags,
+# in its own build tree: the flags do not change the code.
+stack-build:
+	+$(MAKE) -f $(TOP)/Makefile BOARD=$(BOARD) BUILDDIR=$(TOP)/build/$(BOARD)-stack \
+	  CFLAGS='$(CFLAGS) $(STACK_FLAGS)' DEPS_EXTRA_CFLAGS='$(DEPS_EXTRA_CFLAGS) $(STACK_FLAGS)' \
+	  lib $(if $(filter %/src/net/tls.c,$(LIB_SRCS)),$(TOP)/build/$(BOARD)-stack/mbedtls/libmbedtls.a)
+
+# A host program (or a Linux board's, under its TEST_RUNNER) printing the
+# arena per module from the public size functions.
+ARENA_REPORT := $(BUILDDIR)/arena_report
+$(ARENA_REPORT): $(TOP)/tests/boards/arena_report.c $(TOP)/boards/cortex-m7/example/fw_config.h $(LIB) $(MBEDTLS_LIBS)
+	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
+	$(Q)$(CC) -std=c99 -Wall -Wextra -Werror $(ALL_CFLAGS) -I$(TOP)/include -I$(TOP)/boards/cortex-m7/example \
+	  -o $@ $< $(LIB) $(MBEDTLS_LIBS) -lm
+arena: $(ARENA_REPORT)
+	@cd $(TOP) && $(TEST_RUNNER) $(ARENA_REPORT) tools/schemas/telemetry.json
+
+budgets:
+	$(TOP)/tools/bootstrap.sh firmware
+	@fail=0; for b in $(BUDGET_BOARDS); do \
+	  $(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=$$b lib >/dev/null || exit 1; \
+	  $(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=$$b budget-one || fail=1; \
+	done; \
+	$(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=cortex-m7 firmware >/dev/null || fail=1; \
+	$(MAKE) -s --no-print-directory -f $(TOP)/Makefile stack STACK_BOARDS='$(BUDGET_BOARDS)' \
+	  STACK_ARGS='$(foreach b,$(BUDGET_BOARDS),--max-worst $(b)=$(call budget_of,$(b),BUDGET_STACK) \
+	    --frame-limit $(b)=$(call budget_of,$(b),BUDGET_FRAME))' \
+	  >$(TOP)/build/stack-report.txt 2>&1 || { fail=1; tail -5 $(TOP)/build/stack-report.txt; }; \
+	grep -E '^stack(_report)?:' $(TOP)/build/stack-report.txt; \
+	if [ $$fail -ne 0 ]; then echo "make budgets: over budget (above)"; exit 1; fi; \
+	echo "make budgets: every board within its budget"
+
+budget-one: $(LIB)
+	@t=$$($(SIZE) -t $(LIB) | awk '/TOTALS/ {print $$1}'); b='$(call budget_of,$(BOARD),BUDGET_TEXT)'; \
+	if [ -z "$$b" ]; then echo "budgets: $(BOARD): no BUDGET_TEXT in boards/$(BOARD)/budget.mk"; exit 1; fi; \
+	if [ "$$t" -gt "$$b" ]; then \
+	  echo "budgets: $(BOARD): libfloe.a text $$t bytes is over its budget of $$b (boards/$(BOARD)/budget.mk)"; exit 1; \
+	fi; echo "budgets: $(BOARD): libfloe.a text $$t bytes (budget $$b)"
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
-install: $(LIB)
+# mbedTLS goes in beside libfloe.a (when the board has TLS) under floe's own
+# names: it is built with floe's configuration (src/net/floe_mbedtls_config.h),
+# which floe's TLS layer depends on, so a system mbedTLS cannot stand in for it.
+INSTALL_TLS := $(if $(filter %/src/net/tls.c,$(LIB_SRCS)),1)
+PC_LIBS := -lfloe$(if $(INSTALL_TLS), -lfloe_mbedtls -lfloe_mbedx509 -lfloe_mbedcrypto)
+install: $(LIB) $(if $(INSTALL_TLS),$(MBEDTLS_LIBS))
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/floe
 	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libfloe.a
+	$(if $(INSTALL_TLS),for l in mbedtls mbedx509 mbedcrypto; do \
+	  install -m 644 $(BUILDDIR)/mbedtls/lib$$l.a $(DESTDIR)$(LIBDIR)/libfloe_$$l.a || exit 1; done)
 	install -m 644 $(TOP)/include/floe/*.h $(DESTDIR)$(INCLUDEDIR)/floe/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	  -e 's|@VERSION@|$(shell sed -n 's/.*FLOE_VERSION_STRING "\(.*\)"/\1/p' $(TOP)/include/floe/version.h)|' \
+	  -e 's|@LIBS@|$(PC_LIBS)|' \
 	  $(TOP)/tools/floe.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/floe.pc
 
 clean:
-	rm -rf $(TOP)/build/host $(TOP)/build/host-san $(TOP)/build/host-clang \
-	  $(TOP)/build/linux-aarch64 $(TOP)/build/linux-armhf
+	rm -rf $(TOP)/build/host-san $(TOP)/build/host-clang $(TOP)/build/stack-report.txt \
+	  $(foreach b,$(BOARDS),$(TOP)/build/$(b) $(TOP)/build/$(b)-stack)
 
 -include $(LIB_OBJS:.o=.d) $(PORT_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(FIRMWARE_OBJS:.o=.d)

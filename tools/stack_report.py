@@ -18,8 +18,8 @@ graph, the worst path is its own frame plus the deepest chain of callees.
 The run fails (exit 1) when
   - a function reachable from a public one is part of a call cycle
     (recursion: floe has none, and its stack bound would not hold);
-  - a reachable function's frame is over --limit bytes, or is dynamic
-    (alloca/VLA) without a bound;
+  - a reachable function's frame is over --limit bytes (or the board's
+    --frame-limit), or is dynamic (alloca/VLA) without a bound;
   - --max-worst BOARD=N is given and the board's worst path is over N.
 
 Output: a table (text, or Markdown with --markdown) with a column per board;
@@ -304,12 +304,18 @@ def main():
     ap.add_argument("--limit", type=int, default=1536, help="largest single frame allowed (bytes)")
     ap.add_argument("--max-worst", action="append", default=[], metavar="BOARD=N",
                     help="fail when BOARD's worst path is over N bytes")
+    ap.add_argument("--frame-limit", action="append", default=[], metavar="BOARD=N",
+                    help="BOARD's own largest-frame limit instead of --limit")
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--paths", action="store_true", help="print each board's worst path in full")
     ap.add_argument("boards", nargs="+", metavar="BOARD=DIR")
     args = ap.parse_args()
 
     pubs = public_functions(args.headers)
+    frame_limits = {}
+    for spec in args.frame_limit:
+        b, _, n = spec.partition("=")
+        frame_limits[b] = int(n)
     failed = False
     results = []  # (board, {fn: (total, frame, path, indirect)})
     for spec in args.boards:
@@ -319,7 +325,7 @@ def main():
             print("stack_report: %s: no .ci files under %s (build with -fcallgraph-info=su)" % (board, root),
                   file=sys.stderr)
             return 2
-        an = Analysis(g, args.limit)
+        an = Analysis(g, frame_limits.get(board, args.limit))
         table = {}
         roots = []
         for fn, _ in pubs:
@@ -365,8 +371,10 @@ def main():
             continue
         fn = max(table, key=lambda f: table[f][0])
         total, _, path, ind = table[fn]
-        print("stack: %s worst %d bytes (%s)%s" % (board, total, fn,
-                                                    ", plus port/callback frames" if ind else ""))
+        reach = an.reachable([g.resolve(None, f) for f in table])
+        big = max(reach, key=lambda k: g.defs[k][0])
+        print("stack: %s worst %d bytes (%s)%s; largest frame %d bytes (%s)" % (
+            board, total, fn, ", plus port/callback frames" if ind else "", g.defs[big][0], short(big[1])))
         if args.paths:
             for c in path:
                 times, _ = an.bound(c)

@@ -22,6 +22,7 @@ struct floe_uploader_state {
     char path[FLOE_SPOOL_PATH_MAX + 64];
     char path2[FLOE_SPOOL_PATH_MAX + KEY_BUF];
     char upload_id[FLOE_S3_UPLOAD_ID_MAX];
+    struct floe_spool_batch batch; /* the one in flight: kept off the stack */
     uint64_t rand_state;
 };
 
@@ -520,31 +521,32 @@ static int upload_batch(struct floe_uploader *u, const struct floe_spool_batch *
 int floe_uploader_step(struct floe_uploader *u)
 {
     struct floe_uploader_state *st;
-    struct floe_spool_batch b;
+    struct floe_spool_batch *b;
     int err;
     FLOE_FAIL_IF(u == NULL || u->st == NULL, FLOE_ERR_INVAL);
     st = u->st;
+    b = &st->batch;
     if (u->stats.fatal)
         return FLOE_ERR_STATE;
     if (floe_uploader_wait_ms(u) > 0)
         return FLOE_ERR_AGAIN;
-    err = floe_spool_oldest(&u->spool, &b);
+    err = floe_spool_oldest(&u->spool, b);
     if (err != FLOE_OK)
         return err; /* FLOE_ERR_NOENT: nothing to do */
-    if (b.seq != st->attempt_seq) {
-        st->attempt_seq = b.seq;
+    if (b->seq != st->attempt_seq) {
+        st->attempt_seq = b->seq;
         st->attempt = 0;
     }
-    err = upload_batch(u, &b);
+    err = upload_batch(u, b);
     if (err != FLOE_OK)
         return err;
     /* The bucket has it: only now may the spool forget it. */
-    err = floe_spool_remove(&u->spool, b.seq);
+    err = floe_spool_remove(&u->spool, b->seq);
     if (err != FLOE_OK)
         return failed(u, "removing an uploaded batch from the spool", 0);
     u->stats.uploads_ok++;
     if (st->cfg->hooks != NULL && st->cfg->hooks->uploaded != NULL)
-        st->cfg->hooks->uploaded(st->cfg->hooks->ctx, &b);
+        st->cfg->hooks->uploaded(st->cfg->hooks->ctx, b);
     u->stats.consecutive_failures = 0;
     u->stats.last_success_ms = st->cfg->clock->utc_ms(st->cfg->clock->ctx);
     st->attempt = 0;

@@ -1,0 +1,9 @@
+# Big-endian 64-bit Linux (IBM Z, s390x): not a gateway, but the big-endian
+# board of the CI matrix. floe's on-disk formats (Parquet, spool, zstd) are
+# little-endian; this board proves the library writes them byte-exact on a
+# big-endian host. Tests under qemu-s390x.
+BOARD_DESC := Linux s390x (big-endian), tests under qemu-s390x
+CROSS_COMPILE ?= s390x-linux-gnu-
+BOARD_CFLAGS ?=
+BOARD_SYSROOT ?= /usr/s390x-linux-gnu
+TEST_RUNNER ?= qemu-s390x -L $(BOARD_SYSROOT)

@@ -1,0 +1,1 @@
+include $(BR2_EXTERNAL_FLOE_PATH)/floe/floe.mk
