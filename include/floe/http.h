@@ -211,7 +211,7 @@ int floe_http_parser_header(const struct floe_http_parser *p, const char *name,
 /* ---- client ------------------------------------------------------------ */
 
 #define FLOE_HTTP_DEFAULT_HEADER_MAX 8192u
-#define FLOE_HTTP_DEFAULT_SEND_BUF 4096u
+#define FLOE_HTTP_DEFAULT_SEND_BUF 16384u
 #define FLOE_HTTP_DEFAULT_RECV_BUF 2048u
 #define FLOE_HTTP_DEFAULT_BODY_MAX 4096u
 #define FLOE_HTTP_DEFAULT_MAX_HEADERS 64u

@@ -154,8 +154,13 @@
 #define MBEDTLS_SSL_ALL_ALERT_MESSAGES
 
 /* Servers send full 16 KiB records and most ignore max_fragment_length, so
- * the input side must hold one; floe's requests go out in 4 KiB records. */
+ * the input side must hold one. Requests go out in full records too: 4 KiB
+ * records cost 40% more CPU per uploaded byte (tools/bench/upload_bench.sh);
+ * a board short of RAM may build with -DFLOE_TLS_OUT_RECORD_BYTES=4096. */
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384
-#define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
+#ifndef FLOE_TLS_OUT_RECORD_BYTES
+#define FLOE_TLS_OUT_RECORD_BYTES 16384
+#endif
+#define MBEDTLS_SSL_OUT_CONTENT_LEN FLOE_TLS_OUT_RECORD_BYTES
 
 #endif /* FLOE_MBEDTLS_CONFIG_H */

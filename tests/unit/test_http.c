@@ -1596,7 +1596,7 @@ TEST(client_size_and_setup)
     cfg.send_buf = 0;
     cfg.header_max = 1000;
     cfg.body_max = 3;
-    CHECK_EQ_INT(floe_http_size(&cfg), 1000 + 4096 + 2048 + 8);
+    CHECK_EQ_INT(floe_http_size(&cfg), 1000 + FLOE_HTTP_DEFAULT_SEND_BUF + FLOE_HTTP_DEFAULT_RECV_BUF + 8);
     CHECK_EQ_INT(floe_tcp_stream_size(&fake_net), 8);
     CHECK_EQ_INT(floe_tcp_stream_size(NULL), 0);
 }
