@@ -34,6 +34,9 @@ struct floe_s3_config {
     int path_style;         /* 1: endpoint/bucket/key; 0: bucket.endpoint/key */
     struct floe_sigv4_credentials credentials;
     uint32_t connect_timeout_ms; /* 0: 10 s */
+    /* An HTTP proxy to tunnel through with CONNECT, "http://[user:pass@]host:port"
+     * (user:pass becomes Proxy-Authorization: Basic); NULL: connect directly. */
+    const char *proxy;
     struct floe_http_config http;  /* clock required; zero sizes take defaults */
     struct floe_tls_config tls;    /* for https endpoints (clock, entropy required) */
     const struct floe_net_port *net;

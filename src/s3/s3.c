@@ -12,10 +12,15 @@
 #define COMPLETE_MAX_PARTS 256u
 #define COMPLETE_BUF (COMPLETE_MAX_PARTS * 240u + 128u)
 #define RESP_BODY 4096u
+#define FLOE_PROXY_USERINFO_MAX 256u
+#define FLOE_PROXY_AUTH_MAX (8u + (FLOE_PROXY_USERINFO_MAX + 2u) / 3u * 4u + 1u)
 
 struct floe_s3_state {
     const struct floe_s3_config *cfg;
     struct floe_url url;
+    struct floe_url proxy;              /* valid when use_proxy */
+    int use_proxy;
+    char proxy_auth[FLOE_PROXY_AUTH_MAX]; /* "Basic ..." or "": a secret, never logged */
     char host[FLOE_URL_HOST_MAX + 80];  /* the Host header value */
     char conn_host[FLOE_URL_HOST_MAX + 80]; /* the name to connect to */
     struct floe_tcp_stream tcp;
@@ -92,7 +97,44 @@ static int config_ok(const struct floe_s3_config *cfg)
     return cfg != NULL && cfg->endpoint != NULL && cfg->region != NULL && cfg->bucket != NULL &&
            cfg->bucket[0] != '\0' && cfg->net != NULL && cfg->fs != NULL && cfg->clock != NULL &&
            cfg->credentials.access_key_id != NULL && cfg->credentials.secret_access_key != NULL &&
-           floe_url_parse(cfg->endpoint, &u) == FLOE_OK && floe_strlen(cfg->bucket) < 64;
+           floe_url_parse(cfg->endpoint, &u) == FLOE_OK && floe_strlen(cfg->bucket) < 64 &&
+           (cfg->proxy == NULL || cfg->proxy[0] == '\0' ||
+            (floe_url_parse(cfg->proxy, &u) == FLOE_OK && !u.https && u.userinfo_len <= FLOE_PROXY_USERINFO_MAX));
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* "Basic " + base64 of the proxy URL's user:pass, %-decoded (RFC 7617). */
+static int proxy_basic_auth(const struct floe_url *proxy, char *out, size_t cap)
+{
+    char plain[FLOE_PROXY_USERINFO_MAX];
+    size_t i, n = 0;
+    int err;
+    out[0] = '\0';
+    if (proxy->userinfo == NULL)
+        return FLOE_OK;
+    for (i = 0; i < proxy->userinfo_len; i++) {
+        char c = proxy->userinfo[i];
+        if (c == '%' && i + 2 < proxy->userinfo_len && hex_digit(proxy->userinfo[i + 1]) >= 0 &&
+            hex_digit(proxy->userinfo[i + 2]) >= 0) {
+            c = (char)(hex_digit(proxy->userinfo[i + 1]) * 16 + hex_digit(proxy->userinfo[i + 2]));
+            i += 2;
+        }
+        plain[n++] = c;
+    }
+    floe_memcpy(out, "Basic ", 6);
+    err = floe_s3_base64_encode(plain, n, out + 6, cap - 6);
+    floe_memset(plain, 0, sizeof plain);
+    return err < 0 ? err : FLOE_OK;
 }
 
 size_t floe_s3_size(const struct floe_s3_config *cfg)
@@ -132,7 +174,12 @@ int floe_s3_setup(struct floe_s3 *s3, const struct floe_s3_config *cfg, struct f
     if (err == FLOE_OK) {
         st->cfg = cfg;
         floe_url_parse(cfg->endpoint, &st->url);
-        if (st->url.https)
+        st->use_proxy = cfg->proxy != NULL && cfg->proxy[0] != '\0';
+        if (st->use_proxy) {
+            floe_url_parse(cfg->proxy, &st->proxy);
+            err = proxy_basic_auth(&st->proxy, st->proxy_auth, sizeof st->proxy_auth);
+        }
+        if (err == FLOE_OK && st->url.https)
             err = floe_tls_setup(&s3->tls, &cfg->tls, arena);
     }
     if (err == FLOE_OK) {
@@ -203,11 +250,34 @@ static int connect_if_needed(struct floe_s3 *s3, struct floe_s3_result *res)
     if (st->connected && s3->http.reusable)
         return FLOE_OK;
     floe_s3_disconnect(s3);
-    err = floe_tcp_stream_open(&st->tcp, st->conn_host, st->url.port, timeout, &st->tcp_stream);
+    if (st->use_proxy)
+        err = floe_tcp_stream_open(&st->tcp, st->proxy.host, st->proxy.port, timeout, &st->tcp_stream);
+    else
+        err = floe_tcp_stream_open(&st->tcp, st->conn_host, st->url.port, timeout, &st->tcp_stream);
     if (err != FLOE_OK) {
-        floe_format(res->message, sizeof res->message, "cannot connect to %s:%u: %s", st->conn_host,
-                    (unsigned)st->url.port, floe_strerror(err));
+        floe_format(res->message, sizeof res->message, "cannot connect to %s%s:%u: %s",
+                    st->use_proxy ? "the proxy " : "", st->use_proxy ? st->proxy.host : st->conn_host,
+                    (unsigned)(st->use_proxy ? st->proxy.port : st->url.port), floe_strerror(err));
         return err;
+    }
+    if (st->use_proxy) {
+        err = floe_http_connect_tunnel(&s3->http, &st->tcp_stream, st->conn_host, st->url.port,
+                                       st->proxy_auth[0] ? st->proxy_auth : NULL);
+        if (err != FLOE_OK) {
+            if (s3->http.last_status != 0)
+                floe_format(res->message, sizeof res->message, "proxy %s:%u refused CONNECT %s:%u: HTTP %d",
+                            st->proxy.host, (unsigned)st->proxy.port, st->conn_host, (unsigned)st->url.port,
+                            s3->http.last_status);
+            else
+                floe_format(res->message, sizeof res->message, "proxy %s:%u, CONNECT %s:%u: %s", st->proxy.host,
+                            (unsigned)st->proxy.port, st->conn_host, (unsigned)st->url.port, floe_strerror(err));
+            /* Wrong proxy credentials will not heal by retrying. */
+            if (err == FLOE_ERR_AUTH)
+                res->outcome = FLOE_S3_FATAL;
+            st->tcp_stream.close(st->tcp_stream.ctx);
+            floe_http_set_stream(&s3->http, NULL);
+            return err;
+        }
     }
     if (st->url.https) {
         struct floe_tls_transport tr;
@@ -453,7 +523,8 @@ static int exchange(struct floe_s3 *s3, const struct req *rq, struct floe_s3_res
     if (err != FLOE_OK) {
         /* Transport trouble: the connection is gone, a retry may heal it. */
         floe_s3_disconnect(s3);
-        res->outcome = FLOE_S3_RETRY;
+        if (res->outcome != FLOE_S3_FATAL)
+            res->outcome = FLOE_S3_RETRY;
         if (res->message[0] == '\0')
             floe_format(res->message, sizeof res->message, "%s %s: %s", rq->method, rq->key, floe_strerror(err));
         return res->err = err;

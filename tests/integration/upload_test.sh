@@ -10,15 +10,18 @@
 #  - a multipart upload killed half-way resumes from its journal;
 #  - bad credentials stop at once with the store's error, without spinning;
 #  - over HTTPS (a test CA from s3/make_certs.sh) the same uploads land, and a
-#    certificate for another host name is refused before any request is sent.
+#    certificate for another host name is refused before any request is sent;
+#  - through an HTTP CONNECT proxy with Basic auth (s3/connect_proxy.mjs), and
+#    wrong proxy credentials stop at once without the password in the log.
 # Needs $FLOE, NODE_PATH and aws (Debian awscli). Prints "N passed, N failed" last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 FLOE=${FLOE:-build/host/floe}
 work=$(mktemp -d)
 srv_pid=""
+px_pid=""
 stop_server() { [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; wait "$srv_pid" 2>/dev/null; srv_pid=""; }
-trap 'stop_server; rm -rf "$work"' EXIT
+trap 'stop_server; [ -n "$px_pid" ] && kill "$px_pid" 2>/dev/null; rm -rf "$work"' EXIT
 passed=0
 failed=0
 ok() { echo "ok: $*"; passed=$((passed + 1)); }
@@ -129,6 +132,29 @@ puts=$(NODE_TLS_REJECT_UNAUTHORIZED=0 node -e "fetch('$EP/__stats').then(r => r.
 if [ "$rc" -ne 0 ] && [ "$(ls "$work/sp6/ready" | wc -l)" -eq "$(ls "$work/sp6.copy/ready" | wc -l)" ] && [ "$puts" = 0 ]; then
   ok "HTTPS: a certificate for another host is refused, no request sent ($(grep -o 'giving up: .*' "$work/up.log" | cut -c1-120))"
 else bad "wrong host: exit $rc, requests $puts, $(tail -2 "$work/up.log")"; fi
+
+# 6. Through an HTTP proxy (CONNECT, Basic auth) over HTTPS; wrong proxy
+# credentials stop at once, and no password reaches the log.
+TLS_PAIR="$work/certs/server.pem,$work/certs/server-key.pem" start_server
+node tests/integration/s3/connect_proxy.mjs --auth 'floe:p@ss w' > "$work/px.json" 2> "$work/px.log" &
+px_pid=$!
+for _ in $(seq 100); do grep -q '}' "$work/px.json" 2>/dev/null && break; sleep 0.1; done
+PX=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/px.json','utf8')).proxy)")
+make_spool "$work/sp7" 60000
+if upload "$work/sp7" --ca-file "$work/certs/ca.pem" --proxy "${PX/http:\/\//http://floe:p%40ss%20w@}" &&
+   AWS_CA_BUNDLE="$work/certs/ca.pem" check_landed "$work/sp7.copy"; then
+  tunnels=$(node -e "fetch('$PX/__stats').then(r => r.json()).then(s => console.log(s.tunnels))")
+  [ "${tunnels:-0}" -ge 1 ] && ok "HTTPS through a CONNECT proxy: lands byte for byte ($tunnels tunnel(s))" ||
+    bad "proxy: no tunnel counted"
+else bad "through the proxy: $(tail -3 "$work/up.log")"; fi
+make_spool "$work/sp8" 3000
+t0=$(date +%s)
+upload "$work/sp8" --ca-file "$work/certs/ca.pem" --proxy "${PX/http:\/\//http://floe:hunter2-wrong@}"; rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'HTTP 407' "$work/up.log" && ! grep -q 'hunter2' "$work/up.log" &&
+   [ $(($(date +%s) - t0)) -lt 10 ]; then
+  ok "wrong proxy credentials: $(grep -o 'proxy [^;]*407' "$work/up.log" | head -1), password not logged"
+else bad "wrong proxy credentials: exit $rc, $(tail -2 "$work/up.log")"; fi
+kill "$px_pid" 2>/dev/null
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -29,9 +29,9 @@ struct agent_config {
     char region[64];
     int path_style;
     char ca_file[1024];
+    char proxy[512];
     int insecure;
     char credentials_file[1024];
-    char proxy[512];
     /* [upload] */
     uint64_t part_size, multipart_threshold, backoff_base_ms, backoff_max_ms, breaker_failures, breaker_open_s;
     uint64_t max_failures;
