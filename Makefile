@@ -170,7 +170,8 @@ $(BUILDDIR)/obj/boards/%.o: $(TOP)/boards/%.c | deps
 FUZZ_SRCS := $(sort $(wildcard $(TOP)/tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst $(TOP)/tests/fuzz/%.c,$(BUILDDIR)/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 10
-FUZZ_TOOL_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(wildcard $(TOP)/tools/floe/pqread.c))
+FUZZ_TOOL_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(wildcard $(TOP)/tools/floe/pqread.c \
+  $(TOP)/tools/floe/config.c $(TOP)/tools/floe/util.c $(TOP)/port/test/floe_emufs.c))
 
 $(BUILDDIR)/fuzz_%: $(BUILDDIR)/obj/tests/fuzz/fuzz_%.o $(LIB) $(FUZZ_TOOL_OBJS)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"

@@ -112,18 +112,26 @@ static int set_value(struct agent_config *c, const struct option_def *o, const c
 
 int agent_config_load(const char *path, struct agent_config *c, FILE *err)
 {
-    char line[2048], section[64] = "", why[160];
-    size_t i;
-    int lineno = 0, bad = 0;
-    FILE *f;
-    memset(c, 0, sizeof *c);
-    for (i = 0; i < N_OPTIONS; i++)
-        set_value(c, &options[i], options[i].def, why, sizeof why);
-    f = fopen(path, "r");
+    FILE *f = fopen(path, "r");
+    int r;
     if (f == NULL) {
+        memset(c, 0, sizeof *c);
         fprintf(err, "%s: cannot read the config file\n", path);
         return -1;
     }
+    r = agent_config_read(f, path, c, err);
+    fclose(f);
+    return r;
+}
+
+int agent_config_read(FILE *f, const char *path, struct agent_config *c, FILE *err)
+{
+    char line[2048], section[64] = "", why[160];
+    size_t i;
+    int lineno = 0, bad = 0;
+    memset(c, 0, sizeof *c);
+    for (i = 0; i < N_OPTIONS; i++)
+        set_value(c, &options[i], options[i].def, why, sizeof why);
     while (fgets(line, sizeof line, f) != NULL) {
         char *p = line, *eq, *key, *val, *end;
         lineno++;
@@ -190,7 +198,6 @@ int agent_config_load(const char *path, struct agent_config *c, FILE *err)
             bad = 1;
         }
     }
-    fclose(f);
     if (!bad && c->source_dir[0] == '\0') {
         fprintf(err, "%s: [source] dir is required\n", path);
         bad = 1;

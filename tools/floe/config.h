@@ -47,6 +47,9 @@ struct agent_config {
  * "FILE:LINE: message" to err and returns -1. */
 int agent_config_load(const char *path, struct agent_config *c, FILE *err);
 
+/* The same from an open stream; path names it in messages. */
+int agent_config_read(FILE *f, const char *path, struct agent_config *c, FILE *err);
+
 /* Prints every option with its default and help (for --help-config). */
 void agent_config_describe(FILE *out);
 
