@@ -3,6 +3,7 @@
 #define _FILE_OFFSET_BITS 64
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
+#include <syslog.h>
 #include "floe_posix.h"
 #include "floe/error.h"
 
@@ -387,6 +388,23 @@ static void log_stderr(void *ctx, int level, const char *line)
 {
     (void)ctx;
     fprintf(stderr, "%s floe: %s\n", floe_log_level_name(level), line);
+}
+
+static void log_syslog(void *ctx, int level, const char *line)
+{
+    static const int prio[] = {LOG_ERR, LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+    (void)ctx;
+    syslog(prio[level >= 0 && level <= FLOE_LOG_DEBUG ? level : FLOE_LOG_ERROR], "%s", line);
+}
+
+struct floe_log_port floe_posix_syslog(int level, const char *ident)
+{
+    struct floe_log_port p;
+    openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    p.ctx = NULL;
+    p.write = log_syslog;
+    p.level = level;
+    return p;
 }
 
 struct floe_log_port floe_posix_log(int level)

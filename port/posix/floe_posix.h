@@ -16,6 +16,8 @@ extern const struct floe_entropy_port floe_posix_entropy;
 
 /** A log port writing "LEVEL floe: line" to stderr, at the given level. */
 struct floe_log_port floe_posix_log(int level);
+/** Lines to syslog(3) (facility daemon, tagged ident), not stderr. */
+struct floe_log_port floe_posix_syslog(int level, const char *ident);
 
 /** All of the above in one struct. */
 struct floe_ports floe_posix_ports(const struct floe_log_port *log);

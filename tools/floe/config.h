@@ -38,6 +38,7 @@ struct agent_config {
     int dead_letters;
     /* [log] */
     char log_level[16];
+    char log_output[16];
     /* [metrics] */
     char metrics_file[1024];
     uint64_t metrics_interval_s;

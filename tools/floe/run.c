@@ -646,7 +646,10 @@ int cmd_run(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    a.log = floe_posix_log(log_level_of(a.cfg.log_level));
+    if (strcmp(a.cfg.log_output, "syslog") == 0)
+        a.log = floe_posix_syslog(log_level_of(a.cfg.log_level), "floe");
+    else
+        a.log = floe_posix_log(log_level_of(a.cfg.log_level));
     pthread_mutex_init(&a.lock, NULL);
     memset(&sig, 0, sizeof sig);
     sig.sa_handler = on_signal;
