@@ -87,6 +87,11 @@ int floe_s3_setup(struct floe_s3 *s3, const struct floe_s3_config *cfg, struct f
 int floe_s3_put_file(struct floe_s3 *s3, const char *key, const char *path, uint64_t size,
                      const uint8_t sha256[32], uint32_t crc32c, struct floe_s3_result *res);
 
+/** @brief floe_s3_put_file with another Content-Type (NULL: none). */
+int floe_s3_put_file_typed(struct floe_s3 *s3, const char *key, const char *path, uint64_t size,
+                           const uint8_t sha256[32], uint32_t crc32c, const char *content_type,
+                           struct floe_s3_result *res);
+
 /** @brief CreateMultipartUpload: writes the upload id (NUL-terminated). */
 int floe_s3_multipart_create(struct floe_s3 *s3, const char *key, char *upload_id, size_t cap,
                              struct floe_s3_result *res);

@@ -1,5 +1,6 @@
 /* The uploader loop (see floe/uploader.h). */
 #include "floe/uploader.h"
+#include "floe/sha256.h"
 #include "floe/crc32c.h"
 #include "core/internal.h"
 
@@ -501,17 +502,31 @@ static int upload_batch(struct floe_uploader *u, const struct floe_spool_batch *
             if (err != FLOE_OK)
                 return failed(u, "copying dead letters", 0);
         } else {
-            /* Dead letters are small and not hashed ahead: read them once. */
+            /* Dead letters are not hashed ahead: hash them here, then send
+             * the file whatever its size. */
             const struct floe_fs_port *fs = cfg->fs;
+            struct floe_sha256 h;
+            uint8_t digest[FLOE_SHA256_LEN];
+            uint32_t crc = 0;
+            uint64_t size = 0;
             floe_ssize_t n;
-            if (fs->open(fs->ctx, st->src, b->dead_path, FLOE_FS_READ) == FLOE_OK) {
-                n = fs->read(fs->ctx, st->src, 0, st->copy, COPY_BUF);
-                fs->close(fs->ctx, st->src);
-                if (n > 0) {
-                    err = floe_s3_put_bytes(&u->s3, st->key, st->copy, (size_t)n, "application/x-ndjson", &res);
-                    if (err != FLOE_OK)
-                        return s3_outcome(u, err, &res, "PutObject (dead letters)");
-                }
+            if (fs->open(fs->ctx, st->src, b->dead_path, FLOE_FS_READ) != FLOE_OK)
+                return failed(u, "reading dead letters", 0);
+            floe_sha256_init(&h);
+            while ((n = fs->read(fs->ctx, st->src, size, st->copy, COPY_BUF)) > 0) {
+                floe_sha256_update(&h, st->copy, (size_t)n);
+                crc = floe_crc32c_update(crc, st->copy, (size_t)n);
+                size += (uint64_t)n;
+            }
+            fs->close(fs->ctx, st->src);
+            if (n < 0)
+                return failed(u, "reading dead letters", 0);
+            floe_sha256_final(&h, digest);
+            if (size > 0) {
+                err = floe_s3_put_file_typed(&u->s3, st->key, b->dead_path, size, digest, crc,
+                                             "application/x-ndjson", &res);
+                if (err != FLOE_OK)
+                    return s3_outcome(u, err, &res, "PutObject (dead letters)");
             }
         }
     }

@@ -550,6 +550,13 @@ static int exchange(struct floe_s3 *s3, const struct req *rq, struct floe_s3_res
 int floe_s3_put_file(struct floe_s3 *s3, const char *key, const char *path, uint64_t size,
                      const uint8_t sha256[32], uint32_t crc32c, struct floe_s3_result *res)
 {
+    return floe_s3_put_file_typed(s3, key, path, size, sha256, crc32c, "application/vnd.apache.parquet", res);
+}
+
+int floe_s3_put_file_typed(struct floe_s3 *s3, const char *key, const char *path, uint64_t size,
+                           const uint8_t sha256[32], uint32_t crc32c, const char *content_type,
+                           struct floe_s3_result *res)
+{
     struct req rq;
     char hex[65], crc[9];
     FLOE_FAIL_IF(s3 == NULL || s3->st == NULL || key == NULL || path == NULL || res == NULL, FLOE_ERR_INVAL);
@@ -560,7 +567,7 @@ int floe_s3_put_file(struct floe_s3 *s3, const char *key, const char *path, uint
     rq.key = key;
     rq.payload_sha = hex;
     rq.crc_b64 = crc;
-    rq.content_type = "application/vnd.apache.parquet";
+    rq.content_type = content_type;
     rq.body_len = size;
     rq.file_path = path;
     return exchange(s3, &rq, res);

@@ -44,9 +44,9 @@ start_server() { # [fault spec]
   EP=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/srv.json','utf8')).endpoint)")
 }
 
-make_spool() { # DIR ROWS: three Parquet files, one big enough for multipart
+make_spool() { # DIR ROWS [BAD]: three Parquet files, one big enough for multipart
   rm -rf "$1"
-  python3 tools/gen_telemetry.py --rows "$2" --seed 9 --bad 2 > "$work/in.ndjson"
+  python3 tools/gen_telemetry.py --rows "$2" --seed 9 --bad "${3:-2}" > "$work/in.ndjson"
   "$FLOE" convert --spool "$1" --schema tools/schemas/telemetry.json --file-rows $(($2 / 3 + 1)) \
     "$work/in.ndjson" > /dev/null 2>&1
   rm -rf "$1.copy"
@@ -72,6 +72,11 @@ check_landed() { # SPOOL_COPY
     n=$((n + 1))
   done
   [ "$(find "$work/got/tele" -name '*.parquet' | wc -l)" -eq "$n" ] || { echo "extra objects"; return 1; }
+  # Dead letters (floe upload --dead-letters) land whole, whatever their size.
+  for dead in "$1"/dead/*.ndjson; do
+    [ -e "$dead" ] || continue
+    cmp -s "$dead" "$work/got/tele/_dead_letters/$(basename "$dead")" || { echo "dead letters differ: $dead"; return 1; }
+  done
 }
 
 # 1. Plain run: PUT and multipart, checked byte for byte and read by DuckDB.
@@ -86,6 +91,13 @@ if node -e "
     process.exit(Number(r.n) === 59998 ? 0 : 1); })();"; then ok "DuckDB reads 59998 rows from the bucket"
 else bad "DuckDB row count"; fi
 [ -z "$(ls "$work/sp/ready")" ] && ok "the spool is empty after the upload" || bad "spool not empty"
+
+# 1b. A batch with 300 KB of dead letters (more than the uploader's 64 KiB copy buffer).
+start_server
+make_spool "$work/sp1b" 9000 3000
+if upload "$work/sp1b" && check_landed "$work/sp1b.copy"; then
+  ok "dead letters land whole ($(cat "$work/sp1b.copy"/dead/*.ndjson | wc -c) bytes)"
+else bad "big dead letters: $(tail -3 "$work/up.log")"; fi
 
 # 2. Faults on the way: every file still lands exactly once.
 start_server "503-slowdown@2;500@4;reset-request@6;reset-response@8;truncate@10;garbage@12;503-slowdown@15;seed=3"
