@@ -37,6 +37,14 @@ struct floe_s3_config {
     /* An HTTP proxy to tunnel through with CONNECT, "http://[user:pass@]host:port"
      * (user:pass becomes Proxy-Authorization: Basic); NULL: connect directly. */
     const char *proxy;
+    /* Plain HTTPS PUT instead of S3: each object goes to endpoint + "/" + key,
+     * or to the endpoint with its "{key}" (escaped in the URL as %7Bkey%7D)
+     * replaced (a presigned URL's query
+     * is kept as is); no SigV4, no multipart; bucket, region and credentials
+     * are not used. bearer_token, when set, is sent as Authorization: Bearer
+     * (a secret: never logged). */
+    int plain_put;
+    const char *bearer_token;
     struct floe_http_config http;  /* clock required; zero sizes take defaults */
     struct floe_tls_config tls;    /* for https endpoints (clock, entropy required) */
     const struct floe_net_port *net;

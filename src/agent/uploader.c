@@ -480,7 +480,7 @@ static int upload_batch(struct floe_uploader *u, const struct floe_spool_batch *
                 floe_format(what, sizeof what, "copy to %s: %s", cfg->dir, floe_strerror(err));
                 return failed(u, what, 0);
             }
-        } else if (b->size >= threshold) {
+        } else if (b->size >= threshold && !cfg->s3.plain_put) { /* plain PUT has no multipart */
             FLOE_TRY(upload_multipart(u, b));
         } else {
             err = floe_s3_put_file(&u->s3, st->key, b->parquet_path, b->size, b->sha256, b->crc32c, &res);

@@ -94,10 +94,14 @@ static int carve(struct floe_arena *a, const struct floe_s3_config *cfg, struct 
 static int config_ok(const struct floe_s3_config *cfg)
 {
     struct floe_url u;
-    return cfg != NULL && cfg->endpoint != NULL && cfg->region != NULL && cfg->bucket != NULL &&
-           cfg->bucket[0] != '\0' && cfg->net != NULL && cfg->fs != NULL && cfg->clock != NULL &&
-           cfg->credentials.access_key_id != NULL && cfg->credentials.secret_access_key != NULL &&
-           floe_url_parse(cfg->endpoint, &u) == FLOE_OK && floe_strlen(cfg->bucket) < 64 &&
+    if (cfg == NULL || cfg->endpoint == NULL || cfg->net == NULL || cfg->fs == NULL || cfg->clock == NULL ||
+        floe_url_parse(cfg->endpoint, &u) != FLOE_OK)
+        return 0;
+    if (!cfg->plain_put &&
+        (cfg->region == NULL || cfg->bucket == NULL || cfg->bucket[0] == '\0' || floe_strlen(cfg->bucket) >= 64 ||
+         cfg->credentials.access_key_id == NULL || cfg->credentials.secret_access_key == NULL))
+        return 0;
+    return
            (cfg->proxy == NULL || cfg->proxy[0] == '\0' ||
             (floe_url_parse(cfg->proxy, &u) == FLOE_OK && !u.https && u.userinfo_len <= FLOE_PROXY_USERINFO_MAX));
 }
@@ -188,7 +192,7 @@ int floe_s3_setup(struct floe_s3 *s3, const struct floe_s3_config *cfg, struct f
         if (err >= 0) {
             err = FLOE_OK;
             /* Virtual-hosted style puts the bucket in the host name. */
-            if (cfg->path_style) {
+            if (cfg->path_style || cfg->plain_put) {
                 floe_format(st->host, sizeof st->host, "%s", authority);
                 floe_format(st->conn_host, sizeof st->conn_host, "%s", st->url.host);
             } else {
@@ -399,6 +403,10 @@ struct req {
     uint64_t file_offset;
 };
 
+static int plain_exchange(struct floe_s3 *s3, const struct req *rq, struct floe_s3_result *res);
+static int send_and_judge(struct floe_s3 *s3, const struct req *rq, struct floe_http_request *hreq,
+                          struct floe_s3_result *res);
+
 static int exchange(struct floe_s3 *s3, const struct req *rq, struct floe_s3_result *res)
 {
     struct floe_s3_state *st = s3->st;
@@ -407,15 +415,15 @@ static int exchange(struct floe_s3 *s3, const struct req *rq, struct floe_s3_res
     struct floe_http_header hh[8];
     struct floe_sigv4_request sreq;
     struct floe_http_request hreq;
-    struct floe_http_response resp;
-    struct body_src src;
     char amz_date[FLOE_SIGV4_AMZ_DATE_LEN + 1];
     size_t n_sh = 0, n_hh = 0, plen;
-    int err, file_open = 0;
+    int err;
     int64_t now_ms;
 
     floe_memset(res, 0, sizeof *res);
     st->resp_len = 0;
+    if (cfg->plain_put)
+        return plain_exchange(s3, rq, res);
     if (cfg->path_style)
         plen = floe_format(st->path, PATH_BUF, "/%s/%s", cfg->bucket, rq->key);
     else
@@ -487,12 +495,25 @@ static int exchange(struct floe_s3 *s3, const struct req *rq, struct floe_s3_res
         hh[n_hh++].value = st->auth;
     }
     floe_memset(&hreq, 0, sizeof hreq);
-    hreq.method = rq->method;
-    hreq.target = st->target;
-    hreq.host = st->host;
     hreq.headers = hh;
     hreq.header_count = n_hh;
-    hreq.body_len = rq->body_len;
+    return send_and_judge(s3, rq, &hreq, res);
+}
+
+/* Sends one request (method, target, host and body filled in here) and turns
+ * the answer into res; shared by S3 and plain PUT. */
+static int send_and_judge(struct floe_s3 *s3, const struct req *rq, struct floe_http_request *hreq,
+                          struct floe_s3_result *res)
+{
+    struct floe_s3_state *st = s3->st;
+    const struct floe_s3_config *cfg = st->cfg;
+    struct floe_http_response resp;
+    struct body_src src;
+    int err, file_open = 0;
+    hreq->method = rq->method;
+    hreq->target = st->target;
+    hreq->host = st->host;
+    hreq->body_len = rq->body_len;
     if (rq->file_path != NULL) {
         err = cfg->fs->open(cfg->fs->ctx, st->file, rq->file_path, FLOE_FS_READ);
         if (err != FLOE_OK) {
@@ -503,20 +524,20 @@ static int exchange(struct floe_s3 *s3, const struct req *rq, struct floe_s3_res
         file_open = 1;
         src.st = st;
         src.base = rq->file_offset;
-        hreq.read_body = read_file_body;
-        hreq.body_ctx = &src;
+        hreq->read_body = read_file_body;
+        hreq->body_ctx = &src;
     } else {
-        hreq.body = rq->body;
+        hreq->body = rq->body;
     }
-    /* A request S3 refuses (403, 404) should not cost the whole body. */
-    hreq.expect_continue = rq->body_len > 65536u;
+    /* A request the store refuses (403, 404) should not cost the whole body. */
+    hreq->expect_continue = rq->body_len > 65536u;
     floe_memset(&resp, 0, sizeof resp);
     resp.body_buf = st->resp_body;
     resp.body_cap = RESP_BODY;
     err = connect_if_needed(s3, res);
     if (err == FLOE_OK) {
         s3->requests++;
-        err = floe_http_request(&s3->http, &hreq, &resp);
+        err = floe_http_request(&s3->http, hreq, &resp);
     }
     if (file_open)
         cfg->fs->close(cfg->fs->ctx, st->file);
@@ -543,7 +564,84 @@ static int exchange(struct floe_s3 *s3, const struct req *rq, struct floe_s3_res
     err = judge(res, &resp);
     if (err == FLOE_OK || res->outcome == FLOE_S3_OK)
         return FLOE_OK;
-    FLOE_LOG_WARN(cfg->log, "s3 %s %s: HTTP %d %s %s", rq->method, rq->key, resp.status, res->code, res->message);
+    FLOE_LOG_WARN(cfg->log, "%s %s: HTTP %d %s %s", rq->method, rq->key, resp.status, res->code, res->message);
+    return err;
+}
+
+/* Plain PUT: the endpoint's own path and query, the key encoded into it. */
+#define SLOT_LEN 9u
+static int plain_exchange(struct floe_s3 *s3, const struct req *rq, struct floe_s3_result *res)
+{
+    struct floe_s3_state *st = s3->st;
+    const struct floe_s3_config *cfg = st->cfg;
+    const struct floe_url *u = &st->url;
+    struct floe_http_header hh[4];
+    struct floe_http_request hreq;
+    /* SigV4's scratch is free in this mode: the encoded key and the
+     * Authorization value live there, off the stack. */
+    char *enc_key = st->scratch, *bearer = st->scratch + st->scratch_size / 2, digest[80];
+    size_t half = st->scratch_size / 2;
+    const char *slot = NULL;
+    size_t i, n_hh = 0, len;
+    int err;
+    /* The slot is "{key}", which a URL carries escaped: %7Bkey%7D. */
+    for (i = 0; i + SLOT_LEN <= u->path_len; i++)
+        if (floe_memcmp(u->path + i, "%7Bkey%7D", SLOT_LEN) == 0 || floe_memcmp(u->path + i, "%7bkey%7d", SLOT_LEN) == 0) {
+            slot = u->path + i;
+            break;
+        }
+    err = floe_sigv4_uri_encode(rq->key, enc_key, half, 1);
+    if (err < 0) {
+        res->outcome = FLOE_S3_FATAL;
+        return res->err = err;
+    }
+    if (slot != NULL)
+        len = floe_format(st->target, TARGET_BUF, "%.*s%s%.*s", (int)(slot - u->path), u->path, enc_key,
+                          (int)(u->path_len - (size_t)(slot - u->path) - SLOT_LEN), slot + SLOT_LEN);
+    else
+        len = floe_format(st->target, TARGET_BUF, "%.*s/%s",
+                          (int)(u->path_len > 0 && u->path[u->path_len - 1] == '/' ? u->path_len - 1 : u->path_len),
+                          u->path, enc_key);
+    if (u->query != NULL)
+        len += floe_format(st->target + len, TARGET_BUF - len, "?%.*s", (int)u->query_len, u->query);
+    if (len + 1 >= TARGET_BUF) {
+        res->outcome = FLOE_S3_FATAL;
+        floe_format(res->message, sizeof res->message, "URL too long for key %s", rq->key);
+        return res->err = FLOE_ERR_LIMIT;
+    }
+    if (rq->content_type != NULL) {
+        hh[n_hh].name = "Content-Type";
+        hh[n_hh++].value = rq->content_type;
+    }
+    /* RFC 9530: the SHA-256 the writer computed, for the receiver to check. */
+    if (rq->payload_sha != NULL && floe_strlen(rq->payload_sha) == 64) {
+        uint8_t sha[32];
+        for (i = 0; i < 32; i++)
+            sha[i] = (uint8_t)(hex_digit(rq->payload_sha[2 * i]) * 16 + hex_digit(rq->payload_sha[2 * i + 1]));
+        floe_memcpy(digest, "sha-256=:", 9);
+        err = floe_s3_base64_encode(sha, 32, digest + 9, sizeof digest - 11);
+        if (err >= 0) {
+            len = floe_strlen(digest);
+            digest[len] = ':';
+            digest[len + 1] = '\0';
+            hh[n_hh].name = "Content-Digest";
+            hh[n_hh++].value = digest;
+        }
+    }
+    if (cfg->bearer_token != NULL && cfg->bearer_token[0] != '\0') {
+        if (floe_format(bearer, half, "Bearer %s", cfg->bearer_token) + 1 >= half) {
+            res->outcome = FLOE_S3_FATAL;
+            floe_format(res->message, sizeof res->message, "bearer token too long");
+            return res->err = FLOE_ERR_LIMIT;
+        }
+        hh[n_hh].name = "Authorization";
+        hh[n_hh++].value = bearer;
+    }
+    floe_memset(&hreq, 0, sizeof hreq);
+    hreq.headers = hh;
+    hreq.header_count = n_hh;
+    err = send_and_judge(s3, rq, &hreq, res);
+    floe_memset(bearer, 0, half);
     return err;
 }
 

@@ -14,6 +14,9 @@ static void upload_usage(FILE *f)
     fprintf(f,
             "usage: floe upload --spool DIR TARGET [options]\n"
             "  TARGET  s3://BUCKET[/PREFIX]   S3 or any S3-compatible store (SigV4)\n"
+            "          https://HOST/PATH     plain PUT of each file to PATH/KEY, or to the URL with\n"
+            "                                its {key} replaced (presigned URLs, ingest endpoints);\n"
+            "                                $FLOE_BEARER_TOKEN, if set, goes as Authorization: Bearer\n"
             "          file:///PATH          copy into a local folder (trying it out)\n"
             "options:\n"
             "  --endpoint URL            S3 endpoint (default https://s3.REGION.amazonaws.com)\n"
@@ -101,7 +104,7 @@ int cmd_upload(int argc, char **argv)
 {
     static struct floe_uploader_config cfg;
     static struct floe_uploader u;
-    static char akid[256], secret[256], token[4096], endpoint[512], bucket[64], prefix[512], dir[4096];
+    static char akid[256], secret[256], token[4096], endpoint[8192], bucket[64], prefix[512], dir[4096];
     struct floe_log_port log = floe_posix_log(FLOE_LOG_WARN);
     struct floe_arena arena;
     const char *spool = NULL, *target = NULL, *region = NULL, *ca_file = NULL, *ep = NULL, *proxy = NULL;
@@ -181,15 +184,35 @@ int cmd_upload(int argc, char **argv)
             return EXIT_USAGE;
         }
         cfg.dir = dir;
-    } else if (strncmp(target, "s3://", 5) == 0) {
+    } else if (strncmp(target, "s3://", 5) == 0 || strncmp(target, "https://", 8) == 0 ||
+               strncmp(target, "http://", 7) == 0) {
+        int plain = strncmp(target, "s3://", 5) != 0;
         const char *b = target + 5, *slash = strchr(b, '/');
         size_t bl = slash ? (size_t)(slash - b) : strlen(b);
-        if (bl == 0 || bl >= sizeof bucket) {
+        if (plain) {
+            /* "{key}" is the slot for the object key; URLs carry it escaped. */
+            const char *slot = strstr(target, "{key}");
+            bl = 1; /* no bucket: the URL names where objects go */
+            slash = NULL;
+            int len;
+            if (slot != NULL)
+                len = snprintf(endpoint, sizeof endpoint, "%.*s%%7Bkey%%7D%s", (int)(slot - target), target, slot + 5);
+            else
+                len = snprintf(endpoint, sizeof endpoint, "%s", target);
+            if (len < 0 || (size_t)len >= sizeof endpoint) {
+                fprintf(stderr, "floe upload: the target URL is too long\n");
+                return EXIT_USAGE;
+            }
+            ep = endpoint;
+        }
+        if (!plain && (bl == 0 || bl >= sizeof bucket)) {
             fprintf(stderr, "floe upload: %s: want s3://BUCKET[/PREFIX]\n", target);
             return EXIT_USAGE;
         }
-        memcpy(bucket, b, bl);
-        bucket[bl] = '\0';
+        if (!plain) {
+            memcpy(bucket, b, bl);
+            bucket[bl] = '\0';
+        }
         if (slash != NULL && slash[1] != '\0') {
             snprintf(prefix, sizeof prefix, "%s%s", slash + 1, slash[strlen(slash) - 1] == '/' ? "" : "/");
             cfg.key_prefix = prefix;
@@ -204,7 +227,10 @@ int cmd_upload(int argc, char **argv)
             snprintf(endpoint, sizeof endpoint, "https://s3.%s.amazonaws.com", region);
             ep = endpoint;
         }
-        if (getenv("AWS_ACCESS_KEY_ID") != NULL && getenv("AWS_SECRET_ACCESS_KEY") != NULL) {
+        if (plain) {
+            cfg.s3.plain_put = 1;
+            cfg.s3.bearer_token = getenv("FLOE_BEARER_TOKEN");
+        } else if (getenv("AWS_ACCESS_KEY_ID") != NULL && getenv("AWS_SECRET_ACCESS_KEY") != NULL) {
             snprintf(akid, sizeof akid, "%s", getenv("AWS_ACCESS_KEY_ID"));
             snprintf(secret, sizeof secret, "%s", getenv("AWS_SECRET_ACCESS_KEY"));
             if (getenv("AWS_SESSION_TOKEN") != NULL)
@@ -239,7 +265,7 @@ int cmd_upload(int argc, char **argv)
         cfg.s3.clock = &floe_posix_clock;
         cfg.s3.log = &log;
     } else {
-        fprintf(stderr, "floe upload: %s: want s3://BUCKET[/PREFIX] or file:///PATH\n", target);
+        fprintf(stderr, "floe upload: %s: want s3://BUCKET[/PREFIX], https://URL or file:///PATH\n", target);
         return EXIT_USAGE;
     }
     size = floe_uploader_size(&cfg);
