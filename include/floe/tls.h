@@ -17,11 +17,13 @@
  * the mbedTLS heap slice (cfg.heap_bytes) and, only while setup runs, a PEM
  * window (FLOE_TLS_PEM_MAX) that it gives back before returning. Every mbedTLS
  * and PSA allocation comes from the slice (MBEDTLS_MEMORY_BUFFER_ALLOC_C): the
- * 16 KiB + 4 KiB record buffers (about 25 KB with PSA and one CA right after
- * setup), the parsed CA certificates, the handshake and the saved session.
- * Peaks measured by tests/integration/tls_test.sh (x86-64 / armhf): a TLS
- * 1.2 or 1.3 handshake plus data, records of any size, one CA: ~35 / ~33 KB;
- * with a client certificate (mTLS): ~40 / ~36 KB. Each parsed CA certificate
+ * 16 KiB + 16 KiB record buffers (about 37 KB with PSA and one CA right
+ * after setup; build with -DFLOE_TLS_OUT_RECORD_BYTES=4096 to save 12 KB at
+ * some CPU per uploaded byte), the parsed CA certificates, the handshake and
+ * the saved session. Peaks measured by tests/integration/tls_test.sh on
+ * x86-64: a TLS 1.2 or 1.3 handshake plus data, records of any size, one CA:
+ * ~48 KB; with a client certificate (mTLS): ~52 KB (with 4 KiB out records
+ * they were ~35 and ~40 KB, and ~33 / ~36 KB on armhf). Each parsed CA certificate
  * adds ~2.3 bytes per byte of its PEM on x86-64 (~3.4 KB for an RSA root,
  * allocator headers included); Debian's whole bundle (145 roots, 220 KB of
  * PEM) plus a handshake peaks at ~533 / ~391 KB. Defaults when heap_bytes

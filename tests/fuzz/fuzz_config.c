@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r == -1 && strstr(msgs, "fuzz.conf") == NULL)
         abort(); /* every rejection names the file and says why */
     if (r == 0 && (cfg.source_dir[0] == '\0' || cfg.schema_file[0] == '\0' || cfg.spool_dir[0] == '\0' ||
-                   (strncmp(cfg.url, "s3://", 5) != 0 && strncmp(cfg.url, "file://", 7) != 0)))
+                   (strncmp(cfg.url, "s3://", 5) != 0 && strncmp(cfg.url, "file://", 7) != 0 &&
+                    strncmp(cfg.url, "https://", 8) != 0 && strncmp(cfg.url, "http://", 7) != 0)))
         abort();
     return 0;
 }

@@ -257,6 +257,6 @@ check mtls_no_cert_tls12 fail 'err=TLS reason="server refused the handshake.*cli
   "-tls1_2 $MTLS $GOOD" "$TRUST"
 check mtls_foreign_cert fail 'err=CERT reason="server rejected the client certificate \(alert unknown_ca\)"' \
   "$MTLS $GOOD" "$TRUST --cert $W/client_rogue.pem --key $W/client_rogue.key"
-check heap_too_small fail 'err=NOMEM reason=".*heap slice exhausted' "$GOOD" "$TRUST --heap 28672"
+check heap_too_small fail 'err=NOMEM reason=".*heap slice exhausted' "$GOOD" "$TRUST --heap 40960"
 
 summary

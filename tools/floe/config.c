@@ -37,7 +37,8 @@ static const struct option_def options[] = {
     OPT("spool", "dir", T_STR, spool_dir, "", NULL, "the spool folder (see docs/spool.md)"),
     OPT("spool", "quota", T_BYTES, quota, "1G", NULL, "bytes the spool may hold (0: the disk)"),
     OPT("spool", "full_policy", T_ENUM, full_policy, "block", "block|drop_oldest", "when full: wait, or drop the oldest file"),
-    OPT("target", "url", T_STR, url, "", NULL, "s3://BUCKET[/PREFIX] or file:///PATH"),
+    OPT("target", "url", T_STR, url, "", NULL,
+        "s3://BUCKET[/PREFIX], https://HOST/PATH[/{key}] (plain PUT; bearer token from $FLOE_BEARER_TOKEN) or file:///PATH"),
     OPT("target", "endpoint", T_STR, endpoint, "", NULL, "S3 endpoint URL (default https://s3.REGION.amazonaws.com)"),
     OPT("target", "region", T_STR, region, "us-east-1", NULL, "signing region"),
     OPT("target", "path_style", T_BOOL, path_style, "false", NULL, "endpoint/bucket/key addressing"),
@@ -215,8 +216,10 @@ int agent_config_read(FILE *f, const char *path, struct agent_config *c, FILE *e
         fprintf(err, "%s: [target] url is required (s3://BUCKET[/PREFIX] or file:///PATH)\n", path);
         bad = 1;
     }
-    if (!bad && strncmp(c->url, "s3://", 5) != 0 && strncmp(c->url, "file://", 7) != 0) {
-        fprintf(err, "%s: [target] url: want s3://BUCKET[/PREFIX] or file:///PATH, not %s\n", path, c->url);
+    if (!bad && strncmp(c->url, "s3://", 5) != 0 && strncmp(c->url, "file://", 7) != 0 &&
+        strncmp(c->url, "https://", 8) != 0 && strncmp(c->url, "http://", 7) != 0) {
+        fprintf(err, "%s: [target] url: want s3://BUCKET[/PREFIX], https://URL or file:///PATH, not %s\n", path,
+                c->url);
         bad = 1;
     }
     return bad ? -1 : 0;

@@ -58,7 +58,7 @@ struct agent {
     size_t writer_arena, writer_high_water, uploader_arena, uploader_high_water;
     int writer_done, uploader_done, upload_fatal;
     uint64_t files_done;
-    char akid[256], secret[256], token[4096], bucket[64], prefix[512], endpoint[512], target_dir[1024];
+    char akid[256], secret[256], token[4096], bucket[64], prefix[512], endpoint[2048], target_dir[1024];
 };
 
 /* ---- metrics ------------------------------------------------------------- */
@@ -505,6 +505,18 @@ static void *uploader_thread(void *arg)
             snprintf(a->endpoint, sizeof a->endpoint, "https://s3.%s.amazonaws.com", a->cfg.region);
         else
             snprintf(a->endpoint, sizeof a->endpoint, "%s", a->cfg.endpoint);
+        if (strncmp(a->cfg.url, "s3://", 5) != 0) {
+            /* Plain HTTPS PUT: the URL is the endpoint, "{key}" its slot. */
+            const char *slot = strstr(a->cfg.url, "{key}");
+            ucfg.key_prefix = NULL;
+            if (slot != NULL)
+                snprintf(a->endpoint, sizeof a->endpoint, "%.*s%%7Bkey%%7D%s", (int)(slot - a->cfg.url), a->cfg.url,
+                         slot + 5);
+            else
+                snprintf(a->endpoint, sizeof a->endpoint, "%s", a->cfg.url);
+            ucfg.s3.plain_put = 1;
+            ucfg.s3.bearer_token = getenv("FLOE_BEARER_TOKEN");
+        }
         ucfg.target = FLOE_TARGET_S3;
         ucfg.s3.endpoint = a->endpoint;
         ucfg.s3.region = a->cfg.region;
