@@ -668,7 +668,9 @@ int cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sig, NULL);
     sigaction(SIGINT, &sig, NULL);
     signal(SIGPIPE, SIG_IGN);
-    cli_log(FLOE_LOG_INFO, &a.log, "floe %s: %s -> %s (spool %s)", FLOE_VERSION_STRING, a.cfg.source_dir, a.cfg.url,
+    /* A presigned URL's query is a credential: log the URL without it. */
+    cli_log(FLOE_LOG_INFO, &a.log, "floe %s: %s -> %.*s%s (spool %s)", FLOE_VERSION_STRING, a.cfg.source_dir,
+            (int)strcspn(a.cfg.url, "?"), a.cfg.url, strchr(a.cfg.url, '?') ? "?(query not logged)" : "",
                   a.cfg.spool_dir);
     if (pthread_create(&wt, NULL, writer_thread, &a) != 0 || pthread_create(&ut, NULL, uploader_thread, &a) != 0) {
         fprintf(stderr, "floe run: cannot start threads\n");

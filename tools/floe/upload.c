@@ -270,7 +270,7 @@ int cmd_upload(int argc, char **argv)
     }
     size = floe_uploader_size(&cfg);
     if (size == 0) {
-        fprintf(stderr, "floe upload: invalid settings (endpoint %s?)\n", ep ? ep : "-");
+        fprintf(stderr, "floe upload: invalid settings (endpoint %.*s?)\n", ep ? (int)strcspn(ep, "?") : 1, ep ? ep : "-");
         return EXIT_USAGE;
     }
     mem = malloc(size);
