@@ -209,7 +209,7 @@ nm-check: $(LIB)
 	else echo "nm-check: libfloe.a ($(BOARD)) needs no malloc/calloc/realloc/free/stdio"; fi
 
 bootstrap:
-	$(TOP)/tools/bootstrap.sh host arm
+	$(TOP)/tools/bootstrap.sh host arm firmware bigendian
 
 # Everything a change must pass, from a fresh clone on a fresh Debian machine.
 test: bootstrap
@@ -220,11 +220,16 @@ test: bootstrap
 	$(MAKE) -f $(TOP)/Makefile fuzz-smoke FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) -f $(TOP)/Makefile test-integration
 	$(MAKE) -f $(TOP)/Makefile budgets
+	$(MAKE) -f $(TOP)/Makefile BOARD=linux-s390x check
+	bash $(TOP)/tests/boards/bigendian_parquet.sh
+	$(MAKE) -f $(TOP)/Makefile BOARD=host SANITIZE=1 example-check
+	bash $(TOP)/tests/boards/install_test.sh
 	@echo "make test: all passed"
 
-# Board and packaging checks outside make test: s390x (big-endian) unit tests
-# and Parquet round trip under qemu, the cortex-m7 build and its example run
-# on the host, make install + pkg-config, the Buildroot/Yocto recipes' build.
+# Every board and packaging check: make test's big-endian (s390x unit tests
+# and Parquet round trip under qemu), example and install checks, plus the
+# cortex-m7 nm-check and the Buildroot/Yocto recipes' build (an extra
+# aarch64 build of a clean tree, kept out of make test for time).
 .PHONY: test-boards
 test-boards:
 	$(TOP)/tools/bootstrap.sh host arm firmware bigendian npm
