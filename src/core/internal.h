@@ -26,6 +26,18 @@
 #define FLOE_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Little-endian stores and loads, independent of the host's byte order. */
+/* The value of one hex digit, -1 if c is not one. */
+static inline int floe_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 static inline void floe_put_le16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v;

@@ -62,17 +62,6 @@ void floe_uuid_format(const uint8_t uuid[16], char *out)
     out[o] = '\0';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int floe_uuid_parse(const char *text, uint8_t out[16])
 {
     int i, pos = 0;
@@ -84,8 +73,8 @@ int floe_uuid_parse(const char *text, uint8_t out[16])
                 return FLOE_ERR_MALFORMED;
             pos++;
         }
-        hi = hex_value(text[pos]);
-        lo = hi < 0 ? -1 : hex_value(text[pos + 1]);
+        hi = floe_hex_digit(text[pos]);
+        lo = hi < 0 ? -1 : floe_hex_digit(text[pos + 1]);
         if (lo < 0)
             return FLOE_ERR_MALFORMED;
         out[i] = (uint8_t)((hi << 4) | lo);

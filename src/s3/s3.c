@@ -106,17 +106,6 @@ static int config_ok(const struct floe_s3_config *cfg)
             (floe_url_parse(cfg->proxy, &u) == FLOE_OK && !u.https && u.userinfo_len <= FLOE_PROXY_USERINFO_MAX));
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "Basic " + base64 of the proxy URL's user:pass, %-decoded (RFC 7617). */
 static int proxy_basic_auth(const struct floe_url *proxy, char *out, size_t cap)
 {
@@ -128,9 +117,9 @@ static int proxy_basic_auth(const struct floe_url *proxy, char *out, size_t cap)
         return FLOE_OK;
     for (i = 0; i < proxy->userinfo_len; i++) {
         char c = proxy->userinfo[i];
-        if (c == '%' && i + 2 < proxy->userinfo_len && hex_digit(proxy->userinfo[i + 1]) >= 0 &&
-            hex_digit(proxy->userinfo[i + 2]) >= 0) {
-            c = (char)(hex_digit(proxy->userinfo[i + 1]) * 16 + hex_digit(proxy->userinfo[i + 2]));
+        if (c == '%' && i + 2 < proxy->userinfo_len && floe_hex_digit(proxy->userinfo[i + 1]) >= 0 &&
+            floe_hex_digit(proxy->userinfo[i + 2]) >= 0) {
+            c = (char)(floe_hex_digit(proxy->userinfo[i + 1]) * 16 + floe_hex_digit(proxy->userinfo[i + 2]));
             i += 2;
         }
         plain[n++] = c;
@@ -617,7 +606,7 @@ static int plain_exchange(struct floe_s3 *s3, const struct req *rq, struct floe_
     if (rq->payload_sha != NULL && floe_strlen(rq->payload_sha) == 64) {
         uint8_t sha[32];
         for (i = 0; i < 32; i++)
-            sha[i] = (uint8_t)(hex_digit(rq->payload_sha[2 * i]) * 16 + hex_digit(rq->payload_sha[2 * i + 1]));
+            sha[i] = (uint8_t)(floe_hex_digit(rq->payload_sha[2 * i]) * 16 + floe_hex_digit(rq->payload_sha[2 * i + 1]));
         floe_memcpy(digest, "sha-256=:", 9);
         err = floe_s3_base64_encode(sha, 32, digest + 9, sizeof digest - 11);
         if (err >= 0) {

@@ -255,17 +255,6 @@ static int rec_get_i64(const char *rec, size_t n, const char *key, int64_t *out)
     return 1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int rec_get_name(const char *rec, size_t n, const char *key, char *out, size_t cap)
 {
     const char *v;
@@ -282,8 +271,8 @@ static int rec_get_name(const char *rec, size_t n, const char *key, char *out, s
             int hi, lo;
             if (i + 2 >= l)
                 return 0;
-            hi = hexval(v[i + 1]);
-            lo = hexval(v[i + 2]);
+            hi = floe_hex_digit(v[i + 1]);
+            lo = floe_hex_digit(v[i + 2]);
             if (hi < 0 || lo < 0)
                 return 0;
             c = (char)((hi << 4) | lo);
@@ -304,7 +293,7 @@ static int rec_get_hex(const char *rec, size_t n, const char *key, uint8_t *out,
     if (!rec_get(rec, n, key, &v, &l) || l != bytes * 2)
         return 0;
     for (i = 0; i < bytes; i++) {
-        int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+        int hi = floe_hex_digit(v[2 * i]), lo = floe_hex_digit(v[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return 0;
         out[i] = (uint8_t)((hi << 4) | lo);
@@ -328,7 +317,7 @@ static size_t rec_verify(const char *rec, size_t n, const char *magic)
     if (n - crc_at < 6 || floe_memcmp(rec + crc_at, "crc ", 4) != 0)
         return 0;
     for (i = crc_at + 4; i < n - 1; i++) {
-        int h = hexval(rec[i]);
+        int h = floe_hex_digit(rec[i]);
         if (h < 0 || ++digits > 8)
             return 0;
         want = (want << 4) | (uint32_t)h;
