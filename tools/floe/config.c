@@ -44,6 +44,8 @@ static const struct option_def options[] = {
     OPT("target", "path_style", T_BOOL, path_style, "false", NULL, "endpoint/bucket/key addressing"),
     OPT("target", "ca_file", T_STR, ca_file, "", NULL, "CA bundle (default: the system bundle)"),
     OPT("target", "proxy", T_STR, proxy, "", NULL, "HTTP proxy for CONNECT, http://[user:pass@]host:port"),
+    OPT("target", "client_cert", T_STR, client_cert, "", NULL, "client certificate PEM for mutual TLS"),
+    OPT("target", "client_key", T_STR, client_key, "", NULL, "its private key PEM (mode 600)"),
     OPT("target", "insecure", T_BOOL, insecure, "false", NULL, "do NOT verify TLS certificates (logged loudly)"),
     OPT("target", "credentials_file", T_STR, credentials_file, "", NULL,
         "AWS-style credentials file (mode 600); else AWS_* environment variables"),

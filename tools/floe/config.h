@@ -30,6 +30,7 @@ struct agent_config {
     int path_style;
     char ca_file[1024];
     char proxy[512];
+    char client_cert[1024], client_key[1024];
     int insecure;
     char credentials_file[1024];
     /* [upload] */

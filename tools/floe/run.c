@@ -529,6 +529,8 @@ static void *uploader_thread(void *arg)
         ucfg.s3.http.log = &a->log;
         ucfg.s3.tls.ca_file = a->cfg.ca_file[0] ? a->cfg.ca_file : NULL;
         ucfg.s3.proxy = a->cfg.proxy[0] ? a->cfg.proxy : NULL;
+        ucfg.s3.tls.client_cert_file = a->cfg.client_cert[0] ? a->cfg.client_cert : NULL;
+        ucfg.s3.tls.client_key_file = a->cfg.client_key[0] ? a->cfg.client_key : NULL;
         ucfg.s3.tls.flags = a->cfg.insecure ? FLOE_TLS_NO_VERIFY : 0u;
         ucfg.s3.tls.fs = &floe_posix_fs;
         ucfg.s3.tls.clock = &floe_posix_clock;

@@ -24,6 +24,7 @@ static void upload_usage(FILE *f)
             "  --path-style              endpoint/bucket/key addressing (MinIO, local servers)\n"
             "  --ca-file PEM             CA bundle (default /etc/ssl/certs/ca-certificates.crt)\n"
             "  --insecure                do NOT verify the server certificate (logged loudly)\n"
+            "  --client-cert PEM --client-key PEM   mutual TLS\n"
             "  --proxy URL               tunnel through an HTTP proxy with CONNECT,\n"
             "                            http://[user:pass@]host:port (proxy variables in the\n"
             "                            environment are not read)\n"
@@ -107,7 +108,7 @@ int cmd_upload(int argc, char **argv)
     static char akid[256], secret[256], token[4096], endpoint[8192], bucket[64], prefix[512], dir[4096];
     struct floe_log_port log = floe_posix_log(FLOE_LOG_WARN);
     struct floe_arena arena;
-    const char *spool = NULL, *target = NULL, *region = NULL, *ca_file = NULL, *ep = NULL, *proxy = NULL;
+    const char *spool = NULL, *target = NULL, *region = NULL, *ca_file = NULL, *ep = NULL, *proxy = NULL, *client_cert = NULL, *client_key = NULL;
     int i, path_style = 0, insecure = 0, quiet = 0, err;
     uint64_t v, max_failures = 20;
     uint32_t timeout_ms = 0;
@@ -138,6 +139,10 @@ int cmd_upload(int argc, char **argv)
             ep = argv[++i];
         } else if (strcmp(a, "--region") == 0) {
             region = argv[++i];
+        } else if (strcmp(a, "--client-cert") == 0 && i + 1 < argc) {
+            client_cert = argv[++i];
+        } else if (strcmp(a, "--client-key") == 0 && i + 1 < argc) {
+            client_key = argv[++i];
         } else if (strcmp(a, "--proxy") == 0 && i + 1 < argc) {
             proxy = argv[++i];
         } else if (strcmp(a, "--ca-file") == 0) {
@@ -255,6 +260,8 @@ int cmd_upload(int argc, char **argv)
         cfg.s3.connect_timeout_ms = timeout_ms;
         cfg.s3.tls.ca_file = ca_file;
         cfg.s3.proxy = proxy;
+        cfg.s3.tls.client_cert_file = client_cert;
+        cfg.s3.tls.client_key_file = client_key;
         cfg.s3.tls.flags = insecure ? FLOE_TLS_NO_VERIFY : 0u;
         cfg.s3.tls.fs = &floe_posix_fs;
         cfg.s3.tls.clock = &floe_posix_clock;
