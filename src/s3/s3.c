@@ -532,6 +532,9 @@ static int send_and_judge(struct floe_s3 *s3, const struct req *rq, struct floe_
         cfg->fs->close(cfg->fs->ctx, st->file);
     if (err != FLOE_OK) {
         /* Transport trouble: the connection is gone, a retry may heal it. */
+        if (res->message[0] == '\0' && st->url.https && (err == FLOE_ERR_TLS || err == FLOE_ERR_CERT))
+            floe_format(res->message, sizeof res->message, "%s %s: TLS: %s", rq->method, rq->key,
+                        floe_tls_last_error(&s3->tls));
         floe_s3_disconnect(s3);
         if (res->outcome != FLOE_S3_FATAL)
             res->outcome = FLOE_S3_RETRY;

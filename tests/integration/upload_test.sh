@@ -13,7 +13,8 @@
 #    certificate for another host name is refused before any request is sent;
 #  - through an HTTP CONNECT proxy with Basic auth (s3/connect_proxy.mjs), and
 #    wrong proxy credentials stop at once without the password in the log;
-#  - plain HTTPS PUT to an ingest endpoint (s3/ingest.mjs) with a bearer token.
+#  - plain HTTPS PUT to an ingest endpoint (s3/ingest.mjs) with a bearer token;
+#  - mutual TLS: a client certificate from the test CA, and a refusal without it.
 # Needs $FLOE, NODE_PATH and aws (Debian awscli). Prints "N passed, N failed" last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -196,6 +197,29 @@ FLOE_BEARER_TOKEN=wrong-token "$FLOE" upload --spool "$work/sp10" "$IN/v1/lake/{
 if [ "$rc" -ne 0 ] && grep -q '401' "$work/up.log" && ! grep -q 'wrong-token' "$work/up.log"; then
   ok "plain PUT: a refused token stops at once: $(grep -o 'giving up: .*' "$work/up.log" | cut -c1-80)"
 else bad "plain PUT, wrong token: exit $rc, $(tail -2 "$work/up.log")"; fi
+kill "$in_pid" 2>/dev/null
+
+# 8. Mutual TLS: the endpoint wants a client certificate from the test CA.
+openssl req -newkey rsa:2048 -nodes -keyout "$work/certs/client-key.pem" -out "$work/certs/client.csr" \
+  -subj "/CN=gw-7" > /dev/null 2>&1 &&
+openssl x509 -req -in "$work/certs/client.csr" -CA "$work/certs/ca.pem" -CAkey "$work/certs/ca-key.pem" \
+  -CAcreateserial -out "$work/certs/client.pem" -days 2 > /dev/null 2>&1 || bad "client certificate"
+node tests/integration/s3/ingest.mjs --data "$work/mtls" --client-ca "$work/certs/ca.pem" \
+  --tls "$work/certs/server.pem,$work/certs/server-key.pem" > "$work/mt.json" 2> "$work/mt.log" &
+in_pid=$!
+for _ in $(seq 100); do grep -q '}' "$work/mt.json" 2>/dev/null && break; sleep 0.1; done
+MT=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/mt.json','utf8')).endpoint)")
+make_spool "$work/sp11" 3000
+cp -r "$work/sp11" "$work/sp12"
+"$FLOE" upload --spool "$work/sp11" "$MT/{key}" --ca-file "$work/certs/ca.pem" --quiet --timeout-ms 3000 \
+  --client-cert "$work/certs/client.pem" --client-key "$work/certs/client-key.pem" > "$work/up.log" 2>&1; rc=$?
+"$FLOE" upload --spool "$work/sp12" "$MT/{key}" --ca-file "$work/certs/ca.pem" --quiet --timeout-ms 3000 \
+  --max-failures 1 > "$work/up2.log" 2>&1; rc2=$?
+cns=$(find "$work/mtls" -name '*.parquet' 2>/dev/null | wc -l)
+if [ "$rc" -eq 0 ] && [ "$rc2" -ne 0 ] && [ "$cns" -eq "$(ls "$work/sp11.copy/ready/"*.parquet | wc -l)" ] &&
+   grep -q 'requires a client certificate' "$work/up2.log"; then
+  ok "mutual TLS: with the client certificate $cns file(s) land; without it the upload fails ($(grep -o 'giving up: .*' "$work/up2.log" | cut -c1-150))"
+else bad "mutual TLS: exit $rc / $rc2, $cns stored, $(tail -1 "$work/up.log") | $(tail -2 "$work/up2.log")"; fi
 kill "$in_pid" 2>/dev/null
 
 echo "$passed passed, $failed failed"

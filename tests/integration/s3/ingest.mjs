@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A generic HTTPS ingest endpoint for the uploader's plain-PUT mode, on
 // 127.0.0.1 only:
-//   node ingest.mjs --data DIR [--token T] [--tls CERT,KEY] [--fail-first N]
+//   node ingest.mjs --data DIR [--token T] [--tls CERT,KEY] [--client-ca PEM] [--fail-first N]
+// --client-ca: mutual TLS, a client certificate signed by PEM is required.
 // PUT /any/path stores the body at DIR/any/path (URL-decoded) and answers 201.
 // It answers 401 without "Authorization: Bearer T" (when --token is given),
 // 400 when a Content-Digest sha-256 does not match the body, and 503 with
@@ -13,17 +14,18 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 
-const opt = { data: null, token: null, tls: null, failFirst: 0 };
+const opt = { data: null, token: null, tls: null, clientCa: null, failFirst: 0 };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i], v = process.argv[++i];
   if (a === '--data') opt.data = v;
   else if (a === '--token') opt.token = v;
   else if (a === '--tls') opt.tls = v.split(',');
   else if (a === '--fail-first') opt.failFirst = Number(v);
+  else if (a === '--client-ca') opt.clientCa = v;
   else { console.error(`ingest.mjs: unknown option ${a}`); process.exit(2); }
 }
 if (!opt.data) { console.error('ingest.mjs: --data DIR is required'); process.exit(2); }
-const stats = { puts: 0, stored: 0, unauthorized: 0, bad_digest: 0, digests_checked: 0, failed_on_purpose: 0, queries: [] };
+const stats = { client_cns: [], puts: 0, stored: 0, unauthorized: 0, bad_digest: 0, digests_checked: 0, failed_on_purpose: 0, queries: [] };
 
 function handle(req, res) {
   const url = new URL(req.url, 'http://x');
@@ -68,6 +70,7 @@ function handle(req, res) {
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     fs.writeFileSync(dest, body);
     stats.stored++;
+    if (opt.clientCa) stats.client_cns.push(req.socket.getPeerCertificate().subject.CN);
     if (url.search) stats.queries.push(url.search);
     res.writeHead(201, { 'content-length': 0 });
     res.end();
@@ -75,7 +78,10 @@ function handle(req, res) {
 }
 
 const server = opt.tls
-  ? https.createServer({ cert: fs.readFileSync(opt.tls[0]), key: fs.readFileSync(opt.tls[1]) }, handle)
+  ? https.createServer({
+    cert: fs.readFileSync(opt.tls[0]), key: fs.readFileSync(opt.tls[1]),
+    ...(opt.clientCa ? { ca: fs.readFileSync(opt.clientCa), requestCert: true, rejectUnauthorized: true } : {}),
+  }, handle)
   : http.createServer(handle);
 server.listen(0, '127.0.0.1', () => {
   const scheme = opt.tls ? 'https' : 'http';
