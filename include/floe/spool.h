@@ -142,6 +142,10 @@ int floe_spool_oldest(struct floe_spool *sp, struct floe_spool_batch *batch);
 /** @brief Removes a batch once the bucket has acknowledged it. */
 int floe_spool_remove(struct floe_spool *sp, uint64_t seq);
 
+/** Recounts stats.bytes_used and stats.files_ready from the folder, as they
+ *  are now: either handle may call it (the other may have changed them). */
+int floe_spool_refresh(struct floe_spool *sp);
+
 void floe_spool_free(struct floe_spool *sp);
 
 #ifdef __cplusplus

@@ -1044,6 +1044,17 @@ static int drop_batch(struct floe_spool *sp, uint64_t seq)
     return FLOE_OK;
 }
 
+int floe_spool_refresh(struct floe_spool *sp)
+{
+    uint64_t used;
+    uint32_t ready;
+    FLOE_FAIL_IF(sp == NULL || sp->st == NULL, FLOE_ERR_INVAL);
+    FLOE_TRY(count_used(sp, &used, &ready));
+    sp->stats.bytes_used = used;
+    sp->stats.files_ready = ready;
+    return FLOE_OK;
+}
+
 int floe_spool_reserve(struct floe_spool *sp, uint64_t bytes)
 {
     struct floe_spool_state *st;

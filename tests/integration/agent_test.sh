@@ -64,6 +64,10 @@ for _ in $(seq 300); do drained && break; sleep 0.1; done
 sleep 0.5
 kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
 drained && ok "drained after the restart" || bad "not drained: $(ls "$work/in" "$work/spool/ready")"
+# The spool gauges follow the uploads (the uploader recounts the folder).
+grep -q '^floe_spool_bytes 0$' "$work/floe.prom" && grep -q '^floe_spool_files 0$' "$work/floe.prom" &&
+  ok "final metrics: the spool is empty (floe_spool_bytes 0)" ||
+  bad "spool gauges after the drain: $(grep '^floe_spool' "$work/floe.prom" | tr '\n' ' ')"
 
 node - "$work/landed" "$work/all.ndjson" <<'JS' && ok "every record exactly once" || bad "records lost or duplicated"
 const [dir, all] = process.argv.slice(2);

@@ -54,6 +54,7 @@ struct agent {
     /* snapshots for the metrics, taken under lock */
     struct floe_writer_stats wstats;
     struct floe_spool_stats spool_stats;
+    int spool_counted; /* the uploader thread has counted the spool folder */
     struct floe_uploader_stats ustats;
     size_t writer_arena, writer_high_water, uploader_arena, uploader_high_water;
     int writer_done, uploader_done, upload_fatal;
@@ -221,7 +222,16 @@ static void snapshot_writer(struct agent *a, struct floe_writer *w, const struct
 {
     pthread_mutex_lock(&a->lock);
     a->wstats = w->stats;
-    a->spool_stats = w->spool.stats;
+    {
+        /* The spool's size is the uploader thread's to report: it recounts
+         * the folder after uploads, which the writer's handle cannot see. */
+        uint64_t used = a->spool_stats.bytes_used, ready = a->spool_stats.files_ready;
+        a->spool_stats = w->spool.stats;
+        if (a->spool_counted) {
+            a->spool_stats.bytes_used = used;
+            a->spool_stats.files_ready = ready;
+        }
+    }
     a->writer_high_water = arena->high_water;
     pthread_mutex_unlock(&a->lock);
 }
@@ -452,6 +462,17 @@ static int credentials_from_file(const char *path, struct agent *a)
     return a->akid[0] != '\0' && a->secret[0] != '\0';
 }
 
+static void publish_spool_size(struct agent *a, struct floe_spool *sp)
+{
+    if (floe_spool_refresh(sp) != FLOE_OK)
+        return;
+    pthread_mutex_lock(&a->lock);
+    a->spool_stats.bytes_used = sp->stats.bytes_used;
+    a->spool_stats.files_ready = sp->stats.files_ready;
+    a->spool_counted = 1;
+    pthread_mutex_unlock(&a->lock);
+}
+
 static void *uploader_thread(void *arg)
 {
     struct agent *a = arg;
@@ -561,7 +582,10 @@ static void *uploader_thread(void *arg)
     a->uploader_arena = size;
     pthread_mutex_unlock(&a->lock);
     for (;;) {
+        uint64_t ok_before = u.stats.uploads_ok;
         err = floe_uploader_step(&u);
+        if (u.stats.uploads_ok != ok_before || err == FLOE_ERR_NOENT || !a->spool_counted)
+            publish_spool_size(a, &u.spool);
         pthread_mutex_lock(&a->lock);
         a->ustats = u.stats;
         a->uploader_high_water = arena.high_water;
@@ -583,8 +607,10 @@ static void *uploader_thread(void *arg)
         sleep_ms(err == FLOE_ERR_AGAIN ? (floe_uploader_wait_ms(&u) < 1000u ? floe_uploader_wait_ms(&u) + 1u : 1000u)
                                        : 250u);
     }
-    while (u.stats.fatal && !stop_requested)
+    while (u.stats.fatal && !stop_requested) {
+        publish_spool_size(a, &u.spool);
         sleep_ms(250); /* keep the error visible in the metrics until asked to stop */
+    }
     floe_uploader_free(&u);
     free(mem);
     a->uploader_done = 1;
