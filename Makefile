@@ -64,6 +64,11 @@ LDFLAGS ?=
 # Shared test data (JSONTestSuite) lives beside the repository in CI.
 TESTDATA ?= $(abspath $(TOP)/../shared/testdata)
 
+# BUILDDIR= on the command line names one board's build folder. Targets that
+# build several boards (test, size, budgets, ...) call make again per board:
+# they must not send every board to that one folder.
+MAKEOVERRIDES := $(filter-out BUILDDIR=%,$(MAKEOVERRIDES))
+
 include $(TOP)/floe.mk
 ifneq ($(wildcard $(TOP)/mk/deps.mk),)
 include $(TOP)/mk/deps.mk
@@ -108,6 +113,13 @@ lib: $(LIB)
 
 # Objects see mbedTLS's config through -isystem headers, which -MMD skips.
 $(LIB_OBJS): $(DEPS_PREREQS)
+
+# The compile flags, kept in a file that changes only when they do: a build
+# with other CFLAGS into the same BUILDDIR recompiles instead of reusing objects.
+FLAGS_STAMP := $(BUILDDIR)/flags.stamp
+FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(LIB_CPPFLAGS)
+$(shell mkdir -p $(BUILDDIR) && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(subst ','\'',$(FLAGS_NOW))' ] || printf '%s\n' '$(subst ','\'',$(FLAGS_NOW))' > $(FLAGS_STAMP); })
+$(LIB_OBJS) $(PORT_OBJS) $(UNIT_OBJS) $(CLI_OBJS): $(FLAGS_STAMP)
 
 $(LIB): $(LIB_OBJS) $(ZSTD_DEC_OBJ)
 	@mkdir -p $(dir $@)
@@ -214,7 +226,8 @@ bootstrap:
 # Everything a change must pass, from a fresh clone on a fresh Debian machine.
 test: bootstrap
 	$(MAKE) -f $(TOP)/Makefile BOARD=host SANITIZE=1 check
-	$(MAKE) -f $(TOP)/Makefile BOARD=host CC=clang BUILDDIR=$(TOP)/build/host-clang lib
+	$(MAKE) -f $(TOP)/Makefile BOARD=host CC=clang BUILDDIR=$(TOP)/build/host-clang lib nm-check
+	$(MAKE) -f $(TOP)/Makefile header-check
 	$(MAKE) -f $(TOP)/Makefile BOARD=linux-aarch64 check
 	$(MAKE) -f $(TOP)/Makefile BOARD=linux-armhf check
 	$(MAKE) -f $(TOP)/Makefile fuzz-smoke FUZZ_SECONDS=$(FUZZ_SECONDS)
@@ -277,7 +290,7 @@ STACK_FLAGS := -fstack-usage -fcallgraph-info=su
 LINKED := $(if $(FIRMWARE_OBJS),$(FIRMWARE),$(CLI))
 budget_of = $(shell sed -n 's/^$(2) *[:?]*= *\([0-9][0-9]*\).*/\1/p' $(TOP)/boards/$(1)/budget.mk 2>/dev/null)
 
-.PHONY: size size-one linked stack stack-build arena budgets budget-one
+.PHONY: size size-one linked stack stack-build arena budgets budget-one budget-arena
 size:
 	@$(TOP)/tools/bootstrap.sh host arm firmware bigendian
 	@printf '%-14s %10s %8s %8s   %-13s %10s %8s %8s\n' board 'lib text' data bss linked text data bss
@@ -321,10 +334,11 @@ arena: $(ARENA_REPORT)
 budgets:
 	$(TOP)/tools/bootstrap.sh firmware
 	@fail=0; for b in $(BUDGET_BOARDS); do \
-	  $(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=$$b lib >/dev/null || exit 1; \
-	  $(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=$$b budget-one || fail=1; \
+	  $(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=$$b lib linked >/dev/null || exit 1; \
+	  $(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=$$b budget-one nm-check || fail=1; \
 	done; \
-	$(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=cortex-m7 firmware >/dev/null || fail=1; \
+	$(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=host deps-nm-check || fail=1; \
+	$(MAKE) -s --no-print-directory -f $(TOP)/Makefile BOARD=host budget-arena || fail=1; \
 	$(MAKE) -s --no-print-directory -f $(TOP)/Makefile stack STACK_BOARDS='$(BUDGET_BOARDS)' \
 	  STACK_ARGS='$(foreach b,$(BUDGET_BOARDS),--max-worst $(b)=$(call budget_of,$(b),BUDGET_STACK) \
 	    --frame-limit $(b)=$(call budget_of,$(b),BUDGET_FRAME))' \
@@ -333,12 +347,22 @@ budgets:
 	if [ $$fail -ne 0 ]; then echo "make budgets: over budget (above)"; exit 1; fi; \
 	echo "make budgets: every board within its budget"
 
-budget-one: $(LIB)
-	@t=$$($(SIZE) -t $(LIB) | awk '/TOTALS/ {print $$1}'); b='$(call budget_of,$(BOARD),BUDGET_TEXT)'; \
-	if [ -z "$$b" ]; then echo "budgets: $(BOARD): no BUDGET_TEXT in boards/$(BOARD)/budget.mk"; exit 1; fi; \
-	if [ "$$t" -gt "$$b" ]; then \
-	  echo "budgets: $(BOARD): libfloe.a text $$t bytes is over its budget of $$b (boards/$(BOARD)/budget.mk)"; exit 1; \
-	fi; echo "budgets: $(BOARD): libfloe.a text $$t bytes (budget $$b)"
+# over_budget WHAT MEASURED NAME: fails when MEASURED is over the board's NAME.
+over_budget = b='$(call budget_of,$(BOARD),$(3))'; \
+	if [ -z "$$b" ]; then echo "budgets: $(BOARD): no $(3) in boards/$(BOARD)/budget.mk"; exit 1; fi; \
+	if [ "$(2)" -gt "$$b" ]; then \
+	  echo "budgets: $(BOARD): $(1) $(2) bytes is over its budget of $$b ($(3), boards/$(BOARD)/budget.mk)"; exit 1; \
+	fi; echo "budgets: $(BOARD): $(1) $(2) bytes (budget $$b)"
+
+budget-one: $(LIB) $(LINKED)
+	@t=$$($(SIZE) -t $(LIB) | awk '/TOTALS/ {print $$1}'); $(call over_budget,libfloe.a text,$$t,BUDGET_TEXT)
+	@t=$$($(SIZE) $(LINKED) | awk 'NR == 2 {print $$1}'); $(call over_budget,$(notdir $(LINKED)) text,$$t,BUDGET_LINKED_TEXT)
+
+# The arena of the two loops with the default config (64-bit host figures).
+budget-arena: $(ARENA_REPORT)
+	@cd $(TOP) && $(ARENA_REPORT) tools/schemas/telemetry.json > $(BUILDDIR)/arena.txt
+	@t=$$(awk '$$1 == "writer" {print $$2}' $(BUILDDIR)/arena.txt); $(call over_budget,writer loop arena,$$t,BUDGET_ARENA_WRITER)
+	@t=$$(awk '$$1 == "uploader" {print $$2}' $(BUILDDIR)/arena.txt); $(call over_budget,uploader loop arena,$$t,BUDGET_ARENA_UPLOADER)
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -359,8 +383,23 @@ install: $(LIB) $(if $(INSTALL_TLS),$(MBEDTLS_LIBS))
 	  -e 's|@LIBS@|$(PC_LIBS)|' \
 	  $(TOP)/tools/floe.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/floe.pc
 
+# Every public header compiles on its own, strict C99, and floe.h includes them all.
+.PHONY: header-check
+header-check:
+	@mkdir -p $(BUILDDIR)/header-check; fail=0; \
+	for h in $(notdir $(wildcard $(TOP)/include/floe/*.h)); do \
+	  printf '#include "floe/%s"\ntypedef int header_check_unit;\n' $$h > $(BUILDDIR)/header-check/alone.c; \
+	  $(CC) $(WARN) -I$(TOP)/include -fsyntax-only $(BUILDDIR)/header-check/alone.c || { echo "header-check: floe/$$h does not compile on its own"; fail=1; }; \
+	  [ $$h = floe.h ] && continue; \
+	  g=$$(sed -n 's/^#ifndef \(FLOE_[A-Z0-9_]*_H\)$$/\1/p' $(TOP)/include/floe/$$h | head -1); \
+	  printf '#include "floe/floe.h"\n#ifndef %s\n#error floe.h does not include floe/%s\n#endif\n' $$g $$h > $(BUILDDIR)/header-check/umbrella.c; \
+	  $(CC) $(WARN) -I$(TOP)/include -fsyntax-only $(BUILDDIR)/header-check/umbrella.c || fail=1; \
+	done; \
+	if [ $$fail -ne 0 ]; then echo "header-check: failed (above)"; exit 1; fi; \
+	echo "header-check: every public header stands alone and floe.h includes them all"
+
 clean:
-	rm -rf $(TOP)/build/host-san $(TOP)/build/host-clang $(TOP)/build/stack-report.txt \
-	  $(foreach b,$(BOARDS),$(TOP)/build/$(b) $(TOP)/build/$(b)-stack)
+	rm -rf $(BUILDDIR) $(TOP)/build/host-san $(TOP)/build/host-clang $(TOP)/build/fuzz $(TOP)/build/tls-test \
+	  $(TOP)/build/stack-report.txt $(foreach b,$(BOARDS),$(TOP)/build/$(b) $(TOP)/build/$(b)-stack)
 
 -include $(LIB_OBJS:.o=.d) $(PORT_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(FIRMWARE_OBJS:.o=.d)

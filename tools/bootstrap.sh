@@ -48,6 +48,29 @@ npm_install() {
 }
 
 [ $# -eq 0 ] && set -- host arm
+
+# Not root: name every missing package of every group asked for, in one command.
+if [ "$(id -u)" -ne 0 ]; then
+  all=""
+  for what in "$@"; do
+    case "$what" in
+      host) all="$all $want_host" ;;
+      arm) all="$all $want_arm" ;;
+      npm) command -v npm >/dev/null 2>&1 || all="$all nodejs npm" ;;
+      bench) all="$all time zstd python3" ;;
+      firmware) all="$all $want_firmware" ;;
+      bigendian) all="$all $want_bigendian" ;;
+      all) all="$all $want_host $want_arm $want_firmware $want_bigendian" ;;
+    esac
+  done
+  need=$(missing $(printf '%s\n' $all | sort -u))
+  if [ -n "$need" ]; then
+    echo "bootstrap: missing Debian packages; run as root:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends$need" >&2
+    exit 1
+  fi
+fi
+
 for what in "$@"; do
   case "$what" in
     host) apt_install $want_host ;;

@@ -17,6 +17,12 @@ unsigned long floe_test_heap_calls(void)
     return heap_calls;
 }
 
+void floe_test_heap_reset(void);
+void floe_test_heap_reset(void)
+{
+    heap_calls = 0;
+}
+
 void *__wrap_malloc(size_t n);
 void *__wrap_malloc(size_t n)
 {

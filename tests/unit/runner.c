@@ -24,6 +24,19 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 /* Set by heap_guard.c: calls into the heap from library objects. */
 extern unsigned long floe_test_heap_calls(void);
+extern void floe_test_heap_reset(void);
+
+/* Positive control: a heap call from this binary must reach the wrap, or
+ * the no-heap check below could pass for want of the link option. */
+static int heap_wrap_in_effect(void)
+{
+    void *volatile p = malloc(16);
+    unsigned long seen;
+    free(p);
+    seen = floe_test_heap_calls();
+    floe_test_heap_reset();
+    return seen == 2;
+}
 
 void test_register(const char *name, const char *file, test_fn fn)
 {
@@ -97,6 +110,10 @@ int main(int argc, char **argv)
     if (mkdtemp(tmpdir) == NULL) {
         perror("mkdtemp");
         return 2;
+    }
+    if (!heap_wrap_in_effect()) {
+        fprintf(stderr, "FAIL heap_wrap: malloc/free are not wrapped (link with -Wl,--wrap=malloc,...)\n");
+        return 1;
     }
     qsort(tests, (size_t)n_tests, sizeof tests[0], cmp_case);
     for (i = 0; i < n_tests; i++) {
