@@ -43,6 +43,10 @@ struct floe_stream {
     floe_ssize_t (*send)(void *ctx, const void *buf, size_t n, uint32_t timeout_ms);
     floe_ssize_t (*recv)(void *ctx, void *buf, size_t n, uint32_t timeout_ms);
     int (*close)(void *ctx);
+    /** Optional (NULL: none): the most bytes one send() puts in one unit on
+     *  the wire (a TLS record). The body is handed over in pieces of that
+     *  size, so no record carries a few leftover bytes. */
+    size_t (*write_unit)(void *ctx);
 };
 
 /** Plain TCP through a net port. The socket object comes from the arena once

@@ -200,6 +200,11 @@ floe_ssize_t floe_tls_send(void *ctx, const void *buf, size_t n, uint32_t timeou
  */
 floe_ssize_t floe_tls_recv(void *ctx, void *buf, size_t n, uint32_t timeout_ms);
 
+/** @brief The most plaintext one record carries on this connection (16383
+ *  bytes in TLS 1.3 with a 16 KiB record, 16384 in TLS 1.2); 0 when not
+ *  connected. A floe_stream's write_unit. */
+size_t floe_tls_write_unit(void *ctx);
+
 /**
  * @brief Sends close_notify (within cfg.close_timeout_ms) and forgets the
  * connection; the session stays saved for resumption. Does not close the

@@ -298,15 +298,21 @@ static floe_ssize_t net_send(void *ctx, void *sock, const void *buf, size_t n, u
     ssize_t r;
     int w;
     (void)ctx;
-    w = wait_fd(s->fd, POLLOUT, timeout_ms);
-    if (w <= 0)
-        return w;
-    do
-        r = send(s->fd, buf, n, MSG_NOSIGNAL);
-    while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : FLOE_ERR_NET;
-    return (floe_ssize_t)r;
+    /* The socket is non-blocking: try first, wait only when it is full
+     * (one system call per piece instead of two on a flowing link). */
+    for (w = 0;; w = 1) {
+        do
+            r = send(s->fd, buf, n, MSG_NOSIGNAL);
+        while (r < 0 && errno == EINTR);
+        if (r >= 0)
+            return (floe_ssize_t)r;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return FLOE_ERR_NET;
+        if (w)
+            return 0;
+        if ((r = wait_fd(s->fd, POLLOUT, timeout_ms)) <= 0)
+            return (floe_ssize_t)r;
+    }
 }
 
 static floe_ssize_t net_recv(void *ctx, void *sock, void *buf, size_t n, uint32_t timeout_ms)
@@ -315,14 +321,19 @@ static floe_ssize_t net_recv(void *ctx, void *sock, void *buf, size_t n, uint32_
     ssize_t r;
     int w;
     (void)ctx;
-    w = wait_fd(s->fd, POLLIN, timeout_ms);
-    if (w <= 0)
-        return w;
-    do
-        r = recv(s->fd, buf, n, 0);
-    while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : FLOE_ERR_NET;
+    for (w = 0;; w = 1) {
+        do
+            r = recv(s->fd, buf, n, 0);
+        while (r < 0 && errno == EINTR);
+        if (r >= 0)
+            break;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return FLOE_ERR_NET;
+        if (w)
+            return 0;
+        if ((r = wait_fd(s->fd, POLLIN, timeout_ms)) <= 0)
+            return (floe_ssize_t)r;
+    }
     if (r == 0)
         return FLOE_ERR_NET; /* orderly close by the peer */
     return (floe_ssize_t)r;

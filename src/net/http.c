@@ -941,6 +941,7 @@ static int send_body(struct floe_http_client *c, const struct floe_http_request 
                      int *from_stream)
 {
     uint64_t off = 0;
+    size_t unit, fill;
     int err;
     *from_stream = 1;
     if (req->body != NULL) {
@@ -954,12 +955,19 @@ static int send_body(struct floe_http_client *c, const struct floe_http_request 
         }
         return out_flush(c);
     }
+    /* Flush in whole write units of the stream (TLS records): a 16 KiB
+     * buffer over 16,383-byte TLS 1.3 records would otherwise send a
+     * record of one byte after every full one. */
+    unit = c->stream.write_unit != NULL ? c->stream.write_unit(c->stream.ctx) : 0;
+    if (unit == 0 || unit > c->send_cap)
+        unit = c->send_cap;
+    fill = c->send_cap - c->send_cap % unit;
     while (off < req->body_len) {
-        size_t room = c->send_cap - c->send_len, k;
+        size_t room = fill > c->send_len ? fill - c->send_len : 0, k;
         int r;
         if (room == 0) {
             FLOE_TRY(out_flush(c));
-            room = c->send_cap;
+            room = fill;
         }
         k = req->body_len - off < (uint64_t)room ? (size_t)(req->body_len - off) : room;
         if (k > (size_t)INT32_MAX)

@@ -69,5 +69,6 @@ int floe_tcp_stream_open(struct floe_tcp_stream *t, const char *host, uint16_t p
     out->send = tcp_send;
     out->recv = tcp_recv;
     out->close = tcp_close;
+    out->write_unit = NULL; /* a byte stream: any piece size is as good */
     return FLOE_OK;
 }

@@ -1145,6 +1145,16 @@ static int flush_pending(struct floe_tls *tls, const char *op)
     return 1;
 }
 
+size_t floe_tls_write_unit(void *ctx)
+{
+    struct floe_tls *tls = (struct floe_tls *)ctx;
+    int max;
+    if (tls == NULL || tls->st == NULL || !tls->st->connected)
+        return 0;
+    max = mbedtls_ssl_get_max_out_record_payload(&tls->st->ssl);
+    return max > 0 ? (size_t)max : 0;
+}
+
 floe_ssize_t floe_tls_send(void *ctx, const void *buf, size_t n, uint32_t timeout_ms)
 {
     struct floe_tls *tls = (struct floe_tls *)ctx;
@@ -1340,6 +1350,12 @@ int floe_tls_connect(struct floe_tls *tls, const struct floe_tls_transport *tran
     (void)host_name;
     (void)timeout_ms;
     return FLOE_ERR_UNSUPPORTED;
+}
+
+size_t floe_tls_write_unit(void *ctx)
+{
+    (void)ctx;
+    return 0;
 }
 
 floe_ssize_t floe_tls_send(void *ctx, const void *buf, size_t n, uint32_t timeout_ms)

@@ -287,6 +287,7 @@ static int connect_if_needed(struct floe_s3 *s3, struct floe_s3_result *res)
         st->tls_stream.ctx = &s3->tls;
         st->tls_stream.send = floe_tls_send;
         st->tls_stream.recv = floe_tls_recv;
+        st->tls_stream.write_unit = floe_tls_write_unit;
         st->tls_stream.close = floe_tls_close;
         floe_http_set_stream(&s3->http, &st->tls_stream);
     } else {

@@ -285,7 +285,7 @@ static void fuzz_client(const uint8_t *data, size_t size, uint8_t mode, uint64_t
     static uint8_t arena_mem[16384] __attribute__((aligned(8)));
     struct fake f;
     struct floe_clock_port clock = {NULL, f_mono, f_utc};
-    struct floe_stream s = {NULL, f_send, f_recv, NULL};
+    struct floe_stream s = {NULL, f_send, f_recv, NULL, NULL};
     struct floe_http_config cfg;
     struct floe_http_client c;
     struct floe_http_request req;

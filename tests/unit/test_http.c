@@ -1080,6 +1080,74 @@ TEST(client_streams_a_large_body_in_buffer_sized_pieces)
     /* With a real 64 MiB the client holds no more than its send buffer. */
 }
 
+/* A stream over `stream` that takes every piece whole and records its size,
+ * with a write unit like a TLS record's. */
+static size_t unit_sizes[64];
+static int unit_calls;
+static floe_ssize_t unit_send(void *ctx, const void *buf, size_t n, uint32_t t)
+{
+    size_t done = 0;
+    (void)ctx;
+    if (unit_calls < 64)
+        unit_sizes[unit_calls] = n;
+    unit_calls++;
+    while (done < n) {
+        floe_ssize_t r = stream.send(stream.ctx, (const uint8_t *)buf + done, n - done, t);
+        if (r <= 0)
+            return r < 0 ? r : FLOE_ERR_IO;
+        done += (size_t)r;
+    }
+    return (floe_ssize_t)n;
+}
+static floe_ssize_t unit_recv(void *ctx, void *buf, size_t n, uint32_t t)
+{
+    (void)ctx;
+    return stream.recv(stream.ctx, buf, n, t);
+}
+static size_t unit_of_1000(void *ctx)
+{
+    (void)ctx;
+    return 1000;
+}
+
+TEST(client_streams_a_body_in_whole_write_units)
+{
+    static const char head[] = "PUT /b/k HTTP/1.1\r\nHost: h\r\nContent-Length: 20000\r\nConnection: keep-alive\r\n\r\n";
+    struct floe_http_config cfg;
+    struct floe_stream units = {NULL, unit_send, unit_recv, NULL, unit_of_1000};
+    struct floe_http_request req;
+    struct floe_http_response resp;
+    struct gen_body g;
+    int i;
+    memset(&g, 0, sizeof g);
+    g.len = 20000;
+    script_reset();
+    srv.send_max = 100000;
+    script_add(ok_xml, sizeof head - 1 + g.len);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.send_buf = 4096;
+    REQUIRE(client_up(&cfg) == 0);
+    floe_http_set_stream(&cli, &units);
+    unit_calls = 0;
+    memset(&req, 0, sizeof req);
+    memset(&resp, 0, sizeof resp);
+    req.method = "PUT";
+    req.target = "/b/k";
+    req.host = "h";
+    req.body_len = g.len;
+    req.read_body = gen_read;
+    req.body_ctx = &g;
+    CHECK_EQ_INT(floe_http_request(&cli, &req, &resp), FLOE_OK);
+    CHECK_EQ_INT(resp.status, 200);
+    CHECK_EQ_U64(srv.sent_total, sizeof head - 1 + g.len);
+    CHECK_EQ_U64(srv.fnv, gen_fnv(fnv_add(2166136261u, head, sizeof head - 1), g.len));
+    /* Head and body: 4,000-byte pieces (four units of the 4,096-byte buffer), then the rest. */
+    REQUIRE(unit_calls >= 2 && unit_calls <= 64);
+    for (i = 0; i + 1 < unit_calls; i++)
+        CHECK_EQ_U64(unit_sizes[i], 4000);
+    CHECK(unit_sizes[unit_calls - 1] <= 4000);
+}
+
 TEST(client_expect_refused_before_body_never_sends_it)
 {
     static const char head[] = "PUT /b/k HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n"
@@ -1365,7 +1433,7 @@ static floe_ssize_t dead_recv(void *ctx, void *buf, size_t n, uint32_t t)
 
 TEST(client_gives_up_on_a_stream_that_never_waits)
 {
-    struct floe_stream dead = {NULL, dead_send, dead_recv, NULL};
+    struct floe_stream dead = {NULL, dead_send, dead_recv, NULL, NULL};
     struct floe_http_request req;
     struct floe_http_response resp;
     REQUIRE(client_up(NULL) == 0);
