@@ -71,7 +71,8 @@ void floe_arena_rewind(struct floe_arena *a, size_t mark);
 /**
  * @brief Splits @p size bytes off as a new arena (for a module or a third
  * party library that manages its own slice). The child's high-water mark is
- * its own; the parent counts the whole slice as used.
+ * its own; the parent counts the whole slice as used. The slice is not
+ * zeroed (floe_arena_take on the child zeroes what it hands out).
  */
 int floe_arena_slice(struct floe_arena *parent, size_t size, struct floe_arena *child);
 

@@ -39,7 +39,7 @@ enum floe_parquet_codec {
 #define FLOE_PARQUET_DEFAULT_ROW_GROUP_BYTES (1024u * 1024u)
 #define FLOE_PARQUET_DEFAULT_DICT_ENTRIES 16384u      /* most entries of one column's dictionary */
 #define FLOE_PARQUET_DEFAULT_DICT_BYTES (64u * 1024u)   /* most value bytes of one string dictionary */
-#define FLOE_PARQUET_DEFAULT_DICT_POOL (1280u * 1024u)  /* all dictionaries of a row group share this */
+#define FLOE_PARQUET_DEFAULT_DICT_POOL (1024u * 1024u)  /* all dictionaries of a row group share this */
 #define FLOE_PARQUET_DEFAULT_MAX_ROW_GROUPS 64u
 #define FLOE_PARQUET_PAGE_MAX_VALUES 20000u /* rows per page, whatever their size */
 #define FLOE_PARQUET_STAT_MAX 32u           /* longest string kept as a min/max statistic */

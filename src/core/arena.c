@@ -95,7 +95,9 @@ void floe_arena_rewind(struct floe_arena *a, size_t mark)
 int floe_arena_slice(struct floe_arena *parent, size_t size, struct floe_arena *child)
 {
     void *p;
-    int err = floe_arena_take(parent, size, FLOE_ARENA_ALIGN, &p);
+    /* Not zeroed: the child's own takes zero what they hand out, and a
+     * slice untouched until used costs no physical memory on Linux. */
+    int err = floe_arena_take_raw(parent, size, FLOE_ARENA_ALIGN, &p);
     if (err != FLOE_OK)
         return err;
     if (p == NULL) {

@@ -127,6 +127,28 @@ int floe_dict_init(struct floe_dict *d, struct floe_arena *arena, enum floe_dict
     return FLOE_OK;
 }
 
+void floe_dict_region(const struct floe_dict *d, uint8_t **start, size_t *len)
+{
+    const uint8_t *end;
+    *start = NULL;
+    *len = 0;
+    if (d == NULL || d->slots == NULL)
+        return;
+    /* dict_carve takes slots, [offsets,] data in that order. */
+    end = (const uint8_t *)d->data + (d->kind == FLOE_DICT_BYTES ? d->max_bytes : (size_t)d->cap_entries * d->width);
+    *start = (uint8_t *)d->slots;
+    *len = (size_t)(end - *start);
+}
+
+void floe_dict_moved(struct floe_dict *d, uint8_t *start)
+{
+    uint8_t *old = (uint8_t *)d->slots;
+    d->slots = (struct floe_dict_slot *)(void *)start;
+    if (d->offsets != NULL)
+        d->offsets = (uint32_t *)(void *)(start + ((uint8_t *)d->offsets - old));
+    d->data = start + ((uint8_t *)d->data - old);
+}
+
 void floe_dict_reset(struct floe_dict *d)
 {
     if (d == NULL || d->slots == NULL)

@@ -103,6 +103,14 @@ int floe_dict_get_bytes(const struct floe_dict *d, uint32_t index, const uint8_t
 /** @brief FIXED4/FIXED8 entry @p index as an integer (0 when out of range). */
 uint64_t floe_dict_get_fixed(const struct floe_dict *d, uint32_t index);
 
+/** @brief The arena bytes the dictionary's tables occupy, one block from
+ *  the first to the end of the last (NULL/0 when it was never carved). */
+void floe_dict_region(const struct floe_dict *d, uint8_t **start, size_t *len);
+
+/** @brief Points the dictionary at its tables after the caller moved the
+ *  whole region (by a multiple of 8 bytes) to @p start. */
+void floe_dict_moved(struct floe_dict *d, uint8_t *start);
+
 /** @brief Appends the PLAIN dictionary page body (floe_dict_plain_bytes()
  *  bytes, entries in index order) to @p out. Returns out->err. */
 int floe_dict_write_plain(const struct floe_dict *d, struct floe_buf *out);

@@ -650,6 +650,7 @@ static void reset_dictionaries(struct floe_parquet_state *st)
     floe_arena_rewind(&st->dict_pool, 0);
     for (i = 0; i < st->n_cols; i++) {
         struct column *c = &st->cols[i];
+        floe_memset(&c->dict, 0, sizeof c->dict); /* the pool is empty: no stale tables */
         if (c->dict_state != DICT_TRY)
             continue;
         if (floe_dict_init(&c->dict, &st->dict_pool, dict_kind(c->phys), DICT_START_ENTRIES, DICT_START_BYTES) !=
@@ -659,6 +660,38 @@ static void reset_dictionaries(struct floe_parquet_state *st)
                 begin_page(c);
         }
     }
+}
+
+/* Closes the holes grown dictionaries left in the pool: every live table
+ * moves down, in address order, so the pool's high-water mark (and the
+ * memory it touches) follows what the dictionaries hold, not the sum of
+ * every size they had. */
+static void compact_dictionaries(struct floe_parquet_state *st)
+{
+    uint8_t *base = st->dict_pool.base, *top = base, *floor = base;
+    for (;;) {
+        struct column *next = NULL;
+        uint8_t *start, *next_start = NULL;
+        size_t len, next_len = 0;
+        uint32_t i;
+        for (i = 0; i < st->n_cols; i++) {
+            floe_dict_region(&st->cols[i].dict, &start, &len);
+            if (start != NULL && start >= floor && (next_start == NULL || start < next_start)) {
+                next = &st->cols[i];
+                next_start = start;
+                next_len = len;
+            }
+        }
+        if (next == NULL)
+            break;
+        floor = next_start + 1;
+        if (next_start != top) {
+            floe_memmove(top, next_start, next_len);
+            floe_dict_moved(&next->dict, top);
+        }
+        top += FLOE_ALIGN_UP(next_len, 8u);
+    }
+    floe_arena_rewind(&st->dict_pool, (size_t)(top - base));
 }
 
 /* Doubles a full dictionary from the pool, keeping every entry's index.
@@ -692,7 +725,9 @@ static int grow_dictionary(struct floe_parquet_state *st, struct column *c)
         if (err != FLOE_OK || idx != i)
             return FLOE_ERR_LIMIT;
     }
-    c->dict = bigger; /* the old tables stay in the pool until the row group ends */
+    floe_memset(&c->dict, 0, sizeof c->dict); /* its tables are now a hole */
+    c->dict = bigger;
+    compact_dictionaries(st);
     return FLOE_OK;
 }
 

@@ -307,3 +307,50 @@ TEST(dict_many_fixed_values)
         CHECK_EQ_INT(idx, k);
     }
 }
+
+/* The writer compacts its dictionary pool by moving whole regions: a moved
+ * dictionary finds, returns and extends exactly what it held. */
+TEST(dict_region_moves_whole)
+{
+    struct floe_arena a;
+    struct floe_dict d, f;
+    uint8_t *start, *fstart;
+    size_t len, flen, i;
+    uint32_t idx;
+    char key[24];
+    floe_arena_init(&a, arena_mem, sizeof arena_mem);
+    REQUIRE(floe_arena_take_raw(&a, 4096, 8, (void **)&start) == FLOE_OK); /* the hole to move into */
+    REQUIRE(floe_dict_init(&d, &a, FLOE_DICT_BYTES, 300, 8192) == FLOE_OK);
+    REQUIRE(floe_dict_init(&f, &a, FLOE_DICT_FIXED8, 300, 2400) == FLOE_OK);
+    for (i = 0; i < 200; i++) {
+        snprintf(key, sizeof key, "gw-%04zu/sensor", i * 7);
+        CHECK_EQ_INT(put_str(&d, key, &idx), FLOE_OK);
+        CHECK_EQ_INT(floe_dict_insert_u64(&f, (uint64_t)i * 1000003u, &idx), FLOE_OK);
+    }
+    floe_dict_region(&d, &start, &len);
+    floe_dict_region(&f, &fstart, &flen);
+    CHECK(start == (uint8_t *)arena_mem + 4096);
+    CHECK(fstart >= start + len && fstart < start + len + 8); /* carved back to back */
+    CHECK_EQ_U64((uint64_t)(fstart + flen - start), (uint64_t)a.used - 4096);
+    /* Move both down by 4096 bytes, as compaction does (in address order). */
+    memmove((uint8_t *)arena_mem, start, len);
+    floe_dict_moved(&d, (uint8_t *)arena_mem);
+    memmove((uint8_t *)arena_mem + (fstart - start), fstart, flen);
+    floe_dict_moved(&f, (uint8_t *)arena_mem + (fstart - start));
+    memset((uint8_t *)arena_mem + len + flen + 8, 0xAB, 4096); /* the old place is reused */
+    for (i = 0; i < 200; i++) {
+        const uint8_t *v;
+        size_t vl;
+        snprintf(key, sizeof key, "gw-%04zu/sensor", i * 7);
+        CHECK_EQ_INT(put_str(&d, key, &idx), FLOE_OK);
+        CHECK_EQ_INT(idx, i);
+        CHECK_EQ_INT(floe_dict_get_bytes(&d, (uint32_t)i, &v, &vl), FLOE_OK);
+        CHECK(vl == strlen(key) && memcmp(v, key, vl) == 0);
+        CHECK_EQ_INT(floe_dict_insert_u64(&f, (uint64_t)i * 1000003u, &idx), FLOE_OK);
+        CHECK_EQ_INT(idx, i);
+        CHECK_EQ_U64(floe_dict_get_fixed(&f, (uint32_t)i), (uint64_t)i * 1000003u);
+    }
+    CHECK_EQ_INT(put_str(&d, "new", &idx), FLOE_OK);
+    CHECK_EQ_INT(idx, 200);
+    CHECK_EQ_INT(floe_dict_count(&d), 201);
+}
