@@ -4,8 +4,11 @@
 #include "floe/floe.h"
 #include "floe/writer.h"
 #include "floe_emufs.h"
+#include "floe_fault.h"
 #include "floe_posix.h"
+#include "parquet/thrift.h"
 #include "core/internal.h"
+#include <stdlib.h>
 
 #define DIR "/sp"
 
@@ -21,7 +24,7 @@ static uint64_t u_mem[(256u << 10) / 8];
 static struct floe_emufs emu;
 static struct floe_writer_config wcfg;
 static struct floe_writer w;
-static char text[65536];
+static char text[256 * 1024];
 static size_t text_len;
 
 static int zero_fill(void *ctx, void *buf, size_t n)
@@ -44,7 +47,29 @@ static void make_text(int lines)
                                      "{\"ts\":\"2025-01-01T00:00:%02dZ\",\"id\":\"device-%04d\"}\n", i % 60, i);
 }
 
+/* Rows of about 200 bytes that neither a dictionary nor Snappy shrinks, so
+ * a few hundred fill several row groups of the smallest size. */
+static void make_wide_text(int lines)
+{
+    uint64_t x = 88172645463325252ull;
+    int i, k;
+    text_len = 0;
+    for (i = 0; i < lines; i++) {
+        text_len += (size_t)snprintf(text + text_len, sizeof text - text_len,
+                                     "{\"ts\":\"2025-01-01T00:00:%02dZ\",\"id\":\"device-%04d-", i % 60, i);
+        for (k = 0; k < 180; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text[text_len++] = "0123456789abcdef"[x & 15u];
+        }
+        text_len += (size_t)snprintf(text + text_len, sizeof text - text_len, "\"}\n");
+    }
+}
+
 static const struct floe_hooks *setup_hooks;
+static const struct floe_fs_port *setup_fs;  /* NULL: the emulated fs itself */
+static uint32_t setup_row_group_bytes;        /* 0: 64 KiB */
 
 static int setup(uint64_t quota, int policy)
 {
@@ -55,17 +80,19 @@ static int setup(uint64_t quota, int policy)
     wcfg.ndjson.max_line_bytes = 512;
     wcfg.roll.parquet.schema = &schema;
     wcfg.roll.parquet.page_bytes = 4096;
-    wcfg.roll.parquet.row_group_bytes = 64 * 1024;
+    wcfg.roll.parquet.row_group_bytes = setup_row_group_bytes ? setup_row_group_bytes : 64 * 1024;
+    /* Small row groups: files end when they used all three. */
     wcfg.roll.parquet.dict_pool_bytes = 32 * 1024;
     wcfg.roll.parquet.dict_entries = 256;
     wcfg.roll.parquet.dict_bytes = 4096;
-    wcfg.roll.file_rows = 50;
+    wcfg.roll.parquet.max_row_groups = setup_row_group_bytes ? 3 : 0;
+    wcfg.roll.file_rows = setup_row_group_bytes ? 0 : 50;
     wcfg.roll.ts_column = -1;
-    wcfg.roll.fs = &emu.fs;
+    wcfg.roll.fs = setup_fs ? setup_fs : &emu.fs;
     wcfg.roll.clock = &floe_posix_clock;
     wcfg.roll.entropy = &entropy;
     wcfg.spool.dir = DIR;
-    wcfg.spool.fs = &emu.fs;
+    wcfg.spool.fs = setup_fs ? setup_fs : &emu.fs;
     wcfg.spool.quota_bytes = quota;
     wcfg.spool.full_policy = (uint8_t)policy;
     wcfg.hooks = setup_hooks;
@@ -289,4 +316,174 @@ TEST(spool_uploaded_metas_wait_in_done_until_the_checkpoint_covers_them)
     CHECK_EQ_INT(pos.seq, 2);
     CHECK_EQ_INT(pos.records, 100);
     CHECK(floe_emufs_stat(&emu, DIR "/done/0000000000000002.meta", NULL, NULL) == FLOE_ERR_NOENT);
+}
+
+/* The footer of a Parquet file in the emulated fs: its row count, or < 0. */
+static long long parquet_rows(const char *path, int64_t *row_groups)
+{
+    static uint8_t file[256 * 1024];
+    floe_ssize_t n = floe_emufs_read_file(&emu, path, 0, file, sizeof file);
+    struct floe_thrift_reader r;
+    uint32_t flen;
+    int type;
+    int16_t id;
+    long long rows = -5;
+    *row_groups = 0;
+    if (n < 12 || memcmp(file, "PAR1", 4) != 0 || memcmp(file + n - 4, "PAR1", 4) != 0)
+        return -1;
+    flen = floe_get_le32(file + n - 8);
+    if (flen + 12 > (uint64_t)n)
+        return -2;
+    floe_thrift_reader_init(&r, file + n - 8 - flen, flen);
+    while (floe_thrift_read_field_header(&r, &type, &id) > 0) {
+        int64_t v;
+        if (id == 3 && type == FLOE_THRIFT_I64) {
+            if (floe_thrift_read_i64(&r, &v) != FLOE_OK)
+                return -3;
+            rows = (long long)v;
+            continue;
+        }
+        if (id == 4 && type == FLOE_THRIFT_LIST) {
+            int et;
+            uint32_t count;
+            if (floe_thrift_read_list_header(&r, &et, &count) != FLOE_OK)
+                return -4;
+            *row_groups = (int64_t)count;
+            while (count-- > 0)
+                if (floe_thrift_skip_elem(&r, et) != FLOE_OK)
+                    return -4;
+            continue;
+        }
+        if (floe_thrift_skip(&r, type) != FLOE_OK)
+            return -4;
+    }
+    return rows;
+}
+
+static int meta_value(const char *rec, const char *key, uint64_t *v)
+{
+    char pat[40];
+    const char *p;
+    snprintf(pat, sizeof pat, "\n%s ", key);
+    p = strstr(rec, pat);
+    if (p == NULL)
+        return 0;
+    *v = strtoull(p + strlen(pat), NULL, 10);
+    return 1;
+}
+
+/* Every committed batch whole: the meta's size is the file's, its rows are
+ * the footer's; returns the rows in all of them (< 0 on a mismatch). */
+static long long committed_rows(int64_t *max_row_groups)
+{
+    long long total = 0;
+    uint64_t seq;
+    *max_row_groups = 0;
+    for (seq = 1; seq < 64; seq++) {
+        static char rec[2048];
+        char path[96];
+        uint64_t size = 0, rows = 0, actual = 0;
+        int64_t rgs;
+        long long pr;
+        floe_ssize_t n;
+        snprintf(path, sizeof path, DIR "/ready/%016llx.meta", (unsigned long long)seq);
+        n = floe_emufs_read_file(&emu, path, 0, rec + 1, sizeof rec - 2);
+        if (n <= 0)
+            continue;
+        rec[0] = '\n';
+        rec[n + 1] = '\0';
+        if (!meta_value(rec, "size", &size) || !meta_value(rec, "rows", &rows))
+            continue; /* dead letters only */
+        snprintf(path, sizeof path, DIR "/ready/%016llx.parquet", (unsigned long long)seq);
+        pr = parquet_rows(path, &rgs);
+        if (floe_emufs_stat(&emu, path, NULL, &actual) != FLOE_OK || actual != size || pr != (long long)rows) {
+            fprintf(stderr, "batch %llu: meta size %llu rows %llu, file size %llu rows %lld\n",
+                    (unsigned long long)seq, (unsigned long long)size, (unsigned long long)rows,
+                    (unsigned long long)actual, pr);
+            return -1;
+        }
+        if (rgs > *max_row_groups)
+            *max_row_groups = rgs;
+        total += pr;
+    }
+    return total;
+}
+
+/* A write that does half its work, then ENOSPC: at every write of the run,
+ * once (space comes back) and for good (until the test frees it). The file
+ * being written is torn: it must be aborted, never committed, and the writer
+ * must resume from its last commit with nothing lost or doubled. */
+static void short_write_then_full_disk(int sticky)
+{
+    static struct floe_fault fault;
+    uint32_t at, total_writes;
+    int64_t rgs = 0;
+    int failures = 0;
+    make_wide_text(400);
+    setup_row_group_bytes = 16 * 1024;
+    setup_fs = &fault.fs;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    floe_fault_init(&fault, &emu.fs, NULL, NULL);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    total_writes = fault.calls[FLOE_FAULT_FS_WRITE];
+    REQUIRE(committed_rows(&rgs) == 400);
+    CHECK(rgs >= 2); /* several row groups per file */
+    if (getenv("TEST_VERBOSE"))
+        fprintf(stderr, "short write then ENOSPC (sticky %d): at each of %u writes, up to %lld row groups a file\n",
+                sticky, (unsigned)total_writes, (long long)rgs);
+    for (at = 1; at <= total_writes && failures < 3; at++) {
+        struct floe_spool_position pos;
+        int err, tries = 0;
+        long long rows;
+        REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+        floe_fault_init(&fault, &emu.fs, NULL, NULL);
+        REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+        floe_fault_set(&fault, FLOE_FAULT_FS_WRITE, at, FLOE_FAULT_SHORT_THEN_FAIL, FLOE_ERR_NOSPC, sticky);
+        err = push_all();
+        floe_fault_reset(&fault);
+        if (err != FLOE_OK) {
+            CHECK(err == FLOE_ERR_NOSPC || err == FLOE_ERR_AGAIN);
+            floe_writer_rewind(&w);
+        }
+        while (err != FLOE_OK && tries++ < 3) {
+            floe_writer_position(&w, &pos);
+            err = floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0);
+            if (err == FLOE_OK)
+                err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
+            if (err == FLOE_OK)
+                err = floe_writer_end_source(&w);
+            if (err == FLOE_OK)
+                err = floe_writer_flush(&w);
+            if (err != FLOE_OK)
+                floe_writer_rewind(&w);
+        }
+        floe_writer_position(&w, &pos);
+        rows = committed_rows(&rgs);
+        if (err != FLOE_OK || pos.records != 400 || rows != 400) {
+            test_fail(__FILE__, __LINE__, "fault at write %u (sticky %d): err %d, position %llu records, %lld rows",
+                      (unsigned)at, sticky, err, (unsigned long long)pos.records, rows);
+            failures++;
+            continue;
+        }
+        /* Reopened, nothing fails verification. */
+        REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+        if (w.spool.stats.quarantined != 0) {
+            test_fail(__FILE__, __LINE__, "fault at write %u (sticky %d): %llu quarantined", (unsigned)at, sticky,
+                      (unsigned long long)w.spool.stats.quarantined);
+            failures++;
+        }
+    }
+    setup_fs = NULL;
+    setup_row_group_bytes = 0;
+}
+
+TEST(spool_short_write_then_enospc_once_never_commits_a_torn_file)
+{
+    short_write_then_full_disk(0);
+}
+
+TEST(spool_short_write_then_enospc_for_good_never_commits_a_torn_file)
+{
+    short_write_then_full_disk(1);
 }
