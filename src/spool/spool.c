@@ -871,6 +871,21 @@ int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter 
     return err;
 }
 
+uint64_t floe_spool_dead_pending(const struct floe_spool *sp)
+{
+    return sp != NULL && sp->st != NULL && sp->st->dead_open ? sp->st->dead_bytes : 0u;
+}
+
+uint64_t floe_spool_dead_limit(const struct floe_spool *sp)
+{
+    const struct floe_spool_config *cfg = sp->st->cfg;
+    uint64_t limit = cfg->dead_bytes ? cfg->dead_bytes : FLOE_SPOOL_DEFAULT_DEAD_BYTES;
+    /* A quota holds a few of them, or one would fill it on its own. */
+    if (cfg->quota_bytes != 0 && limit > cfg->quota_bytes / 4u)
+        limit = cfg->quota_bytes / 4u;
+    return limit < DEAD_BUF ? DEAD_BUF : limit;
+}
+
 void floe_spool_rollback(struct floe_spool *sp)
 {
     struct floe_spool_state *st;

@@ -487,3 +487,78 @@ TEST(spool_short_write_then_enospc_for_good_never_commits_a_torn_file)
 {
     short_write_then_full_disk(1);
 }
+
+static void make_bad_text(int lines)
+{
+    int i;
+    text_len = 0;
+    for (i = 0; i < lines; i++)
+        text_len += (size_t)snprintf(text + text_len, sizeof text - text_len, "{\"ts\":\"bad\",\"id\":\"x%05d\"}\n", i);
+}
+
+/* Drains the spool like an uploader: the dead letters of every batch, and
+ * the largest dead-letter file seen. */
+static uint64_t drain_dead_letters(uint64_t *largest)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    uint64_t dead = 0;
+    if (open_uploader(&up, &ucfg) != FLOE_OK)
+        return 0;
+    while (floe_spool_oldest(&up, &b) == FLOE_OK) {
+        uint64_t size = 0;
+        if (b.dead_path[0] != '\0' && floe_emufs_stat(&emu, b.dead_path, NULL, &size) == FLOE_OK && size > *largest)
+            *largest = size;
+        dead += b.dead_records;
+        if (floe_spool_remove(&up, b.seq) != FLOE_OK)
+            break;
+    }
+    return dead;
+}
+
+/* 2000 bad lines (about 370 KB of dead letters) into a 64 KiB quota. */
+TEST(spool_dead_letters_are_rolled_and_count_against_the_quota_drop_oldest)
+{
+    uint64_t largest = 0, kept;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_bad_text(2000);
+    REQUIRE(setup(64 * 1024, FLOE_SPOOL_DROP_OLDEST) == FLOE_OK);
+    CHECK_EQ_INT(push_all(), FLOE_OK);
+    CHECK_EQ_INT(w.stats.dead_letters, 2000);
+    CHECK(w.spool.stats.bytes_used <= 64 * 1024);
+    CHECK(w.spool.stats.batches_dropped > 0);
+    kept = drain_dead_letters(&largest);
+    CHECK_EQ_INT(kept + w.spool.stats.records_dropped, 2000);
+    /* A file ends at the limit (a quarter of the quota) plus one entry. */
+    CHECK(largest > 0 && largest <= 16 * 1024 + 512);
+}
+
+TEST(spool_dead_letters_are_rolled_and_count_against_the_quota_block)
+{
+    struct floe_spool_position pos;
+    uint64_t largest = 0, dead = 0;
+    int err, rounds = 0;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_bad_text(2000);
+    REQUIRE(setup(64 * 1024, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    err = push_all();
+    CHECK_EQ_INT(err, FLOE_ERR_AGAIN); /* the quota filled with dead letters */
+    while (err != FLOE_OK && rounds++ < 100) {
+        floe_writer_rewind(&w);
+        CHECK(w.spool.stats.bytes_used <= 64 * 1024);
+        dead += drain_dead_letters(&largest);
+        floe_writer_position(&w, &pos);
+        err = floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0);
+        if (err == FLOE_OK)
+            err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
+        if (err == FLOE_OK)
+            err = floe_writer_end_source(&w);
+        if (err == FLOE_OK)
+            err = floe_writer_flush(&w);
+    }
+    CHECK_EQ_INT(err, FLOE_OK);
+    dead += drain_dead_letters(&largest);
+    CHECK_EQ_INT(dead, 2000); /* each bad line exactly once */
+    CHECK(largest > 0 && largest <= 16 * 1024 + 512);
+}
