@@ -20,6 +20,7 @@
 #include "floe/port.h"
 #include "floe/roll.h"
 #include "floe/hooks.h"
+#include "floe/uuid.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,6 +54,8 @@ struct floe_spool_batch {
     char parquet_path[FLOE_SPOOL_PATH_MAX]; /* empty when the batch has only dead letters */
     char dead_path[FLOE_SPOOL_PATH_MAX];    /* empty when it has none */
     char object_key[FLOE_SPOOL_KEY_MAX];
+    char dead_key[FLOE_SPOOL_KEY_MAX];      /* the dead letters' object key (empty: none,
+                                             * or a meta older than these keys) */
     uint64_t size, records, dead_records;
     int64_t min_ts, max_ts;
     uint32_t crc32c;
@@ -75,6 +78,9 @@ struct floe_spool_config {
     const struct floe_fs_port *fs;
     const struct floe_log_port *log;
     const struct floe_hooks *hooks; /* optional: dropped */
+    /* The writer's: each dead-letter file gets a UUIDv7 object key from these. */
+    const struct floe_clock_port *clock;
+    const struct floe_entropy_port *entropy;
 };
 
 struct floe_spool_stats {

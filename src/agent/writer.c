@@ -171,6 +171,10 @@ int floe_writer_setup(struct floe_writer *w, struct floe_writer_config *cfg, str
     cfg->spool.role = FLOE_SPOOL_WRITER;
     if (cfg->spool.hooks == NULL)
         cfg->spool.hooks = cfg->hooks;
+    if (cfg->spool.clock == NULL)
+        cfg->spool.clock = cfg->roll.clock; /* dead-letter object keys */
+    if (cfg->spool.entropy == NULL)
+        cfg->spool.entropy = cfg->roll.entropy;
     floe_spool_init(&w->spool);
     err = floe_spool_open(&w->spool, &cfg->spool, arena);
     if (err == FLOE_OK) {

@@ -18,6 +18,9 @@ struct floe_spool_state {
     void *dead_file;         /* the open batch's dead letters */
     int dead_open;
     uint64_t dead_records, dead_bytes;
+    uint32_t dead_crc;       /* CRC-32C of the dead-letter bytes so far */
+    struct floe_uuid7_gen uuids;
+    char dead_key[64];       /* "_dead_letters/<uuid>.ndjson" of the open batch */
     uint8_t *dead_buf;
     size_t dead_len;
     uint64_t *seqs;          /* scratch for listing */
@@ -563,51 +566,72 @@ static void quarantine(struct floe_spool *sp, const char *path, const char *name
     FLOE_LOG_ERROR(st->cfg->log, "spool: %s failed verification; moved to quarantine/", name);
 }
 
+/* Moves every file of batch seq to quarantine/: its meta and whatever data
+ * files it has. A batch is trusted whole or not at all. */
+static void quarantine_batch(struct floe_spool *sp, uint64_t seq)
+{
+    static const char *const parts[][2] = {{"ready", ".parquet"}, {"dead", ".ndjson"}, {"ready", ".meta"}};
+    struct floe_spool_state *st = sp->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
+    char name[SEQ_DIGITS + 16];
+    uint64_t size;
+    size_t i;
+    for (i = 0; i < FLOE_ARRAY_LEN(parts); i++) {
+        batch_path(st, st->path2, parts[i][0], seq, parts[i][1]);
+        if (fs->stat_size(fs->ctx, st->path2, &size) != FLOE_OK)
+            continue;
+        seq_name(name, seq);
+        floe_format(name + SEQ_DIGITS, sizeof name - SEQ_DIGITS, "%s", parts[i][1]);
+        quarantine(sp, st->path2, name);
+    }
+}
+
+/* Checks that path holds size bytes with CRC-32C want. */
+static int file_matches(struct floe_spool_state *st, const char *path, uint64_t size, uint32_t want)
+{
+    const struct floe_fs_port *fs = st->cfg->fs;
+    uint64_t actual;
+    uint32_t crc = 0;
+    return fs->stat_size(fs->ctx, path, &actual) == FLOE_OK && actual == size &&
+           file_crc(st, path, size, &crc) == FLOE_OK && crc == want;
+}
+
 /* Verifies batch seq in ready/; returns 1 if it is whole, else quarantines it. */
 static int verify_batch(struct floe_spool *sp, uint64_t seq, struct floe_spool_position *pos, uint64_t *bytes)
 {
     struct floe_spool_state *st = sp->st;
     const struct floe_fs_port *fs = st->cfg->fs;
-    char name[SEQ_DIGITS + 16];
-    uint64_t size = 0, dead_size = 0, actual;
-    uint32_t crc = 0, want_crc;
+    uint64_t size = 0, dead_size = 0, c, actual;
     size_t covered;
-    int n, has_pq, has_dead;
+    int n;
     uint64_t flag;
     batch_path(st, st->path, "ready", seq, ".meta");
     n = read_record(st, st->path);
     covered = n > 0 ? rec_verify(st->rec, (size_t)n, "floe-meta ") : 0;
-    seq_name(name, seq);
-    floe_memcpy(name + SEQ_DIGITS, ".meta", 6);
     if (covered == 0 || !get_position(st->rec, covered, pos) || pos->seq != seq ||
         !rec_get_u64(st->rec, covered, "has_parquet", &flag)) {
-        quarantine(sp, st->path, name);
+        quarantine_batch(sp, seq);
         return 0;
     }
-    has_pq = flag != 0;
-    has_dead = rec_get_u64(st->rec, covered, "dead_size", &dead_size) && dead_size > 0;
-    if (has_pq) {
-        uint64_t c;
-        if (!rec_get_u64(st->rec, covered, "size", &size) || !rec_get_u64(st->rec, covered, "crc32c", &c)) {
-            quarantine(sp, st->path, name);
-            return 0;
-        }
-        want_crc = (uint32_t)c;
+    if (flag != 0) {
         batch_path(st, st->path2, "ready", seq, ".parquet");
-        if (fs->stat_size(fs->ctx, st->path2, &actual) != FLOE_OK || actual != size ||
-            file_crc(st, st->path2, size, &crc) != FLOE_OK || crc != want_crc) {
-            floe_memcpy(name + SEQ_DIGITS, ".parquet", 9);
-            quarantine(sp, st->path2, name);
-            floe_memcpy(name + SEQ_DIGITS, ".meta", 6);
-            quarantine(sp, st->path, name);
+        if (!rec_get_u64(st->rec, covered, "size", &size) || !rec_get_u64(st->rec, covered, "crc32c", &c) ||
+            !file_matches(st, st->path2, size, (uint32_t)c)) {
+            quarantine_batch(sp, seq);
             return 0;
         }
     }
     *bytes = size;
-    if (has_dead) {
+    if (rec_get_u64(st->rec, covered, "dead_size", &dead_size) && dead_size > 0) {
         batch_path(st, st->path2, "dead", seq, ".ndjson");
-        if (fs->stat_size(fs->ctx, st->path2, &actual) == FLOE_OK)
-            *bytes += actual;
+        /* Metas written before dead_crc32c existed only give the size. */
+        if (rec_get_u64(st->rec, covered, "dead_crc32c", &c) ? !file_matches(st, st->path2, dead_size, (uint32_t)c)
+                                                              : fs->stat_size(fs->ctx, st->path2, &actual) != FLOE_OK ||
+                                                                    actual != dead_size) {
+            quarantine_batch(sp, seq);
+            return 0;
+        }
+        *bytes += dead_size;
     }
     return 1;
 }
@@ -793,6 +817,7 @@ static void dead_put(struct floe_spool_state *st, const char *p, size_t n, int *
     while (n > 0 && *err == FLOE_OK) {
         size_t room = DEAD_BUF - st->dead_len, k = n < room ? n : room;
         floe_memcpy(st->dead_buf + st->dead_len, p, k);
+        st->dead_crc = floe_crc32c_update(st->dead_crc, p, k);
         st->dead_len += k;
         st->dead_bytes += k;
         p += k;
@@ -850,7 +875,22 @@ int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter 
         st->dead_open = 1;
         st->dead_records = 0;
         st->dead_bytes = 0;
+        st->dead_crc = 0;
         st->dead_len = 0;
+        st->dead_key[0] = '\0';
+        if (st->cfg->entropy != NULL && st->cfg->clock != NULL) {
+            /* Unique across gateways, fixed now: a retried upload overwrites it. */
+            uint8_t uuid[16];
+            char name[FLOE_UUID_STR_LEN + 1];
+            int64_t now = st->cfg->clock->utc_ms(st->cfg->clock->ctx);
+            err = floe_uuid7_next(&st->uuids, now < 0 ? 0 : now, st->cfg->entropy, uuid);
+            if (err != FLOE_OK) {
+                floe_spool_rollback(sp);
+                return err;
+            }
+            floe_uuid_format(uuid, name);
+            floe_format(st->dead_key, sizeof st->dead_key, "_dead_letters/%s.ndjson", name);
+        }
     }
     dead_put(st, "{\"reason\":\"", 11, &err);
     dead_put(st, floe_dl_reason_name(dl->reason), floe_strlen(floe_dl_reason_name(dl->reason)), &err);
@@ -956,6 +996,11 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
     }
     rec_u64(&w, "dead_records", dead_size > 0 ? st->dead_records : 0u);
     rec_u64(&w, "dead_size", dead_size);
+    if (dead_size > 0) {
+        rec_u64(&w, "dead_crc32c", st->dead_crc);
+        if (st->dead_key[0] != '\0')
+            rec_name(&w, "dead_key", st->dead_key);
+    }
     n = rec_finish(&w);
     if (n == 0)
         err = FLOE_ERR_LIMIT;
@@ -1131,8 +1176,11 @@ int floe_spool_oldest(struct floe_spool *sp, struct floe_spool_batch *b)
             rec_get_i64(st->rec, covered, "max_ts", &b->max_ts);
             batch_path(st, b->parquet_path, "ready", seq, ".parquet");
         }
-        if (dead_size > 0)
+        if (dead_size > 0) {
             batch_path(st, b->dead_path, "dead", seq, ".ndjson");
+            if (!rec_get_name(st->rec, covered, "dead_key", b->dead_key, sizeof b->dead_key))
+                b->dead_key[0] = '\0';
+        }
         return FLOE_OK;
     }
     return FLOE_ERR_NOENT;

@@ -562,3 +562,54 @@ TEST(spool_dead_letters_are_rolled_and_count_against_the_quota_block)
     CHECK_EQ_INT(dead, 2000); /* each bad line exactly once */
     CHECK(largest > 0 && largest <= 16 * 1024 + 512);
 }
+
+TEST(spool_open_quarantines_a_corrupted_dead_letter_file)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    struct floe_emufs_file f;
+    uint64_t size = 0;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(100);
+    /* Line 10 is bad: batch 1 holds it as a dead letter. */
+    memcpy(text + (size_t)(strstr(text, "device-0009") - text), "\\\\\\", 3);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    REQUIRE(floe_emufs_stat(&emu, DIR "/dead/0000000000000001.ndjson", NULL, &size) == FLOE_OK);
+    REQUIRE(size > 20);
+    /* Flip bytes behind the spool's back (same size). */
+    REQUIRE(emu.fs.open(emu.fs.ctx, &f, DIR "/dead/0000000000000001.ndjson", FLOE_FS_WRITE) == FLOE_OK);
+    CHECK_EQ_INT(emu.fs.write(emu.fs.ctx, &f, "{\"XX", 4), 4);
+    emu.fs.close(emu.fs.ctx, &f);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    CHECK_EQ_INT(w.spool.stats.quarantined, 3); /* the whole batch: meta, Parquet file, dead letters */
+    CHECK(floe_emufs_stat(&emu, DIR "/quarantine/0000000000000001.ndjson", NULL, NULL) == FLOE_OK);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    REQUIRE(floe_spool_oldest(&up, &b) == FLOE_OK);
+    CHECK_EQ_INT(b.seq, 2); /* never handed to the uploader */
+}
+
+TEST(spool_dead_letter_files_get_unique_object_keys)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    char first[FLOE_SPOOL_KEY_MAX] = "";
+    int batches = 0;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_bad_text(400);
+    REQUIRE(setup(128 * 1024, FLOE_SPOOL_BLOCK) == FLOE_OK); /* about 74 KB in files of 32 KiB */
+    CHECK_EQ_INT(push_all(), FLOE_OK);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    while (floe_spool_oldest(&up, &b) == FLOE_OK) {
+        /* _dead_letters/<UUIDv7>.ndjson, a new one for every file */
+        CHECK_EQ_INT(strlen(b.dead_key), 14 + 36 + 7);
+        CHECK(strncmp(b.dead_key, "_dead_letters/", 14) == 0 && b.dead_key[14 + 14] == '7');
+        CHECK(strcmp(b.dead_key, first) > 0); /* time-ordered, never repeated */
+        snprintf(first, sizeof first, "%s", b.dead_key);
+        REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
+        batches++;
+    }
+    CHECK(batches >= 3);
+}
