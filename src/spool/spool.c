@@ -465,49 +465,93 @@ static int write_checkpoint(struct floe_spool_state *st)
 struct list_ctx {
     struct floe_spool_state *st;
     const char *ext;
+    uint64_t after;   /* only seqs greater than this */
     uint32_t n;
-    int overflow;
+    int more;         /* a seq was left out: the list holds the smallest */
 };
+
+/* st->seqs[0..n) is a max-heap while listing, so that a folder with more
+ * files than max_files still yields its smallest (oldest) seqs. */
+static void heap_sift_down(uint64_t *h, uint32_t n, uint32_t i)
+{
+    for (;;) {
+        uint32_t big = i, l = 2u * i + 1u, r = l + 1u;
+        uint64_t t;
+        if (l < n && h[l] > h[big])
+            big = l;
+        if (r < n && h[r] > h[big])
+            big = r;
+        if (big == i)
+            return;
+        t = h[i];
+        h[i] = h[big];
+        h[big] = t;
+        i = big;
+    }
+}
 
 static int collect_seq(void *arg, const char *name, int is_dir)
 {
     struct list_ctx *lc = (struct list_ctx *)arg;
+    uint64_t *h = lc->st->seqs;
     uint64_t seq;
-    if (is_dir || !parse_seq_name(name, lc->ext, &seq))
+    uint32_t i;
+    if (is_dir || !parse_seq_name(name, lc->ext, &seq) || seq <= lc->after)
         return 0;
     if (lc->n == lc->st->max_files) {
-        lc->overflow = 1;
+        lc->more = 1;
+        if (seq < h[0]) {
+            h[0] = seq; /* the largest kept makes way */
+            heap_sift_down(h, lc->n, 0);
+        }
         return 0;
     }
-    lc->st->seqs[lc->n++] = seq;
+    i = lc->n++;
+    h[i] = seq;
+    while (i > 0 && h[(i - 1u) / 2u] < h[i]) {
+        uint64_t t = h[i];
+        h[i] = h[(i - 1u) / 2u];
+        h[(i - 1u) / 2u] = t;
+        i = (i - 1u) / 2u;
+    }
     return 0;
 }
 
-/* Fills st->seqs with the seqs of the files <sub>/<seq><ext>, sorted ascending. */
-static int list_seqs(struct floe_spool_state *st, const char *sub, const char *ext, uint32_t *count)
+/* Fills st->seqs, ascending, with the smallest seqs greater than after of
+ * the files <sub>/<seq><ext> (at most max_files; *more says if any were left
+ * out: list again after the last one). */
+static int list_seqs_after(struct floe_spool_state *st, const char *sub, const char *ext, uint64_t after,
+                           uint32_t *count, int *more)
 {
     struct list_ctx lc;
-    uint32_t i, j;
+    uint32_t end;
     int err;
     lc.st = st;
     lc.ext = ext;
+    lc.after = after;
     lc.n = 0;
-    lc.overflow = 0;
+    lc.more = 0;
     sub_path(st, st->path, sub);
     err = st->cfg->fs->list(st->cfg->fs->ctx, st->path, collect_seq, &lc);
     if (err < 0)
         return err;
-    /* Insertion sort: the lists are short and often nearly sorted. */
-    for (i = 1; i < lc.n; i++) {
-        uint64_t v = st->seqs[i];
-        for (j = i; j > 0 && st->seqs[j - 1] > v; j--)
-            st->seqs[j] = st->seqs[j - 1];
-        st->seqs[j] = v;
+    /* Heap sort: ascending, in place, no recursion. */
+    for (end = lc.n; end > 1; end--) {
+        uint64_t t = st->seqs[0];
+        st->seqs[0] = st->seqs[end - 1u];
+        st->seqs[end - 1u] = t;
+        heap_sift_down(st->seqs, end - 1u, 0);
     }
     *count = lc.n;
-    if (lc.overflow)
-        FLOE_LOG_WARN(st->cfg->log, "spool %s holds more than %u files; the rest wait", sub, (unsigned)st->max_files);
+    *more = lc.more;
     return FLOE_OK;
+}
+
+/* The oldest max_files of them (enough for callers that want the oldest). */
+static int list_seqs(struct floe_spool_state *st, const char *sub, const char *ext, uint32_t *count)
+{
+    int more;
+    return list_seqs_after(st, sub, ext, 0, count, &more);
 }
 
 struct clear_ctx {
@@ -636,6 +680,50 @@ static int verify_batch(struct floe_spool *sp, uint64_t seq, struct floe_spool_p
     return 1;
 }
 
+/* Removes <sub>/<seq><ext> files whose ready/<seq>.meta does not exist. */
+static int remove_without_meta(struct floe_spool *sp, const char *sub, const char *ext, int *removed_any)
+{
+    struct floe_spool_state *st = sp->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
+    uint64_t after = 0, size;
+    uint32_t n, i;
+    int more;
+    do {
+        FLOE_TRY(list_seqs_after(st, sub, ext, after, &n, &more));
+        for (i = 0; i < n; i++) {
+            batch_path(st, st->path, "ready", st->seqs[i], ".meta");
+            if (fs->stat_size(fs->ctx, st->path, &size) == FLOE_OK)
+                continue;
+            batch_path(st, st->path, sub, st->seqs[i], ext);
+            fs->remove(fs->ctx, st->path);
+            sp->stats.discarded++;
+            *removed_any = 1;
+        }
+        after = n > 0 ? st->seqs[n - 1] : after;
+    } while (more);
+    return FLOE_OK;
+}
+
+/* Removes done/ metas up to seq: a durable checkpoint covers them. */
+static int prune_done(struct floe_spool_state *st, uint64_t upto)
+{
+    const struct floe_fs_port *fs = st->cfg->fs;
+    uint64_t after = 0;
+    uint32_t n, i;
+    int more;
+    do {
+        FLOE_TRY(list_seqs_after(st, "done", ".meta", after, &n, &more));
+        for (i = 0; i < n && st->seqs[i] <= upto; i++) {
+            batch_path(st, st->path, "done", st->seqs[i], ".meta");
+            fs->remove(fs->ctx, st->path);
+        }
+        if (i < n)
+            break; /* the rest are newer */
+        after = n > 0 ? st->seqs[n - 1] : after;
+    } while (more);
+    return FLOE_OK;
+}
+
 static int recover(struct floe_spool *sp)
 {
     struct floe_spool_state *st = sp->st;
@@ -643,8 +731,8 @@ static int recover(struct floe_spool *sp)
     struct floe_spool_position best, pos;
     struct clear_ctx cc;
     uint32_t n, i;
-    uint64_t ready = 0;
-    int n_rec, interrupted = 0;
+    uint64_t ready = 0, after;
+    int n_rec, interrupted = 0, more;
     size_t covered;
 
     floe_memset(&best, 0, sizeof best);
@@ -671,61 +759,47 @@ static int recover(struct floe_spool *sp)
     sp->stats.discarded += cc.removed;
     if (cc.removed)
         interrupted = 1;
-    /* 3. Uploaded batches whose meta the checkpoint may not cover yet. */
-    FLOE_TRY(list_seqs(st, "done", ".meta", &n));
-    for (i = 0; i < n; i++) {
-        uint64_t seq = st->seqs[i];
-        batch_path(st, st->path, "done", seq, ".meta");
-        n_rec = read_record(st, st->path);
-        covered = n_rec > 0 ? rec_verify(st->rec, (size_t)n_rec, "floe-meta ") : 0;
-        if (covered > 0 && get_position(st->rec, covered, &pos) && pos.seq > best.seq)
-            best = pos;
-    }
-    /* 4. Committed batches: verify, and take the newest position. */
-    FLOE_TRY(list_seqs(st, "ready", ".meta", &n));
-    for (i = 0; i < n; i++) {
-        uint64_t bytes = 0, seq = st->seqs[i];
-        if (verify_batch(sp, seq, &pos, &bytes)) {
-            ready++;
-            if (pos.seq > best.seq)
+    /* 3. Uploaded batches whose meta the checkpoint may not cover yet. Each
+     * folder is read in pages of max_files, so none is ever cut short. */
+    after = 0;
+    do {
+        FLOE_TRY(list_seqs_after(st, "done", ".meta", after, &n, &more));
+        for (i = 0; i < n; i++) {
+            batch_path(st, st->path, "done", st->seqs[i], ".meta");
+            n_rec = read_record(st, st->path);
+            covered = n_rec > 0 ? rec_verify(st->rec, (size_t)n_rec, "floe-meta ") : 0;
+            if (covered > 0 && get_position(st->rec, covered, &pos) && pos.seq > best.seq)
                 best = pos;
-        } else {
-            interrupted = 1;
         }
-    }
+        after = n > 0 ? st->seqs[n - 1] : after;
+    } while (more);
+    /* 4. Committed batches: verify, and take the newest position. */
+    after = 0;
+    do {
+        FLOE_TRY(list_seqs_after(st, "ready", ".meta", after, &n, &more));
+        for (i = 0; i < n; i++) {
+            uint64_t bytes = 0, seq = st->seqs[i];
+            if (verify_batch(sp, seq, &pos, &bytes)) {
+                ready++;
+                if (pos.seq > best.seq)
+                    best = pos;
+            } else {
+                interrupted = 1;
+            }
+        }
+        after = n > 0 ? st->seqs[n - 1] : after;
+    } while (more);
     st->pos = best;
     st->next_seq = best.seq + 1;
-    /* 5. Files of batches that never committed (their meta never arrived):
-     * anything in ready/ or dead/ newer than the last committed batch, and
-     * Parquet files left behind by an interrupted removal. */
-    FLOE_TRY(list_seqs(st, "ready", ".parquet", &n));
-    for (i = 0; i < n; i++) {
-        uint64_t meta_size;
-        batch_path(st, st->path, "ready", st->seqs[i], ".meta");
-        if (fs->stat_size(fs->ctx, st->path, &meta_size) != FLOE_OK) {
-            batch_path(st, st->path, "ready", st->seqs[i], ".parquet");
-            fs->remove(fs->ctx, st->path);
-            sp->stats.discarded++;
-            interrupted = 1;
-        }
-    }
-    FLOE_TRY(list_seqs(st, "dead", ".ndjson", &n));
-    for (i = 0; i < n; i++) {
-        if (st->seqs[i] > best.seq) {
-            batch_path(st, st->path, "dead", st->seqs[i], ".ndjson");
-            fs->remove(fs->ctx, st->path);
-            sp->stats.discarded++;
-            interrupted = 1;
-        }
-    }
+    /* 5. Data files without a meta in ready/: their batch never committed
+     * (the meta never arrived), or an upload or a drop moved the meta to
+     * done/ and was cut short before removing them. */
+    FLOE_TRY(remove_without_meta(sp, "ready", ".parquet", &interrupted));
+    FLOE_TRY(remove_without_meta(sp, "dead", ".ndjson", &interrupted));
     /* The checkpoint now covers every committed batch: done/ can go. */
     if (best.seq > 0)
         FLOE_TRY(write_checkpoint(st));
-    FLOE_TRY(list_seqs(st, "done", ".meta", &n));
-    for (i = 0; i < n; i++) {
-        batch_path(st, st->path, "done", st->seqs[i], ".meta");
-        fs->remove(fs->ctx, st->path);
-    }
+    FLOE_TRY(prune_done(st, UINT64_MAX));
     if (interrupted) {
         sp->stats.recoveries++;
         FLOE_LOG_WARN(st->cfg->log, "spool: recovered (position: batch %llu, source %u at byte %llu)",
@@ -735,28 +809,55 @@ static int recover(struct floe_spool *sp)
     return FLOE_OK;
 }
 
+struct usage_ctx {
+    struct floe_spool_state *st;
+    const char *sub, *ext;
+    uint64_t bytes;
+    uint32_t files;
+};
+
+static int add_usage(void *arg, const char *name, int is_dir)
+{
+    struct usage_ctx *uc = (struct usage_ctx *)arg;
+    const struct floe_fs_port *fs = uc->st->cfg->fs;
+    char path[FLOE_SPOOL_PATH_MAX];
+    uint64_t seq, size;
+    if (is_dir || !parse_seq_name(name, uc->ext, &seq))
+        return 0;
+    floe_format(path, sizeof path, "%s/%s/%s", uc->st->cfg->dir, uc->sub, name);
+    if (fs->stat_size(fs->ctx, path, &size) == FLOE_OK) {
+        uc->bytes += size;
+        uc->files++;
+    }
+    return 0;
+}
+
 /* Bytes of committed Parquet and dead-letter files, counted afresh (the
- * uploader removes files through its own handle). */
+ * uploader removes files through its own handle), all of them: no list
+ * limit applies to the quota. */
 static int count_used(struct floe_spool *sp, uint64_t *used, uint32_t *ready)
 {
     struct floe_spool_state *st = sp->st;
     const struct floe_fs_port *fs = st->cfg->fs;
-    uint32_t n, i;
-    uint64_t total = 0, sz;
-    FLOE_TRY(list_seqs(st, "ready", ".parquet", &n));
-    for (i = 0; i < n; i++) {
-        batch_path(st, st->path, "ready", st->seqs[i], ".parquet");
-        if (fs->stat_size(fs->ctx, st->path, &sz) == FLOE_OK)
-            total += sz;
-    }
-    *ready = n;
-    FLOE_TRY(list_seqs(st, "dead", ".ndjson", &n));
-    for (i = 0; i < n; i++) {
-        batch_path(st, st->path, "dead", st->seqs[i], ".ndjson");
-        if (fs->stat_size(fs->ctx, st->path, &sz) == FLOE_OK)
-            total += sz;
-    }
-    *used = total;
+    struct usage_ctx uc;
+    int err;
+    uc.st = st;
+    uc.bytes = 0;
+    uc.files = 0;
+    uc.sub = "ready";
+    uc.ext = ".parquet";
+    sub_path(st, st->path, "ready");
+    err = fs->list(fs->ctx, st->path, add_usage, &uc);
+    if (err < 0)
+        return err;
+    *ready = uc.files;
+    uc.sub = "dead";
+    uc.ext = ".ndjson";
+    sub_path(st, st->path, "dead");
+    err = fs->list(fs->ctx, st->path, add_usage, &uc);
+    if (err < 0)
+        return err;
+    *used = uc.bytes;
     return FLOE_OK;
 }
 
@@ -1068,6 +1169,8 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
     if (err != FLOE_OK)
         FLOE_LOG_WARN(st->cfg->log, "spool: checkpoint write failed (%s); the meta records cover it",
                       floe_strerror(err));
+    else if (prune_done(st, st->pos.seq) != FLOE_OK) /* or done/ grows by one meta per upload */
+        FLOE_LOG_WARN(st->cfg->log, "spool: could not clear done/; the next open does");
     return FLOE_OK;
 }
 

@@ -70,6 +70,7 @@ static void make_wide_text(int lines)
 static const struct floe_hooks *setup_hooks;
 static const struct floe_fs_port *setup_fs;  /* NULL: the emulated fs itself */
 static uint32_t setup_row_group_bytes;        /* 0: 64 KiB */
+static uint32_t setup_max_files;              /* 0: the default */
 
 static int setup(uint64_t quota, int policy)
 {
@@ -94,6 +95,7 @@ static int setup(uint64_t quota, int policy)
     wcfg.spool.dir = DIR;
     wcfg.spool.fs = setup_fs ? setup_fs : &emu.fs;
     wcfg.spool.quota_bytes = quota;
+    wcfg.spool.max_files = setup_max_files;
     wcfg.spool.full_policy = (uint8_t)policy;
     wcfg.hooks = setup_hooks;
     floe_arena_init(&a, w_mem, sizeof w_mem);
@@ -612,4 +614,118 @@ TEST(spool_dead_letter_files_get_unique_object_keys)
         batches++;
     }
     CHECK(batches >= 3);
+}
+
+static int count_files(void *arg, const char *name, int is_dir)
+{
+    (void)name;
+    if (!is_dir)
+        ++*(int *)arg;
+    return 0;
+}
+
+static int files_in(const char *dir)
+{
+    int n = 0;
+    emu.fs.list(emu.fs.ctx, dir, count_files, &n);
+    return n;
+}
+
+TEST(spool_done_metas_are_cleared_once_a_checkpoint_covers_them)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(100);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    while (floe_spool_oldest(&up, &b) == FLOE_OK)
+        REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
+    CHECK_EQ_INT(files_in(DIR "/done"), 2);
+    /* The writer runs on (no reopen): its next commit's checkpoint covers them. */
+    REQUIRE(floe_writer_begin_source(&w, 1, "u", 0, 0, 0) == FLOE_OK);
+    REQUIRE(floe_writer_push(&w, text, 200) == FLOE_OK);
+    REQUIRE(floe_writer_end_source(&w) == FLOE_OK);
+    REQUIRE(floe_writer_flush(&w) == FLOE_OK);
+    CHECK_EQ_INT(files_in(DIR "/done"), 0);
+}
+
+TEST(spool_open_removes_dead_letters_an_interrupted_removal_left)
+{
+    static struct floe_fault fault;
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    struct floe_arena a;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(100);
+    memcpy(text + (size_t)(strstr(text, "device-0009") - text), "\\\\\\", 3); /* a dead letter in batch 1 */
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    REQUIRE(floe_emufs_stat(&emu, DIR "/dead/0000000000000001.ndjson", NULL, NULL) == FLOE_OK);
+    /* The uploader's removal stops after the meta moved to done/ (as a crash
+     * there would): the data files stay behind. */
+    floe_fault_init(&fault, &emu.fs, NULL, NULL);
+    floe_fault_set(&fault, FLOE_FAULT_FS_REMOVE, 1, FLOE_FAULT_FAIL, FLOE_ERR_IO, 1);
+    memset(&ucfg, 0, sizeof ucfg);
+    ucfg.dir = DIR;
+    ucfg.fs = &fault.fs;
+    ucfg.role = FLOE_SPOOL_UPLOADER;
+    floe_arena_init(&a, u_mem, sizeof u_mem);
+    floe_spool_init(&up);
+    REQUIRE(floe_spool_open(&up, &ucfg, &a) == FLOE_OK);
+    REQUIRE(floe_spool_oldest(&up, &b) == FLOE_OK);
+    REQUIRE(b.seq == 1);
+    floe_spool_remove(&up, b.seq);
+    CHECK(floe_emufs_stat(&emu, DIR "/done/0000000000000001.meta", NULL, NULL) == FLOE_OK);
+    CHECK(floe_emufs_stat(&emu, DIR "/dead/0000000000000001.ndjson", NULL, NULL) == FLOE_OK);
+    /* The next open of the writer clears both data files. */
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    CHECK(floe_emufs_stat(&emu, DIR "/dead/0000000000000001.ndjson", NULL, NULL) == FLOE_ERR_NOENT);
+    CHECK(floe_emufs_stat(&emu, DIR "/ready/0000000000000001.parquet", NULL, NULL) == FLOE_ERR_NOENT);
+}
+
+/* More committed batches than max_files: the quota counts them all, the
+ * oldest is always the oldest, recovery finds the newest. */
+TEST(spool_listings_beyond_max_files_keep_the_oldest_and_count_all)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    struct floe_spool_position pos;
+    uint64_t expect = 1, total = 0, seq;
+    int batches = 0;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(400);
+    setup_max_files = 3;
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK); /* 8 batches of 50 rows */
+    for (seq = 1; seq <= 8; seq++) {
+        char path[96];
+        uint64_t size = 0;
+        snprintf(path, sizeof path, DIR "/ready/%016llx.parquet", (unsigned long long)seq);
+        CHECK(floe_emufs_stat(&emu, path, NULL, &size) == FLOE_OK);
+        total += size;
+    }
+    REQUIRE(floe_spool_refresh(&w.spool) == FLOE_OK);
+    CHECK_EQ_INT(w.spool.stats.bytes_used, total);
+    CHECK_EQ_INT(w.spool.stats.files_ready, 8);
+    /* Recovery without a checkpoint reads the position from every meta. */
+    emu.fs.remove(emu.fs.ctx, DIR "/checkpoint");
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    floe_writer_position(&w, &pos);
+    CHECK_EQ_INT(pos.seq, 8);
+    CHECK_EQ_INT(pos.records, 400);
+    CHECK_EQ_INT(w.spool.stats.files_ready, 8);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    while (floe_spool_oldest(&up, &b) == FLOE_OK) {
+        CHECK_EQ_INT(b.seq, expect); /* oldest first, always */
+        expect++;
+        REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
+        batches++;
+    }
+    CHECK_EQ_INT(batches, 8);
+    setup_max_files = 0;
 }
