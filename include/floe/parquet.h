@@ -85,6 +85,11 @@ size_t floe_parquet_size(const struct floe_parquet_config *cfg);
 void floe_parquet_init(struct floe_parquet *pq);
 int floe_parquet_setup(struct floe_parquet *pq, const struct floe_parquet_config *cfg, struct floe_arena *arena);
 
+/** Returned (> 0) by floe_parquet_write_row when the file has used all its
+ *  row groups. Not an error code, so a full disk (FLOE_ERR_NOSPC from the
+ *  sink) can never be mistaken for it. */
+#define FLOE_PARQUET_FILE_FULL 1
+
 /** @brief Starts a file on @p sink (kept by reference until close). */
 int floe_parquet_open(struct floe_parquet *pq, const struct floe_parquet_sink *sink);
 
@@ -92,10 +97,12 @@ int floe_parquet_open(struct floe_parquet *pq, const struct floe_parquet_sink *s
  * @brief Adds one row: values[i] for column i, then "_extra" if enabled.
  * A row is written whole or not at all.
  * @return FLOE_OK; FLOE_ERR_LIMIT when a string is longer than page_bytes
- *         allows (dead-letter the row); FLOE_ERR_NOSPC when the file has
- *         used all its row groups (close it and write the row to the next
- *         file); FLOE_ERR_MISSING for a null in a required column; a sink
- *         error; FLOE_ERR_STATE when no file is open.
+ *         allows (dead-letter the row); FLOE_PARQUET_FILE_FULL (positive,
+ *         the row was not taken) when the file has used all its row groups
+ *         (close it and write the row to the next file); FLOE_ERR_MISSING
+ *         for a null in a required column; a sink error (FLOE_ERR_NOSPC for
+ *         a full disk: the file is broken, abort it); FLOE_ERR_STATE when
+ *         no file is open.
  */
 int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *values);
 

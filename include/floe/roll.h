@@ -93,7 +93,7 @@ int floe_roll_setup(struct floe_roll *r, const struct floe_roll_config *cfg, str
  * file that is open when this returns FLOE_OK.
  * @return FLOE_OK; FLOE_ERR_LIMIT for a row the Parquet writer cannot take
  *         (dead-letter it); file-system errors (FLOE_ERR_NOSPC when the disk
- *         is full).
+ *         is full): the open file is then aborted, never sealed.
  */
 int floe_roll_write(struct floe_roll *r, const struct floe_row *row);
 

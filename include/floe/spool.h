@@ -20,6 +20,7 @@
 #include "floe/port.h"
 #include "floe/roll.h"
 #include "floe/hooks.h"
+#include "floe/uuid.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,6 +30,7 @@ extern "C" {
 #define FLOE_SPOOL_SOURCE_MAX 200  /* bytes of a source name kept in positions */
 #define FLOE_SPOOL_KEY_MAX 256
 #define FLOE_SPOOL_DEFAULT_MAX_FILES 4096u
+#define FLOE_SPOOL_DEFAULT_DEAD_BYTES (1024u * 1024u)
 
 enum floe_spool_full_policy {
     FLOE_SPOOL_BLOCK = 0,      /* the writer waits (FLOE_ERR_AGAIN) until uploads free space */
@@ -52,6 +54,8 @@ struct floe_spool_batch {
     char parquet_path[FLOE_SPOOL_PATH_MAX]; /* empty when the batch has only dead letters */
     char dead_path[FLOE_SPOOL_PATH_MAX];    /* empty when it has none */
     char object_key[FLOE_SPOOL_KEY_MAX];
+    char dead_key[FLOE_SPOOL_KEY_MAX];      /* the dead letters' object key (empty: none,
+                                             * or a meta older than these keys) */
     uint64_t size, records, dead_records;
     int64_t min_ts, max_ts;
     uint32_t crc32c;
@@ -69,9 +73,14 @@ struct floe_spool_config {
     uint64_t quota_bytes;   /* 0: limited by the disk only */
     uint8_t full_policy;    /* enum floe_spool_full_policy */
     uint32_t max_files;     /* committed batches the spool tracks; 0: default */
+    uint32_t dead_bytes;    /* a batch's dead letters end at about this size; 0: 1 MiB.
+                             * Never more than a quarter of a quota. */
     const struct floe_fs_port *fs;
     const struct floe_log_port *log;
     const struct floe_hooks *hooks; /* optional: dropped */
+    /* The writer's: each dead-letter file gets a UUIDv7 object key from these. */
+    const struct floe_clock_port *clock;
+    const struct floe_entropy_port *entropy;
 };
 
 struct floe_spool_stats {
@@ -114,6 +123,13 @@ const char *floe_spool_tmp_dir(const struct floe_spool *sp);
 
 /** @brief Appends a dead letter to the open batch (made durable at commit). */
 int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter *dl);
+
+/** @brief The open batch's dead-letter bytes, 0 when it has none yet. */
+uint64_t floe_spool_dead_pending(const struct floe_spool *sp);
+
+/** @brief The size at which the open batch's dead letters should be
+ *  committed (cfg->dead_bytes, bounded by the quota). */
+uint64_t floe_spool_dead_limit(const struct floe_spool *sp);
 
 /**
  * @brief Commits a batch: the sealed Parquet file @p facts (its path is the

@@ -9,6 +9,12 @@ static enum floe_fault_kind check(struct floe_fault *f, enum floe_fault_op op)
     uint32_t n = ++f->calls[op];
     if (r->kind == FLOE_FAULT_NONE || r->at == 0)
         return FLOE_FAULT_NONE;
+    if (r->kind == FLOE_FAULT_SHORT_THEN_FAIL) {
+        if (n < r->at || (!r->sticky && n > r->at + 1u))
+            return FLOE_FAULT_NONE;
+        f->injected++;
+        return n == r->at ? FLOE_FAULT_SHORT : FLOE_FAULT_FAIL;
+    }
     if (n == r->at || (r->sticky && n > r->at)) {
         f->injected++;
         return (enum floe_fault_kind)r->kind;

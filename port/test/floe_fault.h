@@ -24,7 +24,10 @@ enum floe_fault_kind {
     FLOE_FAULT_NONE = 0,
     FLOE_FAULT_FAIL,  /* return the rule's error without calling the real port */
     FLOE_FAULT_SHORT, /* read/write/send/recv: pass on only half the bytes (at least 1) */
-    FLOE_FAULT_ZERO   /* read/write/send/recv: return 0 without calling the real port */
+    FLOE_FAULT_ZERO,  /* read/write/send/recv: return 0 without calling the real port */
+    FLOE_FAULT_SHORT_THEN_FAIL /* call `at` is short (as SHORT), call at+1 fails with the
+                                * rule's error (and every later one if sticky): a disk
+                                * filling up mid-write */
 };
 
 struct floe_fault_rule {

@@ -490,13 +490,18 @@ static int upload_batch(struct floe_uploader *u, const struct floe_spool_batch *
         }
     }
     if (cfg->upload_dead_letters && b->dead_path[0] != '\0') {
-        char seq_hex[17];
-        int d;
-        for (d = 15; d >= 0; d--)
-            seq_hex[15 - d] = "0123456789abcdef"[(b->seq >> (4 * d)) & 15u];
-        seq_hex[16] = '\0';
-        /* Named by the batch, so a retried upload overwrites the same object. */
-        floe_format(st->key, sizeof st->key, "%s_dead_letters/%s.ndjson", prefix, seq_hex);
+        /* A UUIDv7 fixed in the meta at commit: unique across gateways, and
+         * a retried upload overwrites the same object. */
+        if (b->dead_key[0] != '\0') {
+            floe_format(st->key, sizeof st->key, "%s%s", prefix, b->dead_key);
+        } else { /* a meta from before dead-letter keys: named by the batch */
+            char seq_hex[17];
+            int d;
+            for (d = 15; d >= 0; d--)
+                seq_hex[15 - d] = "0123456789abcdef"[(b->seq >> (4 * d)) & 15u];
+            seq_hex[16] = '\0';
+            floe_format(st->key, sizeof st->key, "%s_dead_letters/%s.ndjson", prefix, seq_hex);
+        }
         if (cfg->target == FLOE_TARGET_DIR) {
             err = copy_to_dir(u, b->dead_path, st->key);
             if (err != FLOE_OK)

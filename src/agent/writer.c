@@ -78,11 +78,33 @@ static int on_row(void *ctx, const struct floe_row *row)
     return err;
 }
 
+/* The open batch's dead letters reached their limit: the batch ends before
+ * this line (with the Parquet file, if one is open), so an all-bad stream
+ * makes bounded batches that the quota sees, like any other. */
+static int end_batch_before(struct floe_writer_state *st, const struct floe_dead_letter *dl)
+{
+    struct floe_writer *w = st->w;
+    int err;
+    set_pending(st, dl->offset, dl->line - 1u, 0);
+    if (floe_roll_is_open(&w->roll))
+        return floe_roll_seal(&w->roll); /* commits through commit_file */
+    err = floe_spool_commit(&w->spool, NULL, &st->pending);
+    if (err == FLOE_OK)
+        st->uncommitted = 0;
+    return err;
+}
+
 static int on_dead_letter(void *ctx, const struct floe_dead_letter *dl)
 {
     struct floe_writer_state *st = (struct floe_writer_state *)ctx;
     struct floe_writer *w = st->w;
-    int err = floe_spool_dead_letter(&w->spool, dl);
+    int err;
+    if (floe_spool_dead_pending(&w->spool) >= floe_spool_dead_limit(&w->spool))
+        FLOE_TRY(end_batch_before(st, dl));
+    /* A new dead-letter file takes room like a Parquet file does. */
+    if (floe_spool_dead_pending(&w->spool) == 0)
+        FLOE_TRY(floe_spool_reserve(&w->spool, floe_spool_dead_limit(&w->spool)));
+    err = floe_spool_dead_letter(&w->spool, dl);
     if (err == FLOE_OK) {
         const struct floe_hooks *h = st->cfg->hooks;
         if (h != NULL && h->dead_letter != NULL)
@@ -149,6 +171,10 @@ int floe_writer_setup(struct floe_writer *w, struct floe_writer_config *cfg, str
     cfg->spool.role = FLOE_SPOOL_WRITER;
     if (cfg->spool.hooks == NULL)
         cfg->spool.hooks = cfg->hooks;
+    if (cfg->spool.clock == NULL)
+        cfg->spool.clock = cfg->roll.clock; /* dead-letter object keys */
+    if (cfg->spool.entropy == NULL)
+        cfg->spool.entropy = cfg->roll.entropy;
     floe_spool_init(&w->spool);
     err = floe_spool_open(&w->spool, &cfg->spool, arena);
     if (err == FLOE_OK) {

@@ -11,6 +11,7 @@ struct floe_roll_state {
     struct floe_parquet_sink sink;
     void *file;                 /* the fs port's file object */
     int open;
+    int sink_err;               /* the first write error: the file is broken */
     int ts_col;                 /* -1: none */
     int ts_is_ms;
     struct floe_uuid7_gen uuids;
@@ -99,18 +100,22 @@ static int sink_write(void *ctx, const void *data, size_t n)
     const struct floe_fs_port *fs = st->cfg->fs;
     const uint8_t *p = (const uint8_t *)data;
     size_t left = n;
+    if (st->sink_err != FLOE_OK)
+        return st->sink_err;
     while (left > 0) {
         floe_ssize_t w = fs->write(fs->ctx, st->file, p, left);
-        if (w < 0)
-            return (int)w;
-        if (w == 0)
-            return FLOE_ERR_IO; /* a port that takes nothing would spin forever */
+        if (w <= 0) {
+            /* Bytes of a short write before the failure are in the file:
+             * the file is broken, and only aborting it is right. */
+            st->sink_err = w < 0 ? (int)w : FLOE_ERR_IO; /* 0: a port that takes nothing would spin */
+            return st->sink_err;
+        }
+        st->crc = floe_crc32c_update(st->crc, p, (size_t)w);
+        floe_sha256_update(&st->sha, p, (size_t)w);
+        st->size += (uint64_t)w;
         p += w;
         left -= (size_t)w;
     }
-    st->crc = floe_crc32c_update(st->crc, data, n);
-    floe_sha256_update(&st->sha, data, n);
-    st->size += n;
     return FLOE_OK;
 }
 
@@ -258,6 +263,7 @@ static int open_file(struct floe_roll *r, const char *partition)
     floe_format(st->final_path, sizeof st->final_path, "%s/%s.parquet", st->final_dir, name);
     FLOE_TRY(fs->open(fs->ctx, st->file, st->tmp_path, FLOE_FS_WRITE | FLOE_FS_TRUNC | FLOE_FS_EXCL));
     st->open = 1;
+    st->sink_err = FLOE_OK;
     st->crc = 0;
     floe_sha256_init(&st->sha);
     st->size = 0;
@@ -301,6 +307,11 @@ int floe_roll_seal(struct floe_roll *r)
     if (!st->open)
         return FLOE_OK;
     fs = st->cfg->fs;
+    if (st->sink_err != FLOE_OK) {
+        err = st->sink_err;
+        floe_roll_abort(r); /* never seal a file a write failed in */
+        return err;
+    }
     if (st->n_sources > 0 && st->sources_len + 2 < SOURCES_BYTES) {
         st->sources[st->sources_len] = ']';
         st->sources[st->sources_len + 1] = '\0';
@@ -381,11 +392,20 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
     if (!st->open)
         FLOE_TRY(open_file(r, partition));
     err = floe_parquet_write_row(&r->pq, row->values);
-    if (err == FLOE_ERR_NOSPC) {
+    if (err == FLOE_PARQUET_FILE_FULL) {
         /* The file used all its row groups: the row opens the next one. */
         FLOE_TRY(floe_roll_seal(r));
         FLOE_TRY(open_file(r, partition));
         err = floe_parquet_write_row(&r->pq, row->values);
+        if (err == FLOE_PARQUET_FILE_FULL)
+            err = FLOE_ERR_LIMIT; /* not even a fresh file takes it */
+    }
+    if (st->sink_err != FLOE_OK) {
+        /* A write failed (a full disk, an I/O error): the file is torn.
+         * The caller rewinds to its last commit and tries again later. */
+        err = st->sink_err;
+        floe_roll_abort(r);
+        return err;
     }
     if (err != FLOE_OK)
         return err;

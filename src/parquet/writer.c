@@ -963,7 +963,7 @@ int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *val
     }
     if (row_group_must_end(st, values)) {
         if (st->n_rgs + 1u >= st->max_rgs)
-            return FLOE_ERR_NOSPC; /* the file is full: close it, write the row to the next */
+            return FLOE_PARQUET_FILE_FULL; /* close the file, write the row to the next */
         FLOE_TRY(flush_row_group(pq));
     }
     for (i = 0; i < st->n_cols; i++) {

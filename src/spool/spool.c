@@ -18,6 +18,9 @@ struct floe_spool_state {
     void *dead_file;         /* the open batch's dead letters */
     int dead_open;
     uint64_t dead_records, dead_bytes;
+    uint32_t dead_crc;       /* CRC-32C of the dead-letter bytes so far */
+    struct floe_uuid7_gen uuids;
+    char dead_key[64];       /* "_dead_letters/<uuid>.ndjson" of the open batch */
     uint8_t *dead_buf;
     size_t dead_len;
     uint64_t *seqs;          /* scratch for listing */
@@ -462,49 +465,93 @@ static int write_checkpoint(struct floe_spool_state *st)
 struct list_ctx {
     struct floe_spool_state *st;
     const char *ext;
+    uint64_t after;   /* only seqs greater than this */
     uint32_t n;
-    int overflow;
+    int more;         /* a seq was left out: the list holds the smallest */
 };
+
+/* st->seqs[0..n) is a max-heap while listing, so that a folder with more
+ * files than max_files still yields its smallest (oldest) seqs. */
+static void heap_sift_down(uint64_t *h, uint32_t n, uint32_t i)
+{
+    for (;;) {
+        uint32_t big = i, l = 2u * i + 1u, r = l + 1u;
+        uint64_t t;
+        if (l < n && h[l] > h[big])
+            big = l;
+        if (r < n && h[r] > h[big])
+            big = r;
+        if (big == i)
+            return;
+        t = h[i];
+        h[i] = h[big];
+        h[big] = t;
+        i = big;
+    }
+}
 
 static int collect_seq(void *arg, const char *name, int is_dir)
 {
     struct list_ctx *lc = (struct list_ctx *)arg;
+    uint64_t *h = lc->st->seqs;
     uint64_t seq;
-    if (is_dir || !parse_seq_name(name, lc->ext, &seq))
+    uint32_t i;
+    if (is_dir || !parse_seq_name(name, lc->ext, &seq) || seq <= lc->after)
         return 0;
     if (lc->n == lc->st->max_files) {
-        lc->overflow = 1;
+        lc->more = 1;
+        if (seq < h[0]) {
+            h[0] = seq; /* the largest kept makes way */
+            heap_sift_down(h, lc->n, 0);
+        }
         return 0;
     }
-    lc->st->seqs[lc->n++] = seq;
+    i = lc->n++;
+    h[i] = seq;
+    while (i > 0 && h[(i - 1u) / 2u] < h[i]) {
+        uint64_t t = h[i];
+        h[i] = h[(i - 1u) / 2u];
+        h[(i - 1u) / 2u] = t;
+        i = (i - 1u) / 2u;
+    }
     return 0;
 }
 
-/* Fills st->seqs with the seqs of the files <sub>/<seq><ext>, sorted ascending. */
-static int list_seqs(struct floe_spool_state *st, const char *sub, const char *ext, uint32_t *count)
+/* Fills st->seqs, ascending, with the smallest seqs greater than after of
+ * the files <sub>/<seq><ext> (at most max_files; *more says if any were left
+ * out: list again after the last one). */
+static int list_seqs_after(struct floe_spool_state *st, const char *sub, const char *ext, uint64_t after,
+                           uint32_t *count, int *more)
 {
     struct list_ctx lc;
-    uint32_t i, j;
+    uint32_t end;
     int err;
     lc.st = st;
     lc.ext = ext;
+    lc.after = after;
     lc.n = 0;
-    lc.overflow = 0;
+    lc.more = 0;
     sub_path(st, st->path, sub);
     err = st->cfg->fs->list(st->cfg->fs->ctx, st->path, collect_seq, &lc);
     if (err < 0)
         return err;
-    /* Insertion sort: the lists are short and often nearly sorted. */
-    for (i = 1; i < lc.n; i++) {
-        uint64_t v = st->seqs[i];
-        for (j = i; j > 0 && st->seqs[j - 1] > v; j--)
-            st->seqs[j] = st->seqs[j - 1];
-        st->seqs[j] = v;
+    /* Heap sort: ascending, in place, no recursion. */
+    for (end = lc.n; end > 1; end--) {
+        uint64_t t = st->seqs[0];
+        st->seqs[0] = st->seqs[end - 1u];
+        st->seqs[end - 1u] = t;
+        heap_sift_down(st->seqs, end - 1u, 0);
     }
     *count = lc.n;
-    if (lc.overflow)
-        FLOE_LOG_WARN(st->cfg->log, "spool %s holds more than %u files; the rest wait", sub, (unsigned)st->max_files);
+    *more = lc.more;
     return FLOE_OK;
+}
+
+/* The oldest max_files of them (enough for callers that want the oldest). */
+static int list_seqs(struct floe_spool_state *st, const char *sub, const char *ext, uint32_t *count)
+{
+    int more;
+    return list_seqs_after(st, sub, ext, 0, count, &more);
 }
 
 struct clear_ctx {
@@ -563,53 +610,118 @@ static void quarantine(struct floe_spool *sp, const char *path, const char *name
     FLOE_LOG_ERROR(st->cfg->log, "spool: %s failed verification; moved to quarantine/", name);
 }
 
+/* Moves every file of batch seq to quarantine/: its meta and whatever data
+ * files it has. A batch is trusted whole or not at all. */
+static void quarantine_batch(struct floe_spool *sp, uint64_t seq)
+{
+    static const char *const parts[][2] = {{"ready", ".parquet"}, {"dead", ".ndjson"}, {"ready", ".meta"}};
+    struct floe_spool_state *st = sp->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
+    char name[SEQ_DIGITS + 16];
+    uint64_t size;
+    size_t i;
+    for (i = 0; i < FLOE_ARRAY_LEN(parts); i++) {
+        batch_path(st, st->path2, parts[i][0], seq, parts[i][1]);
+        if (fs->stat_size(fs->ctx, st->path2, &size) != FLOE_OK)
+            continue;
+        seq_name(name, seq);
+        floe_format(name + SEQ_DIGITS, sizeof name - SEQ_DIGITS, "%s", parts[i][1]);
+        quarantine(sp, st->path2, name);
+    }
+}
+
+/* Checks that path holds size bytes with CRC-32C want. */
+static int file_matches(struct floe_spool_state *st, const char *path, uint64_t size, uint32_t want)
+{
+    const struct floe_fs_port *fs = st->cfg->fs;
+    uint64_t actual;
+    uint32_t crc = 0;
+    return fs->stat_size(fs->ctx, path, &actual) == FLOE_OK && actual == size &&
+           file_crc(st, path, size, &crc) == FLOE_OK && crc == want;
+}
+
 /* Verifies batch seq in ready/; returns 1 if it is whole, else quarantines it. */
 static int verify_batch(struct floe_spool *sp, uint64_t seq, struct floe_spool_position *pos, uint64_t *bytes)
 {
     struct floe_spool_state *st = sp->st;
     const struct floe_fs_port *fs = st->cfg->fs;
-    char name[SEQ_DIGITS + 16];
-    uint64_t size = 0, dead_size = 0, actual;
-    uint32_t crc = 0, want_crc;
+    uint64_t size = 0, dead_size = 0, c, actual;
     size_t covered;
-    int n, has_pq, has_dead;
+    int n;
     uint64_t flag;
     batch_path(st, st->path, "ready", seq, ".meta");
     n = read_record(st, st->path);
     covered = n > 0 ? rec_verify(st->rec, (size_t)n, "floe-meta ") : 0;
-    seq_name(name, seq);
-    floe_memcpy(name + SEQ_DIGITS, ".meta", 6);
     if (covered == 0 || !get_position(st->rec, covered, pos) || pos->seq != seq ||
         !rec_get_u64(st->rec, covered, "has_parquet", &flag)) {
-        quarantine(sp, st->path, name);
+        quarantine_batch(sp, seq);
         return 0;
     }
-    has_pq = flag != 0;
-    has_dead = rec_get_u64(st->rec, covered, "dead_size", &dead_size) && dead_size > 0;
-    if (has_pq) {
-        uint64_t c;
-        if (!rec_get_u64(st->rec, covered, "size", &size) || !rec_get_u64(st->rec, covered, "crc32c", &c)) {
-            quarantine(sp, st->path, name);
-            return 0;
-        }
-        want_crc = (uint32_t)c;
+    if (flag != 0) {
         batch_path(st, st->path2, "ready", seq, ".parquet");
-        if (fs->stat_size(fs->ctx, st->path2, &actual) != FLOE_OK || actual != size ||
-            file_crc(st, st->path2, size, &crc) != FLOE_OK || crc != want_crc) {
-            floe_memcpy(name + SEQ_DIGITS, ".parquet", 9);
-            quarantine(sp, st->path2, name);
-            floe_memcpy(name + SEQ_DIGITS, ".meta", 6);
-            quarantine(sp, st->path, name);
+        if (!rec_get_u64(st->rec, covered, "size", &size) || !rec_get_u64(st->rec, covered, "crc32c", &c) ||
+            !file_matches(st, st->path2, size, (uint32_t)c)) {
+            quarantine_batch(sp, seq);
             return 0;
         }
     }
     *bytes = size;
-    if (has_dead) {
+    if (rec_get_u64(st->rec, covered, "dead_size", &dead_size) && dead_size > 0) {
         batch_path(st, st->path2, "dead", seq, ".ndjson");
-        if (fs->stat_size(fs->ctx, st->path2, &actual) == FLOE_OK)
-            *bytes += actual;
+        /* Metas written before dead_crc32c existed only give the size. */
+        if (rec_get_u64(st->rec, covered, "dead_crc32c", &c) ? !file_matches(st, st->path2, dead_size, (uint32_t)c)
+                                                              : fs->stat_size(fs->ctx, st->path2, &actual) != FLOE_OK ||
+                                                                    actual != dead_size) {
+            quarantine_batch(sp, seq);
+            return 0;
+        }
+        *bytes += dead_size;
     }
     return 1;
+}
+
+/* Removes <sub>/<seq><ext> files whose ready/<seq>.meta does not exist. */
+static int remove_without_meta(struct floe_spool *sp, const char *sub, const char *ext, int *removed_any)
+{
+    struct floe_spool_state *st = sp->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
+    uint64_t after = 0, size;
+    uint32_t n, i;
+    int more;
+    do {
+        FLOE_TRY(list_seqs_after(st, sub, ext, after, &n, &more));
+        for (i = 0; i < n; i++) {
+            batch_path(st, st->path, "ready", st->seqs[i], ".meta");
+            if (fs->stat_size(fs->ctx, st->path, &size) == FLOE_OK)
+                continue;
+            batch_path(st, st->path, sub, st->seqs[i], ext);
+            fs->remove(fs->ctx, st->path);
+            sp->stats.discarded++;
+            *removed_any = 1;
+        }
+        after = n > 0 ? st->seqs[n - 1] : after;
+    } while (more);
+    return FLOE_OK;
+}
+
+/* Removes done/ metas up to seq: a durable checkpoint covers them. */
+static int prune_done(struct floe_spool_state *st, uint64_t upto)
+{
+    const struct floe_fs_port *fs = st->cfg->fs;
+    uint64_t after = 0;
+    uint32_t n, i;
+    int more;
+    do {
+        FLOE_TRY(list_seqs_after(st, "done", ".meta", after, &n, &more));
+        for (i = 0; i < n && st->seqs[i] <= upto; i++) {
+            batch_path(st, st->path, "done", st->seqs[i], ".meta");
+            fs->remove(fs->ctx, st->path);
+        }
+        if (i < n)
+            break; /* the rest are newer */
+        after = n > 0 ? st->seqs[n - 1] : after;
+    } while (more);
+    return FLOE_OK;
 }
 
 static int recover(struct floe_spool *sp)
@@ -619,8 +731,8 @@ static int recover(struct floe_spool *sp)
     struct floe_spool_position best, pos;
     struct clear_ctx cc;
     uint32_t n, i;
-    uint64_t ready = 0;
-    int n_rec, interrupted = 0;
+    uint64_t ready = 0, after;
+    int n_rec, interrupted = 0, more;
     size_t covered;
 
     floe_memset(&best, 0, sizeof best);
@@ -647,61 +759,47 @@ static int recover(struct floe_spool *sp)
     sp->stats.discarded += cc.removed;
     if (cc.removed)
         interrupted = 1;
-    /* 3. Uploaded batches whose meta the checkpoint may not cover yet. */
-    FLOE_TRY(list_seqs(st, "done", ".meta", &n));
-    for (i = 0; i < n; i++) {
-        uint64_t seq = st->seqs[i];
-        batch_path(st, st->path, "done", seq, ".meta");
-        n_rec = read_record(st, st->path);
-        covered = n_rec > 0 ? rec_verify(st->rec, (size_t)n_rec, "floe-meta ") : 0;
-        if (covered > 0 && get_position(st->rec, covered, &pos) && pos.seq > best.seq)
-            best = pos;
-    }
-    /* 4. Committed batches: verify, and take the newest position. */
-    FLOE_TRY(list_seqs(st, "ready", ".meta", &n));
-    for (i = 0; i < n; i++) {
-        uint64_t bytes = 0, seq = st->seqs[i];
-        if (verify_batch(sp, seq, &pos, &bytes)) {
-            ready++;
-            if (pos.seq > best.seq)
+    /* 3. Uploaded batches whose meta the checkpoint may not cover yet. Each
+     * folder is read in pages of max_files, so none is ever cut short. */
+    after = 0;
+    do {
+        FLOE_TRY(list_seqs_after(st, "done", ".meta", after, &n, &more));
+        for (i = 0; i < n; i++) {
+            batch_path(st, st->path, "done", st->seqs[i], ".meta");
+            n_rec = read_record(st, st->path);
+            covered = n_rec > 0 ? rec_verify(st->rec, (size_t)n_rec, "floe-meta ") : 0;
+            if (covered > 0 && get_position(st->rec, covered, &pos) && pos.seq > best.seq)
                 best = pos;
-        } else {
-            interrupted = 1;
         }
-    }
+        after = n > 0 ? st->seqs[n - 1] : after;
+    } while (more);
+    /* 4. Committed batches: verify, and take the newest position. */
+    after = 0;
+    do {
+        FLOE_TRY(list_seqs_after(st, "ready", ".meta", after, &n, &more));
+        for (i = 0; i < n; i++) {
+            uint64_t bytes = 0, seq = st->seqs[i];
+            if (verify_batch(sp, seq, &pos, &bytes)) {
+                ready++;
+                if (pos.seq > best.seq)
+                    best = pos;
+            } else {
+                interrupted = 1;
+            }
+        }
+        after = n > 0 ? st->seqs[n - 1] : after;
+    } while (more);
     st->pos = best;
     st->next_seq = best.seq + 1;
-    /* 5. Files of batches that never committed (their meta never arrived):
-     * anything in ready/ or dead/ newer than the last committed batch, and
-     * Parquet files left behind by an interrupted removal. */
-    FLOE_TRY(list_seqs(st, "ready", ".parquet", &n));
-    for (i = 0; i < n; i++) {
-        uint64_t meta_size;
-        batch_path(st, st->path, "ready", st->seqs[i], ".meta");
-        if (fs->stat_size(fs->ctx, st->path, &meta_size) != FLOE_OK) {
-            batch_path(st, st->path, "ready", st->seqs[i], ".parquet");
-            fs->remove(fs->ctx, st->path);
-            sp->stats.discarded++;
-            interrupted = 1;
-        }
-    }
-    FLOE_TRY(list_seqs(st, "dead", ".ndjson", &n));
-    for (i = 0; i < n; i++) {
-        if (st->seqs[i] > best.seq) {
-            batch_path(st, st->path, "dead", st->seqs[i], ".ndjson");
-            fs->remove(fs->ctx, st->path);
-            sp->stats.discarded++;
-            interrupted = 1;
-        }
-    }
+    /* 5. Data files without a meta in ready/: their batch never committed
+     * (the meta never arrived), or an upload or a drop moved the meta to
+     * done/ and was cut short before removing them. */
+    FLOE_TRY(remove_without_meta(sp, "ready", ".parquet", &interrupted));
+    FLOE_TRY(remove_without_meta(sp, "dead", ".ndjson", &interrupted));
     /* The checkpoint now covers every committed batch: done/ can go. */
     if (best.seq > 0)
         FLOE_TRY(write_checkpoint(st));
-    FLOE_TRY(list_seqs(st, "done", ".meta", &n));
-    for (i = 0; i < n; i++) {
-        batch_path(st, st->path, "done", st->seqs[i], ".meta");
-        fs->remove(fs->ctx, st->path);
-    }
+    FLOE_TRY(prune_done(st, UINT64_MAX));
     if (interrupted) {
         sp->stats.recoveries++;
         FLOE_LOG_WARN(st->cfg->log, "spool: recovered (position: batch %llu, source %u at byte %llu)",
@@ -711,28 +809,55 @@ static int recover(struct floe_spool *sp)
     return FLOE_OK;
 }
 
+struct usage_ctx {
+    struct floe_spool_state *st;
+    const char *sub, *ext;
+    uint64_t bytes;
+    uint32_t files;
+};
+
+static int add_usage(void *arg, const char *name, int is_dir)
+{
+    struct usage_ctx *uc = (struct usage_ctx *)arg;
+    const struct floe_fs_port *fs = uc->st->cfg->fs;
+    char path[FLOE_SPOOL_PATH_MAX];
+    uint64_t seq, size;
+    if (is_dir || !parse_seq_name(name, uc->ext, &seq))
+        return 0;
+    floe_format(path, sizeof path, "%s/%s/%s", uc->st->cfg->dir, uc->sub, name);
+    if (fs->stat_size(fs->ctx, path, &size) == FLOE_OK) {
+        uc->bytes += size;
+        uc->files++;
+    }
+    return 0;
+}
+
 /* Bytes of committed Parquet and dead-letter files, counted afresh (the
- * uploader removes files through its own handle). */
+ * uploader removes files through its own handle), all of them: no list
+ * limit applies to the quota. */
 static int count_used(struct floe_spool *sp, uint64_t *used, uint32_t *ready)
 {
     struct floe_spool_state *st = sp->st;
     const struct floe_fs_port *fs = st->cfg->fs;
-    uint32_t n, i;
-    uint64_t total = 0, sz;
-    FLOE_TRY(list_seqs(st, "ready", ".parquet", &n));
-    for (i = 0; i < n; i++) {
-        batch_path(st, st->path, "ready", st->seqs[i], ".parquet");
-        if (fs->stat_size(fs->ctx, st->path, &sz) == FLOE_OK)
-            total += sz;
-    }
-    *ready = n;
-    FLOE_TRY(list_seqs(st, "dead", ".ndjson", &n));
-    for (i = 0; i < n; i++) {
-        batch_path(st, st->path, "dead", st->seqs[i], ".ndjson");
-        if (fs->stat_size(fs->ctx, st->path, &sz) == FLOE_OK)
-            total += sz;
-    }
-    *used = total;
+    struct usage_ctx uc;
+    int err;
+    uc.st = st;
+    uc.bytes = 0;
+    uc.files = 0;
+    uc.sub = "ready";
+    uc.ext = ".parquet";
+    sub_path(st, st->path, "ready");
+    err = fs->list(fs->ctx, st->path, add_usage, &uc);
+    if (err < 0)
+        return err;
+    *ready = uc.files;
+    uc.sub = "dead";
+    uc.ext = ".ndjson";
+    sub_path(st, st->path, "dead");
+    err = fs->list(fs->ctx, st->path, add_usage, &uc);
+    if (err < 0)
+        return err;
+    *used = uc.bytes;
     return FLOE_OK;
 }
 
@@ -793,6 +918,7 @@ static void dead_put(struct floe_spool_state *st, const char *p, size_t n, int *
     while (n > 0 && *err == FLOE_OK) {
         size_t room = DEAD_BUF - st->dead_len, k = n < room ? n : room;
         floe_memcpy(st->dead_buf + st->dead_len, p, k);
+        st->dead_crc = floe_crc32c_update(st->dead_crc, p, k);
         st->dead_len += k;
         st->dead_bytes += k;
         p += k;
@@ -850,7 +976,22 @@ int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter 
         st->dead_open = 1;
         st->dead_records = 0;
         st->dead_bytes = 0;
+        st->dead_crc = 0;
         st->dead_len = 0;
+        st->dead_key[0] = '\0';
+        if (st->cfg->entropy != NULL && st->cfg->clock != NULL) {
+            /* Unique across gateways, fixed now: a retried upload overwrites it. */
+            uint8_t uuid[16];
+            char name[FLOE_UUID_STR_LEN + 1];
+            int64_t now = st->cfg->clock->utc_ms(st->cfg->clock->ctx);
+            err = floe_uuid7_next(&st->uuids, now < 0 ? 0 : now, st->cfg->entropy, uuid);
+            if (err != FLOE_OK) {
+                floe_spool_rollback(sp);
+                return err;
+            }
+            floe_uuid_format(uuid, name);
+            floe_format(st->dead_key, sizeof st->dead_key, "_dead_letters/%s.ndjson", name);
+        }
     }
     dead_put(st, "{\"reason\":\"", 11, &err);
     dead_put(st, floe_dl_reason_name(dl->reason), floe_strlen(floe_dl_reason_name(dl->reason)), &err);
@@ -869,6 +1010,21 @@ int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter 
     if (err == FLOE_OK)
         st->dead_records++;
     return err;
+}
+
+uint64_t floe_spool_dead_pending(const struct floe_spool *sp)
+{
+    return sp != NULL && sp->st != NULL && sp->st->dead_open ? sp->st->dead_bytes : 0u;
+}
+
+uint64_t floe_spool_dead_limit(const struct floe_spool *sp)
+{
+    const struct floe_spool_config *cfg = sp->st->cfg;
+    uint64_t limit = cfg->dead_bytes ? cfg->dead_bytes : FLOE_SPOOL_DEFAULT_DEAD_BYTES;
+    /* A quota holds a few of them, or one would fill it on its own. */
+    if (cfg->quota_bytes != 0 && limit > cfg->quota_bytes / 4u)
+        limit = cfg->quota_bytes / 4u;
+    return limit < DEAD_BUF ? DEAD_BUF : limit;
 }
 
 void floe_spool_rollback(struct floe_spool *sp)
@@ -941,6 +1097,11 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
     }
     rec_u64(&w, "dead_records", dead_size > 0 ? st->dead_records : 0u);
     rec_u64(&w, "dead_size", dead_size);
+    if (dead_size > 0) {
+        rec_u64(&w, "dead_crc32c", st->dead_crc);
+        if (st->dead_key[0] != '\0')
+            rec_name(&w, "dead_key", st->dead_key);
+    }
     n = rec_finish(&w);
     if (n == 0)
         err = FLOE_ERR_LIMIT;
@@ -1008,6 +1169,8 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
     if (err != FLOE_OK)
         FLOE_LOG_WARN(st->cfg->log, "spool: checkpoint write failed (%s); the meta records cover it",
                       floe_strerror(err));
+    else if (prune_done(st, st->pos.seq) != FLOE_OK) /* or done/ grows by one meta per upload */
+        FLOE_LOG_WARN(st->cfg->log, "spool: could not clear done/; the next open does");
     return FLOE_OK;
 }
 
@@ -1116,8 +1279,11 @@ int floe_spool_oldest(struct floe_spool *sp, struct floe_spool_batch *b)
             rec_get_i64(st->rec, covered, "max_ts", &b->max_ts);
             batch_path(st, b->parquet_path, "ready", seq, ".parquet");
         }
-        if (dead_size > 0)
+        if (dead_size > 0) {
             batch_path(st, b->dead_path, "dead", seq, ".ndjson");
+            if (!rec_get_name(st->rec, covered, "dead_key", b->dead_key, sizeof b->dead_key))
+                b->dead_key[0] = '\0';
+        }
         return FLOE_OK;
     }
     return FLOE_ERR_NOENT;

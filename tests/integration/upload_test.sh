@@ -76,10 +76,16 @@ check_landed() { # SPOOL_COPY
   done
   [ "$(find "$work/got/tele" -name '*.parquet' | wc -l)" -eq "$n" ] || { echo "extra objects"; return 1; }
   # Dead letters (floe upload --dead-letters) land whole, whatever their size.
-  for dead in "$1"/dead/*.ndjson; do
-    [ -e "$dead" ] || continue
-    cmp -s "$dead" "$work/got/tele/_dead_letters/$(basename "$dead")" || { echo "dead letters differ: $dead"; return 1; }
+  # Their key (a UUIDv7 under _dead_letters/) is in the batch's meta.
+  local dead dkey nd=0
+  for meta in "$1"/ready/*.meta; do
+    dkey=$(sed -n 's/^dead_key //p' "$meta")
+    [ -n "$dkey" ] || continue
+    dead="$1/dead/$(basename "${meta%.meta}").ndjson"
+    cmp -s "$dead" "$work/got/tele/$dkey" || { echo "dead letters differ: $dead"; return 1; }
+    nd=$((nd + 1))
   done
+  [ "$(find "$work/got/tele" -path '*_dead_letters/*' -type f | wc -l)" -eq "$nd" ] || { echo "extra dead-letter objects"; return 1; }
 }
 
 # 1. Plain run: PUT and multipart, checked byte for byte and read by DuckDB.

@@ -49,14 +49,14 @@ static void make_sources(void)
     }
 }
 
-/* Records (non-blank lines) of source s in [from, to). */
-static uint64_t lines_between(int s, uint64_t from, uint64_t to)
+/* The first place needle occurs inside p[0..len), or NULL. */
+static const char *find_in(const char *p, size_t len, const char *needle)
 {
-    uint64_t k, n = 0;
-    for (k = from; k < to && k < source_len[s]; k++)
-        if (sources[s][k] == '\n')
-            n++;
-    return n;
+    size_t k, n = strlen(needle);
+    for (k = 0; k + n <= len; k++)
+        if (memcmp(p + k, needle, n) == 0)
+            return p + k;
+    return NULL;
 }
 
 static int fake_fill(void *ctx, void *buf, size_t n)
@@ -133,15 +133,72 @@ static int run_writer(void)
     return floe_writer_flush(&w);
 }
 
-/* The footer of a Parquet file: its row count, or a negative error. */
-static long long parquet_rows(const char *path)
+/* Min and max of column 2 ("n") over the row groups of a footer, from the
+ * chunks' statistics (min_value/max_value, 8 bytes little-endian). */
+static int n_range_of(struct floe_thrift_reader *r, int64_t *mn, int64_t *mx, int *seen)
+{
+    int et, type;
+    uint32_t groups, cols, g, c;
+    int16_t id;
+    if (floe_thrift_read_list_header(r, &et, &groups) != FLOE_OK)
+        return 0;
+    for (g = 0; g < groups; g++) {
+        floe_thrift_read_struct_begin(r); /* RowGroup */
+        while ((type = floe_thrift_read_field_header(r, NULL, &id)) > 0) {
+            if (id != 1) {
+                floe_thrift_skip(r, type);
+                continue;
+            }
+            floe_thrift_read_list_header(r, &et, &cols);
+            for (c = 0; c < cols; c++) {
+                floe_thrift_read_struct_begin(r); /* ColumnChunk */
+                while ((type = floe_thrift_read_field_header(r, NULL, &id)) > 0) {
+                    if (id != 3 || c != 2) {
+                        floe_thrift_skip(r, type);
+                        continue;
+                    }
+                    floe_thrift_read_struct_begin(r); /* ColumnMetaData */
+                    while ((type = floe_thrift_read_field_header(r, NULL, &id)) > 0) {
+                        if (id != 12) {
+                            floe_thrift_skip(r, type);
+                            continue;
+                        }
+                        floe_thrift_read_struct_begin(r); /* Statistics */
+                        while ((type = floe_thrift_read_field_header(r, NULL, &id)) > 0) {
+                            const uint8_t *v;
+                            size_t vn;
+                            int64_t x;
+                            if ((id != 5 && id != 6) || floe_thrift_read_binary(r, &v, &vn) != FLOE_OK || vn != 8) {
+                                if (id != 5 && id != 6)
+                                    floe_thrift_skip(r, type);
+                                continue;
+                            }
+                            x = (int64_t)floe_get_le64(v);
+                            if (id == 6 && (!*seen || x < *mn))
+                                *mn = x;
+                            if (id == 5 && (!*seen || x > *mx))
+                                *mx = x;
+                        }
+                    }
+                }
+            }
+        }
+        *seen = 1;
+    }
+    return r->err == 0;
+}
+
+/* The footer of a Parquet file: its row count (or a negative error) and the
+ * range of its "n" values. */
+static long long parquet_rows(const char *path, int64_t *n_min, int64_t *n_max)
 {
     static uint8_t file[256 * 1024];
     floe_ssize_t n = floe_emufs_read_file(&emu, path, 0, file, sizeof file);
     struct floe_thrift_reader r;
     uint32_t flen;
-    int type;
+    int type, seen = 0;
     int16_t id;
+    long long rows = -5;
     if (n < 12 || memcmp(file, "PAR1", 4) != 0 || memcmp(file + n - 4, "PAR1", 4) != 0)
         return -1;
     flen = (uint32_t)file[n - 8] | ((uint32_t)file[n - 7] << 8) | ((uint32_t)file[n - 6] << 16) |
@@ -149,17 +206,91 @@ static long long parquet_rows(const char *path)
     if (flen + 12 > (uint64_t)n)
         return -2;
     floe_thrift_reader_init(&r, file + n - 8 - flen, flen);
-    while (floe_thrift_read_field_header(&r, &type, &id) > 0) {
+    while ((type = floe_thrift_read_field_header(&r, NULL, &id)) > 0) {
         if (id == 3 && type == FLOE_THRIFT_I64) {
-            int64_t rows;
-            if (floe_thrift_read_i64(&r, &rows) != FLOE_OK)
+            int64_t v;
+            if (floe_thrift_read_i64(&r, &v) != FLOE_OK)
                 return -3;
-            return (long long)rows;
-        }
-        if (floe_thrift_skip(&r, type) != FLOE_OK)
+            rows = (long long)v;
+        } else if (id == 4 && type == FLOE_THRIFT_LIST) {
+            if (!n_range_of(&r, n_min, n_max, &seen))
+                return -6;
+        } else if (floe_thrift_skip(&r, type) != FLOE_OK) {
             return -4;
+        }
     }
-    return -5;
+    return seen ? rows : -7;
+}
+
+/* What a batch covering sources [from_src at from_off, to_src at to_off)
+ * must hold: its good records (count and the range of their "n"), and its
+ * bad lines in order, as "source:line" text. */
+struct expected {
+    uint64_t good;
+    int64_t n_min, n_max;
+    char bad[256];
+};
+
+static void expect_range(uint64_t from_src, uint64_t from_off, uint64_t to_src, uint64_t to_off,
+                         struct expected *e)
+{
+    uint64_t s;
+    size_t bl = 0;
+    e->good = 0;
+    e->bad[0] = '\0';
+    for (s = from_src; s <= to_src && s < N_SOURCES; s++) {
+        uint64_t at = s == from_src ? from_off : 0, end = s == to_src ? to_off : source_len[s], line = 1, k;
+        for (k = 0; k < at; k++)
+            line += sources[s][k] == '\n';
+        while (at < end && at < source_len[s]) {
+            const char *p = sources[s] + at, *nl = memchr(p, '\n', source_len[s] - at);
+            size_t len = nl ? (size_t)(nl - p) + 1 : source_len[s] - at;
+            if (find_in(p, len, "\"ts\":\"bad\"") != NULL) {
+                bl += (size_t)snprintf(e->bad + bl, sizeof e->bad - bl, "%s:%llu,", source_names[s],
+                                       (unsigned long long)line);
+            } else {
+                const char *q = find_in(p, len, "\"n\":");
+                int64_t v = q ? strtoll(q + 4, NULL, 10) : -1;
+                if (e->good == 0 || v < e->n_min)
+                    e->n_min = v;
+                if (e->good == 0 || v > e->n_max)
+                    e->n_max = v;
+                e->good++;
+            }
+            at += len;
+            line++;
+        }
+    }
+}
+
+/* The dead letters of a batch as "source:line," text, from its file. */
+static int dead_letters_of(uint64_t seq, char *out, size_t cap, uint64_t *count)
+{
+    static char file[16384];
+    char path[128];
+    floe_ssize_t n;
+    const char *p;
+    size_t o = 0;
+    snprintf(path, sizeof path, SPOOL "/dead/%016llx.ndjson", (unsigned long long)seq);
+    n = floe_emufs_read_file(&emu, path, 0, file, sizeof file - 1);
+    out[0] = '\0';
+    *count = 0;
+    if (n < 0)
+        return 0;
+    file[n] = '\0';
+    if (n > 0 && file[n - 1] != '\n')
+        return 0; /* torn */
+    for (p = file; *p != '\0'; p = strchr(p, '\n') + 1) {
+        const char *src = strstr(p, "\"source\":\""), *line = strstr(p, "\"line\":");
+        const char *end = strchr(p, '\n');
+        if (src == NULL || line == NULL || src > end || line > end)
+            return 0;
+        src += 10;
+        o += (size_t)snprintf(out + o, cap - o, "%.*s:%llu,", (int)(strchr(src, '"') - src), src,
+                              strtoull(line + 7, NULL, 10));
+        ++*count;
+    }
+    return 1;
 }
 
 struct batch_list {
@@ -172,6 +303,14 @@ static int collect(void *arg, const char *name, int is_dir)
     struct batch_list *b = arg;
     size_t len = strlen(name);
     if (!is_dir && len == 21 && strcmp(name + 16, ".meta") == 0 && b->n < 64)
+        b->seqs[b->n++] = strtoull(name, NULL, 16);
+    return 0;
+}
+
+static int collect_dead(void *arg, const char *name, int is_dir)
+{
+    struct batch_list *b = arg;
+    if (!is_dir && b->n < 64)
         b->seqs[b->n++] = strtoull(name, NULL, 16);
     return 0;
 }
@@ -199,7 +338,7 @@ static int check_spool(char *why, size_t why_cap)
 {
     struct batch_list b;
     uint64_t covered = 0, prev_src = 0, prev_off = 0;
-    int i, tmp_files = 0;
+    int i, tmp_files = 0, with_dead = 0;
     b.n = 0;
     emu.fs.list(emu.fs.ctx, SPOOL "/ready", collect, &b);
     qsort(b.seqs, (size_t)b.n, sizeof b.seqs[0], cmp_u64);
@@ -225,23 +364,46 @@ static int check_spool(char *why, size_t why_cap)
         if (done)
             off = source_len[src];
         /* Records between the previous batch's end and this one's. */
-        if (src == prev_src)
-            expect = lines_between((int)src, prev_off, off);
-        else {
-            uint64_t s;
-            expect = lines_between((int)prev_src, prev_off, source_len[prev_src]);
-            for (s = prev_src + 1; s < src; s++)
-                expect += lines_between((int)s, 0, source_len[s]);
-            expect += lines_between((int)src, 0, off);
-        }
-        if (has_pq) {
-            long long pr;
-            value_of(rec, "rows", &rows);
-            snprintf(path, sizeof path, SPOOL "/ready/%016llx.parquet", (unsigned long long)b.seqs[i]);
-            pr = parquet_rows(path);
-            if (pr != (long long)rows) {
-                snprintf(why, why_cap, "batch %llu: Parquet file reads %lld rows, meta says %llu",
-                         (unsigned long long)b.seqs[i], pr, (unsigned long long)rows);
+        {
+            struct expected e;
+            char got[256];
+            uint64_t got_dead = 0;
+            expect_range(prev_src, prev_off, src, off, &e);
+            expect = e.good;
+            {
+                const char *c;
+                for (c = e.bad; *c; c++)
+                    expect += *c == ','; /* one per bad line */
+            }
+            if (has_pq) {
+                long long pr;
+                int64_t n_min = 0, n_max = 0;
+                value_of(rec, "rows", &rows);
+                snprintf(path, sizeof path, SPOOL "/ready/%016llx.parquet", (unsigned long long)b.seqs[i]);
+                pr = parquet_rows(path, &n_min, &n_max);
+                if (pr != (long long)rows) {
+                    snprintf(why, why_cap, "batch %llu: Parquet file reads %lld rows, meta says %llu",
+                             (unsigned long long)b.seqs[i], pr, (unsigned long long)rows);
+                    return 0;
+                }
+                /* Identity: the rows of the batch's range, not just as many. */
+                if (rows != e.good || n_min != e.n_min || n_max != e.n_max) {
+                    snprintf(why, why_cap, "batch %llu: rows %llu with n in [%lld, %lld], its range has %llu in [%lld, %lld]",
+                             (unsigned long long)b.seqs[i], (unsigned long long)rows, (long long)n_min,
+                             (long long)n_max, (unsigned long long)e.good, (long long)e.n_min, (long long)e.n_max);
+                    return 0;
+                }
+            } else if (e.good != 0) {
+                snprintf(why, why_cap, "batch %llu: no Parquet file for %llu good records",
+                         (unsigned long long)b.seqs[i], (unsigned long long)e.good);
+                return 0;
+            }
+            /* Dead letters by identity: exactly the bad lines of the range. */
+            if ((dead > 0 || e.bad[0] != '\0') &&
+                (!dead_letters_of(b.seqs[i], got, sizeof got, &got_dead) || got_dead != dead ||
+                 strcmp(got, e.bad) != 0)) {
+                snprintf(why, why_cap, "batch %llu: dead letters [%s] (meta: %llu), its range's bad lines [%s]",
+                         (unsigned long long)b.seqs[i], got, (unsigned long long)dead, e.bad);
                 return 0;
             }
         }
@@ -251,6 +413,7 @@ static int check_spool(char *why, size_t why_cap)
             return 0;
         }
         covered += rows + dead;
+        with_dead += dead > 0;
         prev_src = src;
         prev_off = off;
     }
@@ -268,6 +431,15 @@ static int check_spool(char *why, size_t why_cap)
     if (tmp_files != 0) {
         snprintf(why, why_cap, "tmp/ not empty after a clean run");
         return 0;
+    }
+    {
+        struct batch_list d;
+        d.n = 0;
+        emu.fs.list(emu.fs.ctx, SPOOL "/dead", collect_dead, &d);
+        if (d.n != with_dead) {
+            snprintf(why, why_cap, "%d dead-letter files for %d batches with dead letters", d.n, with_dead);
+            return 0;
+        }
     }
     return 1;
 }

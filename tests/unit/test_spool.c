@@ -4,8 +4,11 @@
 #include "floe/floe.h"
 #include "floe/writer.h"
 #include "floe_emufs.h"
+#include "floe_fault.h"
 #include "floe_posix.h"
+#include "parquet/thrift.h"
 #include "core/internal.h"
+#include <stdlib.h>
 
 #define DIR "/sp"
 
@@ -21,7 +24,7 @@ static uint64_t u_mem[(256u << 10) / 8];
 static struct floe_emufs emu;
 static struct floe_writer_config wcfg;
 static struct floe_writer w;
-static char text[65536];
+static char text[256 * 1024];
 static size_t text_len;
 
 static int zero_fill(void *ctx, void *buf, size_t n)
@@ -44,7 +47,30 @@ static void make_text(int lines)
                                      "{\"ts\":\"2025-01-01T00:00:%02dZ\",\"id\":\"device-%04d\"}\n", i % 60, i);
 }
 
+/* Rows of about 200 bytes that neither a dictionary nor Snappy shrinks, so
+ * a few hundred fill several row groups of the smallest size. */
+static void make_wide_text(int lines)
+{
+    uint64_t x = 88172645463325252ull;
+    int i, k;
+    text_len = 0;
+    for (i = 0; i < lines; i++) {
+        text_len += (size_t)snprintf(text + text_len, sizeof text - text_len,
+                                     "{\"ts\":\"2025-01-01T00:00:%02dZ\",\"id\":\"device-%04d-", i % 60, i);
+        for (k = 0; k < 180; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text[text_len++] = "0123456789abcdef"[x & 15u];
+        }
+        text_len += (size_t)snprintf(text + text_len, sizeof text - text_len, "\"}\n");
+    }
+}
+
 static const struct floe_hooks *setup_hooks;
+static const struct floe_fs_port *setup_fs;  /* NULL: the emulated fs itself */
+static uint32_t setup_row_group_bytes;        /* 0: 64 KiB */
+static uint32_t setup_max_files;              /* 0: the default */
 
 static int setup(uint64_t quota, int policy)
 {
@@ -55,18 +81,21 @@ static int setup(uint64_t quota, int policy)
     wcfg.ndjson.max_line_bytes = 512;
     wcfg.roll.parquet.schema = &schema;
     wcfg.roll.parquet.page_bytes = 4096;
-    wcfg.roll.parquet.row_group_bytes = 64 * 1024;
+    wcfg.roll.parquet.row_group_bytes = setup_row_group_bytes ? setup_row_group_bytes : 64 * 1024;
+    /* Small row groups: files end when they used all three. */
     wcfg.roll.parquet.dict_pool_bytes = 32 * 1024;
     wcfg.roll.parquet.dict_entries = 256;
     wcfg.roll.parquet.dict_bytes = 4096;
-    wcfg.roll.file_rows = 50;
+    wcfg.roll.parquet.max_row_groups = setup_row_group_bytes ? 3 : 0;
+    wcfg.roll.file_rows = setup_row_group_bytes ? 0 : 50;
     wcfg.roll.ts_column = -1;
-    wcfg.roll.fs = &emu.fs;
+    wcfg.roll.fs = setup_fs ? setup_fs : &emu.fs;
     wcfg.roll.clock = &floe_posix_clock;
     wcfg.roll.entropy = &entropy;
     wcfg.spool.dir = DIR;
-    wcfg.spool.fs = &emu.fs;
+    wcfg.spool.fs = setup_fs ? setup_fs : &emu.fs;
     wcfg.spool.quota_bytes = quota;
+    wcfg.spool.max_files = setup_max_files;
     wcfg.spool.full_policy = (uint8_t)policy;
     wcfg.hooks = setup_hooks;
     floe_arena_init(&a, w_mem, sizeof w_mem);
@@ -289,4 +318,414 @@ TEST(spool_uploaded_metas_wait_in_done_until_the_checkpoint_covers_them)
     CHECK_EQ_INT(pos.seq, 2);
     CHECK_EQ_INT(pos.records, 100);
     CHECK(floe_emufs_stat(&emu, DIR "/done/0000000000000002.meta", NULL, NULL) == FLOE_ERR_NOENT);
+}
+
+/* The footer of a Parquet file in the emulated fs: its row count, or < 0. */
+static long long parquet_rows(const char *path, int64_t *row_groups)
+{
+    static uint8_t file[256 * 1024];
+    floe_ssize_t n = floe_emufs_read_file(&emu, path, 0, file, sizeof file);
+    struct floe_thrift_reader r;
+    uint32_t flen;
+    int type;
+    int16_t id;
+    long long rows = -5;
+    *row_groups = 0;
+    if (n < 12 || memcmp(file, "PAR1", 4) != 0 || memcmp(file + n - 4, "PAR1", 4) != 0)
+        return -1;
+    flen = floe_get_le32(file + n - 8);
+    if (flen + 12 > (uint64_t)n)
+        return -2;
+    floe_thrift_reader_init(&r, file + n - 8 - flen, flen);
+    while (floe_thrift_read_field_header(&r, &type, &id) > 0) {
+        int64_t v;
+        if (id == 3 && type == FLOE_THRIFT_I64) {
+            if (floe_thrift_read_i64(&r, &v) != FLOE_OK)
+                return -3;
+            rows = (long long)v;
+            continue;
+        }
+        if (id == 4 && type == FLOE_THRIFT_LIST) {
+            int et;
+            uint32_t count;
+            if (floe_thrift_read_list_header(&r, &et, &count) != FLOE_OK)
+                return -4;
+            *row_groups = (int64_t)count;
+            while (count-- > 0)
+                if (floe_thrift_skip_elem(&r, et) != FLOE_OK)
+                    return -4;
+            continue;
+        }
+        if (floe_thrift_skip(&r, type) != FLOE_OK)
+            return -4;
+    }
+    return rows;
+}
+
+static int meta_value(const char *rec, const char *key, uint64_t *v)
+{
+    char pat[40];
+    const char *p;
+    snprintf(pat, sizeof pat, "\n%s ", key);
+    p = strstr(rec, pat);
+    if (p == NULL)
+        return 0;
+    *v = strtoull(p + strlen(pat), NULL, 10);
+    return 1;
+}
+
+/* Every committed batch whole: the meta's size is the file's, its rows are
+ * the footer's; returns the rows in all of them (< 0 on a mismatch). */
+static long long committed_rows(int64_t *max_row_groups)
+{
+    long long total = 0;
+    uint64_t seq;
+    *max_row_groups = 0;
+    for (seq = 1; seq < 64; seq++) {
+        static char rec[2048];
+        char path[96];
+        uint64_t size = 0, rows = 0, actual = 0;
+        int64_t rgs;
+        long long pr;
+        floe_ssize_t n;
+        snprintf(path, sizeof path, DIR "/ready/%016llx.meta", (unsigned long long)seq);
+        n = floe_emufs_read_file(&emu, path, 0, rec + 1, sizeof rec - 2);
+        if (n <= 0)
+            continue;
+        rec[0] = '\n';
+        rec[n + 1] = '\0';
+        if (!meta_value(rec, "size", &size) || !meta_value(rec, "rows", &rows))
+            continue; /* dead letters only */
+        snprintf(path, sizeof path, DIR "/ready/%016llx.parquet", (unsigned long long)seq);
+        pr = parquet_rows(path, &rgs);
+        if (floe_emufs_stat(&emu, path, NULL, &actual) != FLOE_OK || actual != size || pr != (long long)rows) {
+            fprintf(stderr, "batch %llu: meta size %llu rows %llu, file size %llu rows %lld\n",
+                    (unsigned long long)seq, (unsigned long long)size, (unsigned long long)rows,
+                    (unsigned long long)actual, pr);
+            return -1;
+        }
+        if (rgs > *max_row_groups)
+            *max_row_groups = rgs;
+        total += pr;
+    }
+    return total;
+}
+
+/* A write that does half its work, then ENOSPC: at every write of the run,
+ * once (space comes back) and for good (until the test frees it). The file
+ * being written is torn: it must be aborted, never committed, and the writer
+ * must resume from its last commit with nothing lost or doubled. */
+static void short_write_then_full_disk(int sticky)
+{
+    static struct floe_fault fault;
+    uint32_t at, total_writes;
+    int64_t rgs = 0;
+    int failures = 0;
+    make_wide_text(400);
+    setup_row_group_bytes = 16 * 1024;
+    setup_fs = &fault.fs;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    floe_fault_init(&fault, &emu.fs, NULL, NULL);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    total_writes = fault.calls[FLOE_FAULT_FS_WRITE];
+    REQUIRE(committed_rows(&rgs) == 400);
+    CHECK(rgs >= 2); /* several row groups per file */
+    if (getenv("TEST_VERBOSE"))
+        fprintf(stderr, "short write then ENOSPC (sticky %d): at each of %u writes, up to %lld row groups a file\n",
+                sticky, (unsigned)total_writes, (long long)rgs);
+    for (at = 1; at <= total_writes && failures < 3; at++) {
+        struct floe_spool_position pos;
+        int err, tries = 0;
+        long long rows;
+        REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+        floe_fault_init(&fault, &emu.fs, NULL, NULL);
+        REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+        floe_fault_set(&fault, FLOE_FAULT_FS_WRITE, at, FLOE_FAULT_SHORT_THEN_FAIL, FLOE_ERR_NOSPC, sticky);
+        err = push_all();
+        floe_fault_reset(&fault);
+        if (err != FLOE_OK) {
+            CHECK(err == FLOE_ERR_NOSPC || err == FLOE_ERR_AGAIN);
+            floe_writer_rewind(&w);
+        }
+        while (err != FLOE_OK && tries++ < 3) {
+            floe_writer_position(&w, &pos);
+            err = floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0);
+            if (err == FLOE_OK)
+                err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
+            if (err == FLOE_OK)
+                err = floe_writer_end_source(&w);
+            if (err == FLOE_OK)
+                err = floe_writer_flush(&w);
+            if (err != FLOE_OK)
+                floe_writer_rewind(&w);
+        }
+        floe_writer_position(&w, &pos);
+        rows = committed_rows(&rgs);
+        if (err != FLOE_OK || pos.records != 400 || rows != 400) {
+            test_fail(__FILE__, __LINE__, "fault at write %u (sticky %d): err %d, position %llu records, %lld rows",
+                      (unsigned)at, sticky, err, (unsigned long long)pos.records, rows);
+            failures++;
+            continue;
+        }
+        /* Reopened, nothing fails verification. */
+        REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+        if (w.spool.stats.quarantined != 0) {
+            test_fail(__FILE__, __LINE__, "fault at write %u (sticky %d): %llu quarantined", (unsigned)at, sticky,
+                      (unsigned long long)w.spool.stats.quarantined);
+            failures++;
+        }
+    }
+    setup_fs = NULL;
+    setup_row_group_bytes = 0;
+}
+
+TEST(spool_short_write_then_enospc_once_never_commits_a_torn_file)
+{
+    short_write_then_full_disk(0);
+}
+
+TEST(spool_short_write_then_enospc_for_good_never_commits_a_torn_file)
+{
+    short_write_then_full_disk(1);
+}
+
+static void make_bad_text(int lines)
+{
+    int i;
+    text_len = 0;
+    for (i = 0; i < lines; i++)
+        text_len += (size_t)snprintf(text + text_len, sizeof text - text_len, "{\"ts\":\"bad\",\"id\":\"x%05d\"}\n", i);
+}
+
+/* Drains the spool like an uploader: the dead letters of every batch, and
+ * the largest dead-letter file seen. */
+static uint64_t drain_dead_letters(uint64_t *largest)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    uint64_t dead = 0;
+    if (open_uploader(&up, &ucfg) != FLOE_OK)
+        return 0;
+    while (floe_spool_oldest(&up, &b) == FLOE_OK) {
+        uint64_t size = 0;
+        if (b.dead_path[0] != '\0' && floe_emufs_stat(&emu, b.dead_path, NULL, &size) == FLOE_OK && size > *largest)
+            *largest = size;
+        dead += b.dead_records;
+        if (floe_spool_remove(&up, b.seq) != FLOE_OK)
+            break;
+    }
+    return dead;
+}
+
+/* 2000 bad lines (about 370 KB of dead letters) into a 64 KiB quota. */
+TEST(spool_dead_letters_are_rolled_and_count_against_the_quota_drop_oldest)
+{
+    uint64_t largest = 0, kept;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_bad_text(2000);
+    REQUIRE(setup(64 * 1024, FLOE_SPOOL_DROP_OLDEST) == FLOE_OK);
+    CHECK_EQ_INT(push_all(), FLOE_OK);
+    CHECK_EQ_INT(w.stats.dead_letters, 2000);
+    CHECK(w.spool.stats.bytes_used <= 64 * 1024);
+    CHECK(w.spool.stats.batches_dropped > 0);
+    kept = drain_dead_letters(&largest);
+    CHECK_EQ_INT(kept + w.spool.stats.records_dropped, 2000);
+    /* A file ends at the limit (a quarter of the quota) plus one entry. */
+    CHECK(largest > 0 && largest <= 16 * 1024 + 512);
+}
+
+TEST(spool_dead_letters_are_rolled_and_count_against_the_quota_block)
+{
+    struct floe_spool_position pos;
+    uint64_t largest = 0, dead = 0;
+    int err, rounds = 0;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_bad_text(2000);
+    REQUIRE(setup(64 * 1024, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    err = push_all();
+    CHECK_EQ_INT(err, FLOE_ERR_AGAIN); /* the quota filled with dead letters */
+    while (err != FLOE_OK && rounds++ < 100) {
+        floe_writer_rewind(&w);
+        CHECK(w.spool.stats.bytes_used <= 64 * 1024);
+        dead += drain_dead_letters(&largest);
+        floe_writer_position(&w, &pos);
+        err = floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0);
+        if (err == FLOE_OK)
+            err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
+        if (err == FLOE_OK)
+            err = floe_writer_end_source(&w);
+        if (err == FLOE_OK)
+            err = floe_writer_flush(&w);
+    }
+    CHECK_EQ_INT(err, FLOE_OK);
+    dead += drain_dead_letters(&largest);
+    CHECK_EQ_INT(dead, 2000); /* each bad line exactly once */
+    CHECK(largest > 0 && largest <= 16 * 1024 + 512);
+}
+
+TEST(spool_open_quarantines_a_corrupted_dead_letter_file)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    struct floe_emufs_file f;
+    uint64_t size = 0;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(100);
+    /* Line 10 is bad: batch 1 holds it as a dead letter. */
+    memcpy(text + (size_t)(strstr(text, "device-0009") - text), "\\\\\\", 3);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    REQUIRE(floe_emufs_stat(&emu, DIR "/dead/0000000000000001.ndjson", NULL, &size) == FLOE_OK);
+    REQUIRE(size > 20);
+    /* Flip bytes behind the spool's back (same size). */
+    REQUIRE(emu.fs.open(emu.fs.ctx, &f, DIR "/dead/0000000000000001.ndjson", FLOE_FS_WRITE) == FLOE_OK);
+    CHECK_EQ_INT(emu.fs.write(emu.fs.ctx, &f, "{\"XX", 4), 4);
+    emu.fs.close(emu.fs.ctx, &f);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    CHECK_EQ_INT(w.spool.stats.quarantined, 3); /* the whole batch: meta, Parquet file, dead letters */
+    CHECK(floe_emufs_stat(&emu, DIR "/quarantine/0000000000000001.ndjson", NULL, NULL) == FLOE_OK);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    REQUIRE(floe_spool_oldest(&up, &b) == FLOE_OK);
+    CHECK_EQ_INT(b.seq, 2); /* never handed to the uploader */
+}
+
+TEST(spool_dead_letter_files_get_unique_object_keys)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    char first[FLOE_SPOOL_KEY_MAX] = "";
+    int batches = 0;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_bad_text(400);
+    REQUIRE(setup(128 * 1024, FLOE_SPOOL_BLOCK) == FLOE_OK); /* about 74 KB in files of 32 KiB */
+    CHECK_EQ_INT(push_all(), FLOE_OK);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    while (floe_spool_oldest(&up, &b) == FLOE_OK) {
+        /* _dead_letters/<UUIDv7>.ndjson, a new one for every file */
+        CHECK_EQ_INT(strlen(b.dead_key), 14 + 36 + 7);
+        CHECK(strncmp(b.dead_key, "_dead_letters/", 14) == 0 && b.dead_key[14 + 14] == '7');
+        CHECK(strcmp(b.dead_key, first) > 0); /* time-ordered, never repeated */
+        snprintf(first, sizeof first, "%s", b.dead_key);
+        REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
+        batches++;
+    }
+    CHECK(batches >= 3);
+}
+
+static int count_files(void *arg, const char *name, int is_dir)
+{
+    (void)name;
+    if (!is_dir)
+        ++*(int *)arg;
+    return 0;
+}
+
+static int files_in(const char *dir)
+{
+    int n = 0;
+    emu.fs.list(emu.fs.ctx, dir, count_files, &n);
+    return n;
+}
+
+TEST(spool_done_metas_are_cleared_once_a_checkpoint_covers_them)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(100);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    while (floe_spool_oldest(&up, &b) == FLOE_OK)
+        REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
+    CHECK_EQ_INT(files_in(DIR "/done"), 2);
+    /* The writer runs on (no reopen): its next commit's checkpoint covers them. */
+    REQUIRE(floe_writer_begin_source(&w, 1, "u", 0, 0, 0) == FLOE_OK);
+    REQUIRE(floe_writer_push(&w, text, 200) == FLOE_OK);
+    REQUIRE(floe_writer_end_source(&w) == FLOE_OK);
+    REQUIRE(floe_writer_flush(&w) == FLOE_OK);
+    CHECK_EQ_INT(files_in(DIR "/done"), 0);
+}
+
+TEST(spool_open_removes_dead_letters_an_interrupted_removal_left)
+{
+    static struct floe_fault fault;
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    struct floe_arena a;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(100);
+    memcpy(text + (size_t)(strstr(text, "device-0009") - text), "\\\\\\", 3); /* a dead letter in batch 1 */
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    REQUIRE(floe_emufs_stat(&emu, DIR "/dead/0000000000000001.ndjson", NULL, NULL) == FLOE_OK);
+    /* The uploader's removal stops after the meta moved to done/ (as a crash
+     * there would): the data files stay behind. */
+    floe_fault_init(&fault, &emu.fs, NULL, NULL);
+    floe_fault_set(&fault, FLOE_FAULT_FS_REMOVE, 1, FLOE_FAULT_FAIL, FLOE_ERR_IO, 1);
+    memset(&ucfg, 0, sizeof ucfg);
+    ucfg.dir = DIR;
+    ucfg.fs = &fault.fs;
+    ucfg.role = FLOE_SPOOL_UPLOADER;
+    floe_arena_init(&a, u_mem, sizeof u_mem);
+    floe_spool_init(&up);
+    REQUIRE(floe_spool_open(&up, &ucfg, &a) == FLOE_OK);
+    REQUIRE(floe_spool_oldest(&up, &b) == FLOE_OK);
+    REQUIRE(b.seq == 1);
+    floe_spool_remove(&up, b.seq);
+    CHECK(floe_emufs_stat(&emu, DIR "/done/0000000000000001.meta", NULL, NULL) == FLOE_OK);
+    CHECK(floe_emufs_stat(&emu, DIR "/dead/0000000000000001.ndjson", NULL, NULL) == FLOE_OK);
+    /* The next open of the writer clears both data files. */
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    CHECK(floe_emufs_stat(&emu, DIR "/dead/0000000000000001.ndjson", NULL, NULL) == FLOE_ERR_NOENT);
+    CHECK(floe_emufs_stat(&emu, DIR "/ready/0000000000000001.parquet", NULL, NULL) == FLOE_ERR_NOENT);
+}
+
+/* More committed batches than max_files: the quota counts them all, the
+ * oldest is always the oldest, recovery finds the newest. */
+TEST(spool_listings_beyond_max_files_keep_the_oldest_and_count_all)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    struct floe_spool_position pos;
+    uint64_t expect = 1, total = 0, seq;
+    int batches = 0;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(400);
+    setup_max_files = 3;
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK); /* 8 batches of 50 rows */
+    for (seq = 1; seq <= 8; seq++) {
+        char path[96];
+        uint64_t size = 0;
+        snprintf(path, sizeof path, DIR "/ready/%016llx.parquet", (unsigned long long)seq);
+        CHECK(floe_emufs_stat(&emu, path, NULL, &size) == FLOE_OK);
+        total += size;
+    }
+    REQUIRE(floe_spool_refresh(&w.spool) == FLOE_OK);
+    CHECK_EQ_INT(w.spool.stats.bytes_used, total);
+    CHECK_EQ_INT(w.spool.stats.files_ready, 8);
+    /* Recovery without a checkpoint reads the position from every meta. */
+    emu.fs.remove(emu.fs.ctx, DIR "/checkpoint");
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    floe_writer_position(&w, &pos);
+    CHECK_EQ_INT(pos.seq, 8);
+    CHECK_EQ_INT(pos.records, 400);
+    CHECK_EQ_INT(w.spool.stats.files_ready, 8);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    while (floe_spool_oldest(&up, &b) == FLOE_OK) {
+        CHECK_EQ_INT(b.seq, expect); /* oldest first, always */
+        expect++;
+        REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
+        batches++;
+    }
+    CHECK_EQ_INT(batches, 8);
+    setup_max_files = 0;
 }
