@@ -939,9 +939,12 @@ static int feed_zstd(struct floe_ndjson *dec, const void *data, size_t n)
         r = ZSTD_decompressStream(st->zds, &out, &in);
         if (ZSTD_isError(r)) {
             char what[REASON_MAX];
-            floe_format(what, sizeof what, "zstd: %s (window limit %u KiB)", ZSTD_getErrorName(r),
-                        (unsigned)(1u << (st->cfg->zstd_window_log ? st->cfg->zstd_window_log
-                                                                   : FLOE_NDJSON_DEFAULT_WINDOW_LOG)) / 1024u);
+            if (ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
+                floe_format(what, sizeof what, "zstd: %s (window limit %u KiB)", ZSTD_getErrorName(r),
+                            (unsigned)(1u << (st->cfg->zstd_window_log ? st->cfg->zstd_window_log
+                                                                       : FLOE_NDJSON_DEFAULT_WINDOW_LOG)) / 1024u);
+            else
+                floe_format(what, sizeof what, "zstd: %s", ZSTD_getErrorName(r));
             return zstd_fail(dec, FLOE_DL_BAD_COMPRESSION, what);
         }
         st->zret = r;

@@ -535,6 +535,69 @@ TEST(ndjson_zstd_window_too_large_and_truncation_are_dead_letters)
     CHECK(cap.dls >= 1);
 }
 
+/* A skippable frame: magic 0x184D2A5?, a 4-byte little-endian size, bytes. */
+static size_t put_skippable(char *at, unsigned nibble, size_t len)
+{
+    size_t i;
+    at[0] = (char)(0x50 | nibble);
+    at[1] = 0x2A;
+    at[2] = 0x4D;
+    at[3] = 0x18;
+    at[4] = (char)(len & 0xff);
+    at[5] = (char)(len >> 8);
+    at[6] = 0;
+    at[7] = 0;
+    for (i = 0; i < len; i++)
+        at[8 + i] = (char)(0xA5 ^ i); /* anything: it is skipped */
+    return 8 + len;
+}
+
+TEST(ndjson_zstd_skippable_frames_anywhere)
+{
+    static char all[3 * sizeof zbuf];
+    size_t n = 0, a;
+    int max_chunk;
+    n += put_skippable(all + n, 0x0, 0);
+    a = make_zstd(telemetry_text, 300, "--check");
+    REQUIRE(a > 0);
+    memcpy(all + n, zbuf, a);
+    n += a;
+    n += put_skippable(all + n, 0xF, 300);
+    a = make_zstd(telemetry_text + 300, sizeof telemetry_text - 1 - 300, "--no-check");
+    REQUIRE(a > 0);
+    memcpy(all + n, zbuf, a);
+    n += a;
+    n += put_skippable(all + n, 0x7, 9);
+    for (max_chunk = 0; max_chunk <= 12; max_chunk += 3) {
+        setup_decoder(&telemetry, 0, 0);
+        floe_ndjson_begin(&dec, "skippable.ndjson.zst");
+        if (max_chunk == 0)
+            CHECK_EQ_INT(floe_ndjson_push(&dec, all, n), FLOE_OK);
+        else
+            push_chunked(all, n, max_chunk);
+        CHECK_EQ_INT(floe_ndjson_end(&dec), FLOE_OK);
+        CHECK_EQ_INT(cap.dls, 0);
+        check_telemetry_rows();
+    }
+}
+
+/* The content checksum is checked at the end of its frame: a mismatch is a
+ * dead letter that names it (the window limit is not the reason). */
+TEST(ndjson_zstd_checksum_mismatch_is_a_dead_letter)
+{
+    size_t n = make_zstd(telemetry_text, sizeof telemetry_text - 1, "--check");
+    REQUIRE(n > 4);
+    zbuf[n - 1] ^= 0x01; /* the last byte of the 4-byte checksum */
+    setup_decoder(&telemetry, 0, 0);
+    floe_ndjson_begin(&dec, "bad-checksum.zst");
+    CHECK_EQ_INT(floe_ndjson_push(&dec, zbuf, n), FLOE_ERR_MALFORMED);
+    floe_ndjson_end(&dec);
+    REQUIRE(cap.dls == 1);
+    CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_BAD_COMPRESSION);
+    CHECK(strstr(cap.dl_text[0], "checksum") != NULL);
+    CHECK(strstr(cap.dl_text[0], "window limit") == NULL);
+}
+
 TEST(ndjson_setup_rejects_bad_config_and_small_arena)
 {
     static const struct floe_column dup[] = {{"a", NULL, FLOE_TYPE_INT64, 1, 0}, {"a", "b", FLOE_TYPE_INT64, 1, 0}};
