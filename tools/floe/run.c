@@ -7,6 +7,7 @@
 #define _DEFAULT_SOURCE
 #include "cli.h"
 #include "config.h"
+#include "sources.h"
 #include "floe/uploader.h"
 #include <dirent.h>
 #include <errno.h>
@@ -181,10 +182,16 @@ static int next_source_after(const struct agent *a, const char *after, struct so
     return 1;
 }
 
-static void retire(struct agent *a, const char *name)
+/* Retires a fully committed source, if the file at its name is still the
+ * one that was read (a new file may have taken the name meanwhile). */
+static void retire(struct agent *a, struct source_ledger *ledger, const char *name, const struct source_id *id)
 {
     char from[1400], to[1400];
+    struct source_id now;
     snprintf(from, sizeof from, "%s/%s", a->cfg.source_dir, name);
+    source_ledger_forget(ledger, id);
+    if (source_id_of_path(from, &now) != 0 || !source_id_equal(&now, id))
+        return;
     if (strcmp(a->cfg.done_policy, "keep") == 0) {
         snprintf(to, sizeof to, "%s/done", a->cfg.source_dir);
         mkdir(to, 0750);
@@ -201,17 +208,25 @@ static void retire(struct agent *a, const char *name)
 struct pending {
     uint32_t index;
     char name[256];
+    struct source_id id;
 };
 
+/* Source index is wholly in committed batches. */
+static int is_committed(const struct floe_spool_position *pos, uint32_t index)
+{
+    return pos->seq != 0 && (pos->source_index > index || (pos->source_index == index && pos->source_done));
+}
+
 /* Sources whose records are all committed can go. */
-static void retire_committed(struct agent *a, struct floe_writer *w, struct pending *p, int *n)
+static void retire_committed(struct agent *a, struct floe_writer *w, struct source_ledger *ledger, struct pending *p,
+                             int *n)
 {
     struct floe_spool_position pos;
     int i, k = 0;
     floe_writer_position(w, &pos);
     for (i = 0; i < *n; i++) {
-        if (pos.seq != 0 && (pos.source_index > p[i].index || (pos.source_index == p[i].index && pos.source_done)))
-            retire(a, p[i].name);
+        if (is_committed(&pos, p[i].index))
+            retire(a, ledger, p[i].name, &p[i].id);
         else
             p[k++] = p[i];
     }
@@ -242,6 +257,7 @@ static void *writer_thread(void *arg)
     static struct floe_writer_config wcfg;
     static struct floe_writer w;
     static struct pending pending[MAX_PENDING];
+    static struct source_ledger ledger;
     struct floe_arena arena;
     struct floe_spool_position pos;
     uint8_t *buf = malloc(READ_CHUNK);
@@ -301,11 +317,17 @@ static void *writer_thread(void *arg)
     pthread_mutex_lock(&a->lock);
     a->writer_arena = size;
     pthread_mutex_unlock(&a->lock);
+    if (!from_stdin && source_ledger_load(&ledger, a->cfg.spool_dir, a->cfg.source_dir) != 0) {
+        cli_log(FLOE_LOG_ERROR, &a->log, "writer: cannot read %s", ledger.path);
+        a->writer_done = -1;
+        return NULL;
+    }
     floe_writer_position(&w, &pos);
     next_index = pos.seq != 0 ? pos.source_index + 1u : 0u;
 
     while (!stop_requested) {
         struct source_file src;
+        struct source_id id;
         uint32_t index;
         uint64_t offset = 0, line = 0;
         int fd, skip = 0;
@@ -320,33 +342,44 @@ static void *writer_thread(void *arg)
             if (!next_source_after(a, n_pending ? pending[n_pending - 1].name : "", &src)) {
                 if (floe_writer_tick(&w) != FLOE_OK)
                     floe_writer_rewind(&w);
-                retire_committed(a, &w, pending, &n_pending);
+                retire_committed(a, &w, &ledger, pending, &n_pending);
                 snapshot_writer(a, &w, &arena);
                 sleep_ms(200);
                 continue;
             }
-            /* Where this file stands: fully committed (retire it), part-way
-             * (resume at the committed offset), or new. */
-            if (pos.seq != 0 && strcmp(pos.source, src.name) == 0) {
-                if (pos.source_done) {
-                    retire(a, src.name);
-                    continue;
-                }
-                index = pos.source_index;
-                offset = pos.offset;
-                line = pos.line;
-            } else if (pos.seq != 0 && strcmp(src.name, pos.source) < 0 && n_pending == 0) {
-                retire(a, src.name); /* before the position: already committed */
-                continue;
-            } else {
-                index = next_index;
-            }
-            next_index = index + 1u;
             fd = open(src.path, O_RDONLY);
-            if (fd < 0) {
+            if (fd < 0 || source_id_of_fd(fd, &id) != 0) {
+                if (fd >= 0)
+                    close(fd);
                 sleep_ms(200);
                 continue;
             }
+            /* Where this file stands, by what it is (the ledger), not by its
+             * name: fully committed (retire it), part-way (resume at the
+             * committed offset), or new (read it, whatever its name). */
+            {
+                const struct source_entry *known = source_ledger_find(&ledger, &id);
+                if (known != NULL && is_committed(&pos, known->index)) {
+                    close(fd);
+                    retire(a, &ledger, src.name, &id);
+                    continue;
+                }
+                if (known != NULL && pos.seq != 0 && known->index == pos.source_index) {
+                    index = pos.source_index;
+                    offset = pos.offset;
+                    line = pos.line;
+                } else {
+                    index = next_index;
+                    if (source_ledger_record(&ledger, index, src.name, &id) != 0) {
+                        cli_log(FLOE_LOG_WARN, &a->log, "writer: cannot record %s in %s; retrying", src.name,
+                                ledger.path);
+                        close(fd);
+                        sleep_ms(1000);
+                        continue;
+                    }
+                }
+            }
+            next_index = index + 1u;
             if (offset > 0) {
                 unsigned char m[4];
                 if (pread(fd, m, 4, 0) == 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
@@ -365,7 +398,7 @@ static void *writer_thread(void *arg)
             err = floe_writer_push(&w, buf, (size_t)n);
             if (err == FLOE_ERR_MALFORMED)
                 err = FLOE_OK; /* a corrupt zstd source: its dead letter says so; the rest of it is lost */
-            retire_committed(a, &w, pending, &n_pending);
+            retire_committed(a, &w, &ledger, pending, &n_pending);
             snapshot_writer(a, &w, &arena);
             if (err == FLOE_ERR_MALFORMED)
                 break;
@@ -376,6 +409,7 @@ static void *writer_thread(void *arg)
             err = floe_writer_end_source(&w);
             if (err == FLOE_OK && !from_stdin && n_pending < MAX_PENDING) {
                 pending[n_pending].index = index;
+                pending[n_pending].id = id;
                 snprintf(pending[n_pending].name, sizeof pending[n_pending].name, "%s", src.name);
                 n_pending++;
                 /* Out of the way of next_source until it is committed. */
@@ -399,7 +433,7 @@ static void *writer_thread(void *arg)
             continue;
         }
         backoff = 500;
-        retire_committed(a, &w, pending, &n_pending);
+        retire_committed(a, &w, &ledger, pending, &n_pending);
         /* Pending files that the open Parquet file still holds stay out of
          * the listing by name order: the next one sorts after them. */
         if (!from_stdin && n_pending > 0) {
@@ -417,7 +451,7 @@ static void *writer_thread(void *arg)
         cli_log(FLOE_LOG_ERROR, &a->log, "writer: final commit failed: %s (the next start resumes)", floe_strerror(err));
         floe_writer_rewind(&w);
     }
-    retire_committed(a, &w, pending, &n_pending);
+    retire_committed(a, &w, &ledger, pending, &n_pending);
     snapshot_writer(a, &w, &arena);
     a->writer_done = 1;
     free(buf);
