@@ -187,5 +187,27 @@ const { DuckDBInstance } = require('@duckdb/node-api');
   process.exit(Number(r.n) === Number(process.argv[3]) && Number(r.d) === Number(r.n) ? 0 : 1);
 })().catch((e) => { console.error(e.message); process.exit(2); });
 JS
+
+# 5. Standard input: each run's stdin is a new source, so a second run with
+#    the same spool ingests its data too; every record lands once.
+mkdir -p "$work"/{spool5,landed5}
+sed -e "s#^dir = $work/in\$#dir = -#" -e "s#$work/spool\$#$work/spool5#" -e "s#$work/landed\$#$work/landed5#" \
+  -e "s#$work/floe.prom#$work/floe5.prom#" "$work/floe.conf" > "$work/floe5.conf"
+rc5=""
+for seed in 21 22; do
+  python3 tools/gen_telemetry.py --rows 2500 --seed $seed --start-ms $((1763000000000 + seed * 86400000)) |
+    timeout 60 "$FLOE" run --config "$work/floe5.conf" 2>> "$work/agent5.log"
+  rc5="$rc5$?"
+done
+node - "$work/landed5" 5000 <<'JS' && [ "$rc5" = 00 ] && ok "stdin twice into one spool: 5000 records once" || bad "stdin runs (exit $rc5): records lost or duplicated"
+const { DuckDBInstance } = require('@duckdb/node-api');
+(async () => {
+  const con = await (await DuckDBInstance.create(':memory:')).connect();
+  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
+                                      FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
+  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d), want: Number(process.argv[3]) }));
+  process.exit(Number(r.n) === Number(process.argv[3]) && Number(r.d) === Number(r.n) ? 0 : 1);
+})().catch((e) => { console.error(e.message); process.exit(2); });
+JS
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

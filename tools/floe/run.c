@@ -333,10 +333,10 @@ static void *writer_thread(void *arg)
         int fd, skip = 0;
         floe_writer_position(&w, &pos);
         if (from_stdin) {
-            if (pos.seq != 0 && pos.source_done)
-                break;
+            /* Each run's stdin is a new source: it cannot be read again, so
+             * the spool's position (an earlier run's) does not apply. */
             snprintf(src.name, sizeof src.name, "-");
-            index = 0;
+            index = next_index;
             fd = 0;
         } else {
             if (!next_source_after(a, n_pending ? pending[n_pending - 1].name : "", &src)) {
