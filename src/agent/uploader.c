@@ -181,8 +181,13 @@ static int failed(struct floe_uploader *u, const char *what, uint32_t retry_afte
         FLOE_LOG_WARN(cfg->log, "upload failed, retrying in %u ms: %s", (unsigned)delay, what);
     }
     if (cfg->max_failures != 0 && u->stats.consecutive_failures >= cfg->max_failures) {
-        FLOE_LOG_ERROR(cfg->log, "upload: giving up after %u failures in a row: %s",
-                       (unsigned)u->stats.consecutive_failures, what);
+        /* The error state: the caller decides whether to stop; a caller that
+         * goes on calling step probes once per breaker interval. */
+        uint64_t probe = now_ms(st) + (cfg->breaker_open_ms ? cfg->breaker_open_ms : 30000u);
+        if (probe > st->breaker_until_ms)
+            st->breaker_until_ms = probe;
+        FLOE_LOG_ERROR(cfg->log, "upload: %u failures in a row (max_failures %u): %s",
+                       (unsigned)u->stats.consecutive_failures, (unsigned)cfg->max_failures, what);
         return FLOE_ERR_TIMEOUT;
     }
     return FLOE_ERR_AGAIN;

@@ -122,13 +122,25 @@ backoff_base_ms = 100
 backoff_max_ms = 500
 breaker_failures = 5
 breaker_open_s = 1
+max_failures = 3
 dead_letters = false
+[metrics]
+file = $work/floe3.prom
+interval_s = 1
 CONF
+metric() { sed -n "s/^$2 //p" "$1" 2>/dev/null; } # FILE NAME: its value
 "$FLOE" run --config "$work/floe3.conf" 2> "$work/agent3.log" &
 pids+=($!)
 agent3=$!
 sleep 3
 ls "$work/spool3/ready/"*.parquet > /dev/null 2>&1 && ok "target down: files wait in the spool" || bad "nothing spooled while the target was down"
+# The gauges follow the spool while nothing uploads, and max_failures shows.
+for _ in $(seq 50); do [ "$(metric "$work/floe3.prom" floe_spool_files)" -gt 0 ] 2>/dev/null && break; sleep 0.1; done
+[ "$(metric "$work/floe3.prom" floe_spool_files)" -gt 0 ] 2>/dev/null && [ "$(metric "$work/floe3.prom" floe_spool_bytes)" -gt 0 ] &&
+  ok "target down: floe_spool_files $(metric "$work/floe3.prom" floe_spool_files), floe_spool_bytes $(metric "$work/floe3.prom" floe_spool_bytes)" ||
+  bad "target down: spool gauges $(grep '^floe_spool_[bf]' "$work/floe3.prom" | tr '\n' ' ')"
+[ "$(metric "$work/floe3.prom" floe_upload_error)" = 1 ] && kill -0 "$agent3" 2>/dev/null &&
+  ok "max_failures reached: floe_upload_error 1, the agent runs on" || bad "max_failures: floe_upload_error $(metric "$work/floe3.prom" floe_upload_error)"
 node tests/integration/s3/server.mjs --data "$work/s3data" --bucket lake --port "$port" > "$work/srv3.json" 2> /dev/null &
 pids+=($!)
 srv3=$!
@@ -136,7 +148,11 @@ for _ in $(seq 300); do
   [ -z "$(ls -A "$work/in3")" ] && [ -z "$(ls "$work/spool3/ready" 2>/dev/null)" ] && break
   sleep 0.1
 done
-kill -TERM "$agent3"; wait "$agent3"
+sleep 1.2 # one metrics interval
+[ "$(metric "$work/floe3.prom" floe_upload_error)" = 0 ] && ok "target back: floe_upload_error 0 again" ||
+  bad "target back: floe_upload_error $(metric "$work/floe3.prom" floe_upload_error)"
+kill -TERM "$agent3"; wait "$agent3"; rc=$?
+[ "$rc" -eq 0 ] && ok "target back: clean exit" || bad "target back: exit $rc"
 retries=$(grep -c 'upload failed, retrying\|pausing uploads' "$work/agent3.log")
 node tests/integration/s3/fetch.mjs "http://127.0.0.1:$port" lake "$work/got3" > /dev/null 2>&1
 kill "$srv3" 2>/dev/null
@@ -150,6 +166,21 @@ const { DuckDBInstance } = require('@duckdb/node-api');
   process.exit(Number(r.n) === 30000 && Number(r.d) === 30000 ? 0 : 1);
 })().catch((e) => { console.error(e.message); process.exit(2); });
 JS
+
+# 3b. A target that stays down: the stop says so (exit 1, a final stats line
+#     with the spooled files, floe_upload_error 1 in the final metrics).
+mkdir -p "$work"/{in3b,spool3b}
+python3 tools/gen_telemetry.py --rows 3000 --seed 6 > "$work/in3b/d.ndjson"
+sed -e "s#$work/in3\$#$work/in3b#" -e "s#$work/spool3\$#$work/spool3b#" -e "s#$work/floe3.prom#$work/floe3b.prom#" \
+  -e "s#127.0.0.1:$port#127.0.0.1:$((port == 65535 ? 1 : port + 1))#" "$work/floe3.conf" > "$work/floe3b.conf"
+"$FLOE" run --config "$work/floe3b.conf" 2> "$work/agent3b.log" &
+pids+=($!)
+for _ in $(seq 100); do [ "$(metric "$work/floe3b.prom" floe_upload_error)" = 1 ] && break; sleep 0.1; done
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}"; rc=$?
+files3b=$(sed -n 's/.*stopped: .* in \([0-9]*\) files$/\1/p' "$work/agent3b.log")
+[ "$rc" -eq 1 ] && [ "${files3b:-0}" -gt 0 ] && [ "$(metric "$work/floe3b.prom" floe_upload_error)" = 1 ] &&
+  ok "target still down at stop: exit 1, $files3b file(s) left in the spool" ||
+  bad "target down at stop: exit $rc, $(tail -2 "$work/agent3b.log" | tr '\n' ' ')"
 
 # 4. Sources are known by what they are, not by their names: a file whose name
 #    sorts before the last one read (a gateway booting with its clock at 1970)

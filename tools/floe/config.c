@@ -55,7 +55,7 @@ static const struct option_def options[] = {
     OPT("upload", "backoff_max_ms", T_UINT, backoff_max_ms, "60000", NULL, "longest retry delay"),
     OPT("upload", "breaker_failures", T_UINT, breaker_failures, "5", NULL, "failures in a row that pause uploads"),
     OPT("upload", "breaker_open_s", T_UINT, breaker_open_s, "30", NULL, "how long uploads pause"),
-    OPT("upload", "max_failures", T_UINT, max_failures, "0", NULL, "failures in a row that stop the agent (0: never)"),
+    OPT("upload", "max_failures", T_UINT, max_failures, "0", NULL, "failures in a row that raise floe_upload_error (probing goes on; exit 1 at stop) (0: never)"),
     OPT("upload", "dead_letters", T_BOOL, dead_letters, "true", NULL, "upload dead letters under PREFIX_dead_letters/"),
     OPT("log", "level", T_ENUM, log_level, "info", "error|warn|info|debug", "log level"),
     OPT("log", "output", T_ENUM, log_output, "stderr", "stderr|syslog", "where log lines go (syslog: facility daemon, tag floe)"),

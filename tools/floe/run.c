@@ -58,7 +58,9 @@ struct agent {
     int spool_counted; /* the uploader thread has counted the spool folder */
     struct floe_uploader_stats ustats;
     size_t writer_arena, writer_high_water, uploader_arena, uploader_high_water;
-    int writer_done, uploader_done, upload_fatal;
+    int writer_done, uploader_done;
+    int upload_fatal;   /* uploads stopped on an error retrying cannot heal */
+    int upload_failing; /* max_failures reached: still probing, not yet healed */
     uint64_t files_done;
     char akid[256], secret[256], token[4096], bucket[64], prefix[512], endpoint[2048], target_dir[1024];
 };
@@ -105,8 +107,9 @@ static void write_metrics(struct agent *a, int final)
     fprintf(f, "# HELP floe_upload_breaker_trips_total Times uploads paused after repeated failures.\n"
                "# TYPE floe_upload_breaker_trips_total counter\nfloe_upload_breaker_trips_total %llu\n",
             (unsigned long long)a->ustats.breaker_trips);
-    fprintf(f, "# HELP floe_upload_error 1 when uploads stopped on an error retrying cannot heal.\n"
-               "# TYPE floe_upload_error gauge\nfloe_upload_error %d\n", a->upload_fatal);
+    fprintf(f, "# HELP floe_upload_error 1 when uploads stopped on an error retrying cannot heal, or failed "
+               "max_failures times in a row (still probing).\n"
+               "# TYPE floe_upload_error gauge\nfloe_upload_error %d\n", a->upload_fatal || a->upload_failing);
     fprintf(f, "# HELP floe_spool_bytes Bytes of committed files in the spool.\n# TYPE floe_spool_bytes gauge\n"
                "floe_spool_bytes %llu\n", (unsigned long long)a->spool_stats.bytes_used);
     fprintf(f, "# HELP floe_spool_files Committed Parquet files waiting for upload.\n# TYPE floe_spool_files gauge\n"
@@ -513,7 +516,8 @@ static void *uploader_thread(void *arg)
     static struct floe_uploader_config ucfg;
     static struct floe_uploader u;
     struct floe_arena arena;
-    uint64_t grace_until = 0;
+    uint64_t grace_until = 0, last_count = 0;
+    int failing = 0;
     size_t size;
     void *mem;
     int err;
@@ -616,14 +620,33 @@ static void *uploader_thread(void *arg)
     a->uploader_arena = size;
     pthread_mutex_unlock(&a->lock);
     for (;;) {
-        uint64_t ok_before = u.stats.uploads_ok;
+        uint64_t ok_before = u.stats.uploads_ok, now;
         err = floe_uploader_step(&u);
-        if (u.stats.uploads_ok != ok_before || err == FLOE_ERR_NOENT || !a->spool_counted)
+        now = floe_posix_clock.monotonic_ms(NULL);
+        /* The writer fills the spool whatever the uploads do (a target that
+         * is down included): recount it at least once a second. */
+        if (u.stats.uploads_ok != ok_before || err == FLOE_ERR_NOENT || now - last_count >= 1000u) {
             publish_spool_size(a, &u.spool);
+            last_count = now;
+        }
+        if (err == FLOE_ERR_TIMEOUT) {
+            /* max_failures in a row: an error state for the operator (metric,
+             * exit status), but the spool keeps the data and probing goes on
+             * at the breaker interval, so the uplink heals on its own. */
+            if (!failing)
+                cli_log(FLOE_LOG_ERROR, &a->log, "uploads failing: %u failures in a row; probing every %u s: %s",
+                        (unsigned)u.stats.consecutive_failures, (unsigned)(a->cfg.breaker_open_s ? a->cfg.breaker_open_s : 30u), u.stats.last_error);
+            failing = 1;
+            err = FLOE_ERR_AGAIN;
+        } else if (failing && u.stats.consecutive_failures == 0) {
+            cli_log(FLOE_LOG_INFO, &a->log, "uploads work again");
+            failing = 0;
+        }
         pthread_mutex_lock(&a->lock);
         a->ustats = u.stats;
         a->uploader_high_water = arena.high_water;
         a->upload_fatal = u.stats.fatal;
+        a->upload_failing = failing;
         pthread_mutex_unlock(&a->lock);
         if (stop_requested && grace_until == 0)
             grace_until = floe_posix_clock.monotonic_ms(NULL) + GRACE_MS;
@@ -645,6 +668,7 @@ static void *uploader_thread(void *arg)
         publish_spool_size(a, &u.spool);
         sleep_ms(250); /* keep the error visible in the metrics until asked to stop */
     }
+    publish_spool_size(a, &u.spool); /* for the final metrics and stats line */
     floe_uploader_free(&u);
     free(mem);
     a->uploader_done = 1;
@@ -683,7 +707,8 @@ int cmd_run(int argc, char **argv)
                    "  Runs the agent: the [source] folder's NDJSON files go into Parquet files in the\n"
                    "  [spool], and from there to the [target]. SIGTERM/SIGINT stop it cleanly.\n"
                    "  floe run --help-config lists every option with its default.\n"
-                   "  Exit: 0 after a clean stop; 1 a loop failed; 2 a bad config.\n");
+                   "  Exit: 0 after a clean stop; 1 a loop failed, or uploads were in the error state\n"
+                   "  (floe_upload_error 1) when it stopped; 2 a bad config.\n");
             return EXIT_OK;
         }
         if (strcmp(argv[i], "--help-config") == 0) {
@@ -761,7 +786,9 @@ int cmd_run(int argc, char **argv)
             (unsigned long long)a.ustats.retries, (unsigned long long)a.spool_stats.bytes_used,
             (unsigned long long)a.spool_stats.files_ready);
     free(a.schema_text);
-    return a.writer_done < 0 || a.uploader_done < 0 || a.upload_fatal ? EXIT_BAD_INPUT : EXIT_OK;
+    if (a.upload_fatal || a.upload_failing)
+        fprintf(stderr, "floe: uploads were failing at exit: %s\n", a.ustats.last_error);
+    return a.writer_done < 0 || a.uploader_done < 0 || a.upload_fatal || a.upload_failing ? EXIT_BAD_INPUT : EXIT_OK;
 }
 
 int cmd_stats(int argc, char **argv)
