@@ -161,8 +161,10 @@ static int failed(struct floe_uploader *u, const char *what, uint32_t retry_afte
     if (ceiling > cap)
         ceiling = cap;
     delay = next_random(st) % (ceiling + 1u);
+    /* Honour Retry-After, but no longer than our own longest delay: the
+     * header is outside input and may say days. */
     if ((uint64_t)retry_after_s * 1000u > delay)
-        delay = (uint64_t)retry_after_s * 1000u;
+        delay = (uint64_t)retry_after_s * 1000u < cap ? (uint64_t)retry_after_s * 1000u : cap;
     st->attempt++;
     u->stats.uploads_failed++;
     u->stats.retries++;
@@ -456,7 +458,14 @@ static int upload_multipart(struct floe_uploader *u, const struct floe_spool_bat
     }
     err = floe_s3_multipart_complete(&u->s3, st->key, st->upload_id, st->parts, n_parts, &res);
     if (err != FLOE_OK) {
-        if (res.status == 404 || (floe_strlen(res.code) == 10 && floe_memcmp(res.code, "InvalidPart", 10) == 0)) {
+        if (res.status == 404 || floe_s3_code_is(&res, "NoSuchUpload") || floe_s3_code_is(&res, "InvalidPart") ||
+            floe_s3_code_is(&res, "InvalidPartOrder") || floe_s3_code_is(&res, "EntityTooSmall")) {
+            /* The store will never take these parts: resuming them would
+             * fail the same way after every restart. Start over. */
+            struct floe_s3_result ignored;
+            FLOE_LOG_WARN(cfg->log, "upload: %s refused its parts (%s): starting the multipart upload over",
+                          st->key, res.code);
+            floe_s3_multipart_abort(&u->s3, st->key, st->upload_id, &ignored);
             journal_remove(st, b->seq);
             res.outcome = FLOE_S3_RETRY;
         }
