@@ -23,6 +23,30 @@ out=$("$FLOE" run --config "$work/bad.conf" 2>&1); rc=$?
 if [ "$rc" -eq 2 ] && grep -q 'bad.conf:4: \[parquet\] codec' <<<"$out"; then ok "bad config refused: $out"
 else bad "bad config: exit $rc, said: $out"; fi
 
+# 1b. Values the syntax allows but the agent cannot work with: refused at
+#     start (exit 2, the key and its line named) before any thread runs.
+printf '[default]\naws_access_key_id = FLOETESTKEY\naws_secret_access_key = floe-test-secret-key\n' > "$work/cred"
+chmod 600 "$work/cred"
+printf '[default]\naws_access_key_id = FLOETESTKEY\n' > "$work/cred-half"
+chmod 600 "$work/cred-half"
+bad_value() { # WANT LINES...: a config of the lines after a valid base
+  local want=$1 rc
+  shift
+  { printf '[source]\ndir = %s\n[schema]\nfile = %s\n[spool]\ndir = %s\n' "$work" "$PWD/tools/schemas/telemetry.json" \
+      "$work/spool-bad"; printf '%s\n' "$@"; } > "$work/bad2.conf"
+  out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY timeout 10 "$FLOE" run --config "$work/bad2.conf" 2>&1); rc=$?
+  if [ "$rc" -eq 2 ] && grep -q "bad2.conf:$want" <<<"$out" && [ ! -e "$work/spool-bad" ]; then ok "refused at start: $out"
+  else bad "config $*: exit $rc, said: $(head -3 <<<"$out")"; fi
+}
+bad_value '9: \[target\] credentials_file: .*no such file' '[target]' 'url = s3://lake/x' 'credentials_file = /nonexistent/cred'
+bad_value '9: \[target\] credentials_file: .*aws_secret_access_key' '[target]' 'url = s3://lake/x' "credentials_file = $work/cred-half"
+bad_value '8: \[target\] url: no credentials' '[target]' 'url = s3://lake/x'
+bad_value '8: \[target\] url: want s3://BUCKET' '[target]' 'url = s3:///x' "credentials_file = $work/cred"
+bad_value '8: \[parquet\] partition_by: want COLUMN:day' '[parquet]' 'partition_by = nosuch:minute' '[target]' "url = file://$work/x"
+bad_value '8: \[parquet\] partition_by: no column nosuch' '[parquet]' 'partition_by = nosuch:hour' '[target]' "url = file://$work/x"
+bad_value '8: \[parquet\] partition_by: column device_id .* is not a timestamp' '[parquet]' 'partition_by = device_id:day' '[target]' "url = file://$work/x"
+bad_value '11: \[upload\] part_size: S3 takes parts of 5M' '[target]' 'url = s3://lake/x' "credentials_file = $work/cred" '[upload]' 'part_size = 1K'
+
 # 2. SIGTERM in the middle, restart, drain.
 mkdir -p "$work"/{in,spool,landed}
 python3 tools/gen_telemetry.py --rows 40000 --seed 3 --bad 4 > "$work/a.tmp"

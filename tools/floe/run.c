@@ -62,7 +62,8 @@ struct agent {
     int upload_fatal;   /* uploads stopped on an error retrying cannot heal */
     int upload_failing; /* max_failures reached: still probing, not yet healed */
     uint64_t files_done;
-    char akid[256], secret[256], token[4096], bucket[64], prefix[512], endpoint[2048], target_dir[1024];
+    struct agent_credentials cred; /* resolved by agent_config_check before the threads start */
+    char bucket[64], prefix[512], endpoint[2048], target_dir[1024];
 };
 
 /* ---- metrics ------------------------------------------------------------- */
@@ -464,41 +465,6 @@ static void *writer_thread(void *arg)
 
 /* ---- the uploader thread ----------------------------------------------------- */
 
-static int credentials_from_file(const char *path, struct agent *a)
-{
-    char line[1024];
-    struct stat sb;
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 0077) != 0)
-        cli_log(FLOE_LOG_WARN, &a->log, "%s is readable by other users: chmod 600 it", path);
-    while (fgets(line, sizeof line, f) != NULL) {
-        char *eq = strchr(line, '='), *k = line, *v, *end;
-        if (eq == NULL || line[0] == '#' || line[0] == '[')
-            continue;
-        v = eq + 1;
-        while (eq > k && (eq[-1] == ' ' || eq[-1] == '\t'))
-            eq--;
-        *eq = '\0';
-        while (*v == ' ' || *v == '\t')
-            v++;
-        end = v + strlen(v);
-        while (end > v && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-            *--end = '\0';
-        while (*k == ' ' || *k == '\t')
-            k++;
-        if (strcmp(k, "aws_access_key_id") == 0)
-            snprintf(a->akid, sizeof a->akid, "%s", v);
-        else if (strcmp(k, "aws_secret_access_key") == 0)
-            snprintf(a->secret, sizeof a->secret, "%s", v);
-        else if (strcmp(k, "aws_session_token") == 0)
-            snprintf(a->token, sizeof a->token, "%s", v);
-    }
-    fclose(f);
-    return a->akid[0] != '\0' && a->secret[0] != '\0';
-}
-
 static void publish_spool_size(struct agent *a, struct floe_spool *sp)
 {
     if (floe_spool_refresh(sp) != FLOE_OK)
@@ -551,15 +517,6 @@ static void *uploader_thread(void *arg)
             snprintf(a->prefix, sizeof a->prefix, "%s%s", slash + 1, slash[strlen(slash) - 1] == '/' ? "" : "/");
             ucfg.key_prefix = a->prefix;
         }
-        if (a->cfg.credentials_file[0] != '\0') {
-            if (!credentials_from_file(a->cfg.credentials_file, a))
-                cli_log(FLOE_LOG_ERROR, &a->log, "no credentials in %s", a->cfg.credentials_file);
-        } else if (getenv("AWS_ACCESS_KEY_ID") && getenv("AWS_SECRET_ACCESS_KEY")) {
-            snprintf(a->akid, sizeof a->akid, "%s", getenv("AWS_ACCESS_KEY_ID"));
-            snprintf(a->secret, sizeof a->secret, "%s", getenv("AWS_SECRET_ACCESS_KEY"));
-            if (getenv("AWS_SESSION_TOKEN"))
-                snprintf(a->token, sizeof a->token, "%s", getenv("AWS_SESSION_TOKEN"));
-        }
         if (a->cfg.endpoint[0] == '\0')
             snprintf(a->endpoint, sizeof a->endpoint, "https://s3.%s.amazonaws.com", a->cfg.region);
         else
@@ -581,9 +538,9 @@ static void *uploader_thread(void *arg)
         ucfg.s3.region = a->cfg.region;
         ucfg.s3.bucket = a->bucket;
         ucfg.s3.path_style = a->cfg.path_style;
-        ucfg.s3.credentials.access_key_id = a->akid;
-        ucfg.s3.credentials.secret_access_key = a->secret;
-        ucfg.s3.credentials.session_token = a->token[0] ? a->token : NULL;
+        ucfg.s3.credentials.access_key_id = a->cred.akid;
+        ucfg.s3.credentials.secret_access_key = a->cred.secret;
+        ucfg.s3.credentials.session_token = a->cred.token[0] ? a->cred.token : NULL;
         ucfg.s3.http.clock = &floe_posix_clock;
         ucfg.s3.http.log = &a->log;
         ucfg.s3.tls.ca_file = a->cfg.ca_file[0] ? a->cfg.ca_file : NULL;
@@ -677,6 +634,30 @@ static void *uploader_thread(void *arg)
 
 /* ---- floe run / floe stats ----------------------------------------------------- */
 
+/* partition_by names a timestamp column of the schema (the rolled files
+ * would refuse anything else, too late to say which key is wrong). */
+static int partition_column_check(const struct agent *a)
+{
+    const char *colon = strchr(a->cfg.partition_by, ':');
+    size_t i, n;
+    if (colon == NULL)
+        return 0; /* none, or agent_config_check said so */
+    n = (size_t)(colon - a->cfg.partition_by);
+    for (i = 0; i < a->schema.n_columns; i++) {
+        const struct floe_column *col = &a->schema.columns[i];
+        if (strlen(col->name) == n && strncmp(col->name, a->cfg.partition_by, n) == 0) {
+            if (col->type == FLOE_TYPE_TIMESTAMP_MS || col->type == FLOE_TYPE_TIMESTAMP_US)
+                return 0;
+            agent_config_complain(&a->cfg, stderr, "parquet", "partition_by", "column %.*s of %s is not a timestamp",
+                                  (int)n, a->cfg.partition_by, a->cfg.schema_file);
+            return -1;
+        }
+    }
+    agent_config_complain(&a->cfg, stderr, "parquet", "partition_by", "no column %.*s in %s", (int)n,
+                          a->cfg.partition_by, a->cfg.schema_file);
+    return -1;
+}
+
 static int log_level_of(const char *name)
 {
     if (strcmp(name, "error") == 0)
@@ -738,6 +719,8 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "floe run: %s: %s\n", a.cfg.schema_file, why);
         return EXIT_USAGE;
     }
+    if (agent_config_check(&a.cfg, &a.cred, stderr) != 0 || partition_column_check(&a) != 0)
+        return EXIT_USAGE;
     if (strcmp(a.cfg.source_dir, "-") != 0) {
         struct stat sb;
         if (stat(a.cfg.source_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
