@@ -1,4 +1,5 @@
 /* The agent's configuration file (see config.h). */
+#define _POSIX_C_SOURCE 200809L /* fileno, fstat */
 #include "config.h"
 #include "cli.h"
 #include <ctype.h>
