@@ -78,11 +78,37 @@ drained() {
   [ -z "$(ls -A "$work/in")" ] && [ -z "$(ls "$work/spool/ready" 2>/dev/null)" ] &&
     [ -n "$(ls "$work/spool/checkpoint" 2>/dev/null)" ]
 }
+metric() { sed -n "s/^$2 //p" "$1" 2>/dev/null; } # FILE NAME: its value
+# A file is sealed (in the spool or landed) while input is still waiting.
+mid_run() {
+  { ls "$work/spool/ready/"*.parquet > /dev/null 2>&1 || [ -n "$(find "$work/landed" -name '*.parquet' -print -quit)" ]; } &&
+    [ -n "$(ls -A "$work/in")" ]
+}
 run_agent
-sleep 0.4
+for _ in $(seq 1000); do mid_run && break; sleep 0.01; done
 kill -TERM "${pids[-1]}"; wait "${pids[-1]}"; rc=$?
-[ "$rc" -eq 0 ] && ok "SIGTERM mid-run: clean exit" || { bad "SIGTERM mid-run: exit $rc"; grep -E "ERROR|#[0-9] |SUMMARY" "$work/agent.log" | head -12; }
+sealed=$(metric "$work/floe.prom" floe_files_sealed_total)
+# The claim holds only if the signal came mid-run: files sealed, input left.
+if [ "$rc" -eq 0 ] && [ "${sealed:-0}" -gt 0 ] && [ -n "$(ls -A "$work/in")" ]; then
+  ok "SIGTERM mid-run ($sealed file(s) sealed, input left: $(ls "$work/in" | tr '\n' ' ')): clean exit"
+else bad "SIGTERM mid-run: exit $rc, $sealed sealed, left: $(ls "$work/in" | tr '\n' ' ')"; grep -E "ERROR|#[0-9] |SUMMARY" "$work/agent.log" | head -12; fi
 grep -q '^floe_up 0' "$work/floe.prom" && ok "final metrics written (floe_up 0)" || bad "no final metrics"
+# A second signal exits at once, even while uploads have their grace period
+# (the target is down here, so the first signal alone would wait for it).
+down_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+sed -e "s#^url = file://$work/landed\$#url = s3://lake/t\nendpoint = http://127.0.0.1:$down_port\npath_style = true\ncredentials_file = $work/cred#" \
+  "$work/floe.conf" > "$work/floe-down.conf"
+"$FLOE" run --config "$work/floe-down.conf" 2>> "$work/agent.log" & pids+=($!)
+for _ in $(seq 1000); do ls "$work/spool/ready/"*.parquet > /dev/null 2>&1 && break; sleep 0.01; done
+kill -TERM "${pids[-1]}"
+sleep 0.5
+alive=0; kill -0 "${pids[-1]}" 2>/dev/null && alive=1
+t0=$(date +%s%N)
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}"; rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$alive" -eq 1 ] && [ "$rc" -eq 1 ] && [ "$ms" -lt 1000 ] && grep -q 'second signal, exiting now' "$work/agent.log"; then
+  ok "a second signal exits at once ($ms ms, exit 1)"
+else bad "second signal: alive after the first $alive, exit $rc after $ms ms"; fi
 run_agent
 for _ in $(seq 300); do drained && break; sleep 0.1; done
 sleep 0.5
@@ -152,7 +178,6 @@ dead_letters = false
 file = $work/floe3.prom
 interval_s = 1
 CONF
-metric() { sed -n "s/^$2 //p" "$1" 2>/dev/null; } # FILE NAME: its value
 "$FLOE" run --config "$work/floe3.conf" 2> "$work/agent3.log" &
 pids+=($!)
 agent3=$!
