@@ -23,6 +23,14 @@ out=$("$FLOE" run --config "$work/bad.conf" 2>&1); rc=$?
 if [ "$rc" -eq 2 ] && grep -q 'bad.conf:4: \[parquet\] codec' <<<"$out"; then ok "bad config refused: $out"
 else bad "bad config: exit $rc, said: $out"; fi
 
+# The demo config documents every option (README says so): set or commented out.
+undocumented=$("$FLOE" run --help-config | awk '/^\[/{sec=$1; gsub(/[][]/, "", sec)} /^  /{print sec, $1}' |
+  while read -r sec key; do
+    awk -v s="$sec" -v k="$key" '/^\[/{cur=$0; gsub(/[][]/, "", cur)} cur == s && $0 ~ "^(# )?" k " *=" {f=1} END{exit !f}' \
+      tools/demo/floe.conf || printf '[%s] %s; ' "$sec" "$key"
+  done)
+[ -z "$undocumented" ] && ok "tools/demo/floe.conf shows every option" || bad "not in tools/demo/floe.conf: $undocumented"
+
 # 1b. Values the syntax allows but the agent cannot work with: refused at
 #     start (exit 2, the key and its line named) before any thread runs.
 printf '[default]\naws_access_key_id = FLOETESTKEY\naws_secret_access_key = floe-test-secret-key\n' > "$work/cred"

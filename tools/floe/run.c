@@ -404,8 +404,6 @@ static void *writer_thread(void *arg)
                 err = FLOE_OK; /* a corrupt zstd source: its dead letter says so; the rest of it is lost */
             retire_committed(a, &w, &ledger, pending, &n_pending);
             snapshot_writer(a, &w, &arena);
-            if (err == FLOE_ERR_MALFORMED)
-                break;
         }
         if (fd > 0)
             close(fd);
