@@ -267,7 +267,7 @@ static void *writer_thread(void *arg)
     uint8_t *buf = malloc(READ_CHUNK);
     void *mem;
     size_t size;
-    int n_pending = 0, err, from_stdin = strcmp(a->cfg.source_dir, "-") == 0;
+    int n_pending = 0, err, from_stdin = strcmp(a->cfg.source_dir, "-") == 0, gave_up = 0;
     uint32_t backoff = 500, next_index = 0;
 
     memset(&wcfg, 0, sizeof wcfg);
@@ -321,7 +321,7 @@ static void *writer_thread(void *arg)
     pthread_mutex_lock(&a->lock);
     a->writer_arena = size;
     pthread_mutex_unlock(&a->lock);
-    if (!from_stdin && source_ledger_load(&ledger, a->cfg.spool_dir, a->cfg.source_dir) != 0) {
+    if (source_ledger_load(&ledger, a->cfg.spool_dir, from_stdin ? "" : a->cfg.source_dir) != 0) {
         cli_log(FLOE_LOG_ERROR, &a->log, "writer: cannot read %s", ledger.path);
         a->writer_done = -1;
         return NULL;
@@ -342,6 +342,13 @@ static void *writer_thread(void *arg)
             snprintf(src.name, sizeof src.name, "-");
             index = next_index;
             fd = 0;
+            /* A file an earlier run began under this index but never
+             * committed must not pass for committed once stdin commits it. */
+            if (source_ledger_reserve(&ledger, index) != 0) {
+                cli_log(FLOE_LOG_ERROR, &a->log, "writer: cannot update %s", ledger.path);
+                gave_up = 1;
+                break;
+            }
         } else {
             if (!next_source_after(a, n_pending ? pending[n_pending - 1].name : "", &src)) {
                 if (floe_writer_tick(&w) != FLOE_OK)
@@ -455,7 +462,7 @@ static void *writer_thread(void *arg)
     }
     retire_committed(a, &w, &ledger, pending, &n_pending);
     snapshot_writer(a, &w, &arena);
-    a->writer_done = 1;
+    a->writer_done = gave_up ? -1 : 1;
     free(buf);
     free(mem);
     return NULL;

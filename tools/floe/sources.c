@@ -195,3 +195,15 @@ int source_ledger_record(struct source_ledger *l, uint32_t index, const char *na
             e->name[j] = '?';
     return write_durably(l);
 }
+
+int source_ledger_reserve(struct source_ledger *l, uint32_t index)
+{
+    int i, k = 0;
+    for (i = 0; i < l->n; i++)
+        if (l->e[i].index < index)
+            l->e[k++] = l->e[i];
+    if (k == l->n)
+        return 0;
+    l->n = k;
+    return write_durably(l);
+}

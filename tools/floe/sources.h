@@ -47,6 +47,9 @@ const struct source_entry *source_ledger_find(const struct source_ledger *l, con
  * it is committed. Entries at index or later are dropped (indexes are handed
  * out again after a rewind), as are those whose file is gone. Returns 0 or -1. */
 int source_ledger_record(struct source_ledger *l, uint32_t index, const char *name, const struct source_id *id);
+/* Before source index goes to something that is not a file (stdin): drops
+ * the entries at index or later, durably. Returns 0 or -1. */
+int source_ledger_reserve(struct source_ledger *l, uint32_t index);
 /* Forgets the entry with this identity (its file was retired). */
 void source_ledger_forget(struct source_ledger *l, const struct source_id *id);
 
