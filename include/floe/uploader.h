@@ -8,7 +8,8 @@
  * yet recorded) overwrites the same object and never duplicates it.
  *
  * Failures are retried with exponential backoff and full jitter, honouring
- * Retry-After and SlowDown; errors that will not heal (bad credentials, no
+ * Retry-After (up to backoff_max_ms) and SlowDown, and clock-skew answers
+ * (RequestTimeTooSkewed: our clock heals once NTP syncs); errors that will not heal (bad credentials, no
  * such bucket) stop with a clear message; a circuit breaker pauses after
  * repeated failures and probes again later.
  *

@@ -56,7 +56,7 @@ static const struct option_def options[] = {
     OPT("upload", "part_size", T_BYTES, part_size, "8M", NULL, "multipart part size (>= 5M)"),
     OPT("upload", "multipart_threshold", T_BYTES, multipart_threshold, "16M", NULL, "files this big go multipart"),
     OPT("upload", "backoff_base_ms", T_UINT, backoff_base_ms, "500", NULL, "first retry delay (exponential, full jitter)"),
-    OPT("upload", "backoff_max_ms", T_UINT, backoff_max_ms, "60000", NULL, "longest retry delay"),
+    OPT("upload", "backoff_max_ms", T_UINT, backoff_max_ms, "60000", NULL, "longest retry delay (a longer Retry-After is cut to it)"),
     OPT("upload", "breaker_failures", T_UINT, breaker_failures, "5", NULL, "failures in a row that pause uploads"),
     OPT("upload", "breaker_open_s", T_UINT, breaker_open_s, "30", NULL, "how long uploads pause"),
     OPT("upload", "max_failures", T_UINT, max_failures, "0", NULL, "failures in a row that raise floe_upload_error (probing goes on; exit 1 at stop) (0: never)"),
