@@ -2,7 +2,8 @@
  * writer turns the watched folder's files into committed batches, the
  * uploader sends them to the target. SIGTERM/SIGINT: stop taking input, seal
  * and commit what is open, give uploads a grace period, write the final
- * metrics, exit 0. A second signal exits at once (the next start recovers). */
+ * metrics, exit 0 (1 if uploads were in the max_failures error state). A
+ * second signal exits at once (the next start recovers). */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #include "cli.h"
