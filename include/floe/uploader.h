@@ -8,7 +8,8 @@
  * yet recorded) overwrites the same object and never duplicates it.
  *
  * Failures are retried with exponential backoff and full jitter, honouring
- * Retry-After and SlowDown; errors that will not heal (bad credentials, no
+ * Retry-After (up to backoff_max_ms) and SlowDown, and clock-skew answers
+ * (RequestTimeTooSkewed: our clock heals once NTP syncs); errors that will not heal (bad credentials, no
  * such bucket) stop with a clear message; a circuit breaker pauses after
  * repeated failures and probes again later.
  *
@@ -47,7 +48,7 @@ struct floe_uploader_config {
     uint32_t backoff_max_ms;          /* 0: 60000 */
     uint32_t breaker_failures;        /* consecutive failures that open the breaker; 0: 5 */
     uint32_t breaker_open_ms;         /* how long it stays open; 0: 30000 */
-    uint32_t max_failures;            /* consecutive failures that become an error; 0: never */
+    uint32_t max_failures;            /* consecutive failures that raise the error state; 0: never */
     int upload_dead_letters;          /* also upload dead letters under <prefix>_dead_letters/ */
     const struct floe_fs_port *fs;
     const struct floe_clock_port *clock;
@@ -88,8 +89,11 @@ int floe_uploader_setup(struct floe_uploader *u, struct floe_uploader_config *cf
  * @return FLOE_OK (a batch is in the bucket and gone from the spool);
  *         FLOE_ERR_NOENT (nothing to upload); FLOE_ERR_AGAIN (backing off or
  *         breaker open: see floe_uploader_wait_ms); a fatal error (stats.fatal
- *         set, stats.last_error says why), or FLOE_ERR_TIMEOUT once
- *         max_failures consecutive failures are reached.
+ *         set, stats.last_error says why), or FLOE_ERR_TIMEOUT while
+ *         max_failures or more consecutive failures have happened: an error
+ *         state to surface. The handle stays usable: calling step again
+ *         probes once per breaker interval, and a success clears it
+ *         (stats.consecutive_failures back to 0).
  */
 int floe_uploader_step(struct floe_uploader *u);
 

@@ -161,8 +161,10 @@ static int failed(struct floe_uploader *u, const char *what, uint32_t retry_afte
     if (ceiling > cap)
         ceiling = cap;
     delay = next_random(st) % (ceiling + 1u);
+    /* Honour Retry-After, but no longer than our own longest delay: the
+     * header is outside input and may say days. */
     if ((uint64_t)retry_after_s * 1000u > delay)
-        delay = (uint64_t)retry_after_s * 1000u;
+        delay = (uint64_t)retry_after_s * 1000u < cap ? (uint64_t)retry_after_s * 1000u : cap;
     st->attempt++;
     u->stats.uploads_failed++;
     u->stats.retries++;
@@ -181,8 +183,13 @@ static int failed(struct floe_uploader *u, const char *what, uint32_t retry_afte
         FLOE_LOG_WARN(cfg->log, "upload failed, retrying in %u ms: %s", (unsigned)delay, what);
     }
     if (cfg->max_failures != 0 && u->stats.consecutive_failures >= cfg->max_failures) {
-        FLOE_LOG_ERROR(cfg->log, "upload: giving up after %u failures in a row: %s",
-                       (unsigned)u->stats.consecutive_failures, what);
+        /* The error state: the caller decides whether to stop; a caller that
+         * goes on calling step probes once per breaker interval. */
+        uint64_t probe = now_ms(st) + (cfg->breaker_open_ms ? cfg->breaker_open_ms : 30000u);
+        if (probe > st->breaker_until_ms)
+            st->breaker_until_ms = probe;
+        FLOE_LOG_ERROR(cfg->log, "upload: %u failures in a row (max_failures %u): %s",
+                       (unsigned)u->stats.consecutive_failures, (unsigned)cfg->max_failures, what);
         return FLOE_ERR_TIMEOUT;
     }
     return FLOE_ERR_AGAIN;
@@ -451,7 +458,14 @@ static int upload_multipart(struct floe_uploader *u, const struct floe_spool_bat
     }
     err = floe_s3_multipart_complete(&u->s3, st->key, st->upload_id, st->parts, n_parts, &res);
     if (err != FLOE_OK) {
-        if (res.status == 404 || (floe_strlen(res.code) == 10 && floe_memcmp(res.code, "InvalidPart", 10) == 0)) {
+        if (res.status == 404 || floe_s3_code_is(&res, "NoSuchUpload") || floe_s3_code_is(&res, "InvalidPart") ||
+            floe_s3_code_is(&res, "InvalidPartOrder") || floe_s3_code_is(&res, "EntityTooSmall")) {
+            /* The store will never take these parts: resuming them would
+             * fail the same way after every restart. Start over. */
+            struct floe_s3_result ignored;
+            FLOE_LOG_WARN(cfg->log, "upload: %s refused its parts (%s): starting the multipart upload over",
+                          st->key, res.code);
+            floe_s3_multipart_abort(&u->s3, st->key, st->upload_id, &ignored);
             journal_remove(st, b->seq);
             res.outcome = FLOE_S3_RETRY;
         }

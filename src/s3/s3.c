@@ -334,6 +334,15 @@ static int xml_value(const uint8_t *body, size_t n, const char *tag, char *out, 
     return 0;
 }
 
+int floe_s3_code_is(const struct floe_s3_result *res, const char *code)
+{
+    size_t n;
+    if (res == NULL || code == NULL)
+        return 0;
+    n = floe_strlen(code);
+    return floe_strlen(res->code) == n && floe_memcmp(res->code, code, n) == 0;
+}
+
 /* Sorts a finished exchange into OK / RETRY / FATAL. */
 static int judge(struct floe_s3_result *res, const struct floe_http_response *resp)
 {
@@ -348,9 +357,24 @@ static int judge(struct floe_s3_result *res, const struct floe_http_response *re
     xml_value(resp->body, resp->body_len, "Message", res->message, sizeof res->message);
     if (res->code[0] == '\0')
         floe_format(res->code, sizeof res->code, "HTTP%d", resp->status);
+    if (floe_s3_code_is(res, "RequestTimeTooSkewed") || floe_s3_code_is(res, "RequestExpired")) {
+        /* Our clock, not the request, is wrong (a gateway without an RTC
+         * before NTP sync): it heals, so retry, and say what is off. */
+        char ours[40], theirs[40];
+        xml_value(resp->body, resp->body_len, "RequestTime", ours, sizeof ours);
+        xml_value(resp->body, resp->body_len, "ServerTime", theirs, sizeof theirs);
+        if (ours[0] != '\0' && theirs[0] != '\0')
+            floe_format(res->message, sizeof res->message,
+                        "clock skew: request time %s, server time %s (is the clock set? NTP?)", ours, theirs);
+        else
+            floe_format(res->message, sizeof res->message,
+                        "clock skew: the store says our clock is off (is the clock set? NTP?)");
+        res->outcome = FLOE_S3_RETRY;
+        res->err = FLOE_ERR_AUTH;
+        return FLOE_ERR_AUTH;
+    }
     if (resp->status >= 500 || resp->status == 408 || resp->status == 429 ||
-        (floe_strlen(res->code) == 8 && floe_memcmp(res->code, "SlowDown", 8) == 0) ||
-        (floe_strlen(res->code) == 14 && floe_memcmp(res->code, "RequestTimeout", 14) == 0)) {
+        floe_s3_code_is(res, "SlowDown") || floe_s3_code_is(res, "RequestTimeout")) {
         res->outcome = FLOE_S3_RETRY;
         res->err = FLOE_ERR_HTTP;
         return FLOE_ERR_HTTP;

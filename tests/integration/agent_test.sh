@@ -23,6 +23,38 @@ out=$("$FLOE" run --config "$work/bad.conf" 2>&1); rc=$?
 if [ "$rc" -eq 2 ] && grep -q 'bad.conf:4: \[parquet\] codec' <<<"$out"; then ok "bad config refused: $out"
 else bad "bad config: exit $rc, said: $out"; fi
 
+# The demo config documents every option (README says so): set or commented out.
+undocumented=$("$FLOE" run --help-config | awk '/^\[/{sec=$1; gsub(/[][]/, "", sec)} /^  /{print sec, $1}' |
+  while read -r sec key; do
+    awk -v s="$sec" -v k="$key" '/^\[/{cur=$0; gsub(/[][]/, "", cur)} cur == s && $0 ~ "^(# )?" k " *=" {f=1} END{exit !f}' \
+      tools/demo/floe.conf || printf '[%s] %s; ' "$sec" "$key"
+  done)
+[ -z "$undocumented" ] && ok "tools/demo/floe.conf shows every option" || bad "not in tools/demo/floe.conf: $undocumented"
+
+# 1b. Values the syntax allows but the agent cannot work with: refused at
+#     start (exit 2, the key and its line named) before any thread runs.
+printf '[default]\naws_access_key_id = FLOETESTKEY\naws_secret_access_key = floe-test-secret-key\n' > "$work/cred"
+chmod 600 "$work/cred"
+printf '[default]\naws_access_key_id = FLOETESTKEY\n' > "$work/cred-half"
+chmod 600 "$work/cred-half"
+bad_value() { # WANT LINES...: a config of the lines after a valid base
+  local want=$1 rc
+  shift
+  { printf '[source]\ndir = %s\n[schema]\nfile = %s\n[spool]\ndir = %s\n' "$work" "$PWD/tools/schemas/telemetry.json" \
+      "$work/spool-bad"; printf '%s\n' "$@"; } > "$work/bad2.conf"
+  out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY timeout 10 "$FLOE" run --config "$work/bad2.conf" 2>&1); rc=$?
+  if [ "$rc" -eq 2 ] && grep -q "bad2.conf:$want" <<<"$out" && [ ! -e "$work/spool-bad" ]; then ok "refused at start: $out"
+  else bad "config $*: exit $rc, said: $(head -3 <<<"$out")"; fi
+}
+bad_value '9: \[target\] credentials_file: .*no such file' '[target]' 'url = s3://lake/x' 'credentials_file = /nonexistent/cred'
+bad_value '9: \[target\] credentials_file: .*aws_secret_access_key' '[target]' 'url = s3://lake/x' "credentials_file = $work/cred-half"
+bad_value '8: \[target\] url: no credentials' '[target]' 'url = s3://lake/x'
+bad_value '8: \[target\] url: want s3://BUCKET' '[target]' 'url = s3:///x' "credentials_file = $work/cred"
+bad_value '8: \[parquet\] partition_by: want COLUMN:day' '[parquet]' 'partition_by = nosuch:minute' '[target]' "url = file://$work/x"
+bad_value '8: \[parquet\] partition_by: no column nosuch' '[parquet]' 'partition_by = nosuch:hour' '[target]' "url = file://$work/x"
+bad_value '8: \[parquet\] partition_by: column device_id .* is not a timestamp' '[parquet]' 'partition_by = device_id:day' '[target]' "url = file://$work/x"
+bad_value '11: \[upload\] part_size: S3 takes parts of 5M' '[target]' 'url = s3://lake/x' "credentials_file = $work/cred" '[upload]' 'part_size = 1K'
+
 # 2. SIGTERM in the middle, restart, drain.
 mkdir -p "$work"/{in,spool,landed}
 python3 tools/gen_telemetry.py --rows 40000 --seed 3 --bad 4 > "$work/a.tmp"
@@ -54,11 +86,37 @@ drained() {
   [ -z "$(ls -A "$work/in")" ] && [ -z "$(ls "$work/spool/ready" 2>/dev/null)" ] &&
     [ -n "$(ls "$work/spool/checkpoint" 2>/dev/null)" ]
 }
+metric() { sed -n "s/^$2 //p" "$1" 2>/dev/null; } # FILE NAME: its value
+# A file is sealed (in the spool or landed) while input is still waiting.
+mid_run() {
+  { ls "$work/spool/ready/"*.parquet > /dev/null 2>&1 || [ -n "$(find "$work/landed" -name '*.parquet' -print -quit)" ]; } &&
+    [ -n "$(ls -A "$work/in")" ]
+}
 run_agent
-sleep 0.4
+for _ in $(seq 1000); do mid_run && break; sleep 0.01; done
 kill -TERM "${pids[-1]}"; wait "${pids[-1]}"; rc=$?
-[ "$rc" -eq 0 ] && ok "SIGTERM mid-run: clean exit" || { bad "SIGTERM mid-run: exit $rc"; grep -E "ERROR|#[0-9] |SUMMARY" "$work/agent.log" | head -12; }
+sealed=$(metric "$work/floe.prom" floe_files_sealed_total)
+# The claim holds only if the signal came mid-run: files sealed, input left.
+if [ "$rc" -eq 0 ] && [ "${sealed:-0}" -gt 0 ] && [ -n "$(ls -A "$work/in")" ]; then
+  ok "SIGTERM mid-run ($sealed file(s) sealed, input left: $(ls "$work/in" | tr '\n' ' ')): clean exit"
+else bad "SIGTERM mid-run: exit $rc, $sealed sealed, left: $(ls "$work/in" | tr '\n' ' ')"; grep -E "ERROR|#[0-9] |SUMMARY" "$work/agent.log" | head -12; fi
 grep -q '^floe_up 0' "$work/floe.prom" && ok "final metrics written (floe_up 0)" || bad "no final metrics"
+# A second signal exits at once, even while uploads have their grace period
+# (the target is down here, so the first signal alone would wait for it).
+down_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+sed -e "s#^url = file://$work/landed\$#url = s3://lake/t\nendpoint = http://127.0.0.1:$down_port\npath_style = true\ncredentials_file = $work/cred#" \
+  "$work/floe.conf" > "$work/floe-down.conf"
+"$FLOE" run --config "$work/floe-down.conf" 2>> "$work/agent.log" & pids+=($!)
+for _ in $(seq 1000); do ls "$work/spool/ready/"*.parquet > /dev/null 2>&1 && break; sleep 0.01; done
+kill -TERM "${pids[-1]}"
+sleep 0.5
+alive=0; kill -0 "${pids[-1]}" 2>/dev/null && alive=1
+t0=$(date +%s%N)
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}"; rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$alive" -eq 1 ] && [ "$rc" -eq 1 ] && [ "$ms" -lt 1000 ] && grep -q 'second signal, exiting now' "$work/agent.log"; then
+  ok "a second signal exits at once ($ms ms, exit 1)"
+else bad "second signal: alive after the first $alive, exit $rc after $ms ms"; fi
 run_agent
 for _ in $(seq 300); do drained && break; sleep 0.1; done
 sleep 0.5
@@ -122,13 +180,24 @@ backoff_base_ms = 100
 backoff_max_ms = 500
 breaker_failures = 5
 breaker_open_s = 1
+max_failures = 3
 dead_letters = false
+[metrics]
+file = $work/floe3.prom
+interval_s = 1
 CONF
 "$FLOE" run --config "$work/floe3.conf" 2> "$work/agent3.log" &
 pids+=($!)
 agent3=$!
 sleep 3
 ls "$work/spool3/ready/"*.parquet > /dev/null 2>&1 && ok "target down: files wait in the spool" || bad "nothing spooled while the target was down"
+# The gauges follow the spool while nothing uploads, and max_failures shows.
+for _ in $(seq 50); do [ "$(metric "$work/floe3.prom" floe_spool_files)" -gt 0 ] 2>/dev/null && break; sleep 0.1; done
+[ "$(metric "$work/floe3.prom" floe_spool_files)" -gt 0 ] 2>/dev/null && [ "$(metric "$work/floe3.prom" floe_spool_bytes)" -gt 0 ] &&
+  ok "target down: floe_spool_files $(metric "$work/floe3.prom" floe_spool_files), floe_spool_bytes $(metric "$work/floe3.prom" floe_spool_bytes)" ||
+  bad "target down: spool gauges $(grep '^floe_spool_[bf]' "$work/floe3.prom" | tr '\n' ' ')"
+[ "$(metric "$work/floe3.prom" floe_upload_error)" = 1 ] && kill -0 "$agent3" 2>/dev/null &&
+  ok "max_failures reached: floe_upload_error 1, the agent runs on" || bad "max_failures: floe_upload_error $(metric "$work/floe3.prom" floe_upload_error)"
 node tests/integration/s3/server.mjs --data "$work/s3data" --bucket lake --port "$port" > "$work/srv3.json" 2> /dev/null &
 pids+=($!)
 srv3=$!
@@ -136,7 +205,11 @@ for _ in $(seq 300); do
   [ -z "$(ls -A "$work/in3")" ] && [ -z "$(ls "$work/spool3/ready" 2>/dev/null)" ] && break
   sleep 0.1
 done
-kill -TERM "$agent3"; wait "$agent3"
+sleep 1.2 # one metrics interval
+[ "$(metric "$work/floe3.prom" floe_upload_error)" = 0 ] && ok "target back: floe_upload_error 0 again" ||
+  bad "target back: floe_upload_error $(metric "$work/floe3.prom" floe_upload_error)"
+kill -TERM "$agent3"; wait "$agent3"; rc=$?
+[ "$rc" -eq 0 ] && ok "target back: clean exit" || bad "target back: exit $rc"
 retries=$(grep -c 'upload failed, retrying\|pausing uploads' "$work/agent3.log")
 node tests/integration/s3/fetch.mjs "http://127.0.0.1:$port" lake "$work/got3" > /dev/null 2>&1
 kill "$srv3" 2>/dev/null
@@ -148,6 +221,112 @@ const { DuckDBInstance } = require('@duckdb/node-api');
                                       FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
   console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d) }));
   process.exit(Number(r.n) === 30000 && Number(r.d) === 30000 ? 0 : 1);
+})().catch((e) => { console.error(e.message); process.exit(2); });
+JS
+
+# 3b. A target that stays down: the stop says so (exit 1, a final stats line
+#     with the spooled files, floe_upload_error 1 in the final metrics).
+mkdir -p "$work"/{in3b,spool3b}
+python3 tools/gen_telemetry.py --rows 3000 --seed 6 > "$work/in3b/d.ndjson"
+sed -e "s#$work/in3\$#$work/in3b#" -e "s#$work/spool3\$#$work/spool3b#" -e "s#$work/floe3.prom#$work/floe3b.prom#" \
+  -e "s#127.0.0.1:$port#127.0.0.1:$((port == 65535 ? 1 : port + 1))#" "$work/floe3.conf" > "$work/floe3b.conf"
+"$FLOE" run --config "$work/floe3b.conf" 2> "$work/agent3b.log" &
+pids+=($!)
+for _ in $(seq 100); do [ "$(metric "$work/floe3b.prom" floe_upload_error)" = 1 ] && break; sleep 0.1; done
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}"; rc=$?
+files3b=$(sed -n 's/.*stopped: .* in \([0-9]*\) files$/\1/p' "$work/agent3b.log")
+[ "$rc" -eq 1 ] && [ "${files3b:-0}" -gt 0 ] && [ "$(metric "$work/floe3b.prom" floe_upload_error)" = 1 ] &&
+  ok "target still down at stop: exit 1, $files3b file(s) left in the spool" ||
+  bad "target down at stop: exit $rc, $(tail -2 "$work/agent3b.log" | tr '\n' ' ')"
+
+# 4. Sources are known by what they are, not by their names: a file whose name
+#    sorts before the last one read (a gateway booting with its clock at 1970)
+#    and a file that reuses a finished name (current.ndjson) are both read,
+#    across a restart too; every record lands exactly once.
+mkdir -p "$work"/{in4,spool4,landed4}
+sed -e "s#$work/in\$#$work/in4#" -e "s#$work/spool\$#$work/spool4#" -e "s#$work/landed\$#$work/landed4#" \
+  -e "s#$work/floe.prom#$work/floe4.prom#" "$work/floe.conf" > "$work/floe4.conf"
+in4_rows=0
+drop4() { # NAME SEED: writes 1500 rows elsewhere and renames them in, then waits until the agent took them
+  python3 tools/gen_telemetry.py --rows 1500 --seed "$2" --start-ms $((1763000000000 + $2 * 86400000)) > "$work/drop.tmp"
+  mv "$work/drop.tmp" "$work/in4/$1"
+  in4_rows=$((in4_rows + 1500))
+  for _ in $(seq 200); do [ -z "$(ls -A "$work/in4")" ] && break; sleep 0.05; done
+}
+"$FLOE" run --config "$work/floe4.conf" 2>> "$work/agent4.log" & pids+=($!)
+drop4 telemetry-20251120.ndjson 11
+drop4 telemetry-19700101.ndjson 12
+drop4 current.ndjson 13
+drop4 current.ndjson 14
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+"$FLOE" run --config "$work/floe4.conf" 2>> "$work/agent4.log" & pids+=($!)
+drop4 current.ndjson 15
+drop4 a-early.ndjson 16
+for _ in $(seq 100); do [ -z "$(ls "$work/spool4/ready" 2>/dev/null)" ] && [ -n "$(ls -A "$work/landed4")" ] && break; sleep 0.1; done
+sleep 1.5 # idle_s: the last file seals, then uploads
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+node - "$work/landed4" "$in4_rows" <<'JS' && ok "files named before the last one, or reusing a finished name, are read: $in4_rows records once" || bad "sources judged by name: records lost or duplicated"
+const { DuckDBInstance } = require('@duckdb/node-api');
+(async () => {
+  const con = await (await DuckDBInstance.create(':memory:')).connect();
+  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
+                                      FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
+  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d), want: Number(process.argv[3]) }));
+  process.exit(Number(r.n) === Number(process.argv[3]) && Number(r.d) === Number(r.n) ? 0 : 1);
+})().catch((e) => { console.error(e.message); process.exit(2); });
+JS
+
+# 5. Standard input: each run's stdin is a new source, so a second run with
+#    the same spool ingests its data too; every record lands once.
+mkdir -p "$work"/{spool5,landed5}
+sed -e "s#^dir = $work/in\$#dir = -#" -e "s#$work/spool\$#$work/spool5#" -e "s#$work/landed\$#$work/landed5#" \
+  -e "s#$work/floe.prom#$work/floe5.prom#" "$work/floe.conf" > "$work/floe5.conf"
+rc5=""
+for seed in 21 22; do
+  python3 tools/gen_telemetry.py --rows 2500 --seed $seed --start-ms $((1763000000000 + seed * 86400000)) |
+    timeout 60 "$FLOE" run --config "$work/floe5.conf" 2>> "$work/agent5.log"
+  rc5="$rc5$?"
+done
+node - "$work/landed5" 5000 <<'JS' && [ "$rc5" = 00 ] && ok "stdin twice into one spool: 5000 records once" || bad "stdin runs (exit $rc5): records lost or duplicated"
+const { DuckDBInstance } = require('@duckdb/node-api');
+(async () => {
+  const con = await (await DuckDBInstance.create(':memory:')).connect();
+  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
+                                      FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
+  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d), want: Number(process.argv[3]) }));
+  process.exit(Number(r.n) === Number(process.argv[3]) && Number(r.d) === Number(r.n) ? 0 : 1);
+})().catch((e) => { console.error(e.message); process.exit(2); });
+JS
+# 6. The same spool, folder and stdin in turn: a file an earlier run began as
+#    source 2 but never committed (as a crash leaves it) must not pass for
+#    committed after a stdin run commits source 2; it is read, not deleted.
+mkdir -p "$work/in6"
+python3 tools/gen_telemetry.py --rows 1000 --seed 31 --start-ms 1760000000000 > "$work/in6/f.ndjson"
+python3 - "$work/in6/f.ndjson" "$work/spool5/agent-sources" <<'PY'
+import os, sys
+path, ledger = sys.argv[1:]
+st = os.stat(path)
+h = 0xcbf29ce484222325
+for b in open(path, 'rb').read(4096):
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+with open(ledger, 'w') as f:
+    f.write('floe-sources 1\n2 %d %d %d %d %x f.ndjson\n' % (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, h))
+PY
+python3 tools/gen_telemetry.py --rows 500 --seed 32 --start-ms 1761000000000 |
+  timeout 60 "$FLOE" run --config "$work/floe5.conf" 2>> "$work/agent5.log"
+sed -e "s#^dir = -\$#dir = $work/in6#" "$work/floe5.conf" > "$work/floe6.conf"
+"$FLOE" run --config "$work/floe6.conf" 2>> "$work/agent5.log" & pids+=($!)
+for _ in $(seq 100); do [ -z "$(ls -A "$work/in6")" ] && break; sleep 0.05; done
+sleep 1.5 # idle_s: the file seals, then lands
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+node - "$work/landed5" 6500 <<'JS' && ok "a file begun but not committed before a stdin run is still read: 6500 records once" || bad "folder after stdin: records lost or duplicated"
+const { DuckDBInstance } = require('@duckdb/node-api');
+(async () => {
+  const con = await (await DuckDBInstance.create(':memory:')).connect();
+  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
+                                      FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
+  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d), want: Number(process.argv[3]) }));
+  process.exit(Number(r.n) === Number(process.argv[3]) && Number(r.d) === Number(r.n) ? 0 : 1);
 })().catch((e) => { console.error(e.message); process.exit(2); });
 JS
 echo "$passed passed, $failed failed"

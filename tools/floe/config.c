@@ -1,10 +1,14 @@
 /* The agent's configuration file (see config.h). */
+#define _POSIX_C_SOURCE 200809L /* fileno, fstat */
 #include "config.h"
 #include "cli.h"
 #include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum opt_type { T_STR, T_BYTES, T_UINT, T_BOOL, T_ENUM };
 
@@ -52,10 +56,10 @@ static const struct option_def options[] = {
     OPT("upload", "part_size", T_BYTES, part_size, "8M", NULL, "multipart part size (>= 5M)"),
     OPT("upload", "multipart_threshold", T_BYTES, multipart_threshold, "16M", NULL, "files this big go multipart"),
     OPT("upload", "backoff_base_ms", T_UINT, backoff_base_ms, "500", NULL, "first retry delay (exponential, full jitter)"),
-    OPT("upload", "backoff_max_ms", T_UINT, backoff_max_ms, "60000", NULL, "longest retry delay"),
+    OPT("upload", "backoff_max_ms", T_UINT, backoff_max_ms, "60000", NULL, "longest retry delay (a longer Retry-After is cut to it)"),
     OPT("upload", "breaker_failures", T_UINT, breaker_failures, "5", NULL, "failures in a row that pause uploads"),
     OPT("upload", "breaker_open_s", T_UINT, breaker_open_s, "30", NULL, "how long uploads pause"),
-    OPT("upload", "max_failures", T_UINT, max_failures, "0", NULL, "failures in a row that stop the agent (0: never)"),
+    OPT("upload", "max_failures", T_UINT, max_failures, "0", NULL, "failures in a row that raise floe_upload_error (probing goes on; exit 1 at stop) (0: never)"),
     OPT("upload", "dead_letters", T_BOOL, dead_letters, "true", NULL, "upload dead letters under PREFIX_dead_letters/"),
     OPT("log", "level", T_ENUM, log_level, "info", "error|warn|info|debug", "log level"),
     OPT("log", "output", T_ENUM, log_output, "stderr", "stderr|syslog", "where log lines go (syslog: facility daemon, tag floe)"),
@@ -64,6 +68,8 @@ static const struct option_def options[] = {
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
+
+typedef char options_fit_line_of[N_OPTIONS <= AGENT_CONFIG_MAX_OPTIONS ? 1 : -1];
 
 static int set_value(struct agent_config *c, const struct option_def *o, const char *v, char *why, size_t cap)
 {
@@ -134,6 +140,7 @@ int agent_config_read(FILE *f, const char *path, struct agent_config *c, FILE *e
     size_t i;
     int lineno = 0, bad = 0;
     memset(c, 0, sizeof *c);
+    snprintf(c->path, sizeof c->path, "%s", path);
     for (i = 0; i < N_OPTIONS; i++)
         set_value(c, &options[i], options[i].def, why, sizeof why);
     while (fgets(line, sizeof line, f) != NULL) {
@@ -201,6 +208,7 @@ int agent_config_read(FILE *f, const char *path, struct agent_config *c, FILE *e
             fprintf(err, "%s:%d: [%s] %s: %s\n", path, lineno, section, key, why);
             bad = 1;
         }
+        c->line_of[i] = lineno;
     }
     if (!bad && c->source_dir[0] == '\0') {
         fprintf(err, "%s: [source] dir is required\n", path);
@@ -224,6 +232,134 @@ int agent_config_read(FILE *f, const char *path, struct agent_config *c, FILE *e
                 c->url);
         bad = 1;
     }
+    return bad ? -1 : 0;
+}
+
+void agent_config_complain(const struct agent_config *c, FILE *err, const char *section, const char *key,
+                           const char *fmt, ...)
+{
+    va_list ap;
+    size_t i;
+    int line = 0;
+    for (i = 0; i < N_OPTIONS; i++)
+        if (strcmp(options[i].section, section) == 0 && strcmp(options[i].key, key) == 0)
+            line = c->line_of[i];
+    if (line > 0)
+        fprintf(err, "%s:%d: [%s] %s: ", c->path, line, section, key);
+    else
+        fprintf(err, "%s: [%s] %s (default): ", c->path, section, key);
+    va_start(ap, fmt);
+    vfprintf(err, fmt, ap);
+    va_end(ap);
+    fputc('\n', err);
+}
+
+int agent_config_read_credentials(const char *path, struct agent_credentials *cred, FILE *err, const char **why)
+{
+    char line[1024];
+    struct stat sb;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        *why = errno == ENOENT ? "no such file" : "cannot be read (permissions?)";
+        return -1;
+    }
+    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 0077) != 0)
+        fprintf(err, "floe: warning: %s is readable by other users: chmod 600 it\n", path);
+    memset(cred, 0, sizeof *cred);
+    while (fgets(line, sizeof line, f) != NULL) {
+        char *eq = strchr(line, '='), *k = line, *v, *end;
+        if (eq == NULL || line[0] == '#' || line[0] == '[')
+            continue;
+        v = eq + 1;
+        while (eq > k && (eq[-1] == ' ' || eq[-1] == '\t'))
+            eq--;
+        *eq = '\0';
+        while (*v == ' ' || *v == '\t')
+            v++;
+        end = v + strlen(v);
+        while (end > v && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+            *--end = '\0';
+        while (*k == ' ' || *k == '\t')
+            k++;
+        if (strcmp(k, "aws_access_key_id") == 0)
+            snprintf(cred->akid, sizeof cred->akid, "%s", v);
+        else if (strcmp(k, "aws_secret_access_key") == 0)
+            snprintf(cred->secret, sizeof cred->secret, "%s", v);
+        else if (strcmp(k, "aws_session_token") == 0)
+            snprintf(cred->token, sizeof cred->token, "%s", v);
+    }
+    fclose(f);
+    if (cred->akid[0] == '\0' || cred->secret[0] == '\0') {
+        *why = "no aws_access_key_id and aws_secret_access_key in it";
+        return -1;
+    }
+    return 0;
+}
+
+/* S3 bucket names: 3-63 of a-z 0-9 . - */
+static int bucket_name_ok(const char *b, size_t n)
+{
+    size_t i;
+    if (n < 3 || n > 63)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!(islower((unsigned char)b[i]) || isdigit((unsigned char)b[i]) || b[i] == '.' || b[i] == '-'))
+            return 0;
+    return 1;
+}
+
+int agent_config_check(const struct agent_config *c, struct agent_credentials *cred, FILE *err)
+{
+    int bad = 0;
+    memset(cred, 0, sizeof *cred);
+    if (strncmp(c->url, "s3://", 5) == 0) {
+        const char *b = c->url + 5, *slash = strchr(b, '/');
+        size_t n = slash ? (size_t)(slash - b) : strlen(b);
+        if (!bucket_name_ok(b, n)) {
+            agent_config_complain(c, err, "target", "url", "want s3://BUCKET[/PREFIX] with a bucket name of 3-63 "
+                                  "a-z, 0-9, '.', '-', not %s", c->url);
+            bad = 1;
+        }
+        if (c->part_size < 5u * 1024u * 1024u || c->part_size > 5ull * 1024u * 1024u * 1024u) {
+            agent_config_complain(c, err, "upload", "part_size", "S3 takes parts of 5M to 5G, not %llu bytes",
+                                  (unsigned long long)c->part_size);
+            bad = 1;
+        }
+        if (c->credentials_file[0] == '\0') {
+            const char *id = getenv("AWS_ACCESS_KEY_ID"), *key = getenv("AWS_SECRET_ACCESS_KEY");
+            const char *token = getenv("AWS_SESSION_TOKEN");
+            if (id == NULL || key == NULL || id[0] == '\0' || key[0] == '\0') {
+                agent_config_complain(c, err, "target", "url", "no credentials for %s: set [target] credentials_file, "
+                                      "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", c->url);
+                bad = 1;
+            } else {
+                snprintf(cred->akid, sizeof cred->akid, "%s", id);
+                snprintf(cred->secret, sizeof cred->secret, "%s", key);
+                snprintf(cred->token, sizeof cred->token, "%s", token ? token : "");
+            }
+        }
+    } else if (strncmp(c->url, "file://", 7) == 0 && c->url[7] == '\0') {
+        agent_config_complain(c, err, "target", "url", "want file:///PATH, not %s", c->url);
+        bad = 1;
+    }
+    if (c->credentials_file[0] != '\0' && strncmp(c->url, "file://", 7) != 0) {
+        const char *why = "";
+        if (agent_config_read_credentials(c->credentials_file, cred, err, &why) != 0) {
+            agent_config_complain(c, err, "target", "credentials_file", "%s: %s", c->credentials_file, why);
+            bad = 1;
+        }
+    }
+    if (c->partition_by[0] != '\0') {
+        const char *colon = strchr(c->partition_by, ':');
+        if (colon == NULL || colon == c->partition_by ||
+            (strcmp(colon + 1, "day") != 0 && strcmp(colon + 1, "hour") != 0)) {
+            agent_config_complain(c, err, "parquet", "partition_by", "want COLUMN:day or COLUMN:hour, not %s",
+                                  c->partition_by);
+            bad = 1;
+        }
+    }
+    if (bad)
+        memset(cred, 0, sizeof *cred);
     return bad ? -1 : 0;
 }
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define AGENT_CONFIG_MAX_OPTIONS 64
+
 struct agent_config {
     /* [source] */
     char source_dir[1024];
@@ -43,6 +45,9 @@ struct agent_config {
     /* [metrics] */
     char metrics_file[1024];
     uint64_t metrics_interval_s;
+    /* where each option was set, for messages about its value */
+    char path[1024];
+    int line_of[AGENT_CONFIG_MAX_OPTIONS]; /* 0: the default */
 };
 
 /* Fills *c with the defaults, then reads path. On an error prints
@@ -51,6 +56,28 @@ int agent_config_load(const char *path, struct agent_config *c, FILE *err);
 
 /* The same from an open stream; path names it in messages. */
 int agent_config_read(FILE *f, const char *path, struct agent_config *c, FILE *err);
+
+
+/* Prints "FILE:LINE: [section] key: " (the line where the key was set, or
+ * none for a default) and the formatted message, then a newline. */
+void agent_config_complain(const struct agent_config *c, FILE *err, const char *section, const char *key,
+                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+struct agent_credentials {
+    char akid[256], secret[256], token[4096];
+};
+
+/* Reads AWS-style credentials (aws_access_key_id, aws_secret_access_key,
+ * optional aws_session_token) from a file; warns on err when others can read
+ * it. Returns 0 when both keys are there, -1 (why in *why) otherwise. */
+int agent_config_read_credentials(const char *path, struct agent_credentials *cred, FILE *err, const char **why);
+
+/* Checks what the file's syntax cannot: a target that can work (a bucket,
+ * credentials for s3://: a readable credentials_file or the AWS_*
+ * variables, which it reads into *cred), partition_by's form, part_size
+ * within S3's limits. On an error prints "FILE:LINE: [section] key: message"
+ * to err and returns -1. */
+int agent_config_check(const struct agent_config *c, struct agent_credentials *cred, FILE *err);
 
 /* Prints every option with its default and help (for --help-config). */
 void agent_config_describe(FILE *out);

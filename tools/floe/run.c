@@ -2,11 +2,13 @@
  * writer turns the watched folder's files into committed batches, the
  * uploader sends them to the target. SIGTERM/SIGINT: stop taking input, seal
  * and commit what is open, give uploads a grace period, write the final
- * metrics, exit 0. A second signal exits at once (the next start recovers). */
+ * metrics, exit 0 (1 if uploads were in the max_failures error state). A
+ * second signal exits at once (the next start recovers). */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #include "cli.h"
 #include "config.h"
+#include "sources.h"
 #include "floe/uploader.h"
 #include <dirent.h>
 #include <errno.h>
@@ -57,9 +59,12 @@ struct agent {
     int spool_counted; /* the uploader thread has counted the spool folder */
     struct floe_uploader_stats ustats;
     size_t writer_arena, writer_high_water, uploader_arena, uploader_high_water;
-    int writer_done, uploader_done, upload_fatal;
+    int writer_done, uploader_done;
+    int upload_fatal;   /* uploads stopped on an error retrying cannot heal */
+    int upload_failing; /* max_failures reached: still probing, not yet healed */
     uint64_t files_done;
-    char akid[256], secret[256], token[4096], bucket[64], prefix[512], endpoint[2048], target_dir[1024];
+    struct agent_credentials cred; /* resolved by agent_config_check before the threads start */
+    char bucket[64], prefix[512], endpoint[2048], target_dir[1024];
 };
 
 /* ---- metrics ------------------------------------------------------------- */
@@ -104,8 +109,9 @@ static void write_metrics(struct agent *a, int final)
     fprintf(f, "# HELP floe_upload_breaker_trips_total Times uploads paused after repeated failures.\n"
                "# TYPE floe_upload_breaker_trips_total counter\nfloe_upload_breaker_trips_total %llu\n",
             (unsigned long long)a->ustats.breaker_trips);
-    fprintf(f, "# HELP floe_upload_error 1 when uploads stopped on an error retrying cannot heal.\n"
-               "# TYPE floe_upload_error gauge\nfloe_upload_error %d\n", a->upload_fatal);
+    fprintf(f, "# HELP floe_upload_error 1 when uploads stopped on an error retrying cannot heal, or failed "
+               "max_failures times in a row (still probing).\n"
+               "# TYPE floe_upload_error gauge\nfloe_upload_error %d\n", a->upload_fatal || a->upload_failing);
     fprintf(f, "# HELP floe_spool_bytes Bytes of committed files in the spool.\n# TYPE floe_spool_bytes gauge\n"
                "floe_spool_bytes %llu\n", (unsigned long long)a->spool_stats.bytes_used);
     fprintf(f, "# HELP floe_spool_files Committed Parquet files waiting for upload.\n# TYPE floe_spool_files gauge\n"
@@ -181,10 +187,16 @@ static int next_source_after(const struct agent *a, const char *after, struct so
     return 1;
 }
 
-static void retire(struct agent *a, const char *name)
+/* Retires a fully committed source, if the file at its name is still the
+ * one that was read (a new file may have taken the name meanwhile). */
+static void retire(struct agent *a, struct source_ledger *ledger, const char *name, const struct source_id *id)
 {
     char from[1400], to[1400];
+    struct source_id now;
     snprintf(from, sizeof from, "%s/%s", a->cfg.source_dir, name);
+    source_ledger_forget(ledger, id);
+    if (source_id_of_path(from, &now) != 0 || !source_id_equal(&now, id))
+        return;
     if (strcmp(a->cfg.done_policy, "keep") == 0) {
         snprintf(to, sizeof to, "%s/done", a->cfg.source_dir);
         mkdir(to, 0750);
@@ -201,17 +213,25 @@ static void retire(struct agent *a, const char *name)
 struct pending {
     uint32_t index;
     char name[256];
+    struct source_id id;
 };
 
+/* Source index is wholly in committed batches. */
+static int is_committed(const struct floe_spool_position *pos, uint32_t index)
+{
+    return pos->seq != 0 && (pos->source_index > index || (pos->source_index == index && pos->source_done));
+}
+
 /* Sources whose records are all committed can go. */
-static void retire_committed(struct agent *a, struct floe_writer *w, struct pending *p, int *n)
+static void retire_committed(struct agent *a, struct floe_writer *w, struct source_ledger *ledger, struct pending *p,
+                             int *n)
 {
     struct floe_spool_position pos;
     int i, k = 0;
     floe_writer_position(w, &pos);
     for (i = 0; i < *n; i++) {
-        if (pos.seq != 0 && (pos.source_index > p[i].index || (pos.source_index == p[i].index && pos.source_done)))
-            retire(a, p[i].name);
+        if (is_committed(&pos, p[i].index))
+            retire(a, ledger, p[i].name, &p[i].id);
         else
             p[k++] = p[i];
     }
@@ -242,12 +262,13 @@ static void *writer_thread(void *arg)
     static struct floe_writer_config wcfg;
     static struct floe_writer w;
     static struct pending pending[MAX_PENDING];
+    static struct source_ledger ledger;
     struct floe_arena arena;
     struct floe_spool_position pos;
     uint8_t *buf = malloc(READ_CHUNK);
     void *mem;
     size_t size;
-    int n_pending = 0, err, from_stdin = strcmp(a->cfg.source_dir, "-") == 0;
+    int n_pending = 0, err, from_stdin = strcmp(a->cfg.source_dir, "-") == 0, gave_up = 0;
     uint32_t backoff = 500, next_index = 0;
 
     memset(&wcfg, 0, sizeof wcfg);
@@ -301,52 +322,76 @@ static void *writer_thread(void *arg)
     pthread_mutex_lock(&a->lock);
     a->writer_arena = size;
     pthread_mutex_unlock(&a->lock);
+    if (source_ledger_load(&ledger, a->cfg.spool_dir, from_stdin ? "" : a->cfg.source_dir) != 0) {
+        cli_log(FLOE_LOG_ERROR, &a->log, "writer: cannot read %s", ledger.path);
+        a->writer_done = -1;
+        return NULL;
+    }
     floe_writer_position(&w, &pos);
     next_index = pos.seq != 0 ? pos.source_index + 1u : 0u;
 
     while (!stop_requested) {
         struct source_file src;
+        struct source_id id;
         uint32_t index;
         uint64_t offset = 0, line = 0;
         int fd, skip = 0;
         floe_writer_position(&w, &pos);
         if (from_stdin) {
-            if (pos.seq != 0 && pos.source_done)
-                break;
+            /* Each run's stdin is a new source: it cannot be read again, so
+             * the spool's position (an earlier run's) does not apply. */
             snprintf(src.name, sizeof src.name, "-");
-            index = 0;
+            index = next_index;
             fd = 0;
+            /* A file an earlier run began under this index but never
+             * committed must not pass for committed once stdin commits it. */
+            if (source_ledger_reserve(&ledger, index) != 0) {
+                cli_log(FLOE_LOG_ERROR, &a->log, "writer: cannot update %s", ledger.path);
+                gave_up = 1;
+                break;
+            }
         } else {
             if (!next_source_after(a, n_pending ? pending[n_pending - 1].name : "", &src)) {
                 if (floe_writer_tick(&w) != FLOE_OK)
                     floe_writer_rewind(&w);
-                retire_committed(a, &w, pending, &n_pending);
+                retire_committed(a, &w, &ledger, pending, &n_pending);
                 snapshot_writer(a, &w, &arena);
                 sleep_ms(200);
                 continue;
             }
-            /* Where this file stands: fully committed (retire it), part-way
-             * (resume at the committed offset), or new. */
-            if (pos.seq != 0 && strcmp(pos.source, src.name) == 0) {
-                if (pos.source_done) {
-                    retire(a, src.name);
-                    continue;
-                }
-                index = pos.source_index;
-                offset = pos.offset;
-                line = pos.line;
-            } else if (pos.seq != 0 && strcmp(src.name, pos.source) < 0 && n_pending == 0) {
-                retire(a, src.name); /* before the position: already committed */
-                continue;
-            } else {
-                index = next_index;
-            }
-            next_index = index + 1u;
             fd = open(src.path, O_RDONLY);
-            if (fd < 0) {
+            if (fd < 0 || source_id_of_fd(fd, &id) != 0) {
+                if (fd >= 0)
+                    close(fd);
                 sleep_ms(200);
                 continue;
             }
+            /* Where this file stands, by what it is (the ledger), not by its
+             * name: fully committed (retire it), part-way (resume at the
+             * committed offset), or new (read it, whatever its name). */
+            {
+                const struct source_entry *known = source_ledger_find(&ledger, &id);
+                if (known != NULL && is_committed(&pos, known->index)) {
+                    close(fd);
+                    retire(a, &ledger, src.name, &id);
+                    continue;
+                }
+                if (known != NULL && pos.seq != 0 && known->index == pos.source_index) {
+                    index = pos.source_index;
+                    offset = pos.offset;
+                    line = pos.line;
+                } else {
+                    index = next_index;
+                    if (source_ledger_record(&ledger, index, src.name, &id) != 0) {
+                        cli_log(FLOE_LOG_WARN, &a->log, "writer: cannot record %s in %s; retrying", src.name,
+                                ledger.path);
+                        close(fd);
+                        sleep_ms(1000);
+                        continue;
+                    }
+                }
+            }
+            next_index = index + 1u;
             if (offset > 0) {
                 unsigned char m[4];
                 if (pread(fd, m, 4, 0) == 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
@@ -365,10 +410,8 @@ static void *writer_thread(void *arg)
             err = floe_writer_push(&w, buf, (size_t)n);
             if (err == FLOE_ERR_MALFORMED)
                 err = FLOE_OK; /* a corrupt zstd source: its dead letter says so; the rest of it is lost */
-            retire_committed(a, &w, pending, &n_pending);
+            retire_committed(a, &w, &ledger, pending, &n_pending);
             snapshot_writer(a, &w, &arena);
-            if (err == FLOE_ERR_MALFORMED)
-                break;
         }
         if (fd > 0)
             close(fd);
@@ -376,6 +419,7 @@ static void *writer_thread(void *arg)
             err = floe_writer_end_source(&w);
             if (err == FLOE_OK && !from_stdin && n_pending < MAX_PENDING) {
                 pending[n_pending].index = index;
+                pending[n_pending].id = id;
                 snprintf(pending[n_pending].name, sizeof pending[n_pending].name, "%s", src.name);
                 n_pending++;
                 /* Out of the way of next_source until it is committed. */
@@ -399,7 +443,7 @@ static void *writer_thread(void *arg)
             continue;
         }
         backoff = 500;
-        retire_committed(a, &w, pending, &n_pending);
+        retire_committed(a, &w, &ledger, pending, &n_pending);
         /* Pending files that the open Parquet file still holds stay out of
          * the listing by name order: the next one sorts after them. */
         if (!from_stdin && n_pending > 0) {
@@ -417,50 +461,15 @@ static void *writer_thread(void *arg)
         cli_log(FLOE_LOG_ERROR, &a->log, "writer: final commit failed: %s (the next start resumes)", floe_strerror(err));
         floe_writer_rewind(&w);
     }
-    retire_committed(a, &w, pending, &n_pending);
+    retire_committed(a, &w, &ledger, pending, &n_pending);
     snapshot_writer(a, &w, &arena);
-    a->writer_done = 1;
+    a->writer_done = gave_up ? -1 : 1;
     free(buf);
     free(mem);
     return NULL;
 }
 
 /* ---- the uploader thread ----------------------------------------------------- */
-
-static int credentials_from_file(const char *path, struct agent *a)
-{
-    char line[1024];
-    struct stat sb;
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 0077) != 0)
-        cli_log(FLOE_LOG_WARN, &a->log, "%s is readable by other users: chmod 600 it", path);
-    while (fgets(line, sizeof line, f) != NULL) {
-        char *eq = strchr(line, '='), *k = line, *v, *end;
-        if (eq == NULL || line[0] == '#' || line[0] == '[')
-            continue;
-        v = eq + 1;
-        while (eq > k && (eq[-1] == ' ' || eq[-1] == '\t'))
-            eq--;
-        *eq = '\0';
-        while (*v == ' ' || *v == '\t')
-            v++;
-        end = v + strlen(v);
-        while (end > v && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-            *--end = '\0';
-        while (*k == ' ' || *k == '\t')
-            k++;
-        if (strcmp(k, "aws_access_key_id") == 0)
-            snprintf(a->akid, sizeof a->akid, "%s", v);
-        else if (strcmp(k, "aws_secret_access_key") == 0)
-            snprintf(a->secret, sizeof a->secret, "%s", v);
-        else if (strcmp(k, "aws_session_token") == 0)
-            snprintf(a->token, sizeof a->token, "%s", v);
-    }
-    fclose(f);
-    return a->akid[0] != '\0' && a->secret[0] != '\0';
-}
 
 static void publish_spool_size(struct agent *a, struct floe_spool *sp)
 {
@@ -479,7 +488,8 @@ static void *uploader_thread(void *arg)
     static struct floe_uploader_config ucfg;
     static struct floe_uploader u;
     struct floe_arena arena;
-    uint64_t grace_until = 0;
+    uint64_t grace_until = 0, last_count = 0;
+    int failing = 0;
     size_t size;
     void *mem;
     int err;
@@ -513,15 +523,6 @@ static void *uploader_thread(void *arg)
             snprintf(a->prefix, sizeof a->prefix, "%s%s", slash + 1, slash[strlen(slash) - 1] == '/' ? "" : "/");
             ucfg.key_prefix = a->prefix;
         }
-        if (a->cfg.credentials_file[0] != '\0') {
-            if (!credentials_from_file(a->cfg.credentials_file, a))
-                cli_log(FLOE_LOG_ERROR, &a->log, "no credentials in %s", a->cfg.credentials_file);
-        } else if (getenv("AWS_ACCESS_KEY_ID") && getenv("AWS_SECRET_ACCESS_KEY")) {
-            snprintf(a->akid, sizeof a->akid, "%s", getenv("AWS_ACCESS_KEY_ID"));
-            snprintf(a->secret, sizeof a->secret, "%s", getenv("AWS_SECRET_ACCESS_KEY"));
-            if (getenv("AWS_SESSION_TOKEN"))
-                snprintf(a->token, sizeof a->token, "%s", getenv("AWS_SESSION_TOKEN"));
-        }
         if (a->cfg.endpoint[0] == '\0')
             snprintf(a->endpoint, sizeof a->endpoint, "https://s3.%s.amazonaws.com", a->cfg.region);
         else
@@ -543,9 +544,9 @@ static void *uploader_thread(void *arg)
         ucfg.s3.region = a->cfg.region;
         ucfg.s3.bucket = a->bucket;
         ucfg.s3.path_style = a->cfg.path_style;
-        ucfg.s3.credentials.access_key_id = a->akid;
-        ucfg.s3.credentials.secret_access_key = a->secret;
-        ucfg.s3.credentials.session_token = a->token[0] ? a->token : NULL;
+        ucfg.s3.credentials.access_key_id = a->cred.akid;
+        ucfg.s3.credentials.secret_access_key = a->cred.secret;
+        ucfg.s3.credentials.session_token = a->cred.token[0] ? a->cred.token : NULL;
         ucfg.s3.http.clock = &floe_posix_clock;
         ucfg.s3.http.log = &a->log;
         ucfg.s3.tls.ca_file = a->cfg.ca_file[0] ? a->cfg.ca_file : NULL;
@@ -582,14 +583,33 @@ static void *uploader_thread(void *arg)
     a->uploader_arena = size;
     pthread_mutex_unlock(&a->lock);
     for (;;) {
-        uint64_t ok_before = u.stats.uploads_ok;
+        uint64_t ok_before = u.stats.uploads_ok, now;
         err = floe_uploader_step(&u);
-        if (u.stats.uploads_ok != ok_before || err == FLOE_ERR_NOENT || !a->spool_counted)
+        now = floe_posix_clock.monotonic_ms(NULL);
+        /* The writer fills the spool whatever the uploads do (a target that
+         * is down included): recount it at least once a second. */
+        if (u.stats.uploads_ok != ok_before || err == FLOE_ERR_NOENT || now - last_count >= 1000u) {
             publish_spool_size(a, &u.spool);
+            last_count = now;
+        }
+        if (err == FLOE_ERR_TIMEOUT) {
+            /* max_failures in a row: an error state for the operator (metric,
+             * exit status), but the spool keeps the data and probing goes on
+             * at the breaker interval, so the uplink heals on its own. */
+            if (!failing)
+                cli_log(FLOE_LOG_ERROR, &a->log, "uploads failing: %u failures in a row; probing every %u s: %s",
+                        (unsigned)u.stats.consecutive_failures, (unsigned)(a->cfg.breaker_open_s ? a->cfg.breaker_open_s : 30u), u.stats.last_error);
+            failing = 1;
+            err = FLOE_ERR_AGAIN;
+        } else if (failing && u.stats.consecutive_failures == 0) {
+            cli_log(FLOE_LOG_INFO, &a->log, "uploads work again");
+            failing = 0;
+        }
         pthread_mutex_lock(&a->lock);
         a->ustats = u.stats;
         a->uploader_high_water = arena.high_water;
         a->upload_fatal = u.stats.fatal;
+        a->upload_failing = failing;
         pthread_mutex_unlock(&a->lock);
         if (stop_requested && grace_until == 0)
             grace_until = floe_posix_clock.monotonic_ms(NULL) + GRACE_MS;
@@ -611,6 +631,7 @@ static void *uploader_thread(void *arg)
         publish_spool_size(a, &u.spool);
         sleep_ms(250); /* keep the error visible in the metrics until asked to stop */
     }
+    publish_spool_size(a, &u.spool); /* for the final metrics and stats line */
     floe_uploader_free(&u);
     free(mem);
     a->uploader_done = 1;
@@ -618,6 +639,30 @@ static void *uploader_thread(void *arg)
 }
 
 /* ---- floe run / floe stats ----------------------------------------------------- */
+
+/* partition_by names a timestamp column of the schema (the rolled files
+ * would refuse anything else, too late to say which key is wrong). */
+static int partition_column_check(const struct agent *a)
+{
+    const char *colon = strchr(a->cfg.partition_by, ':');
+    size_t i, n;
+    if (colon == NULL)
+        return 0; /* none, or agent_config_check said so */
+    n = (size_t)(colon - a->cfg.partition_by);
+    for (i = 0; i < a->schema.n_columns; i++) {
+        const struct floe_column *col = &a->schema.columns[i];
+        if (strlen(col->name) == n && strncmp(col->name, a->cfg.partition_by, n) == 0) {
+            if (col->type == FLOE_TYPE_TIMESTAMP_MS || col->type == FLOE_TYPE_TIMESTAMP_US)
+                return 0;
+            agent_config_complain(&a->cfg, stderr, "parquet", "partition_by", "column %.*s of %s is not a timestamp",
+                                  (int)n, a->cfg.partition_by, a->cfg.schema_file);
+            return -1;
+        }
+    }
+    agent_config_complain(&a->cfg, stderr, "parquet", "partition_by", "no column %.*s in %s", (int)n,
+                          a->cfg.partition_by, a->cfg.schema_file);
+    return -1;
+}
 
 static int log_level_of(const char *name)
 {
@@ -649,7 +694,8 @@ int cmd_run(int argc, char **argv)
                    "  Runs the agent: the [source] folder's NDJSON files go into Parquet files in the\n"
                    "  [spool], and from there to the [target]. SIGTERM/SIGINT stop it cleanly.\n"
                    "  floe run --help-config lists every option with its default.\n"
-                   "  Exit: 0 after a clean stop; 1 a loop failed; 2 a bad config.\n");
+                   "  Exit: 0 after a clean stop; 1 a loop failed, or uploads were in the error state\n"
+                   "  (floe_upload_error 1) when it stopped; 2 a bad config.\n");
             return EXIT_OK;
         }
         if (strcmp(argv[i], "--help-config") == 0) {
@@ -679,6 +725,8 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "floe run: %s: %s\n", a.cfg.schema_file, why);
         return EXIT_USAGE;
     }
+    if (agent_config_check(&a.cfg, &a.cred, stderr) != 0 || partition_column_check(&a) != 0)
+        return EXIT_USAGE;
     if (strcmp(a.cfg.source_dir, "-") != 0) {
         struct stat sb;
         if (stat(a.cfg.source_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -727,7 +775,9 @@ int cmd_run(int argc, char **argv)
             (unsigned long long)a.ustats.retries, (unsigned long long)a.spool_stats.bytes_used,
             (unsigned long long)a.spool_stats.files_ready);
     free(a.schema_text);
-    return a.writer_done < 0 || a.uploader_done < 0 || a.upload_fatal ? EXIT_BAD_INPUT : EXIT_OK;
+    if (a.upload_fatal || a.upload_failing)
+        fprintf(stderr, "floe: uploads were failing at exit: %s\n", a.ustats.last_error);
+    return a.writer_done < 0 || a.uploader_done < 0 || a.upload_fatal || a.upload_failing ? EXIT_BAD_INPUT : EXIT_OK;
 }
 
 int cmd_stats(int argc, char **argv)

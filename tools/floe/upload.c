@@ -31,6 +31,7 @@ static void upload_usage(FILE *f)
             "  --part-size N             multipart part size (default 8M, at least 5M)\n"
             "  --multipart-threshold N   files this big go multipart (default 16M)\n"
             "  --max-failures N          give up after N failures in a row (default 20)\n"
+            "  --backoff-max-ms N        longest wait between retries, Retry-After included (default 60000)\n"
             "  --timeout-ms N            longest wait without progress on a connection (default 30000)\n"
             "  --dead-letters            also upload dead letters under PREFIX_dead_letters/\n"
             "  --quiet                   no per-file lines\n"
@@ -148,7 +149,8 @@ int cmd_upload(int argc, char **argv)
         } else if (strcmp(a, "--ca-file") == 0) {
             ca_file = argv[++i];
         } else if (strcmp(a, "--part-size") == 0 || strcmp(a, "--multipart-threshold") == 0 ||
-                   strcmp(a, "--max-failures") == 0 || strcmp(a, "--timeout-ms") == 0) {
+                   strcmp(a, "--max-failures") == 0 || strcmp(a, "--timeout-ms") == 0 ||
+                   strcmp(a, "--backoff-max-ms") == 0) {
             i++;
             if (cli_parse_bytes(val, &v) != 0) {
                 fprintf(stderr, "floe upload: %s %s: not a number\n", a, val);
@@ -160,6 +162,8 @@ int cmd_upload(int argc, char **argv)
                 cfg.multipart_threshold = v;
             else if (strcmp(a, "--timeout-ms") == 0)
                 timeout_ms = (uint32_t)v;
+            else if (strcmp(a, "--backoff-max-ms") == 0)
+                cfg.backoff_max_ms = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
             else
                 max_failures = v;
         } else if (a[0] == '-') {
