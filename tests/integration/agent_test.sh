@@ -329,5 +329,44 @@ const { DuckDBInstance } = require('@duckdb/node-api');
   process.exit(Number(r.n) === Number(process.argv[3]) && Number(r.d) === Number(r.n) ? 0 : 1);
 })().catch((e) => { console.error(e.message); process.exit(2); });
 JS
+# 7. A corrupt zstd source: the rows of the frames before the damage land
+#    once, its dead letter says bad_compression, and whatever the done
+#    policy, the file is kept in failed/ (the agent cannot read past it).
+mkdir -p "$work/in7"
+python3 tools/gen_telemetry.py --rows 1000 --seed 71 --start-ms 1762000000000 | zstd -q -c > "$work/c.zst"
+python3 tools/gen_telemetry.py --rows 1000 --seed 72 --start-ms 1762100000000 | zstd -q -c > "$work/d.zst"
+python3 - "$work/d.zst" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+for i in range(len(b) // 2, len(b) // 2 + 8):
+    b[i] ^= 0x5a
+open(sys.argv[1], 'wb').write(b)
+PY
+cat "$work/c.zst" "$work/d.zst" > "$work/in7/broken.ndjson.zst"
+sed -e "s#^dir = $work/in\$#dir = $work/in7#" -e "s#^dir = $work/spool\$#dir = $work/spool7#" \
+  -e "s#^url = file://$work/landed\$#url = file://$work/landed7#" -e "s#^file = $work/floe.prom\$#file = $work/floe7.prom#" \
+  "$work/floe.conf" > "$work/floe7.conf"
+"$FLOE" run --config "$work/floe7.conf" 2>> "$work/agent7.log" & pids+=($!)
+for _ in $(seq 200); do [ -z "$(ls -A "$work/in7" | grep -v failed)" ] && break; sleep 0.05; done
+sleep 1.5 # idle_s: the file seals, then lands
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+failed_n=$(metric "$work/floe7.prom" floe_source_files_failed_total)
+dl_n=$(metric "$work/floe7.prom" 'floe_dead_letters_total{reason="bad_compression"}')
+if cmp -s "$work/in7/failed/broken.ndjson.zst" <(cat "$work/c.zst" "$work/d.zst") && [ "${failed_n:-0}" -eq 1 ] &&
+   [ "${dl_n:-0}" -eq 1 ] && [ ! -e "$work/in7/broken.ndjson.zst" ] && grep -q 'broken.ndjson.zst is corrupt' "$work/agent7.log"; then
+  ok "a corrupt zstd source is kept in failed/ (floe_source_files_failed_total 1, one bad_compression dead letter)"
+else bad "corrupt source: failed/ $(ls "$work/in7/failed" 2>&1), metric ${failed_n:-none}, dead letters ${dl_n:-none}"; fi
+node - "$work/landed7" <<'JS' && ok "the frame before the damage landed whole, once" || bad "corrupt source: rows of the good frame lost or duplicated"
+const { DuckDBInstance } = require('@duckdb/node-api');
+(async () => {
+  const con = await (await DuckDBInstance.create(':memory:')).connect();
+  const r = (await con.runAndReadAll(`SELECT count(*) AS n,
+      count(DISTINCT (ts, device_id, seq)) AS d FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
+  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d) }));
+  // All of the first frame (1000 rows); of the damaged frame, at most what decoded before the damage.
+  process.exit(Number(r.n) >= 1000 && Number(r.n) < 2000 && Number(r.d) === Number(r.n) ? 0 : 1);
+})().catch((e) => { console.error(e.message); process.exit(2); });
+JS
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

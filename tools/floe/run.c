@@ -63,6 +63,7 @@ struct agent {
     int upload_fatal;   /* uploads stopped on an error retrying cannot heal */
     int upload_failing; /* max_failures reached: still probing, not yet healed */
     uint64_t files_done;
+    uint64_t files_failed;
     struct agent_credentials cred; /* resolved by agent_config_check before the threads start */
     char bucket[64], prefix[512], endpoint[2048], target_dir[1024];
 };
@@ -94,6 +95,9 @@ static void write_metrics(struct agent *a, int final)
                "floe_files_sealed_total %llu\n", (unsigned long long)a->wstats.files_sealed);
     fprintf(f, "# HELP floe_source_files_total Source files fully committed.\n# TYPE floe_source_files_total counter\n"
                "floe_source_files_total %llu\n", (unsigned long long)a->files_done);
+    fprintf(f, "# HELP floe_source_files_failed_total Source files that could not be read to the end (corrupt zstd), kept in failed/.\n"
+               "# TYPE floe_source_files_failed_total counter\nfloe_source_files_failed_total %llu\n",
+            (unsigned long long)a->files_failed);
     fprintf(f, "# HELP floe_bytes_in_total Source bytes read.\n# TYPE floe_bytes_in_total counter\n"
                "floe_bytes_in_total %llu\n", (unsigned long long)a->wstats.bytes_in);
     fprintf(f, "# HELP floe_bytes_written_total Parquet bytes written.\n# TYPE floe_bytes_written_total counter\n"
@@ -207,6 +211,24 @@ static void retire(struct agent *a, struct source_ledger *ledger, const char *na
     }
     pthread_mutex_lock(&a->lock);
     a->files_done++;
+    pthread_mutex_unlock(&a->lock);
+}
+
+static void keep_failed_source(struct agent *a, const char *name)
+{
+    char from[1400], to[1400];
+    snprintf(from, sizeof from, "%s/%s", a->cfg.source_dir, name);
+    snprintf(to, sizeof to, "%s/failed", a->cfg.source_dir);
+    mkdir(to, 0750);
+    snprintf(to, sizeof to, "%s/failed/%s", a->cfg.source_dir, name);
+    if (link(from, to) != 0 && errno != EEXIST)
+        cli_log(FLOE_LOG_ERROR, &a->log, "writer: %s is corrupt and could not be kept in failed/: %s", name,
+                strerror(errno));
+    else
+        cli_log(FLOE_LOG_ERROR, &a->log, "writer: %s is corrupt (see its dead letter); the rest of it is not read; "
+                "a copy is kept in failed/", name);
+    pthread_mutex_lock(&a->lock);
+    a->files_failed++;
     pthread_mutex_unlock(&a->lock);
 }
 
@@ -408,8 +430,15 @@ static void *writer_thread(void *arg)
             if (n <= 0)
                 break;
             err = floe_writer_push(&w, buf, (size_t)n);
-            if (err == FLOE_ERR_MALFORMED)
-                err = FLOE_OK; /* a corrupt zstd source: its dead letter says so; the rest of it is lost */
+            if (err == FLOE_ERR_MALFORMED) {
+                /* A corrupt zstd source: its dead letter says where, and the
+                 * rest of it cannot be read. Whatever the done policy, a
+                 * hard link keeps the file for the operator; the original
+                 * is retired with its batch as usual. */
+                keep_failed_source(a, src.name);
+                err = FLOE_OK;
+                break;
+            }
             retire_committed(a, &w, &ledger, pending, &n_pending);
             snapshot_writer(a, &w, &arena);
         }
