@@ -34,5 +34,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    (strncmp(cfg.url, "s3://", 5) != 0 && strncmp(cfg.url, "file://", 7) != 0 &&
                     strncmp(cfg.url, "https://", 8) != 0 && strncmp(cfg.url, "http://", 7) != 0)))
         abort();
+    /* The start-up checks too (not with a credentials file: its path would
+     * come from the input and open whatever it names on this machine). */
+    if (r == 0 && cfg.credentials_file[0] == '\0') {
+        static struct agent_credentials cred;
+        memset(msgs, 0, sizeof msgs);
+        err = fmemopen(msgs, sizeof msgs - 1, "w");
+        if (err == NULL)
+            abort();
+        r = agent_config_check(&cfg, &cred, err);
+        fclose(err);
+        if (r != 0 && r != -1)
+            abort();
+        if (r == -1 && strstr(msgs, "fuzz.conf") == NULL)
+            abort(); /* names the file, the line and the key */
+    }
     return 0;
 }
