@@ -46,6 +46,9 @@ bad_value() { # WANT LINES...: a config of the lines after a valid base
   if [ "$rc" -eq 2 ] && grep -q "bad2.conf:$want" <<<"$out" && [ ! -e "$work/spool-bad" ]; then ok "refused at start: $out"
   else bad "config $*: exit $rc, said: $(head -3 <<<"$out")"; fi
 }
+printf '[other]\naws_access_key_id = OTHERKEY\naws_secret_access_key = other-secret\n' > "$work/cred-other"
+chmod 600 "$work/cred-other"
+bad_value '9: \[target\] credentials_file: .*for this profile' '[target]' 'url = s3://lake/x' "credentials_file = $work/cred-other"
 bad_value '9: \[target\] credentials_file: .*no such file' '[target]' 'url = s3://lake/x' 'credentials_file = /nonexistent/cred'
 bad_value '9: \[target\] credentials_file: .*aws_secret_access_key' '[target]' 'url = s3://lake/x' "credentials_file = $work/cred-half"
 bad_value '8: \[target\] url: no credentials' '[target]' 'url = s3://lake/x'

@@ -139,6 +139,18 @@ if [ "$rc" -eq 1 ] && grep -q 'SignatureDoesNotMatch' "$work/up.log" && [ $(($(d
   ok "bad credentials: $(grep -o 'HTTP 403 SignatureDoesNotMatch' "$work/up.log" | head -1)"
 else bad "bad credentials: exit $rc, $(tail -2 "$work/up.log")"; fi
 
+# 4b. Credentials from a shared credentials file, by profile: [default]
+#     holds wrong keys, [floe] the right ones.
+make_spool "$work/sp4b" 1000
+cp -r "$work/sp4b" "$work/sp4b.copy"
+printf '[default]\naws_access_key_id = WRONGKEY\naws_secret_access_key = wrong\n[floe]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+  "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" > "$work/profiles"
+chmod 600 "$work/profiles"
+if (unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; export AWS_SHARED_CREDENTIALS_FILE="$work/profiles" AWS_PROFILE=floe
+    upload "$work/sp4b") && check_landed "$work/sp4b.copy"; then
+  ok "credentials from the [floe] profile of a credentials file (AWS_PROFILE)"
+else bad "credentials file profile: $(tail -2 "$work/up.log")"; fi
+
 # 5. HTTPS: mbedTLS verifies the chain to the test CA and the host name.
 bash tests/integration/s3/make_certs.sh "$work/certs" || bad "make_certs.sh"
 TLS_PAIR="$work/certs/server.pem,$work/certs/server-key.pem" start_server

@@ -254,10 +254,12 @@ void agent_config_complain(const struct agent_config *c, FILE *err, const char *
     fputc('\n', err);
 }
 
-int agent_config_read_credentials(const char *path, struct agent_credentials *cred, FILE *err, const char **why)
+int agent_config_read_credentials(const char *path, const char *profile, struct agent_credentials *cred, FILE *err,
+                                  const char **why)
 {
-    char line[1024];
+    char line[1024], want[160];
     struct stat sb;
+    int in_profile = 1; /* keys before any [section] count: a file of the agent's own */
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         *why = errno == ENOENT ? "no such file" : "cannot be read (permissions?)";
@@ -265,10 +267,19 @@ int agent_config_read_credentials(const char *path, struct agent_credentials *cr
     }
     if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 0077) != 0)
         fprintf(err, "floe: warning: %s is readable by other users: chmod 600 it\n", path);
+    snprintf(want, sizeof want, "[%s]", profile != NULL && profile[0] != '\0' ? profile : "default");
     memset(cred, 0, sizeof *cred);
     while (fgets(line, sizeof line, f) != NULL) {
-        char *eq = strchr(line, '='), *k = line, *v, *end;
-        if (eq == NULL || line[0] == '#' || line[0] == '[')
+        char *k = line, *eq, *v, *end = line + strlen(line);
+        while (end > line && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        while (*k == ' ' || *k == '\t')
+            k++;
+        if (*k == '[') {
+            in_profile = strcmp(k, want) == 0;
+            continue;
+        }
+        if (!in_profile || *k == '#' || *k == ';' || (eq = strchr(k, '=')) == NULL)
             continue;
         v = eq + 1;
         while (eq > k && (eq[-1] == ' ' || eq[-1] == '\t'))
@@ -276,11 +287,6 @@ int agent_config_read_credentials(const char *path, struct agent_credentials *cr
         *eq = '\0';
         while (*v == ' ' || *v == '\t')
             v++;
-        end = v + strlen(v);
-        while (end > v && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-            *--end = '\0';
-        while (*k == ' ' || *k == '\t')
-            k++;
         if (strcmp(k, "aws_access_key_id") == 0)
             snprintf(cred->akid, sizeof cred->akid, "%s", v);
         else if (strcmp(k, "aws_secret_access_key") == 0)
@@ -290,7 +296,7 @@ int agent_config_read_credentials(const char *path, struct agent_credentials *cr
     }
     fclose(f);
     if (cred->akid[0] == '\0' || cred->secret[0] == '\0') {
-        *why = "no aws_access_key_id and aws_secret_access_key in it";
+        *why = "no aws_access_key_id and aws_secret_access_key in it (for this profile)";
         return -1;
     }
     return 0;
@@ -344,7 +350,7 @@ int agent_config_check(const struct agent_config *c, struct agent_credentials *c
     }
     if (c->credentials_file[0] != '\0' && strncmp(c->url, "file://", 7) != 0) {
         const char *why = "";
-        if (agent_config_read_credentials(c->credentials_file, cred, err, &why) != 0) {
+        if (agent_config_read_credentials(c->credentials_file, getenv("AWS_PROFILE"), cred, err, &why) != 0) {
             agent_config_complain(c, err, "target", "credentials_file", "%s: %s", c->credentials_file, why);
             bad = 1;
         }

@@ -68,9 +68,12 @@ struct agent_credentials {
 };
 
 /* Reads AWS-style credentials (aws_access_key_id, aws_secret_access_key,
- * optional aws_session_token) from a file; warns on err when others can read
- * it. Returns 0 when both keys are there, -1 (why in *why) otherwise. */
-int agent_config_read_credentials(const char *path, struct agent_credentials *cred, FILE *err, const char **why);
+ * optional aws_session_token) from a file: the keys of section [PROFILE]
+ * ([default] when profile is NULL or empty), and any before the first
+ * section. Warns on err when others can read the file. Returns 0 when both
+ * keys are there, -1 (why in *why) otherwise. */
+int agent_config_read_credentials(const char *path, const char *profile, struct agent_credentials *cred, FILE *err,
+                                  const char **why);
 
 /* Checks what the file's syntax cannot: a target that can work (a bucket,
  * credentials for s3://: a readable credentials_file or the AWS_*

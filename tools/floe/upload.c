@@ -2,6 +2,7 @@
  * and exits 0 once the spool is empty. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "config.h"
 #include "floe/uploader.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -41,13 +42,11 @@ static void upload_usage(FILE *f)
 }
 
 /* Reads key = value from an AWS credentials file section. */
-static int credentials_file(const char *section, char *akid, char *secret, char *token, size_t cap)
+/* ~/.aws/credentials (or $AWS_SHARED_CREDENTIALS_FILE), as AWS tools read it. */
+static int credentials_file(struct agent_credentials *cred)
 {
-    const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
-    char def[4096], line[1024], want[128];
-    int in_section = 0, found = 0;
-    FILE *f;
-    struct stat sb;
+    const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE"), *why;
+    char def[4096];
     if (path == NULL) {
         const char *home = getenv("HOME");
         if (home == NULL)
@@ -55,43 +54,7 @@ static int credentials_file(const char *section, char *akid, char *secret, char 
         snprintf(def, sizeof def, "%s/.aws/credentials", home);
         path = def;
     }
-    f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 0077) != 0)
-        fprintf(stderr, "floe: warning: %s is readable by other users (chmod 600 it)\n", path);
-    snprintf(want, sizeof want, "[%s]", section);
-    while (fgets(line, sizeof line, f) != NULL) {
-        char *k = line, *eq, *v, *end;
-        while (*k == ' ' || *k == '\t')
-            k++;
-        end = k + strlen(k);
-        while (end > k && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-            *--end = '\0';
-        if (*k == '[') {
-            in_section = strcmp(k, want) == 0;
-            continue;
-        }
-        if (!in_section || (eq = strchr(k, '=')) == NULL)
-            continue;
-        v = eq + 1;
-        while (eq > k && (eq[-1] == ' ' || eq[-1] == '\t'))
-            eq--;
-        *eq = '\0';
-        while (*v == ' ' || *v == '\t')
-            v++;
-        if (strcmp(k, "aws_access_key_id") == 0) {
-            snprintf(akid, cap, "%s", v);
-            found |= 1;
-        } else if (strcmp(k, "aws_secret_access_key") == 0) {
-            snprintf(secret, cap, "%s", v);
-            found |= 2;
-        } else if (strcmp(k, "aws_session_token") == 0) {
-            snprintf(token, cap, "%s", v);
-        }
-    }
-    fclose(f);
-    return found == 3;
+    return agent_config_read_credentials(path, getenv("AWS_PROFILE"), cred, stderr, &why) == 0;
 }
 
 static void sleep_ms(uint32_t ms)
@@ -107,6 +70,7 @@ int cmd_upload(int argc, char **argv)
     static struct floe_uploader_config cfg;
     static struct floe_uploader u;
     static char akid[256], secret[256], token[4096], endpoint[8192], bucket[64], prefix[512], dir[4096];
+    static struct agent_credentials cred;
     struct floe_log_port log = floe_posix_log(FLOE_LOG_WARN);
     struct floe_arena arena;
     const char *spool = NULL, *target = NULL, *region = NULL, *ca_file = NULL, *ep = NULL, *proxy = NULL, *client_cert = NULL, *client_key = NULL;
@@ -244,8 +208,11 @@ int cmd_upload(int argc, char **argv)
             snprintf(secret, sizeof secret, "%s", getenv("AWS_SECRET_ACCESS_KEY"));
             if (getenv("AWS_SESSION_TOKEN") != NULL)
                 snprintf(token, sizeof token, "%s", getenv("AWS_SESSION_TOKEN"));
-        } else if (!credentials_file(getenv("AWS_PROFILE") ? getenv("AWS_PROFILE") : "default", akid, secret, token,
-                                     sizeof akid)) {
+        } else if (credentials_file(&cred)) {
+            snprintf(akid, sizeof akid, "%s", cred.akid);
+            snprintf(secret, sizeof secret, "%s", cred.secret);
+            snprintf(token, sizeof token, "%s", cred.token);
+        } else {
             fprintf(stderr, "floe upload: no credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
                             "~/.aws/credentials)\n");
             return EXIT_USAGE;
