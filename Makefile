@@ -16,7 +16,8 @@
 #
 # Honoured: BOARD=host|linux-aarch64|linux-armhf|linux-s390x|cortex-m7,
 # CROSS_COMPILE=, CC=, AR=, CFLAGS=, LDFLAGS=, BUILDDIR=, SANITIZE=1,
-# ZSTD_SRC=, JSMN_SRC=, MBEDTLS_SRC=.
+# ZSTD_SRC=, JSMN_SRC=, MBEDTLS_SRC=, FLOE_ZSTD_COMPRESS=0|1 (zstd's compressor for
+# ZSTD Parquet pages; the Linux boards default to 1, cortex-m7 to 0).
 
 TOP := $(patsubst %/,%,$(abspath $(dir $(lastword $(MAKEFILE_LIST)))))
 BOARD ?= host
@@ -109,7 +110,7 @@ lib: $(LIB)
 # Objects see mbedTLS's config through -isystem headers, which -MMD skips.
 $(LIB_OBJS): $(DEPS_PREREQS)
 
-$(LIB): $(LIB_OBJS) $(ZSTD_DEC_OBJ)
+$(LIB): $(LIB_OBJS) $(ZSTD_DEC_OBJ) $(ZSTD_ENC_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $(patsubst $(TOP)/%,%,$@)"
 	$(Q)rm -f $@

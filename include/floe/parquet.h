@@ -32,8 +32,12 @@ extern "C" {
 enum floe_parquet_codec {
     FLOE_PARQUET_SNAPPY = 0, /* the default */
     FLOE_PARQUET_UNCOMPRESSED = 1,
-    FLOE_PARQUET_ZSTD = 2    /* only when built with FLOE_ZSTD_COMPRESS */
+    FLOE_PARQUET_ZSTD = 2    /* only when built with FLOE_ZSTD_COMPRESS (make
+                              * FLOE_ZSTD_COMPRESS=1; the Linux boards' default) */
 };
+
+/* The zstd level of ZSTD pages: zstd's (and DuckDB's) default. */
+#define FLOE_PARQUET_ZSTD_LEVEL 3
 
 #define FLOE_PARQUET_DEFAULT_PAGE_BYTES (32u * 1024u)
 #define FLOE_PARQUET_DEFAULT_ROW_GROUP_BYTES (1024u * 1024u)
@@ -79,6 +83,11 @@ struct floe_parquet {
     struct floe_parquet_state *st;
     struct floe_parquet_stats stats;
 };
+
+/** @brief 1 if this build of the library writes @p codec (enum
+ *  floe_parquet_codec): snappy and uncompressed always, ZSTD only when built
+ *  with FLOE_ZSTD_COMPRESS. Configs with another codec are invalid. */
+int floe_parquet_codec_supported(int codec);
 
 /** @brief Arena bytes setup() takes for @p cfg (0 for an invalid config). */
 size_t floe_parquet_size(const struct floe_parquet_config *cfg);

@@ -6,12 +6,16 @@
 #include "parquet/encoding.h"
 #include "parquet/snappy.h"
 #include "parquet/thrift.h"
+#ifdef FLOE_ZSTD_COMPRESS
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
+#endif
 
 /* parquet.thrift enums */
 enum { PHYS_BOOLEAN = 0, PHYS_INT32 = 1, PHYS_INT64 = 2, PHYS_FLOAT = 4, PHYS_DOUBLE = 5, PHYS_BYTE_ARRAY = 6 };
 enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_DELTA = 5, ENC_RLE_DICT = 8, ENC_BSS = 9 };
 enum { PAGE_DATA = 0, PAGE_DICT = 2 };
-enum { CODEC_UNCOMPRESSED = 0, CODEC_SNAPPY = 1 };
+enum { CODEC_UNCOMPRESSED = 0, CODEC_SNAPPY = 1, CODEC_ZSTD = 6 };
 enum { REP_REQUIRED = 0, REP_OPTIONAL = 1 };
 enum { CONV_UTF8 = 0, CONV_DATE = 6, CONV_TS_MILLIS = 9, CONV_TS_MICROS = 10 };
 
@@ -92,6 +96,7 @@ struct floe_parquet_state {
     uint8_t *cbuf;         /* compressor output; the footer's buffer too */
     size_t cbuf_cap;
     void *snappy_work;
+    void *zstd_cctx;       /* ZSTD_CCtx, static in the arena (FLOE_PARQUET_ZSTD) */
     struct chunk_meta *chunks; /* [max_row_groups][n_cols] */
     struct rg_meta *rgs;
     uint16_t max_rgs, n_rgs;
@@ -126,7 +131,7 @@ static int config_ok(const struct floe_parquet_config *cfg)
     struct limits l;
     if (cfg == NULL || floe_schema_check(cfg->schema, NULL) != FLOE_OK)
         return 0;
-    if (cfg->codec != FLOE_PARQUET_SNAPPY && cfg->codec != FLOE_PARQUET_UNCOMPRESSED)
+    if (!floe_parquet_codec_supported(cfg->codec))
         return 0;
     effective(cfg, &l);
     /* The store must take a few pages, and one fresh page header of every
@@ -134,6 +139,54 @@ static int config_ok(const struct floe_parquet_config *cfg)
     return l.page >= 4096 && l.page <= (64u << 20) && l.row_group <= (1u << 30) &&
            l.row_group >= 4u * l.page && l.row_group / 2u >= (cfg->schema->n_columns + 1u) * 2048u;
 }
+
+int floe_parquet_codec_supported(int codec)
+{
+#ifdef FLOE_ZSTD_COMPRESS
+    if (codec == FLOE_PARQUET_ZSTD)
+        return 1;
+#endif
+    return codec == FLOE_PARQUET_SNAPPY || codec == FLOE_PARQUET_UNCOMPRESSED;
+}
+
+/* Worst compressed size of n bytes for any codec this build has. */
+static size_t compress_bound(size_t n)
+{
+    size_t b = floe_snappy_max_compressed_length(n);
+#ifdef FLOE_ZSTD_COMPRESS
+    if (ZSTD_COMPRESSBOUND(n) > b)
+        b = ZSTD_COMPRESSBOUND(n);
+#endif
+    return b;
+}
+
+#ifdef FLOE_ZSTD_COMPRESS
+/* One set of parameters for every page: those of the largest page the
+ * writer assembles (smaller pages use less of the same context). */
+static ZSTD_compressionParameters zstd_params(size_t largest)
+{
+    return ZSTD_getCParams(FLOE_PARQUET_ZSTD_LEVEL, (unsigned long long)largest, 0);
+}
+
+static int zstd_carve(struct floe_arena *a, size_t largest, void **cctx)
+{
+    ZSTD_compressionParameters cp = zstd_params(largest);
+    size_t need = ZSTD_estimateCCtxSize_usingCParams(cp);
+    void *p;
+    FLOE_FAIL_IF(ZSTD_isError(need), FLOE_ERR_INVAL);
+    FLOE_TRY(floe_arena_take_raw(a, need, 8, &p));
+    *cctx = NULL;
+    if (p != NULL) {
+        ZSTD_CCtx *z = ZSTD_initStaticCCtx(p, need);
+        FLOE_FAIL_IF(z == NULL, FLOE_ERR_NOMEM);
+        FLOE_FAIL_IF(ZSTD_isError(ZSTD_CCtx_setCParams(z, cp)), FLOE_ERR_INVAL);
+        /* Parquet's page header has both sizes: no checksum, no size in the frame. */
+        FLOE_FAIL_IF(ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_contentSizeFlag, 0)), FLOE_ERR_INVAL);
+        *cctx = z;
+    }
+    return FLOE_OK;
+}
+#endif
 
 static uint8_t phys_of(int type)
 {
@@ -235,7 +288,7 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         st->scratch_cap = scratch;
     }
     {
-        size_t cb = floe_snappy_max_compressed_length(scratch);
+        size_t cb = compress_bound(scratch);
         if (cb < FOOTER_DRAIN * 4)
             cb = FOOTER_DRAIN * 4;
         FLOE_TRY(floe_arena_take_raw(a, cb, 8, &p));
@@ -254,6 +307,14 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         if (st)
             st->snappy_work = p;
     }
+#ifdef FLOE_ZSTD_COMPRESS
+    if (cfg->codec == FLOE_PARQUET_ZSTD) {
+        void *z;
+        FLOE_TRY(zstd_carve(a, scratch, &z));
+        if (st)
+            st->zstd_cctx = z;
+    }
+#endif
     FLOE_TRY(floe_arena_take(a, (size_t)l.max_rgs * n_cols * sizeof(struct chunk_meta), 8, &p));
     if (st)
         st->chunks = (struct chunk_meta *)p;
@@ -270,7 +331,9 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         st->kv = (char *)p;
         st->cfg = cfg;
         st->page_bytes = l.page;
-        st->codec = cfg->codec == FLOE_PARQUET_UNCOMPRESSED ? CODEC_UNCOMPRESSED : CODEC_SNAPPY;
+        st->codec = cfg->codec == FLOE_PARQUET_UNCOMPRESSED ? CODEC_UNCOMPRESSED
+                    : cfg->codec == FLOE_PARQUET_ZSTD       ? CODEC_ZSTD
+                                                            : CODEC_SNAPPY;
     }
     *out = st;
     return FLOE_OK;
@@ -343,6 +406,15 @@ static int compress(struct floe_parquet_state *st, const uint8_t *src, size_t n,
         *out = n;
         return FLOE_OK;
     }
+#ifdef FLOE_ZSTD_COMPRESS
+    if (st->codec == CODEC_ZSTD) {
+        size_t r = ZSTD_compress2((ZSTD_CCtx *)st->zstd_cctx, st->cbuf, st->cbuf_cap, src, n);
+        if (ZSTD_isError(r))
+            return FLOE_ERR_NOMEM; /* the context or cbuf was sized too small: a bug */
+        *out = r;
+        return FLOE_OK;
+    }
+#endif
     *out = floe_snappy_compress(src, n, st->cbuf, st->cbuf_cap, st->snappy_work);
     return *out == 0 ? FLOE_ERR_NOMEM : FLOE_OK;
 }
@@ -479,7 +551,7 @@ static int flush_page(struct floe_parquet *pq, struct column *c)
     if (c->page_values == 0)
         return FLOE_OK;
     FLOE_TRY(assemble_page(st, c, &uncomp));
-    if (st->store_cap - st->store_len < STORE_LINK + PAGE_HEADER_MAX + floe_snappy_max_compressed_length(uncomp))
+    if (st->store_cap - st->store_len < STORE_LINK + PAGE_HEADER_MAX + compress_bound(uncomp))
         return FLOE_ERR_NOMEM; /* write_row's reserve check prevents this */
     FLOE_TRY(pack_page(st, c, uncomp, hdr, &hdr_len, &comp));
     at = st->store + st->store_len;
@@ -902,7 +974,8 @@ static int row_group_must_end(const struct floe_parquet_state *st, const struct 
         size_t page = c->levels.len + c->values.len + APPEND_SLACK + FLOE_DELTA_HEADER_MAX + 64u;
         if (!values[i].is_null && c->phys == PHYS_BYTE_ARRAY)
             page += 4u + values[i].v.str.len;
-        /* Snappy's worst case, written out: this runs for every column of every row. */
+        /* Snappy's worst case, written out: this runs for every column of every row.
+         * It covers zstd's too (n + n/256 + 64 at most), as page > 1280. */
         need += STORE_LINK + PAGE_HEADER_MAX + 32u + page + page / 6u;
         if (need > room)
             return 1;

@@ -434,7 +434,7 @@ function genLines(rng, schema, n, popts = {}, ropts = {}) {
 // ---- the case kinds -----------------------------------------------------------------
 // Each returns {schema, inputs: [{name, lines}], args: [...floe options], expect?}.
 
-const CODECS = ['snappy', 'none'];
+const CODECS = ['snappy', 'zstd', 'none'];
 
 const KINDS = {
   one_row(rng) {

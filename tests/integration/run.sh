@@ -11,7 +11,8 @@
 # KEEP=1   keep the work folder even when everything passed
 #
 # Runs the bench generator's telemetry (50,000 rows, seed 7) through floe
-# convert, plain, zstd-compressed and with small pages/row groups/files, and
+# convert, plain, zstd-compressed, with snappy, zstd and no page compression and
+# with small pages/row groups/files, and
 # compares each with compare.mjs; then the property tests. The last line is
 # "N passed, M failed"; the exit status is non-zero if anything failed.
 set -u
@@ -89,6 +90,7 @@ fi
 zstd -q -f "$T" -o "$T.zst" || fail "zstd -q $T"
 
 # telemetry NAME INPUT [floe options...]: convert INPUT, compare it with $T.
+# CODEC=NAME: every column chunk must also say that codec.
 telemetry() {
     local name=$1 input=$2 out=$WORK/$1 start end stats rc
     shift 2
@@ -103,7 +105,8 @@ telemetry() {
     *'"records":50000,'*'"dead_letters":0,'*) ;;
     *) fail "telemetry $name: floe convert summary $stats"; return ;;
     esac
-    if node "$HERE/compare.mjs" --quiet "$SCHEMA" "$out/*.parquet" "$input" >"$WORK/$name.compare.json"; then
+    if node "$HERE/compare.mjs" --quiet ${CODEC:+--codec "$CODEC"} "$SCHEMA" "$out/*.parquet" "$input" \
+        >"$WORK/$name.compare.json"; then
         end=$(date +%s.%N)
         pass "telemetry $name ($(awk "BEGIN { printf \"%.1f\", $end - $start }")s, $(ls "$out"/*.parquet | wc -l) files)"
     else
@@ -112,10 +115,13 @@ telemetry() {
     fi
 }
 
-telemetry plain "$T"
+CODEC=SNAPPY telemetry plain "$T"
 telemetry zstd "$T.zst"
-telemetry uncompressed-pages "$T" --codec none
+CODEC=UNCOMPRESSED telemetry uncompressed-pages "$T" --codec none
 telemetry small-groups "$T" --row-group-bytes 256K --page-bytes 8K --file-rows 20000
+# ZSTD pages need a library built with FLOE_ZSTD_COMPRESS=1 (the host default).
+CODEC=ZSTD telemetry zstd-pages "$T" --codec zstd
+CODEC=ZSTD telemetry zstd-small-groups "$T" --codec zstd --row-group-bytes 256K --page-bytes 8K --file-rows 20000
 
 # ---- property tests ----
 node "$HERE/property.mjs" >"$WORK/property.log" 2>&1
