@@ -36,8 +36,12 @@ enum floe_parquet_codec {
                               * FLOE_ZSTD_COMPRESS=1; the Linux boards' default) */
 };
 
-/* The zstd level of ZSTD pages: zstd's (and DuckDB's) default. */
+/* The zstd level of ZSTD pages: zstd's (and DuckDB's) default. Levels above
+ * 4 need zstd's lazy/optimal parsers, which src/parquet/zstd_enc.c leaves out
+ * unless built with -DFLOE_ZSTD_ALL_STRATEGIES. */
+#ifndef FLOE_PARQUET_ZSTD_LEVEL
 #define FLOE_PARQUET_ZSTD_LEVEL 3
+#endif
 
 #define FLOE_PARQUET_DEFAULT_PAGE_BYTES (32u * 1024u)
 #define FLOE_PARQUET_DEFAULT_ROW_GROUP_BYTES (1024u * 1024u)
@@ -46,7 +50,8 @@ enum floe_parquet_codec {
 #define FLOE_PARQUET_DEFAULT_DICT_POOL (1280u * 1024u)  /* all dictionaries of a row group share this */
 #define FLOE_PARQUET_DEFAULT_MAX_ROW_GROUPS 64u
 #define FLOE_PARQUET_PAGE_MAX_VALUES 20000u /* rows per page, whatever their size */
-#define FLOE_PARQUET_STAT_MAX 32u           /* longest string kept as a min/max statistic */
+#define FLOE_PARQUET_STAT_MAX 32u           /* longest string min/max; longer values give truncated
+                                             * bounds (is_min/max_value_exact = false) */
 
 struct floe_parquet_config {
     const struct floe_schema *schema; /* columns, plus "_extra" when schema->extra */

@@ -5,6 +5,7 @@
 #include "parquet/dict.h"
 #include "parquet/encoding.h"
 #include "parquet/snappy.h"
+#include "parquet/stats.h"
 #include "parquet/thrift.h"
 #ifdef FLOE_ZSTD_COMPRESS
 #define ZSTD_STATIC_LINKING_ONLY
@@ -41,6 +42,8 @@ struct chunk_meta {
     int64_t num_values, null_count;
     uint16_t encodings;  /* bit e set: encoding e used */
     uint8_t has_minmax;
+    uint8_t has_max;              /* 0: no upper bound fits FLOE_PARQUET_STAT_MAX bytes */
+    uint8_t min_exact, max_exact; /* 0: a truncated bound (long strings) */
     uint8_t min_len, max_len;
     uint8_t min[FLOE_PARQUET_STAT_MAX], max[FLOE_PARQUET_STAT_MAX];
 };
@@ -75,11 +78,13 @@ struct column {
     uint64_t rg_values, rg_nulls;
     int64_t comp_size, uncomp_size; /* pages written to the store so far */
     /* statistics of this row group */
-    int has_value, minmax_ok;
+    int has_value;
     int64_t imin, imax;
     double dmin, dmax;
+    /* strings: bounds of at most FLOE_PARQUET_STAT_MAX bytes (stats.h) */
     uint8_t smin[FLOE_PARQUET_STAT_MAX], smax[FLOE_PARQUET_STAT_MAX];
     uint8_t smin_len, smax_len;
+    uint8_t smin_exact, smax_exact, smax_none;
 };
 
 struct floe_parquet_state {
@@ -572,31 +577,50 @@ static int flush_page(struct floe_parquet *pq, struct column *c)
 
 /* ---- statistics ---------------------------------------------------------- */
 
-static void stat_string(struct column *c, const char *s, uint32_t len)
+/* Byte-wise order, a shorter prefix first. */
+static int bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-    if (len > FLOE_PARQUET_STAT_MAX) {
-        c->minmax_ok = 0; /* too long to keep exactly: no min/max for this chunk */
-        return;
+    int r = floe_memcmp(a, b, alen < blen ? alen : blen);
+    if (r != 0 || alen == blen)
+        return r;
+    return alen < blen ? -1 : 1;
+}
+
+/* A string longer than FLOE_PARQUET_STAT_MAX enters min/max as a bound: its
+ * prefix below, its incremented prefix above (is_*_value_exact = false). */
+static void stat_string(struct column *c, const char *str, uint32_t len)
+{
+    const uint8_t *s = (const uint8_t *)str;
+    uint8_t up[FLOE_PARQUET_STAT_MAX];
+    int exact = len <= FLOE_PARQUET_STAT_MAX, r;
+    size_t n = floe_stat_prefix(s, len, FLOE_PARQUET_STAT_MAX);
+
+    r = c->has_value ? bytes_cmp(s, n, c->smin, c->smin_len) : -1;
+    if (r < 0) {
+        floe_memcpy(c->smin, s, n);
+        c->smin_len = (uint8_t)n;
+        c->smin_exact = (uint8_t)exact;
+    } else if (r == 0 && exact) {
+        c->smin_exact = 1; /* the bound is a value of the chunk after all */
     }
-    if (!c->has_value) {
-        floe_memcpy(c->smin, s, len);
-        floe_memcpy(c->smax, s, len);
-        c->smin_len = c->smax_len = (uint8_t)len;
+    if (c->smax_none)
         return;
+    if (!exact) {
+        floe_memcpy(up, s, n);
+        n = floe_stat_upper(up, n, FLOE_PARQUET_STAT_MAX);
+        if (n == 0) {
+            c->smax_none = 1; /* nothing short sorts after it: no max for this chunk */
+            return;
+        }
+        s = up;
     }
-    {
-        size_t k = len < c->smin_len ? len : c->smin_len;
-        int r = floe_memcmp(s, c->smin, k);
-        if (r < 0 || (r == 0 && len < c->smin_len)) {
-            floe_memcpy(c->smin, s, len);
-            c->smin_len = (uint8_t)len;
-        }
-        k = len < c->smax_len ? len : c->smax_len;
-        r = floe_memcmp(s, c->smax, k);
-        if (r > 0 || (r == 0 && len > c->smax_len)) {
-            floe_memcpy(c->smax, s, len);
-            c->smax_len = (uint8_t)len;
-        }
+    r = c->has_value ? bytes_cmp(s, n, c->smax, c->smax_len) : 1;
+    if (r > 0) {
+        floe_memcpy(c->smax, s, n);
+        c->smax_len = (uint8_t)n;
+        c->smax_exact = (uint8_t)exact;
+    } else if (r == 0 && exact) {
+        c->smax_exact = 1;
     }
 }
 
@@ -636,7 +660,9 @@ static void stat_value(struct column *c, const struct floe_value *v)
 /* The chunk's statistics in PLAIN form (Parquet's min_value/max_value). */
 static void stats_to_meta(const struct column *c, struct chunk_meta *m)
 {
-    m->has_minmax = (uint8_t)(c->has_value && c->minmax_ok);
+    m->has_minmax = (uint8_t)c->has_value;
+    m->has_max = 1;
+    m->min_exact = m->max_exact = 1;
     if (!m->has_minmax)
         return;
     switch (c->phys) {
@@ -645,6 +671,9 @@ static void stats_to_meta(const struct column *c, struct chunk_meta *m)
         floe_memcpy(m->max, c->smax, c->smax_len);
         m->min_len = c->smin_len;
         m->max_len = c->smax_len;
+        m->min_exact = c->smin_exact;
+        m->max_exact = c->smax_exact;
+        m->has_max = (uint8_t)!c->smax_none;
         break;
     case PHYS_FLOAT: {
         /* Readers compare -0 and +0 as equal: widen the bounds to both. */
@@ -703,7 +732,7 @@ static void reset_column_for_row_group(struct column *c)
     c->rg_values = c->rg_nulls = 0;
     c->comp_size = c->uncomp_size = 0;
     c->has_value = 0;
-    c->minmax_ok = 1;
+    c->smax_none = 0;
     if (c->phys == PHYS_BOOLEAN)
         c->dict_state = DICT_NONE;
     else if (c->dict_state != DICT_NEVER)
@@ -1163,8 +1192,12 @@ static void write_column_chunk(struct floe_thrift_writer *w, const struct column
     floe_thrift_write_struct_begin(w, 12); /* Statistics */
     floe_thrift_write_i64(w, 3, m->null_count);
     if (m->has_minmax) {
-        floe_thrift_write_binary(w, 5, m->max, m->max_len);
+        if (m->has_max)
+            floe_thrift_write_binary(w, 5, m->max, m->max_len);
         floe_thrift_write_binary(w, 6, m->min, m->min_len);
+        if (m->has_max)
+            floe_thrift_write_bool(w, 7, m->max_exact); /* is_max_value_exact */
+        floe_thrift_write_bool(w, 8, m->min_exact);     /* is_min_value_exact */
     }
     floe_thrift_write_struct_end(w);
     floe_thrift_write_struct_end(w);
