@@ -8,7 +8,8 @@
  * written out column by column and the buffers are reused. Encodings are
  * chosen per column: dictionary while the values repeat (falling back when
  * the dictionary outgrows its budget), DELTA_BINARY_PACKED for integers and
- * timestamps, BYTE_STREAM_SPLIT for floats, PLAIN otherwise.
+ * timestamps, BYTE_STREAM_SPLIT for floats, the RLE/bit-packed hybrid for
+ * booleans, PLAIN otherwise.
  *
  *     floe_parquet_setup(&pq, &cfg, &arena);
  *     floe_parquet_open(&pq, &sink);          writes "PAR1"

@@ -65,9 +65,8 @@ struct column {
     struct floe_buf levels;
     struct floe_rle_encoder def;
     union {
-        struct floe_rle_encoder idx;
+        struct floe_rle_encoder idx; /* dictionary indices; booleans (RLE) */
         struct floe_delta_encoder delta;
-        struct floe_bool_packer bools;
     } enc;
     struct floe_dict dict;
     uint32_t page_values, page_nulls;
@@ -215,6 +214,8 @@ static uint8_t phys_of(int type)
 static uint8_t fallback_of(uint8_t phys)
 {
     switch (phys) {
+    case PHYS_BOOLEAN:
+        return ENC_RLE; /* the RLE/bit-packed hybrid: runs of equal flags shrink */
     case PHYS_INT32:
     case PHYS_INT64:
         return ENC_DELTA;
@@ -475,9 +476,10 @@ static void begin_page(struct column *c)
         else
             floe_delta_init(&c->enc.delta, &c->values);
         break;
+    case ENC_RLE: /* booleans; data page v1 wants the length prefix */
+        floe_rle_init_prefixed(&c->enc.idx, 1, &c->values);
+        break;
     default:
-        if (c->phys == PHYS_BOOLEAN)
-            floe_bool_packer_init(&c->enc.bools, &c->values);
         break;
     }
 }
@@ -507,9 +509,10 @@ static int assemble_page(struct floe_parquet_state *st, struct column *c, size_t
         n += hdr.len;
         break;
     }
+    case ENC_RLE:
+        err = floe_rle_finish(&c->enc.idx);
+        break;
     default:
-        if (c->phys == PHYS_BOOLEAN)
-            err = floe_bool_packer_finish(&c->enc.bools);
         break;
     }
     if (err == FLOE_OK)
@@ -641,12 +644,14 @@ static void stat_value(struct column *c, const struct floe_value *v)
             c->dmax = d;
         break;
     }
-    case PHYS_BOOLEAN:
-        if (!c->has_value || v->v.b < c->imin)
-            c->imin = v->v.b;
-        if (!c->has_value || v->v.b > c->imax)
-            c->imax = v->v.b;
+    case PHYS_BOOLEAN: {
+        int b = v->v.b != 0; /* any nonzero is true, as the page has it */
+        if (!c->has_value || b < c->imin)
+            c->imin = b;
+        if (!c->has_value || b > c->imax)
+            c->imax = b;
         break;
+    }
     default:
         if (!c->has_value || v->v.i64 < c->imin)
             c->imin = v->v.i64;
@@ -966,13 +971,13 @@ static void put_value(struct column *c, const struct floe_value *v, uint32_t ind
     case ENC_DELTA:
         floe_delta_put(&c->enc.delta, v->v.i64);
         return;
+    case ENC_RLE:
+        floe_rle_put(&c->enc.idx, v->v.b != 0);
+        return;
     default:
         break;
     }
     switch (c->phys) {
-    case PHYS_BOOLEAN:
-        floe_bool_packer_put(&c->enc.bools, v->v.b);
-        break;
     case PHYS_INT32:
         floe_plain_put_i32(&c->values, (int32_t)v->v.i64);
         break;

@@ -9,6 +9,7 @@
 #include "floe/crc32c.h"
 #include "floe/sha256.h"
 #include "core/internal.h"
+#include "parquet/encoding.h"
 #include "parquet/stats.h"
 #include "parquet/thrift.h"
 #include "floe_emufs.h"
@@ -564,6 +565,83 @@ TEST(parquet_stats_no_upper_bound_keeps_the_min)
     REQUIRE(ff.c[0][0].has_min);
     CHECK_EQ_MEM(ff.c[0][0].min, "a", 1);
     CHECK_EQ_INT(ff.c[0][0].min_exact, 1);
+}
+
+/* ---- booleans ------------------------------------------------------------------ */
+
+/* The header of the page at off: its encoding (data pages), sizes and length. */
+static int page_at(int64_t off, int32_t *type, int32_t *encoding, int32_t *uncomp, int32_t *comp, size_t *hdr)
+{
+    struct floe_thrift_reader r;
+    int t;
+    int16_t id;
+    if (off < 4 || (size_t)off >= file_len)
+        return FLOE_ERR_MALFORMED;
+    *encoding = -1;
+    floe_thrift_reader_init(&r, file_buf + off, file_len - (size_t)off);
+    while ((t = floe_thrift_read_field_header(&r, NULL, &id)) > 0) {
+        if (id == 1)
+            FLOE_TRY(floe_thrift_read_i32(&r, type));
+        else if (id == 2)
+            FLOE_TRY(floe_thrift_read_i32(&r, uncomp));
+        else if (id == 3)
+            FLOE_TRY(floe_thrift_read_i32(&r, comp));
+        else if (id == 5) { /* DataPageHeader */
+            int st;
+            int16_t sid;
+            FLOE_TRY(floe_thrift_read_struct_begin(&r));
+            while ((st = floe_thrift_read_field_header(&r, NULL, &sid)) > 0) {
+                if (sid == 2)
+                    FLOE_TRY(floe_thrift_read_i32(&r, encoding));
+                else
+                    FLOE_TRY(floe_thrift_skip(&r, st));
+            }
+            FLOE_TRY(st);
+        } else
+            FLOE_TRY(floe_thrift_skip(&r, t));
+    }
+    FLOE_TRY(t);
+    *hdr = r.pos;
+    return (size_t)off + r.pos + (size_t)*comp <= file_len ? FLOE_OK : FLOE_ERR_MALFORMED;
+}
+
+TEST(parquet_booleans_are_rle_hybrid)
+{
+    static uint8_t want[3000];
+    static uint32_t got[3000];
+    struct floe_value x;
+    int32_t type = -1, enc, uncomp = -1, comp = -1;
+    size_t hdr, i;
+    uint32_t len;
+    /* long runs, then a stretch of random flags */
+    for (i = 0; i < sizeof want; i++)
+        want[i] = (uint8_t)(i < 1000 ? 1 : i < 2000 ? 0 : (test_rand() >> 7) & 1u);
+    REQUIRE(open_one(FLOE_TYPE_BOOL, 0, FLOE_PARQUET_UNCOMPRESSED) == FLOE_OK);
+    memset(&x, 0, sizeof x);
+    for (i = 0; i < sizeof want; i++) {
+        x.v.b = want[i] ? 7 : 0; /* any nonzero is true */
+        REQUIRE(floe_parquet_write_row(&pq, &x) == FLOE_OK);
+    }
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.n_rgs == 1 && ff.c[0][0].dict_offset < 0);
+    CHECK_EQ_INT(ff.c[0][0].min[0], 0);
+    CHECK_EQ_INT(ff.c[0][0].max[0], 1);
+    REQUIRE(page_at(ff.c[0][0].data_offset, &type, &enc, &uncomp, &comp, &hdr) == FLOE_OK);
+    CHECK_EQ_INT(type, 0);
+    CHECK_EQ_INT(enc, 3); /* RLE */
+    CHECK_EQ_INT(uncomp, comp);
+    /* data page v1: a 4-byte length, then the hybrid runs */
+    REQUIRE(uncomp >= 4);
+    len = (uint32_t)le32(file_buf + ff.c[0][0].data_offset + hdr);
+    CHECK_EQ_INT(len + 4u, uncomp);
+    /* runs of 1000 shrink to a few bytes: far below PLAIN's 375 */
+    CHECK(uncomp < 4 + 8 + 1000 / 8 + 1000 / 8 / 63 + 2);
+    REQUIRE(floe_rle_decode(file_buf + ff.c[0][0].data_offset + hdr + 4, len, 1, got, sizeof want) == (int)len);
+    for (i = 0; i < sizeof want; i++)
+        if (got[i] != want[i]) {
+            test_fail(__FILE__, __LINE__, "value %zu: %u != %u", i, got[i], want[i]);
+            break;
+        }
 }
 
 /* ---- codecs, row groups ------------------------------------------------------------ */
