@@ -16,7 +16,8 @@
 #
 # Honoured: BOARD=host|linux-aarch64|linux-armhf|linux-s390x|cortex-m7,
 # CROSS_COMPILE=, CC=, AR=, CFLAGS=, LDFLAGS=, BUILDDIR=, SANITIZE=1,
-# ZSTD_SRC=, JSMN_SRC=, MBEDTLS_SRC=.
+# ZSTD_SRC=, JSMN_SRC=, MBEDTLS_SRC=, FLOE_ZSTD_COMPRESS=0|1 (zstd's compressor for
+# ZSTD Parquet pages; the Linux boards default to 1, cortex-m7 to 0).
 
 TOP := $(patsubst %/,%,$(abspath $(dir $(lastword $(MAKEFILE_LIST)))))
 BOARD ?= host
@@ -121,7 +122,7 @@ FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(LIB_CPPFLAGS)
 $(shell mkdir -p $(BUILDDIR) && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(subst ','\'',$(FLAGS_NOW))' ] || printf '%s\n' '$(subst ','\'',$(FLAGS_NOW))' > $(FLAGS_STAMP); })
 $(LIB_OBJS) $(PORT_OBJS) $(UNIT_OBJS) $(CLI_OBJS): $(FLAGS_STAMP)
 
-$(LIB): $(LIB_OBJS) $(ZSTD_DEC_OBJ)
+$(LIB): $(LIB_OBJS) $(ZSTD_DEC_OBJ) $(ZSTD_ENC_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $(patsubst $(TOP)/%,%,$@)"
 	$(Q)rm -f $@

@@ -17,11 +17,17 @@
 #   FLOE_S3_SRCS       the S3 client (needs HTTP, SigV4 and TLS)
 #   FLOE_SPOOL_SRCS    the crash-safe spool
 #   FLOE_AGENT_SRCS    the writer loop and the uploader
+#
+# Optional: zstd's compressor for ZSTD Parquet pages. Compile
+# $(FLOE_ZSTD_ENC_WRAPPER) with -I<zstd>/lib like the decoder wrapper (it
+# needs the decoder's object for zstd's common code) and define
+# FLOE_ZSTD_COMPRESS for floe's own sources.
 FLOE_DIR ?= $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
 FLOE_ZSTD_WRAPPER := $(FLOE_DIR)/src/ndjson/zstd_dec.c
 FLOE_MBEDTLS_CONFIG := $(FLOE_DIR)/src/net/floe_mbedtls_config.h
-FLOE_SRCS := $(sort $(filter-out $(FLOE_ZSTD_WRAPPER),$(wildcard $(FLOE_DIR)/src/*/*.c)))
+FLOE_ZSTD_ENC_WRAPPER := $(FLOE_DIR)/src/parquet/zstd_enc.c
+FLOE_SRCS := $(sort $(filter-out $(FLOE_ZSTD_WRAPPER) $(FLOE_ZSTD_ENC_WRAPPER),$(wildcard $(FLOE_DIR)/src/*/*.c)))
 FLOE_INCS := $(FLOE_DIR)/include $(FLOE_DIR)/src
 FLOE_POSIX_PORT_SRCS := $(wildcard $(FLOE_DIR)/port/posix/*.c)
 FLOE_TEST_PORT_SRCS := $(sort $(wildcard $(FLOE_DIR)/port/test/*.c))

@@ -19,6 +19,11 @@
 #   DEPS_CPPFLAGS include paths and the mbedTLS config define, for floe's own sources
 #   ZSTD_DEC_OBJ  $(BUILDDIR)/obj/deps/zstd_dec.o, from src/ndjson/zstd_dec.c; goes
 #                 into libfloe.a
+#   FLOE_ZSTD_COMPRESS  1: zstd's compressor goes into libfloe.a too (ZSTD Parquet
+#                 pages); 0: the decoder only. Boards set the default (Linux
+#                 gateways 1, cortex-m7 0); toggling it rebuilds the library.
+#   ZSTD_ENC_OBJ  $(BUILDDIR)/obj/deps/zstd_enc.o from src/parquet/zstd_enc.c when
+#                 FLOE_ZSTD_COMPRESS=1, else empty
 #   MBEDTLS_LIBS  libmbedtls.a libmbedx509.a libmbedcrypto.a under $(BUILDDIR)/mbedtls,
 #                 in link order
 #
@@ -62,7 +67,8 @@ DEPS_PREREQS := $(DEPS_STAMP) $(FLOE_MBEDTLS_CONFIG_DIR)/floe_mbedtls_config.h
 # -isystem: third-party headers are not held to floe's -Werror -pedantic -Wundef
 # (jsmn.h defines its functions in the header; mbedTLS's ssl.h trips -Wundef).
 DEPS_CPPFLAGS = -isystem $(JSMN_SRC) -isystem $(ZSTD_SRC)/lib -isystem $(MBEDTLS_SRC)/include \
-  -I$(FLOE_MBEDTLS_CONFIG_DIR) -DMBEDTLS_CONFIG_FILE='"floe_mbedtls_config.h"' $(DEPS_MBEDTLS_DEFS)
+  -I$(FLOE_MBEDTLS_CONFIG_DIR) -DMBEDTLS_CONFIG_FILE='"floe_mbedtls_config.h"' $(DEPS_MBEDTLS_DEFS) \
+  $(if $(filter 1,$(FLOE_ZSTD_COMPRESS)),-DFLOE_ZSTD_COMPRESS)
 
 ZSTD_DEC_OBJ = $(BUILDDIR)/obj/deps/zstd_dec.o
 MBEDTLS_LIBS = $(BUILDDIR)/mbedtls/libmbedtls.a $(BUILDDIR)/mbedtls/libmbedx509.a \
@@ -107,6 +113,27 @@ $(ZSTD_DEC_OBJ): $(TOP)/src/ndjson/zstd_dec.c $(ZSTDDEC_C) $(DEPS_STAMP) $(ZSTD_
 
 -include $(ZSTD_DEC_OBJ:.o=.d)
 
+# zstd's compressor (optional). Its common/ code is the decoder object's.
+FLOE_ZSTD_COMPRESS ?= 0
+ZSTD_ENC_OBJ = $(if $(filter 1,$(FLOE_ZSTD_COMPRESS)),$(BUILDDIR)/obj/deps/zstd_enc.o)
+ZSTD_ENC_CMD = $(CC) $(BOARD_CFLAGS) -O2 -ffunction-sections -fdata-sections $(DEPS_EXTRA_CFLAGS) -I$(ZSTD_SRC)/lib
+ZSTD_ENC_FLAGS := $(BUILDDIR)/obj/deps/zstd_enc.flags
+ifneq ($(file <$(ZSTD_ENC_FLAGS)),$(ZSTD_ENC_CMD))
+$(shell rm -f $(ZSTD_ENC_FLAGS))
+endif
+$(ZSTD_ENC_FLAGS):
+	$(shell mkdir -p $(@D))$(file >$@,$(ZSTD_ENC_CMD))
+
+$(BUILDDIR)/obj/deps/zstd_enc.o: $(TOP)/src/parquet/zstd_enc.c $(DEPS_STAMP) $(ZSTD_ENC_FLAGS)
+	@mkdir -p $(@D)
+	@echo "  CC      deps src/parquet/zstd_enc.c (zstd's compress/)"
+	$(DEPS_Q)$(ZSTD_ENC_CMD) -MMD -MP -c $< -o $@
+
+-include $(BUILDDIR)/obj/deps/zstd_enc.d
+
+# floe's own objects see -DFLOE_ZSTD_COMPRESS or not: the top Makefile's
+# flags stamp rebuilds them when the switch changes.
+
 # mbedTLS: its file list is only known once the tree exists, so a sub-make
 # (mk/mbedtls.mk) globs and builds it. It always runs (cheap when up to date) so
 # header and config edits are seen; the archives only change when rebuilt.
@@ -119,10 +146,10 @@ $(BUILDDIR)/mbedtl%/libmbedtls.a $(BUILDDIR)/mbedtl%/libmbedx509.a $(BUILDDIR)/m
 	  MBEDTLS_CFLAGS='$(BOARD_CFLAGS) -Os -ffunction-sections -fdata-sections $(DEPS_EXTRA_CFLAGS) $(DEPS_MBEDTLS_DEFS)'
 
 # The library's promise (no heap) holds for the third-party objects too.
-deps-nm-check: $(ZSTD_DEC_OBJ) $(MBEDTLS_LIBS)
+deps-nm-check: $(ZSTD_DEC_OBJ) $(ZSTD_ENC_OBJ) $(MBEDTLS_LIBS)
 	@if $(NM) -u $^ | grep -wE 'malloc|calloc|realloc|free'; then \
 	  echo "deps-nm-check: third-party objects reference the heap (above)"; exit 1; \
-	else echo "deps-nm-check: zstd_dec.o and mbedTLS need no malloc/calloc/realloc/free"; fi
+	else echo "deps-nm-check: zstd_dec.o$(if $(ZSTD_ENC_OBJ), zstd_enc.o) and mbedTLS need no malloc/calloc/realloc/free"; fi
 
 deps-distclean:
 	rm -rf $(DEPS_DIR)

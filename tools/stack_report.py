@@ -118,6 +118,14 @@ BOUNDED_RECURSION = {
     "FSE_readNCount_body_bmi2": 2,
     "FSE_readNCount_bmi2": 2,
     "FSE_readNCount": 2,
+    # zstd's compressor (FLOE_ZSTD_COMPRESS=1): HUF_simpleQuickSort sorts one
+    # bucket of at most 256 symbols and recurses only into the smaller part,
+    # so at most log2(256) + 1 deep; ZSTD_deriveBlockSplitsHelper halves a
+    # block's sequences (at most 128 KiB / 3) until fewer than 300 are left
+    # (MIN_SEQUENCES_BLOCK_SPLITTING), log2(43691 / 300) + 1 < 9 deep, and
+    # only runs for the btopt+ strategies that floe leaves out anyway.
+    "HUF_simpleQuickSort": 9,
+    "ZSTD_deriveBlockSplitsHelper": 9,
     # mbedTLS: a GCM cipher context runs its block cipher through the generic
     # cipher layer once (cipher_update -> gcm_update -> gcm_mask ->
     # cipher_update on the inner ECB context, which never reaches GCM again).

@@ -22,3 +22,6 @@ BOARD_FIRMWARE_SRCS = $(TOP)/boards/cortex-m7/example/main.c
 # (no vector table or linker script of a real part).
 BOARD_LDFLAGS ?= --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections
 TEST_RUNNER ?=
+# Decoder-only zstd (small firmware); FLOE_ZSTD_COMPRESS=1 adds the compressor
+# for ZSTD Parquet pages (about 120 KB of code at -Os, plus its context in the arena).
+FLOE_ZSTD_COMPRESS ?= 0

@@ -3,3 +3,6 @@ BOARD_DESC := host build, runs the tests natively (with ASan+UBSan under make te
 CROSS_COMPILE ?=
 BOARD_CFLAGS ?=
 TEST_RUNNER ?=
+# Gateways write ZSTD Parquet pages too: zstd's compressor is in libfloe.a
+# (src/parquet/zstd_enc.c); FLOE_ZSTD_COMPRESS=0 for a decoder-only build.
+FLOE_ZSTD_COMPRESS ?= 1

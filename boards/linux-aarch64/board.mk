@@ -6,3 +6,6 @@ CROSS_COMPILE ?= aarch64-linux-gnu-
 BOARD_CFLAGS ?= -march=armv8-a+crc -mtune=cortex-a72
 BOARD_SYSROOT ?= /usr/aarch64-linux-gnu
 TEST_RUNNER ?= qemu-aarch64 -L $(BOARD_SYSROOT)
+# Gateways write ZSTD Parquet pages too: zstd's compressor is in libfloe.a
+# (src/parquet/zstd_enc.c); FLOE_ZSTD_COMPRESS=0 for a decoder-only build.
+FLOE_ZSTD_COMPRESS ?= 1

@@ -6,3 +6,6 @@ CROSS_COMPILE ?= arm-linux-gnueabihf-
 BOARD_CFLAGS ?= -march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard -mthumb -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
 BOARD_SYSROOT ?= /usr/arm-linux-gnueabihf
 TEST_RUNNER ?= qemu-arm -L $(BOARD_SYSROOT)
+# Gateways write ZSTD Parquet pages too: zstd's compressor is in libfloe.a
+# (src/parquet/zstd_enc.c); FLOE_ZSTD_COMPRESS=0 for a decoder-only build.
+FLOE_ZSTD_COMPRESS ?= 1

@@ -8,7 +8,8 @@
  * written out column by column and the buffers are reused. Encodings are
  * chosen per column: dictionary while the values repeat (falling back when
  * the dictionary outgrows its budget), DELTA_BINARY_PACKED for integers and
- * timestamps, BYTE_STREAM_SPLIT for floats, PLAIN otherwise.
+ * timestamps, BYTE_STREAM_SPLIT for floats, the RLE/bit-packed hybrid for
+ * booleans, PLAIN otherwise.
  *
  *     floe_parquet_setup(&pq, &cfg, &arena);
  *     floe_parquet_open(&pq, &sink);          writes "PAR1"
@@ -32,8 +33,16 @@ extern "C" {
 enum floe_parquet_codec {
     FLOE_PARQUET_SNAPPY = 0, /* the default */
     FLOE_PARQUET_UNCOMPRESSED = 1,
-    FLOE_PARQUET_ZSTD = 2    /* only when built with FLOE_ZSTD_COMPRESS */
+    FLOE_PARQUET_ZSTD = 2    /* only when built with FLOE_ZSTD_COMPRESS (make
+                              * FLOE_ZSTD_COMPRESS=1; the Linux boards' default) */
 };
+
+/* The zstd level of ZSTD pages: zstd's (and DuckDB's) default. Levels above
+ * 4 need zstd's lazy/optimal parsers, which src/parquet/zstd_enc.c leaves out
+ * unless built with -DFLOE_ZSTD_ALL_STRATEGIES. */
+#ifndef FLOE_PARQUET_ZSTD_LEVEL
+#define FLOE_PARQUET_ZSTD_LEVEL 3
+#endif
 
 #define FLOE_PARQUET_DEFAULT_PAGE_BYTES (32u * 1024u)
 #define FLOE_PARQUET_DEFAULT_ROW_GROUP_BYTES (1024u * 1024u)
@@ -42,7 +51,8 @@ enum floe_parquet_codec {
 #define FLOE_PARQUET_DEFAULT_DICT_POOL (1024u * 1024u)  /* all dictionaries of a row group share this */
 #define FLOE_PARQUET_DEFAULT_MAX_ROW_GROUPS 64u
 #define FLOE_PARQUET_PAGE_MAX_VALUES 20000u /* rows per page, whatever their size */
-#define FLOE_PARQUET_STAT_MAX 32u           /* longest string kept as a min/max statistic */
+#define FLOE_PARQUET_STAT_MAX 32u           /* longest string min/max; longer values give truncated
+                                             * bounds (is_min/max_value_exact = false) */
 
 struct floe_parquet_config {
     const struct floe_schema *schema; /* columns, plus "_extra" when schema->extra */
@@ -79,6 +89,11 @@ struct floe_parquet {
     struct floe_parquet_state *st;
     struct floe_parquet_stats stats;
 };
+
+/** @brief 1 if this build of the library writes @p codec (enum
+ *  floe_parquet_codec): snappy and uncompressed always, ZSTD only when built
+ *  with FLOE_ZSTD_COMPRESS. Configs with another codec are invalid. */
+int floe_parquet_codec_supported(int codec);
 
 /** @brief Arena bytes setup() takes for @p cfg (0 for an invalid config). */
 size_t floe_parquet_size(const struct floe_parquet_config *cfg);

@@ -5,13 +5,18 @@
 #include "parquet/dict.h"
 #include "parquet/encoding.h"
 #include "parquet/snappy.h"
+#include "parquet/stats.h"
 #include "parquet/thrift.h"
+#ifdef FLOE_ZSTD_COMPRESS
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
+#endif
 
 /* parquet.thrift enums */
 enum { PHYS_BOOLEAN = 0, PHYS_INT32 = 1, PHYS_INT64 = 2, PHYS_FLOAT = 4, PHYS_DOUBLE = 5, PHYS_BYTE_ARRAY = 6 };
 enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_DELTA = 5, ENC_RLE_DICT = 8, ENC_BSS = 9 };
 enum { PAGE_DATA = 0, PAGE_DICT = 2 };
-enum { CODEC_UNCOMPRESSED = 0, CODEC_SNAPPY = 1 };
+enum { CODEC_UNCOMPRESSED = 0, CODEC_SNAPPY = 1, CODEC_ZSTD = 6 };
 enum { REP_REQUIRED = 0, REP_OPTIONAL = 1 };
 enum { CONV_UTF8 = 0, CONV_DATE = 6, CONV_TS_MILLIS = 9, CONV_TS_MICROS = 10 };
 
@@ -37,6 +42,8 @@ struct chunk_meta {
     int64_t num_values, null_count;
     uint16_t encodings;  /* bit e set: encoding e used */
     uint8_t has_minmax;
+    uint8_t has_max;              /* 0: no upper bound fits FLOE_PARQUET_STAT_MAX bytes */
+    uint8_t min_exact, max_exact; /* 0: a truncated bound (long strings) */
     uint8_t min_len, max_len;
     uint8_t min[FLOE_PARQUET_STAT_MAX], max[FLOE_PARQUET_STAT_MAX];
 };
@@ -58,9 +65,8 @@ struct column {
     struct floe_buf levels;
     struct floe_rle_encoder def;
     union {
-        struct floe_rle_encoder idx;
+        struct floe_rle_encoder idx; /* dictionary indices; booleans (RLE) */
         struct floe_delta_encoder delta;
-        struct floe_bool_packer bools;
     } enc;
     struct floe_dict dict;
     uint32_t page_values, page_nulls;
@@ -71,11 +77,13 @@ struct column {
     uint64_t rg_values, rg_nulls;
     int64_t comp_size, uncomp_size; /* pages written to the store so far */
     /* statistics of this row group */
-    int has_value, minmax_ok;
+    int has_value;
     int64_t imin, imax;
     double dmin, dmax;
+    /* strings: bounds of at most FLOE_PARQUET_STAT_MAX bytes (stats.h) */
     uint8_t smin[FLOE_PARQUET_STAT_MAX], smax[FLOE_PARQUET_STAT_MAX];
     uint8_t smin_len, smax_len;
+    uint8_t smin_exact, smax_exact, smax_none;
 };
 
 struct floe_parquet_state {
@@ -92,6 +100,7 @@ struct floe_parquet_state {
     uint8_t *cbuf;         /* compressor output; the footer's buffer too */
     size_t cbuf_cap;
     void *snappy_work;
+    void *zstd_cctx;       /* ZSTD_CCtx, static in the arena (FLOE_PARQUET_ZSTD) */
     struct chunk_meta *chunks; /* [max_row_groups][n_cols] */
     struct rg_meta *rgs;
     uint16_t max_rgs, n_rgs;
@@ -126,7 +135,7 @@ static int config_ok(const struct floe_parquet_config *cfg)
     struct limits l;
     if (cfg == NULL || floe_schema_check(cfg->schema, NULL) != FLOE_OK)
         return 0;
-    if (cfg->codec != FLOE_PARQUET_SNAPPY && cfg->codec != FLOE_PARQUET_UNCOMPRESSED)
+    if (!floe_parquet_codec_supported(cfg->codec))
         return 0;
     effective(cfg, &l);
     /* The store must take a few pages, and one fresh page header of every
@@ -134,6 +143,54 @@ static int config_ok(const struct floe_parquet_config *cfg)
     return l.page >= 4096 && l.page <= (64u << 20) && l.row_group <= (1u << 30) &&
            l.row_group >= 4u * l.page && l.row_group / 2u >= (cfg->schema->n_columns + 1u) * 2048u;
 }
+
+int floe_parquet_codec_supported(int codec)
+{
+#ifdef FLOE_ZSTD_COMPRESS
+    if (codec == FLOE_PARQUET_ZSTD)
+        return 1;
+#endif
+    return codec == FLOE_PARQUET_SNAPPY || codec == FLOE_PARQUET_UNCOMPRESSED;
+}
+
+/* Worst compressed size of n bytes for any codec this build has. */
+static size_t compress_bound(size_t n)
+{
+    size_t b = floe_snappy_max_compressed_length(n);
+#ifdef FLOE_ZSTD_COMPRESS
+    if (ZSTD_COMPRESSBOUND(n) > b)
+        b = ZSTD_COMPRESSBOUND(n);
+#endif
+    return b;
+}
+
+#ifdef FLOE_ZSTD_COMPRESS
+/* One set of parameters for every page: those of the largest page the
+ * writer assembles (smaller pages use less of the same context). */
+static ZSTD_compressionParameters zstd_params(size_t largest)
+{
+    return ZSTD_getCParams(FLOE_PARQUET_ZSTD_LEVEL, (unsigned long long)largest, 0);
+}
+
+static int zstd_carve(struct floe_arena *a, size_t largest, void **cctx)
+{
+    ZSTD_compressionParameters cp = zstd_params(largest);
+    size_t need = ZSTD_estimateCCtxSize_usingCParams(cp);
+    void *p;
+    FLOE_FAIL_IF(ZSTD_isError(need), FLOE_ERR_INVAL);
+    FLOE_TRY(floe_arena_take_raw(a, need, 8, &p));
+    *cctx = NULL;
+    if (p != NULL) {
+        ZSTD_CCtx *z = ZSTD_initStaticCCtx(p, need);
+        FLOE_FAIL_IF(z == NULL, FLOE_ERR_NOMEM);
+        FLOE_FAIL_IF(ZSTD_isError(ZSTD_CCtx_setCParams(z, cp)), FLOE_ERR_INVAL);
+        /* Parquet's page header has both sizes: no checksum, no size in the frame. */
+        FLOE_FAIL_IF(ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_contentSizeFlag, 0)), FLOE_ERR_INVAL);
+        *cctx = z;
+    }
+    return FLOE_OK;
+}
+#endif
 
 static uint8_t phys_of(int type)
 {
@@ -157,6 +214,8 @@ static uint8_t phys_of(int type)
 static uint8_t fallback_of(uint8_t phys)
 {
     switch (phys) {
+    case PHYS_BOOLEAN:
+        return ENC_RLE; /* the RLE/bit-packed hybrid: runs of equal flags shrink */
     case PHYS_INT32:
     case PHYS_INT64:
         return ENC_DELTA;
@@ -235,7 +294,7 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         st->scratch_cap = scratch;
     }
     {
-        size_t cb = floe_snappy_max_compressed_length(scratch);
+        size_t cb = compress_bound(scratch);
         if (cb < FOOTER_DRAIN * 4)
             cb = FOOTER_DRAIN * 4;
         FLOE_TRY(floe_arena_take_raw(a, cb, 8, &p));
@@ -254,6 +313,14 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         if (st)
             st->snappy_work = p;
     }
+#ifdef FLOE_ZSTD_COMPRESS
+    if (cfg->codec == FLOE_PARQUET_ZSTD) {
+        void *z;
+        FLOE_TRY(zstd_carve(a, scratch, &z));
+        if (st)
+            st->zstd_cctx = z;
+    }
+#endif
     FLOE_TRY(floe_arena_take(a, (size_t)l.max_rgs * n_cols * sizeof(struct chunk_meta), 8, &p));
     if (st)
         st->chunks = (struct chunk_meta *)p;
@@ -270,7 +337,9 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         st->kv = (char *)p;
         st->cfg = cfg;
         st->page_bytes = l.page;
-        st->codec = cfg->codec == FLOE_PARQUET_UNCOMPRESSED ? CODEC_UNCOMPRESSED : CODEC_SNAPPY;
+        st->codec = cfg->codec == FLOE_PARQUET_UNCOMPRESSED ? CODEC_UNCOMPRESSED
+                    : cfg->codec == FLOE_PARQUET_ZSTD       ? CODEC_ZSTD
+                                                            : CODEC_SNAPPY;
     }
     *out = st;
     return FLOE_OK;
@@ -343,6 +412,15 @@ static int compress(struct floe_parquet_state *st, const uint8_t *src, size_t n,
         *out = n;
         return FLOE_OK;
     }
+#ifdef FLOE_ZSTD_COMPRESS
+    if (st->codec == CODEC_ZSTD) {
+        size_t r = ZSTD_compress2((ZSTD_CCtx *)st->zstd_cctx, st->cbuf, st->cbuf_cap, src, n);
+        if (ZSTD_isError(r))
+            return FLOE_ERR_NOMEM; /* the context or cbuf was sized too small: a bug */
+        *out = r;
+        return FLOE_OK;
+    }
+#endif
     *out = floe_snappy_compress(src, n, st->cbuf, st->cbuf_cap, st->snappy_work);
     return *out == 0 ? FLOE_ERR_NOMEM : FLOE_OK;
 }
@@ -398,9 +476,10 @@ static void begin_page(struct column *c)
         else
             floe_delta_init(&c->enc.delta, &c->values);
         break;
+    case ENC_RLE: /* booleans; data page v1 wants the length prefix */
+        floe_rle_init_prefixed(&c->enc.idx, 1, &c->values);
+        break;
     default:
-        if (c->phys == PHYS_BOOLEAN)
-            floe_bool_packer_init(&c->enc.bools, &c->values);
         break;
     }
 }
@@ -430,9 +509,10 @@ static int assemble_page(struct floe_parquet_state *st, struct column *c, size_t
         n += hdr.len;
         break;
     }
+    case ENC_RLE:
+        err = floe_rle_finish(&c->enc.idx);
+        break;
     default:
-        if (c->phys == PHYS_BOOLEAN)
-            err = floe_bool_packer_finish(&c->enc.bools);
         break;
     }
     if (err == FLOE_OK)
@@ -479,7 +559,7 @@ static int flush_page(struct floe_parquet *pq, struct column *c)
     if (c->page_values == 0)
         return FLOE_OK;
     FLOE_TRY(assemble_page(st, c, &uncomp));
-    if (st->store_cap - st->store_len < STORE_LINK + PAGE_HEADER_MAX + floe_snappy_max_compressed_length(uncomp))
+    if (st->store_cap - st->store_len < STORE_LINK + PAGE_HEADER_MAX + compress_bound(uncomp))
         return FLOE_ERR_NOMEM; /* write_row's reserve check prevents this */
     FLOE_TRY(pack_page(st, c, uncomp, hdr, &hdr_len, &comp));
     at = st->store + st->store_len;
@@ -500,31 +580,50 @@ static int flush_page(struct floe_parquet *pq, struct column *c)
 
 /* ---- statistics ---------------------------------------------------------- */
 
-static void stat_string(struct column *c, const char *s, uint32_t len)
+/* Byte-wise order, a shorter prefix first. */
+static int bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-    if (len > FLOE_PARQUET_STAT_MAX) {
-        c->minmax_ok = 0; /* too long to keep exactly: no min/max for this chunk */
-        return;
+    int r = floe_memcmp(a, b, alen < blen ? alen : blen);
+    if (r != 0 || alen == blen)
+        return r;
+    return alen < blen ? -1 : 1;
+}
+
+/* A string longer than FLOE_PARQUET_STAT_MAX enters min/max as a bound: its
+ * prefix below, its incremented prefix above (is_*_value_exact = false). */
+static void stat_string(struct column *c, const char *str, uint32_t len)
+{
+    const uint8_t *s = (const uint8_t *)str;
+    uint8_t up[FLOE_PARQUET_STAT_MAX];
+    int exact = len <= FLOE_PARQUET_STAT_MAX, r;
+    size_t n = floe_stat_prefix(s, len, FLOE_PARQUET_STAT_MAX);
+
+    r = c->has_value ? bytes_cmp(s, n, c->smin, c->smin_len) : -1;
+    if (r < 0) {
+        floe_memcpy(c->smin, s, n);
+        c->smin_len = (uint8_t)n;
+        c->smin_exact = (uint8_t)exact;
+    } else if (r == 0 && exact) {
+        c->smin_exact = 1; /* the bound is a value of the chunk after all */
     }
-    if (!c->has_value) {
-        floe_memcpy(c->smin, s, len);
-        floe_memcpy(c->smax, s, len);
-        c->smin_len = c->smax_len = (uint8_t)len;
+    if (c->smax_none)
         return;
+    if (!exact) {
+        floe_memcpy(up, s, n);
+        n = floe_stat_upper(up, n, FLOE_PARQUET_STAT_MAX);
+        if (n == 0) {
+            c->smax_none = 1; /* nothing short sorts after it: no max for this chunk */
+            return;
+        }
+        s = up;
     }
-    {
-        size_t k = len < c->smin_len ? len : c->smin_len;
-        int r = floe_memcmp(s, c->smin, k);
-        if (r < 0 || (r == 0 && len < c->smin_len)) {
-            floe_memcpy(c->smin, s, len);
-            c->smin_len = (uint8_t)len;
-        }
-        k = len < c->smax_len ? len : c->smax_len;
-        r = floe_memcmp(s, c->smax, k);
-        if (r > 0 || (r == 0 && len > c->smax_len)) {
-            floe_memcpy(c->smax, s, len);
-            c->smax_len = (uint8_t)len;
-        }
+    r = c->has_value ? bytes_cmp(s, n, c->smax, c->smax_len) : 1;
+    if (r > 0) {
+        floe_memcpy(c->smax, s, n);
+        c->smax_len = (uint8_t)n;
+        c->smax_exact = (uint8_t)exact;
+    } else if (r == 0 && exact) {
+        c->smax_exact = 1;
     }
 }
 
@@ -545,12 +644,14 @@ static void stat_value(struct column *c, const struct floe_value *v)
             c->dmax = d;
         break;
     }
-    case PHYS_BOOLEAN:
-        if (!c->has_value || v->v.b < c->imin)
-            c->imin = v->v.b;
-        if (!c->has_value || v->v.b > c->imax)
-            c->imax = v->v.b;
+    case PHYS_BOOLEAN: {
+        int b = v->v.b != 0; /* any nonzero is true, as the page has it */
+        if (!c->has_value || b < c->imin)
+            c->imin = b;
+        if (!c->has_value || b > c->imax)
+            c->imax = b;
         break;
+    }
     default:
         if (!c->has_value || v->v.i64 < c->imin)
             c->imin = v->v.i64;
@@ -564,7 +665,9 @@ static void stat_value(struct column *c, const struct floe_value *v)
 /* The chunk's statistics in PLAIN form (Parquet's min_value/max_value). */
 static void stats_to_meta(const struct column *c, struct chunk_meta *m)
 {
-    m->has_minmax = (uint8_t)(c->has_value && c->minmax_ok);
+    m->has_minmax = (uint8_t)c->has_value;
+    m->has_max = 1;
+    m->min_exact = m->max_exact = 1;
     if (!m->has_minmax)
         return;
     switch (c->phys) {
@@ -573,6 +676,9 @@ static void stats_to_meta(const struct column *c, struct chunk_meta *m)
         floe_memcpy(m->max, c->smax, c->smax_len);
         m->min_len = c->smin_len;
         m->max_len = c->smax_len;
+        m->min_exact = c->smin_exact;
+        m->max_exact = c->smax_exact;
+        m->has_max = (uint8_t)!c->smax_none;
         break;
     case PHYS_FLOAT: {
         /* Readers compare -0 and +0 as equal: widen the bounds to both. */
@@ -631,7 +737,7 @@ static void reset_column_for_row_group(struct column *c)
     c->rg_values = c->rg_nulls = 0;
     c->comp_size = c->uncomp_size = 0;
     c->has_value = 0;
-    c->minmax_ok = 1;
+    c->smax_none = 0;
     if (c->phys == PHYS_BOOLEAN)
         c->dict_state = DICT_NONE;
     else if (c->dict_state != DICT_NEVER)
@@ -900,13 +1006,13 @@ static void put_value(struct column *c, const struct floe_value *v, uint32_t ind
     case ENC_DELTA:
         floe_delta_put(&c->enc.delta, v->v.i64);
         return;
+    case ENC_RLE:
+        floe_rle_put(&c->enc.idx, v->v.b != 0);
+        return;
     default:
         break;
     }
     switch (c->phys) {
-    case PHYS_BOOLEAN:
-        floe_bool_packer_put(&c->enc.bools, v->v.b);
-        break;
     case PHYS_INT32:
         floe_plain_put_i32(&c->values, (int32_t)v->v.i64);
         break;
@@ -937,7 +1043,8 @@ static int row_group_must_end(const struct floe_parquet_state *st, const struct 
         size_t page = c->levels.len + c->values.len + APPEND_SLACK + FLOE_DELTA_HEADER_MAX + 64u;
         if (!values[i].is_null && c->phys == PHYS_BYTE_ARRAY)
             page += 4u + values[i].v.str.len;
-        /* Snappy's worst case, written out: this runs for every column of every row. */
+        /* Snappy's worst case, written out: this runs for every column of every row.
+         * It covers zstd's too (n + n/256 + 64 at most), as page > 1280. */
         need += STORE_LINK + PAGE_HEADER_MAX + 32u + page + page / 6u;
         if (need > room)
             return 1;
@@ -1125,8 +1232,12 @@ static void write_column_chunk(struct floe_thrift_writer *w, const struct column
     floe_thrift_write_struct_begin(w, 12); /* Statistics */
     floe_thrift_write_i64(w, 3, m->null_count);
     if (m->has_minmax) {
-        floe_thrift_write_binary(w, 5, m->max, m->max_len);
+        if (m->has_max)
+            floe_thrift_write_binary(w, 5, m->max, m->max_len);
         floe_thrift_write_binary(w, 6, m->min, m->min_len);
+        if (m->has_max)
+            floe_thrift_write_bool(w, 7, m->max_exact); /* is_max_value_exact */
+        floe_thrift_write_bool(w, 8, m->min_exact);     /* is_min_value_exact */
     }
     floe_thrift_write_struct_end(w);
     floe_thrift_write_struct_end(w);

@@ -3,7 +3,7 @@
 // readers floe's authors did not write: DuckDB (read_json and read_parquet)
 // and hyparquet (pure JavaScript).
 //
-// Usage: node compare.mjs [--unordered] [--quiet] SCHEMA.json PARQUET_GLOB NDJSON...
+// Usage: node compare.mjs [--unordered] [--quiet] [--codec NAME] SCHEMA.json PARQUET_GLOB NDJSON...
 //
 // The NDJSON side is DuckDB's read_json with the schema's own column types
 // (a dotted path "tags.site" is read as a STRUCT field of "tags"); the Parquet
@@ -15,6 +15,10 @@
 //   3. every file read with hyparquet, in file-name (UUIDv7 = creation) order,
 //      against read_json row by row (with --unordered: as multisets, e.g. for
 //      --partition-by output).
+//   4. with --codec NAME (SNAPPY, ZSTD, UNCOMPRESSED): every column chunk of
+//      every file says that codec (DuckDB's parquet_metadata).
+// hyparquet decodes SNAPPY itself; ZSTD pages go through the zstd command
+// (the reference decoder), one process per page.
 // The "_extra" column (schema "extra": true) is not compared: read_json has no
 // equivalent of floe's compact re-encoding of unnamed fields.
 // The NDJSON given must hold only lines floe accepted: lines floe dead-lettered
@@ -38,6 +42,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 
 export const TYPES = {
   bool: { duck: 'BOOLEAN', phys: 'BOOLEAN' },
@@ -83,6 +88,19 @@ export async function loadModules() {
   }
   return modules;
 }
+
+// hyparquet's hook for a codec it does not decode itself.
+function zstdPage(input, outputLength) {
+  const r = spawnSync('zstd', ['-d', '-c', '-q'], { input, maxBuffer: outputLength + 1024 });
+  if (r.error || r.status !== 0) {
+    throw new ReaderError(`zstd -d: ${r.error ? r.error.message : String(r.stderr).trim() || `exit ${r.status}`}`);
+  }
+  if (r.stdout.length !== outputLength) {
+    throw new ReaderError(`zstd -d: page holds ${r.stdout.length} bytes, its header says ${outputLength}`);
+  }
+  return new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.length);
+}
+const COMPRESSORS = { ZSTD: zstdPage };
 
 // ---- schema -------------------------------------------------------------------
 
@@ -259,6 +277,13 @@ export async function compare(o) {
       }
     }
     sum.rows_parquet = Number((await duckAll(con, 'SELECT count(*) FROM floe_cmp_p'))[0][0]);
+    if (files.length > 0) {
+      sum.codecs = (await duckAll(con, `SELECT DISTINCT compression FROM parquet_metadata(${litList(files)}) ORDER BY 1`))
+        .map((r) => String(r[0]));
+      if (o.codec && (sum.codecs.length !== 1 || sum.codecs[0] !== o.codec)) {
+        diffs.push({ check: 'codec', want: o.codec, parquet: sum.codecs });
+      }
+    }
     if (sum.rows_parquet !== sum.rows_ndjson) {
       diffs.push({ check: 'row_count', ndjson: sum.rows_ndjson, parquet: sum.rows_parquet });
     }
@@ -289,7 +314,7 @@ export async function compare(o) {
         const md = hy.parquetMetadata(ab);
         metaRows += Number(md.num_rows);
         rowGroups += md.row_groups.length;
-        rows = await hy.parquetReadObjects({ file: ab, parsers, columns: cols.map((c) => c.name) });
+        rows = await hy.parquetReadObjects({ file: ab, parsers, compressors: COMPRESSORS, columns: cols.map((c) => c.name) });
       } catch (e) { throw new ReaderError(`hyparquet ${f}: ${e.message}`); }
       for (const r of rows) got.push(cols.map((c) => canon(c.type, r[c.name])));
     }
@@ -396,17 +421,20 @@ async function main(argv) {
   const args = [];
   let unordered = false;
   let quiet = false;
-  for (const a of argv) {
+  let codec = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
     if (a === '--unordered') unordered = true;
+    else if (a === '--codec' && i + 1 < argv.length) codec = argv[++i];
     else if (a === '--quiet') quiet = true;
     else if (a === '--help' || a === '-h') { args.length = 0; break; } else args.push(a);
   }
   if (args.length < 3) {
-    console.error('usage: compare.mjs [--unordered] [--quiet] SCHEMA.json PARQUET_GLOB NDJSON...');
+    console.error('usage: compare.mjs [--unordered] [--quiet] [--codec NAME] SCHEMA.json PARQUET_GLOB NDJSON...');
     return 2;
   }
   const [schemaPath, parquetGlob, ...ndjson] = args;
-  const sum = await compare({ schemaPath, parquetGlob, ndjson, unordered });
+  const sum = await compare({ schemaPath, parquetGlob, ndjson, unordered, codec });
   const out = { ok: sum.ok, status: sum.status, schema: schemaPath, parquet: parquetGlob, ...sum };
   if (!quiet || !sum.ok) console.log(jsonOut(out));
   return sum.status === 'match' ? 0 : sum.status === 'mismatch' ? 1 : 2;

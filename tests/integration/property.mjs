@@ -434,7 +434,7 @@ function genLines(rng, schema, n, popts = {}, ropts = {}) {
 // ---- the case kinds -----------------------------------------------------------------
 // Each returns {schema, inputs: [{name, lines}], args: [...floe options], expect?}.
 
-const CODECS = ['snappy', 'none'];
+const CODECS = ['snappy', 'zstd', 'none'];
 
 const KINDS = {
   one_row(rng) {
@@ -473,6 +473,18 @@ const KINDS = {
     const lines = genLines(rng, schema, 60000, { style: 'random', nullRate: 0 }, { extraRate: 0 });
     return { schema, inputs: [{ name: 'in.ndjson', lines }], shape: { minFiles: 2, minRowGroups: 65 },
       args: ['--codec', rng.pick(CODECS), '--row-group-bytes', '32K', '--page-bytes', '4K'] };
+  },
+  exact_fill(rng) {
+    // files that fill exactly: k files of exactly N rows each (the file's last
+    // row ends its last row group; no empty file follows), several row groups each
+    const schema = genSchema(rng, { types: ['int64', 'double', 'int32', 'bool', 'date', 'timestamp_us'],
+      nested: 0, epoch: 0, extra: false, nullable: () => false });
+    const per = rng.pick([2500, 3000, 4000]);
+    const files = rng.int(2, 4);
+    const lines = genLines(rng, schema, per * files, { style: 'random', nullRate: 0 }, { extraRate: 0 });
+    return { schema, inputs: [{ name: 'in.ndjson', lines }],
+      shape: { exactFiles: files, rowsPerFile: per, minRowGroups: files + 1 },
+      args: ['--codec', rng.pick(CODECS), '--file-rows', String(per), '--row-group-bytes', '32K', '--page-bytes', '4K'] };
   },
   many_rows(rng) {
     // several pages, row groups and files
@@ -632,6 +644,12 @@ function checkDeadLetters(outDir, expect, problems) {
 async function checkShape(con, glob, shape, sum, problems) {
   if (shape.minFiles && sum.parquet_files < shape.minFiles) problems.push({ check: 'shape_files', want: `>= ${shape.minFiles}`, got: sum.parquet_files });
   if (shape.minRowGroups && sum.row_groups < shape.minRowGroups) problems.push({ check: 'shape_row_groups', want: `>= ${shape.minRowGroups}`, got: sum.row_groups });
+  if (shape.exactFiles && sum.parquet_files !== shape.exactFiles) problems.push({ check: 'shape_exact_files', want: shape.exactFiles, got: sum.parquet_files });
+  if (shape.rowsPerFile) {
+    const rows = (await con.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata('${glob.replace(/'/g, "''")}')`)).getRows();
+    const off = rows.map((r) => Number(r[0])).filter((n) => n !== shape.rowsPerFile);
+    if (off.length) problems.push({ check: 'shape_rows_per_file', want: shape.rowsPerFile, got: off });
+  }
   if (shape.encodings) {
     const rows = (await con.runAndReadAll(`SELECT path_in_schema, string_agg(encodings, ', ') FROM parquet_metadata('${glob.replace(/'/g, "''")}') GROUP BY 1`)).getRows();
     const have = new Map(rows.map((r) => [r[0], new Set(String(r[1]).split(', '))]));

@@ -34,13 +34,13 @@ best() { # best wall time of REPEATS runs; echoes "seconds rss_kb"
 }
 
 floe_runf() { # prints "seconds maxrss_kb" of one run
-  /usr/bin/time -o "$DIR/time.txt" -f '%e %M' "$FLOE" convert --schema "$SCHEMA" -o "$DIR/out" "$1" \
+  /usr/bin/time -o "$DIR/time.txt" -f '%e %M' "$FLOE" convert --schema "$SCHEMA" --codec "$CODEC" -o "$DIR/out" "$1" \
     > /dev/null 2> "$DIR/floe.err" || { cat "$DIR/floe.err" >&2; return 1; }
   tail -1 "$DIR/time.txt"
 }
 duck_runf() {
   /usr/bin/time -o "$DIR/time.txt" -f '%e %M' node ../shared/bench/duck_convert.mjs "$1" "$DIR/duck.parquet" \
-    --threads 1 --codec snappy > /dev/null 2> "$DIR/duck.err" || { cat "$DIR/duck.err" >&2; return 1; }
+    --threads 1 --codec "$CODEC" > /dev/null 2> "$DIR/duck.err" || { cat "$DIR/duck.err" >&2; return 1; }
   tail -1 "$DIR/time.txt"
 }
 
@@ -48,25 +48,32 @@ report() { # name input floe_result duck_result
   local name=$1 input=$2 f=$3 d=$4
   local fs=${f% *} fr=${f#* } ds=${d% *} dr=${d#* }
   local fout dout
-  rm -rf "$DIR/out"; "$FLOE" convert --schema "$SCHEMA" -o "$DIR/out" "$input" >/dev/null 2>&1
+  rm -rf "$DIR/out"; "$FLOE" convert --schema "$SCHEMA" --codec "$CODEC" -o "$DIR/out" "$input" >/dev/null 2>&1
   fout=$(du -cb "$DIR"/out/*.parquet | tail -1 | cut -f1)
-  node ../shared/bench/duck_convert.mjs "$input" "$DIR/duck.parquet" --threads 1 --codec snappy >/dev/null
+  node ../shared/bench/duck_convert.mjs "$input" "$DIR/duck.parquet" --threads 1 --codec "$CODEC" >/dev/null
   dout=$(stat -c %s "$DIR/duck.parquet")
   awk -v n="$name" -v ib="$in_bytes" -v fs="$fs" -v ds="$ds" -v fr="$fr" -v dr="$dr" -v fo="$fout" -v dz="$dout" 'BEGIN{
     printf "%-22s floe %7.1f MB/s %7.1f MiB RSS %8.1f MB out | DuckDB %7.1f MB/s %7.1f MiB RSS %8.1f MB out\n",
       n, ib/1e6/fs, fr/1024, fo/1e6, ib/1e6/ds, dr/1024, dz/1e6;
     printf "%-22s speed %.2fx DuckDB (target >= 1.5x), size %.2fx (target <= 0.8x), RSS 1/%.0f of DuckDB (target >= 1/50)\n",
       "", ds/fs, fo/dz, dr/fr;
-    printf "{\"case\":\"%s\",\"rows\":%d,\"input_bytes\":%d,\"floe_s\":%s,\"duck_s\":%s,\"floe_rss_kb\":%d,\"duck_rss_kb\":%d,\"floe_bytes\":%d,\"duck_bytes\":%d,\"speed_ratio\":%.3f,\"size_ratio\":%.3f,\"rss_ratio\":%.4f}\n",
+    printf "{\"case\":\"%s\",\"codec\":\"'"$CODEC"'\",\"rows\":%d,\"input_bytes\":%d,\"floe_s\":%s,\"duck_s\":%s,\"floe_rss_kb\":%d,\"duck_rss_kb\":%d,\"floe_bytes\":%d,\"duck_bytes\":%d,\"speed_ratio\":%.3f,\"size_ratio\":%.3f,\"rss_ratio\":%.4f}\n",
       n, '"$ROWS"', ib, fs, ds, fr, dr, fo, dz, ds/fs, fo/dz, fr/dr > "/dev/stderr" }'
 }
 
+CODEC=snappy
 echo "== convert: $ROWS rows, $((in_bytes / 1000000)) MB of NDJSON, single thread, snappy, best of $REPEATS (whole-process wall time)"
 f=$(best floe_runf "$data"); d=$(best duck_runf "$data")
 report "plain NDJSON" "$data" "$f" "$d"
 f=$(best floe_runf "$data.zst"); d=$(best duck_runf "$data.zst")
 report "zstd NDJSON" "$data.zst" "$f" "$d"
 "$FLOE" convert --json --schema "$SCHEMA" -o "$DIR/out" "$data" 2>/dev/null | sed 's/^/floe convert summary: /'
+
+# ZSTD pages, both at zstd's default level 3 (DuckDB's default too).
+CODEC=zstd
+echo "== convert, zstd pages: $ROWS rows, single thread, best of $REPEATS"
+f=$(best floe_runf "$data"); d=$(best duck_runf "$data")
+report "plain NDJSON, zstd" "$data" "$f" "$d"
 
 echo "== decode only (tokens + strict validation + typed values) vs jsmn tokenizing the same lines"
 cc -O2 -std=gnu99 -Iinclude -Isrc -isystem build/deps/jsmn -isystem build/deps/zstd/lib \

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L /* fileno, fstat */
 #include "config.h"
 #include "cli.h"
+#include "floe/parquet.h"
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -29,7 +30,7 @@ static const struct option_def options[] = {
     OPT("source", "settle_ms", T_UINT, settle_ms, "2000", NULL, "a file is taken once unchanged this long"),
     OPT("source", "done", T_ENUM, done_policy, "delete", "delete|keep", "consumed files: delete, or keep in <dir>/done/"),
     OPT("schema", "file", T_STR, schema_file, "", NULL, "schema file (floe schema infer writes one)"),
-    OPT("parquet", "codec", T_ENUM, codec, "snappy", "snappy|none", "page compression"),
+    OPT("parquet", "codec", T_ENUM, codec, "snappy", "snappy|zstd|none", "page compression"),
     OPT("parquet", "row_group_bytes", T_BYTES, row_group_bytes, "1M", NULL, "compressed bytes per row group"),
     OPT("parquet", "page_bytes", T_BYTES, page_bytes, "32K", NULL, "bytes per page (and per column buffer)"),
     OPT("parquet", "file_bytes", T_BYTES, file_bytes, "64M", NULL, "roll files at this size"),
@@ -209,6 +210,11 @@ int agent_config_read(FILE *f, const char *path, struct agent_config *c, FILE *e
             bad = 1;
         }
         c->line_of[i] = lineno;
+    }
+    if (!bad && strcmp(c->codec, "zstd") == 0 && !floe_parquet_codec_supported(FLOE_PARQUET_ZSTD)) {
+        fprintf(err, "%s: [parquet] codec = zstd: this build of libfloe has no zstd compressor "
+                     "(build it with FLOE_ZSTD_COMPRESS=1)\n", path);
+        bad = 1;
     }
     if (!bad && c->source_dir[0] == '\0') {
         fprintf(err, "%s: [source] dir is required\n", path);

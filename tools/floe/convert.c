@@ -72,7 +72,8 @@ static void convert_usage(FILE *f)
             "  INPUT is an .ndjson or .ndjson.zst file, or - for standard input\n"
             "  (zstd is recognised by its magic number, whatever the name).\n"
             "options:\n"
-            "  --codec snappy|none        page compression (default snappy)\n"
+            "  --codec snappy|zstd|none   page compression (default snappy; zstd when the\n"
+            "                             library is built with FLOE_ZSTD_COMPRESS=1)\n"
             "  --row-group-bytes N        compressed bytes per row group (default 1M)\n"
             "  --page-bytes N             bytes per page and per column buffer (default 32K)\n"
             "  --file-bytes N             roll files at this size (default 128M)\n"
@@ -329,8 +330,11 @@ int cmd_convert(int argc, char **argv)
                 rcfg.parquet.codec = FLOE_PARQUET_SNAPPY;
             else if (strcmp(val, "none") == 0 || strcmp(val, "uncompressed") == 0)
                 rcfg.parquet.codec = FLOE_PARQUET_UNCOMPRESSED;
+            else if (strcmp(val, "zstd") == 0 && floe_parquet_codec_supported(FLOE_PARQUET_ZSTD))
+                rcfg.parquet.codec = FLOE_PARQUET_ZSTD;
             else {
-                fprintf(stderr, "floe convert: --codec %s: this build knows snappy and none\n", val);
+                fprintf(stderr, "floe convert: --codec %s: this build knows snappy, %snone\n", val,
+                        floe_parquet_codec_supported(FLOE_PARQUET_ZSTD) ? "zstd and " : "");
                 return EXIT_USAGE;
             }
         } else if (strcmp(a, "--spool") == 0) {

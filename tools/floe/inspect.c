@@ -161,6 +161,10 @@ static void print_chunk(const struct pq_chunk *c, const struct pq_leaf *leaf)
         print_stat(&sb, leaf, "min", c->stats.min, c->stats.legacy);
     if (c->has_stats && c->stats.has_max)
         print_stat(&sb, leaf, "max", c->stats.max, c->stats.legacy);
+    if (c->has_stats && c->stats.has_min && c->stats.min_inexact)
+        pq_sb_puts(&sb, " min_exact=false");
+    if (c->has_stats && c->stats.has_max && c->stats.max_inexact)
+        pq_sb_puts(&sb, " max_exact=false");
     if (c->has_stats && c->stats.has_distinct)
         pq_sb_printf(&sb, " distinct=%lld", (long long)c->stats.distinct_count);
     if (c->dictionary_page_offset >= 0)

@@ -743,7 +743,7 @@ static int read_statistics(struct tr *t, struct pq_stats *s)
     int16_t id;
     int type;
     struct pq_bytes old_min = {NULL, 0}, old_max = {NULL, 0};
-    int has_old_min = 0, has_old_max = 0;
+    int has_old_min = 0, has_old_max = 0, exact = 1;
     if (t_begin(t) != 0)
         return -1;
     while ((type = t_field(t, &id)) > 0) {
@@ -755,6 +755,8 @@ static int read_statistics(struct tr *t, struct pq_stats *s)
         case 4: rc = t_i64(t, type, "distinct_count", &s->distinct_count); s->has_distinct = 1; break;
         case 5: rc = t_bin(t, type, "max_value", &s->max); s->has_max = 1; break;
         case 6: rc = t_bin(t, type, "min_value", &s->min); s->has_min = 1; break;
+        case 7: rc = t_bool(t, type, "is_max_value_exact", &exact); s->max_inexact = rc == 0 && !exact; break;
+        case 8: rc = t_bool(t, type, "is_min_value_exact", &exact); s->min_inexact = rc == 0 && !exact; break;
         default: rc = t_skip(t, type); break;
         }
         if (rc < 0)

@@ -94,6 +94,7 @@ struct pq_stats {
     struct pq_bytes min, max; /* PLAIN bytes, no length prefix for BYTE_ARRAY */
     int has_min, has_max;
     int legacy;               /* min/max from the deprecated fields 1/2 */
+    int min_inexact, max_inexact; /* is_min/max_value_exact = false: bounds, not values */
     int has_null_count, has_distinct;
     int64_t null_count, distinct_count;
 };

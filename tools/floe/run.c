@@ -299,7 +299,9 @@ static void *writer_thread(void *arg)
     wcfg.ndjson.log = &a->log;
     wcfg.roll.parquet.schema = &a->schema;
     wcfg.roll.parquet.schema_json = a->schema_text;
-    wcfg.roll.parquet.codec = strcmp(a->cfg.codec, "none") == 0 ? FLOE_PARQUET_UNCOMPRESSED : FLOE_PARQUET_SNAPPY;
+    wcfg.roll.parquet.codec = strcmp(a->cfg.codec, "none") == 0   ? FLOE_PARQUET_UNCOMPRESSED
+                              : strcmp(a->cfg.codec, "zstd") == 0 ? FLOE_PARQUET_ZSTD
+                                                                  : FLOE_PARQUET_SNAPPY;
     wcfg.roll.parquet.row_group_bytes = (uint32_t)a->cfg.row_group_bytes;
     wcfg.roll.parquet.page_bytes = (uint32_t)a->cfg.page_bytes;
     wcfg.roll.parquet.log = &a->log;

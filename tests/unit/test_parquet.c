@@ -1,0 +1,1078 @@
+/* The Parquet writer and the file roller: statistics, codecs, row-group and
+ * file limits, rolling by age/idle/bytes/rows, and the facts of a sealed file.
+ * Files are read back with floe's Thrift reader (the footer) and, for ZSTD
+ * pages, zstd's decoder; no heap (static buffers). */
+#include "test.h"
+#include "floe/floe.h"
+#include "floe/parquet.h"
+#include "floe/roll.h"
+#include "floe/crc32c.h"
+#include "floe/sha256.h"
+#include "core/internal.h"
+#include "parquet/encoding.h"
+#include "parquet/stats.h"
+#include "parquet/thrift.h"
+#include "floe_emufs.h"
+#ifdef FLOE_ZSTD_COMPRESS
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
+#endif
+
+/* ---- the file, as a reader sees it ------------------------------------------ */
+
+#define MAX_RG 70
+#define MAX_COLS 6
+
+struct chunk_facts {
+    int32_t codec;
+    int64_t num_values, null_count, data_offset, dict_offset;
+    int has_min, has_max, min_exact, max_exact; /* exact: -1 when absent */
+    uint8_t min[64], max[64];
+    size_t min_len, max_len;
+};
+
+struct footer_facts {
+    int64_t num_rows;
+    uint32_t n_rgs, n_cols;
+    int64_t rg_rows[MAX_RG], rg_comp[MAX_RG];
+    struct chunk_facts c[MAX_RG][MAX_COLS];
+};
+
+static struct footer_facts ff;
+
+static int read_stats(struct floe_thrift_reader *r, struct chunk_facts *c)
+{
+    int t, b;
+    int16_t id;
+    const uint8_t *p;
+    size_t n;
+    FLOE_TRY(floe_thrift_read_struct_begin(r));
+    while ((t = floe_thrift_read_field_header(r, NULL, &id)) > 0) {
+        if (id == 3)
+            FLOE_TRY(floe_thrift_read_i64(r, &c->null_count));
+        else if ((id == 5 || id == 6) && t == FLOE_THRIFT_BINARY) {
+            FLOE_TRY(floe_thrift_read_binary(r, &p, &n));
+            if (n > sizeof c->min)
+                return FLOE_ERR_MALFORMED;
+            memcpy(id == 5 ? c->max : c->min, p, n);
+            *(id == 5 ? &c->max_len : &c->min_len) = n;
+            *(id == 5 ? &c->has_max : &c->has_min) = 1;
+        } else if (id == 7 || id == 8) {
+            FLOE_TRY(floe_thrift_read_bool(r, t, &b));
+            *(id == 7 ? &c->max_exact : &c->min_exact) = b;
+        } else
+            FLOE_TRY(floe_thrift_skip(r, t));
+    }
+    return t;
+}
+
+static int read_column_meta(struct floe_thrift_reader *r, struct chunk_facts *c)
+{
+    int t;
+    int16_t id;
+    FLOE_TRY(floe_thrift_read_struct_begin(r));
+    while ((t = floe_thrift_read_field_header(r, NULL, &id)) > 0) {
+        if (id == 4)
+            FLOE_TRY(floe_thrift_read_i32(r, &c->codec));
+        else if (id == 5)
+            FLOE_TRY(floe_thrift_read_i64(r, &c->num_values));
+        else if (id == 9)
+            FLOE_TRY(floe_thrift_read_i64(r, &c->data_offset));
+        else if (id == 11)
+            FLOE_TRY(floe_thrift_read_i64(r, &c->dict_offset));
+        else if (id == 12)
+            FLOE_TRY(read_stats(r, c));
+        else
+            FLOE_TRY(floe_thrift_skip(r, t));
+    }
+    return t;
+}
+
+static int read_row_group(struct floe_thrift_reader *r, uint32_t g)
+{
+    int t, et;
+    int16_t id;
+    uint32_t n, i;
+    FLOE_TRY(floe_thrift_read_struct_begin(r));
+    while ((t = floe_thrift_read_field_header(r, NULL, &id)) > 0) {
+        if (id == 1) {
+            FLOE_TRY(floe_thrift_read_list_header(r, &et, &n));
+            if (n > MAX_COLS)
+                return FLOE_ERR_LIMIT;
+            ff.n_cols = n;
+            for (i = 0; i < n; i++) {
+                int ct;
+                int16_t cid;
+                struct chunk_facts *c = &ff.c[g][i];
+                memset(c, 0, sizeof *c);
+                c->min_exact = c->max_exact = -1;
+                c->dict_offset = -1;
+                FLOE_TRY(floe_thrift_read_struct_begin(r));
+                while ((ct = floe_thrift_read_field_header(r, NULL, &cid)) > 0) {
+                    if (cid == 3)
+                        FLOE_TRY(read_column_meta(r, c));
+                    else
+                        FLOE_TRY(floe_thrift_skip(r, ct));
+                }
+                FLOE_TRY(ct);
+            }
+        } else if (id == 3) {
+            FLOE_TRY(floe_thrift_read_i64(r, &ff.rg_rows[g]));
+        } else if (id == 6) {
+            FLOE_TRY(floe_thrift_read_i64(r, &ff.rg_comp[g]));
+        } else
+            FLOE_TRY(floe_thrift_skip(r, t));
+    }
+    return t;
+}
+
+/* Parses file[0..n)'s footer into ff. */
+static int read_footer(const uint8_t *file, size_t n)
+{
+    struct floe_thrift_reader r;
+    uint32_t flen, g, count;
+    int t, et;
+    int16_t id;
+    memset(&ff, 0, sizeof ff);
+    if (n < 12 || memcmp(file, "PAR1", 4) != 0 || memcmp(file + n - 4, "PAR1", 4) != 0)
+        return FLOE_ERR_MALFORMED;
+    flen = (uint32_t)file[n - 8] | (uint32_t)file[n - 7] << 8 | (uint32_t)file[n - 6] << 16 |
+           (uint32_t)file[n - 5] << 24;
+    if (flen > n - 12)
+        return FLOE_ERR_MALFORMED;
+    floe_thrift_reader_init(&r, file + n - 8 - flen, flen);
+    while ((t = floe_thrift_read_field_header(&r, NULL, &id)) > 0) {
+        if (id == 3)
+            FLOE_TRY(floe_thrift_read_i64(&r, &ff.num_rows));
+        else if (id == 4) {
+            FLOE_TRY(floe_thrift_read_list_header(&r, &et, &count));
+            if (count > MAX_RG)
+                return FLOE_ERR_LIMIT;
+            ff.n_rgs = count;
+            for (g = 0; g < count; g++)
+                FLOE_TRY(read_row_group(&r, g));
+        } else
+            FLOE_TRY(floe_thrift_skip(&r, t));
+    }
+    return t;
+}
+
+static int64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    int i;
+    for (i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return (int64_t)v;
+}
+
+static int32_t le32(const uint8_t *p)
+{
+    return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+}
+
+static double le_double(const uint8_t *p)
+{
+    uint64_t b = (uint64_t)le64(p);
+    double d;
+    memcpy(&d, &b, 8);
+    return d;
+}
+
+static float le_float(const uint8_t *p)
+{
+    uint32_t b = (uint32_t)le32(p);
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+
+/* ---- a writer on a memory sink ---------------------------------------------------- */
+
+static uint8_t file_buf[4u << 20];
+static size_t file_len;
+static uint64_t pq_mem[(3u << 20) / 8];
+
+static int mem_write(void *ctx, const void *data, size_t n)
+{
+    (void)ctx;
+    if (n > sizeof file_buf - file_len)
+        return FLOE_ERR_NOSPC;
+    memcpy(file_buf + file_len, data, n);
+    file_len += n;
+    return FLOE_OK;
+}
+
+static const struct floe_parquet_sink mem_sink = {NULL, mem_write};
+static struct floe_parquet pq;
+static struct floe_parquet_config pcfg;
+static struct floe_schema schema;
+static struct floe_column columns[MAX_COLS];
+
+static void small_config(struct floe_parquet_config *c, const struct floe_schema *sc, int codec)
+{
+    memset(c, 0, sizeof *c);
+    c->schema = sc;
+    c->codec = (uint8_t)codec;
+    c->page_bytes = 4096;
+    c->row_group_bytes = 64 * 1024;
+    c->dict_pool_bytes = 32 * 1024;
+    c->dict_entries = 256;
+    c->dict_bytes = 4096;
+}
+
+/* One column of the given type; opens a file on the memory sink. */
+static int open_one(int type, int nullable, int codec)
+{
+    struct floe_arena a;
+    memset(columns, 0, sizeof columns);
+    columns[0].name = "c";
+    columns[0].type = (uint8_t)type;
+    columns[0].nullable = (uint8_t)nullable;
+    schema.columns = columns;
+    schema.n_columns = 1;
+    schema.extra = 0;
+    small_config(&pcfg, &schema, codec);
+    if (floe_parquet_size(&pcfg) == 0 || floe_parquet_size(&pcfg) > sizeof pq_mem)
+        return FLOE_ERR_NOMEM;
+    floe_arena_init(&a, pq_mem, sizeof pq_mem);
+    floe_parquet_init(&pq);
+    FLOE_TRY(floe_parquet_setup(&pq, &pcfg, &a));
+    file_len = 0;
+    return floe_parquet_open(&pq, &mem_sink);
+}
+
+static int put_i64(int64_t v)
+{
+    struct floe_value x;
+    memset(&x, 0, sizeof x);
+    x.v.i64 = v;
+    return floe_parquet_write_row(&pq, &x);
+}
+
+static int put_null(void)
+{
+    struct floe_value x;
+    memset(&x, 0, sizeof x);
+    x.is_null = 1;
+    return floe_parquet_write_row(&pq, &x);
+}
+
+static int put_double(double d)
+{
+    struct floe_value x;
+    memset(&x, 0, sizeof x);
+    x.v.f64 = d;
+    return floe_parquet_write_row(&pq, &x);
+}
+
+static int put_float(float f)
+{
+    struct floe_value x;
+    memset(&x, 0, sizeof x);
+    x.v.f32 = f;
+    return floe_parquet_write_row(&pq, &x);
+}
+
+static int put_str(const char *s, size_t n)
+{
+    struct floe_value x;
+    memset(&x, 0, sizeof x);
+    x.v.str.ptr = s;
+    x.v.str.len = (uint32_t)n;
+    return floe_parquet_write_row(&pq, &x);
+}
+
+/* Closes the file and parses its footer. */
+static int close_and_read(void)
+{
+    FLOE_TRY(floe_parquet_close(&pq));
+    return read_footer(file_buf, file_len);
+}
+
+/* ---- statistics ----------------------------------------------------------------- */
+
+TEST(parquet_stats_signed_order_int64_and_int32)
+{
+    static const int64_t v64[] = {5, -3, INT64_MIN, 7, INT64_MAX, -1};
+    static const int64_t v32[] = {-2147483647 - 1, 12, -1, 2147483647, 0};
+    size_t i;
+    REQUIRE(open_one(FLOE_TYPE_INT64, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    for (i = 0; i < sizeof v64 / sizeof v64[0]; i++)
+        REQUIRE(put_i64(v64[i]) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.n_rgs == 1 && ff.c[0][0].has_min && ff.c[0][0].has_max);
+    CHECK_EQ_INT(ff.c[0][0].min_len, 8);
+    CHECK(le64(ff.c[0][0].min) == INT64_MIN);
+    CHECK(le64(ff.c[0][0].max) == INT64_MAX);
+    CHECK_EQ_INT(ff.c[0][0].min_exact, 1);
+    CHECK_EQ_INT(ff.c[0][0].max_exact, 1);
+    CHECK_EQ_INT(ff.num_rows, 6);
+
+    REQUIRE(open_one(FLOE_TYPE_INT32, 0, FLOE_PARQUET_UNCOMPRESSED) == FLOE_OK);
+    for (i = 0; i < sizeof v32 / sizeof v32[0]; i++)
+        REQUIRE(put_i64(v32[i]) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.c[0][0].min_len, 4);
+    CHECK_EQ_INT(le32(ff.c[0][0].min), -2147483647 - 1);
+    CHECK_EQ_INT(le32(ff.c[0][0].max), 2147483647);
+}
+
+TEST(parquet_stats_nan_never_a_bound)
+{
+    double nan = 0.0 / 0.0;
+    REQUIRE(open_one(FLOE_TYPE_DOUBLE, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    REQUIRE(put_double(nan) == FLOE_OK);
+    REQUIRE(put_double(1.5) == FLOE_OK);
+    REQUIRE(put_double(nan) == FLOE_OK);
+    REQUIRE(put_double(-2.25) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.c[0][0].has_min && ff.c[0][0].has_max);
+    CHECK(le_double(ff.c[0][0].min) == -2.25);
+    CHECK(le_double(ff.c[0][0].max) == 1.5);
+
+    REQUIRE(open_one(FLOE_TYPE_FLOAT, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    REQUIRE(put_float(3.0f) == FLOE_OK);
+    REQUIRE(put_float((float)nan) == FLOE_OK);
+    REQUIRE(put_float(-0.5f) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.c[0][0].min_len, 4);
+    CHECK(le_float(ff.c[0][0].min) == -0.5f);
+    CHECK(le_float(ff.c[0][0].max) == 3.0f);
+
+    /* Only NaN: no bounds at all (a NaN bound would mislead every reader). */
+    REQUIRE(open_one(FLOE_TYPE_DOUBLE, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    REQUIRE(put_double(nan) == FLOE_OK);
+    REQUIRE(put_double(-nan) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK(!ff.c[0][0].has_min && !ff.c[0][0].has_max);
+    CHECK_EQ_INT(ff.c[0][0].num_values, 2);
+}
+
+TEST(parquet_stats_zero_bounds_cover_both_signs)
+{
+    /* Readers compare -0.0 == +0.0: a chunk of zeros has bounds -0.0..+0.0
+     * whichever sign was written. */
+    static const double cases[2] = {0.0, -0.0};
+    int k;
+    for (k = 0; k < 2; k++) {
+        REQUIRE(open_one(FLOE_TYPE_DOUBLE, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+        REQUIRE(put_double(cases[k]) == FLOE_OK);
+        REQUIRE(close_and_read() == FLOE_OK);
+        CHECK_EQ_U64((uint64_t)le64(ff.c[0][0].min), 0x8000000000000000ull);
+        CHECK_EQ_U64((uint64_t)le64(ff.c[0][0].max), 0);
+    }
+    REQUIRE(open_one(FLOE_TYPE_FLOAT, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    REQUIRE(put_float(-0.0f) == FLOE_OK);
+    REQUIRE(put_float(2.0f) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_U64((uint32_t)le32(ff.c[0][0].min), 0x80000000u);
+    CHECK(le_float(ff.c[0][0].max) == 2.0f);
+}
+
+TEST(parquet_stats_strings_byte_order)
+{
+    /* "é" (C3 A9) sorts after "z" byte-wise; "" before everything. */
+    REQUIRE(open_one(FLOE_TYPE_STRING, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    REQUIRE(put_str("b", 1) == FLOE_OK);
+    REQUIRE(put_str("\xc3\xa9", 2) == FLOE_OK);
+    REQUIRE(put_str("z", 1) == FLOE_OK);
+    REQUIRE(put_str("ab", 2) == FLOE_OK);
+    REQUIRE(put_str("a", 1) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.c[0][0].min_len, 1);
+    CHECK_EQ_MEM(ff.c[0][0].min, "a", 1);
+    CHECK_EQ_INT(ff.c[0][0].max_len, 2);
+    CHECK_EQ_MEM(ff.c[0][0].max, "\xc3\xa9", 2);
+
+    REQUIRE(open_one(FLOE_TYPE_STRING, 1, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    REQUIRE(put_str("x", 1) == FLOE_OK);
+    REQUIRE(put_null() == FLOE_OK);
+    REQUIRE(put_str("", 0) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK(ff.c[0][0].has_min);
+    CHECK_EQ_INT(ff.c[0][0].min_len, 0);
+    CHECK_EQ_MEM(ff.c[0][0].max, "x", 1);
+    CHECK_EQ_INT(ff.c[0][0].null_count, 1);
+}
+
+TEST(parquet_stats_all_null_column)
+{
+    int i;
+    REQUIRE(open_one(FLOE_TYPE_INT64, 1, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    for (i = 0; i < 100; i++)
+        REQUIRE(put_null() == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.c[0][0].num_values, 100);
+    CHECK_EQ_INT(ff.c[0][0].null_count, 100);
+    CHECK(!ff.c[0][0].has_min && !ff.c[0][0].has_max);
+    /* A required column refuses a null, and the row leaves nothing behind. */
+    REQUIRE(open_one(FLOE_TYPE_INT64, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    CHECK_EQ_INT(put_null(), FLOE_ERR_MISSING);
+    CHECK_EQ_INT(put_i64(4), FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.num_rows, 1);
+}
+
+/* ---- truncated string bounds ---------------------------------------------------- */
+
+TEST(parquet_stat_prefix_cuts_on_characters)
+{
+    uint8_t s[40];
+    memset(s, 'a', sizeof s);
+    CHECK_EQ_INT(floe_stat_prefix(s, 10, 32), 10);
+    CHECK_EQ_INT(floe_stat_prefix(s, 32, 32), 32);
+    CHECK_EQ_INT(floe_stat_prefix(s, 40, 32), 32);
+    /* a 2-byte character across the cut: the cut moves before it */
+    s[31] = 0xC3;
+    s[32] = 0xA9;
+    CHECK_EQ_INT(floe_stat_prefix(s, 40, 32), 31);
+    /* a 4-byte character ending at the cut stays whole */
+    memcpy(s + 28, "\xf0\x9f\x98\x80", 4);
+    s[32] = 'a';
+    CHECK_EQ_INT(floe_stat_prefix(s, 40, 32), 32);
+}
+
+TEST(parquet_stat_upper_increments_the_last_character)
+{
+    uint8_t p[8];
+    memcpy(p, "abc", 3);
+    REQUIRE(floe_stat_upper(p, 3, 8) == 3);
+    CHECK_EQ_MEM(p, "abd", 3);
+    /* U+007F -> U+0080 needs one more byte: fits in 8 */
+    memcpy(p, "a\x7f", 2);
+    REQUIRE(floe_stat_upper(p, 2, 8) == 3);
+    CHECK_EQ_MEM(p, "a\xc2\x80", 3);
+    /* ... but not in 2: the character before is incremented instead */
+    memcpy(p, "a\x7f", 2);
+    REQUIRE(floe_stat_upper(p, 2, 2) == 1);
+    CHECK_EQ_MEM(p, "b", 1);
+    /* U+00E9 -> U+00EA */
+    memcpy(p, "x\xc3\xa9", 3);
+    REQUIRE(floe_stat_upper(p, 3, 8) == 3);
+    CHECK_EQ_MEM(p, "x\xc3\xaa", 3);
+    /* U+D7FF -> U+E000 (no surrogates) */
+    memcpy(p, "\xed\x9f\xbf", 3);
+    REQUIRE(floe_stat_upper(p, 3, 8) == 3);
+    CHECK_EQ_MEM(p, "\xee\x80\x80", 3);
+    /* U+10FFFF has no successor: dropped, "q" becomes "r" */
+    memcpy(p, "q\xf4\x8f\xbf\xbf", 5);
+    REQUIRE(floe_stat_upper(p, 5, 8) == 1);
+    CHECK_EQ_MEM(p, "r", 1);
+    /* not UTF-8: bytes, trailing 0xFF dropped */
+    memcpy(p, "ab\xff\xff", 4);
+    REQUIRE(floe_stat_upper(p, 4, 8) == 2);
+    CHECK_EQ_MEM(p, "ac", 2);
+    memcpy(p, "\x80", 1);
+    REQUIRE(floe_stat_upper(p, 1, 8) == 1);
+    CHECK_EQ_MEM(p, "\x81", 1);
+    /* nothing sorts after all-0xFF in as many bytes */
+    memset(p, 0xFF, 4);
+    CHECK_EQ_INT(floe_stat_upper(p, 4, 8), 0);
+    CHECK_EQ_INT(floe_stat_upper(p, 0, 8), 0);
+}
+
+/* The bound must sort after every string that starts with the prefix, and
+ * the prefix before them: checked on random byte strings, mostly UTF-8-ish. */
+TEST(parquet_stat_bounds_hold_for_random_strings)
+{
+    static const uint8_t alphabet[] = {'a', 'z', 0x7F, 0xC3, 0xA9, 0xBF, 0xED, 0x9F, 0xF4, 0x8F, 0x80, 0xFF, 0x00};
+    uint8_t s[48], up[32];
+    int i;
+    test_seed(4242);
+    for (i = 0; i < 20000; i++) {
+        size_t len = 33 + test_rand() % 15, j, pre, n;
+        for (j = 0; j < len; j++)
+            s[j] = alphabet[test_rand() % sizeof alphabet];
+        pre = floe_stat_prefix(s, len, 32);
+        REQUIRE(pre <= 32 && memcmp(s, s, pre) == 0);
+        memcpy(up, s, pre);
+        n = floe_stat_upper(up, pre, 32);
+        if (n == 0) {
+            for (j = 0; j < pre; j++)
+                REQUIRE(s[j] == 0xFF);
+            continue;
+        }
+        REQUIRE(n <= 32);
+        /* up > s byte-wise, and differs within its own length */
+        {
+            size_t k = n < len ? n : len;
+            int r = memcmp(up, s, k);
+            if (r <= 0) {
+                test_fail(__FILE__, __LINE__, "case %d: upper bound not above the string", i);
+                return;
+            }
+        }
+    }
+}
+
+TEST(parquet_stats_long_strings_give_inexact_bounds)
+{
+    char a40[41], b33[34], m32[33];
+    memset(a40, 'a', 40);
+    a40[40] = '\0';
+    memset(b33, 'b', 33);
+    b33[33] = '\0';
+    memset(m32, 'm', 32);
+    m32[32] = '\0';
+
+    /* one long value: prefix below, incremented prefix above */
+    REQUIRE(open_one(FLOE_TYPE_STRING, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    REQUIRE(put_str(a40, 40) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.c[0][0].has_min && ff.c[0][0].has_max);
+    CHECK_EQ_INT(ff.c[0][0].min_len, 32);
+    CHECK_EQ_MEM(ff.c[0][0].min, a40, 32);
+    CHECK_EQ_INT(ff.c[0][0].min_exact, 0);
+    CHECK_EQ_INT(ff.c[0][0].max_len, 32);
+    CHECK_EQ_MEM(ff.c[0][0].max, a40, 31);
+    CHECK_EQ_INT(ff.c[0][0].max[31], 'b');
+    CHECK_EQ_INT(ff.c[0][0].max_exact, 0);
+
+    /* a short exact min, a long max */
+    REQUIRE(open_one(FLOE_TYPE_STRING, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    REQUIRE(put_str(m32, 32) == FLOE_OK);
+    REQUIRE(put_str(b33, 33) == FLOE_OK);
+    REQUIRE(put_str("abc", 3) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.c[0][0].min_len, 3);
+    CHECK_EQ_INT(ff.c[0][0].min_exact, 1);
+    CHECK_EQ_INT(ff.c[0][0].max_len, 32);
+    CHECK_EQ_MEM(ff.c[0][0].max, m32, 32); /* "mmm..." (32, exact) > "bbb...c" */
+    CHECK_EQ_INT(ff.c[0][0].max_exact, 1);
+
+    /* a value equal to a truncated bound makes it exact */
+    REQUIRE(open_one(FLOE_TYPE_STRING, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    REQUIRE(put_str(a40, 40) == FLOE_OK);
+    REQUIRE(put_str(a40, 32) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.c[0][0].min_len, 32);
+    CHECK_EQ_INT(ff.c[0][0].min_exact, 1);
+    CHECK_EQ_INT(ff.c[0][0].max_exact, 0);
+}
+
+TEST(parquet_stats_no_upper_bound_keeps_the_min)
+{
+    static char ff40[40];
+    memset(ff40, 0xFF, sizeof ff40);
+    REQUIRE(open_one(FLOE_TYPE_STRING, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    REQUIRE(put_str("k", 1) == FLOE_OK);
+    REQUIRE(put_str(ff40, sizeof ff40) == FLOE_OK);
+    REQUIRE(put_str("a", 1) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK(!ff.c[0][0].has_max);
+    CHECK_EQ_INT(ff.c[0][0].max_exact, -1);
+    REQUIRE(ff.c[0][0].has_min);
+    CHECK_EQ_MEM(ff.c[0][0].min, "a", 1);
+    CHECK_EQ_INT(ff.c[0][0].min_exact, 1);
+}
+
+/* ---- booleans ------------------------------------------------------------------ */
+
+/* The header of the page at off: its encoding (data pages), sizes and length. */
+static int page_at(int64_t off, int32_t *type, int32_t *encoding, int32_t *uncomp, int32_t *comp, size_t *hdr)
+{
+    struct floe_thrift_reader r;
+    int t;
+    int16_t id;
+    if (off < 4 || (size_t)off >= file_len)
+        return FLOE_ERR_MALFORMED;
+    *encoding = -1;
+    floe_thrift_reader_init(&r, file_buf + off, file_len - (size_t)off);
+    while ((t = floe_thrift_read_field_header(&r, NULL, &id)) > 0) {
+        if (id == 1)
+            FLOE_TRY(floe_thrift_read_i32(&r, type));
+        else if (id == 2)
+            FLOE_TRY(floe_thrift_read_i32(&r, uncomp));
+        else if (id == 3)
+            FLOE_TRY(floe_thrift_read_i32(&r, comp));
+        else if (id == 5) { /* DataPageHeader */
+            int st;
+            int16_t sid;
+            FLOE_TRY(floe_thrift_read_struct_begin(&r));
+            while ((st = floe_thrift_read_field_header(&r, NULL, &sid)) > 0) {
+                if (sid == 2)
+                    FLOE_TRY(floe_thrift_read_i32(&r, encoding));
+                else
+                    FLOE_TRY(floe_thrift_skip(&r, st));
+            }
+            FLOE_TRY(st);
+        } else
+            FLOE_TRY(floe_thrift_skip(&r, t));
+    }
+    FLOE_TRY(t);
+    *hdr = r.pos;
+    return (size_t)off + r.pos + (size_t)*comp <= file_len ? FLOE_OK : FLOE_ERR_MALFORMED;
+}
+
+TEST(parquet_booleans_are_rle_hybrid)
+{
+    static uint8_t want[3000];
+    static uint32_t got[3000];
+    struct floe_value x;
+    int32_t type = -1, enc, uncomp = -1, comp = -1;
+    size_t hdr, i;
+    uint32_t len;
+    /* long runs, then a stretch of random flags */
+    for (i = 0; i < sizeof want; i++)
+        want[i] = (uint8_t)(i < 1000 ? 1 : i < 2000 ? 0 : (test_rand() >> 7) & 1u);
+    REQUIRE(open_one(FLOE_TYPE_BOOL, 0, FLOE_PARQUET_UNCOMPRESSED) == FLOE_OK);
+    memset(&x, 0, sizeof x);
+    for (i = 0; i < sizeof want; i++) {
+        x.v.b = want[i] ? 7 : 0; /* any nonzero is true */
+        REQUIRE(floe_parquet_write_row(&pq, &x) == FLOE_OK);
+    }
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.n_rgs == 1 && ff.c[0][0].dict_offset < 0);
+    CHECK_EQ_INT(ff.c[0][0].min[0], 0);
+    CHECK_EQ_INT(ff.c[0][0].max[0], 1);
+    REQUIRE(page_at(ff.c[0][0].data_offset, &type, &enc, &uncomp, &comp, &hdr) == FLOE_OK);
+    CHECK_EQ_INT(type, 0);
+    CHECK_EQ_INT(enc, 3); /* RLE */
+    CHECK_EQ_INT(uncomp, comp);
+    /* data page v1: a 4-byte length, then the hybrid runs */
+    REQUIRE(uncomp >= 4);
+    len = (uint32_t)le32(file_buf + ff.c[0][0].data_offset + hdr);
+    CHECK_EQ_INT(len + 4u, uncomp);
+    /* runs of 1000 shrink to a few bytes: far below PLAIN's 375 */
+    CHECK(uncomp < 4 + 8 + 1000 / 8 + 1000 / 8 / 63 + 2);
+    REQUIRE(floe_rle_decode(file_buf + ff.c[0][0].data_offset + hdr + 4, len, 1, got, sizeof want) == (int)len);
+    for (i = 0; i < sizeof want; i++)
+        if (got[i] != want[i]) {
+            test_fail(__FILE__, __LINE__, "value %zu: %u != %u", i, got[i], want[i]);
+            break;
+        }
+}
+
+/* ---- codecs, row groups ------------------------------------------------------------ */
+
+TEST(parquet_codecs_supported)
+{
+    CHECK(floe_parquet_codec_supported(FLOE_PARQUET_SNAPPY));
+    CHECK(floe_parquet_codec_supported(FLOE_PARQUET_UNCOMPRESSED));
+    CHECK(!floe_parquet_codec_supported(7));
+#ifdef FLOE_ZSTD_COMPRESS
+    CHECK(floe_parquet_codec_supported(FLOE_PARQUET_ZSTD));
+#else
+    CHECK(!floe_parquet_codec_supported(FLOE_PARQUET_ZSTD));
+    columns[0].name = "c";
+    columns[0].type = FLOE_TYPE_INT64;
+    schema.columns = columns;
+    schema.n_columns = 1;
+    small_config(&pcfg, &schema, FLOE_PARQUET_ZSTD);
+    CHECK_EQ_INT(floe_parquet_size(&pcfg), 0);
+#endif
+}
+
+#ifdef FLOE_ZSTD_COMPRESS
+static uint64_t dctx_mem[(256u << 10) / 8];
+static uint8_t page_out[64u << 10];
+
+/* Decompresses the page at off with zstd's decoder; returns its uncompressed
+ * size as the page header states it, or -1 when the two disagree. */
+static long zstd_page(int64_t off)
+{
+    struct floe_thrift_reader r;
+    int t;
+    int16_t id;
+    int32_t uncomp = -1, comp = -1;
+    ZSTD_DCtx *d = ZSTD_initStaticDCtx(dctx_mem, sizeof dctx_mem);
+    size_t got;
+    if (d == NULL || off < 4 || (size_t)off >= file_len)
+        return -1;
+    floe_thrift_reader_init(&r, file_buf + off, file_len - (size_t)off);
+    while ((t = floe_thrift_read_field_header(&r, NULL, &id)) > 0) {
+        if (id == 2)
+            floe_thrift_read_i32(&r, &uncomp);
+        else if (id == 3)
+            floe_thrift_read_i32(&r, &comp);
+        else
+            floe_thrift_skip(&r, t);
+    }
+    if (t != 0 || comp < 0 || uncomp < 0 || (size_t)uncomp > sizeof page_out ||
+        (size_t)off + r.pos + (size_t)comp > file_len)
+        return -1;
+    got = ZSTD_decompressDCtx(d, page_out, sizeof page_out, file_buf + off + r.pos, (size_t)comp);
+    if (ZSTD_isError(got) || got != (size_t)uncomp)
+        return -1;
+    return (long)got;
+}
+
+TEST(parquet_zstd_pages_decompress)
+{
+    int i;
+    char s[16];
+    REQUIRE(open_one(FLOE_TYPE_STRING, 1, FLOE_PARQUET_ZSTD) == FLOE_OK);
+    for (i = 0; i < 3000; i++) {
+        int n = snprintf(s, sizeof s, "dev-%d", i % 50);
+        REQUIRE((i % 7 == 0 ? put_null() : put_str(s, (size_t)n)) == FLOE_OK);
+    }
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.n_rgs == 1);
+    CHECK_EQ_INT(ff.c[0][0].codec, 6); /* ZSTD */
+    CHECK_EQ_INT(ff.c[0][0].null_count, 429);
+    REQUIRE(ff.c[0][0].dict_offset > 0);
+    /* the dictionary page: 50 strings of "dev-N" (4-byte length + text) */
+    CHECK_EQ_INT(zstd_page(ff.c[0][0].dict_offset), 50 * 4 + 10 * 5 + 40 * 6);
+    CHECK(zstd_page(ff.c[0][0].data_offset) > 0);
+}
+
+TEST(parquet_zstd_arena_counts_the_context)
+{
+    size_t snappy, zstd;
+    columns[0].name = "c";
+    columns[0].type = FLOE_TYPE_INT64;
+    schema.columns = columns;
+    schema.n_columns = 1;
+    small_config(&pcfg, &schema, FLOE_PARQUET_SNAPPY);
+    snappy = floe_parquet_size(&pcfg);
+    small_config(&pcfg, &schema, FLOE_PARQUET_ZSTD);
+    zstd = floe_parquet_size(&pcfg);
+    CHECK(snappy > 0 && zstd > snappy);
+    /* setup fails cleanly in an arena one byte short of the size */
+    {
+        struct floe_arena a;
+        floe_arena_init(&a, pq_mem, zstd - 1);
+        floe_parquet_init(&pq);
+        CHECK_EQ_INT(floe_parquet_setup(&pq, &pcfg, &a), FLOE_ERR_NOMEM);
+        floe_arena_init(&a, pq_mem, zstd);
+        CHECK_EQ_INT(floe_parquet_setup(&pq, &pcfg, &a), FLOE_OK);
+    }
+}
+#endif
+
+TEST(parquet_file_full_of_row_groups_rolls_the_row_over)
+{
+    /* max_row_groups = 3: the third row group is the last; the row that
+     * would need a fourth gets FLOE_ERR_NOSPC and is not in the file. */
+    int64_t rows = 0, i;
+    int err = FLOE_OK;
+    struct floe_arena a;
+    memset(columns, 0, sizeof columns);
+    columns[0].name = "v";
+    columns[0].type = FLOE_TYPE_DOUBLE;
+    schema.columns = columns;
+    schema.n_columns = 1;
+    small_config(&pcfg, &schema, FLOE_PARQUET_UNCOMPRESSED);
+    pcfg.row_group_bytes = 16 * 1024;
+    pcfg.max_row_groups = 3;
+    floe_arena_init(&a, pq_mem, sizeof pq_mem);
+    floe_parquet_init(&pq);
+    REQUIRE(floe_parquet_setup(&pq, &pcfg, &a) == FLOE_OK);
+    file_len = 0;
+    REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
+    test_seed(7);
+    for (i = 0; i < 100000; i++) {
+        err = put_double((double)(test_rand() >> 11)); /* no dictionary: distinct values */
+        if (err != FLOE_OK)
+            break;
+        rows++;
+    }
+    CHECK_EQ_INT(err, FLOE_ERR_NOSPC);
+    CHECK_EQ_U64(pq.stats.rows, (uint64_t)rows);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.n_rgs, 3);
+    CHECK_EQ_INT(ff.num_rows, rows);
+    CHECK_EQ_INT(ff.rg_rows[0] + ff.rg_rows[1] + ff.rg_rows[2], rows);
+    CHECK_EQ_INT(ff.c[2][0].num_values, ff.rg_rows[2]);
+    /* the refused row opens the next file */
+    file_len = 0;
+    REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
+    CHECK_EQ_INT(put_double(1.0), FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.num_rows, 1);
+}
+
+TEST(parquet_row_groups_fill_their_budget)
+{
+    /* Every row group but the last is full: its compressed bytes are within
+     * one page's reserve of row_group_bytes and never over it; the footer's
+     * counts add up to what was written, none lost or doubled at a boundary. */
+    int64_t i, total = 30000, sum = 0;
+    uint32_t g;
+    REQUIRE(open_one(FLOE_TYPE_INT64, 0, FLOE_PARQUET_UNCOMPRESSED) == FLOE_OK);
+    test_seed(11);
+    for (i = 0; i < total; i++)
+        REQUIRE(put_i64((int64_t)test_rand()) == FLOE_OK); /* random: delta cannot shrink them */
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.n_rgs >= 3);
+    for (g = 0; g < ff.n_rgs; g++) {
+        sum += ff.rg_rows[g];
+        CHECK_EQ_INT(ff.c[g][0].num_values, ff.rg_rows[g]);
+        CHECK(ff.rg_comp[g] <= (int64_t)pcfg.row_group_bytes);
+        if (g + 1 < ff.n_rgs && ff.rg_comp[g] < (int64_t)pcfg.row_group_bytes - 3 * (int64_t)pcfg.page_bytes)
+            test_fail(__FILE__, __LINE__, "row group %u holds %lld bytes of %u", g, (long long)ff.rg_comp[g],
+                      pcfg.row_group_bytes);
+    }
+    CHECK_EQ_INT(sum, total);
+    CHECK_EQ_INT(ff.num_rows, total);
+}
+
+/* ---- rolled files ------------------------------------------------------------------ */
+
+struct fake_clock {
+    uint64_t mono;
+    int64_t utc;
+};
+
+static uint64_t fake_mono(void *ctx)
+{
+    return ((struct fake_clock *)ctx)->mono;
+}
+
+static int64_t fake_utc(void *ctx)
+{
+    return ((struct fake_clock *)ctx)->utc;
+}
+
+static int fake_fill(void *ctx, void *buf, size_t n)
+{
+    uint64_t *state = ctx;
+    uint8_t *p = buf;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+        p[i] = (uint8_t)(*state >> 56);
+    }
+    return FLOE_OK;
+}
+
+#define MAX_FACTS 64
+struct seen_file {
+    char path[FLOE_ROLL_PATH_MAX];
+    uint64_t size, records;
+    int64_t min_ts, max_ts;
+    uint32_t crc32c;
+    uint8_t sha256[FLOE_SHA256_LEN];
+};
+
+static struct fake_clock clk;
+static struct floe_clock_port clock_port = {&clk, fake_mono, fake_utc};
+static uint64_t entropy_state = 3;
+static struct floe_entropy_port entropy = {&entropy_state, fake_fill};
+static struct floe_emufs emu;
+static uint64_t emu_mem[(12u << 20) / 8];
+static uint64_t roll_mem[(1u << 20) / 8];
+static struct seen_file seen[MAX_FACTS];
+static int n_seen;
+static struct floe_roll roll;
+static struct floe_roll_config rcfg;
+static struct floe_column roll_cols[2];
+static struct floe_schema roll_schema;
+
+static int on_file(void *ctx, const struct floe_file_facts *f)
+{
+    struct seen_file *s;
+    (void)ctx;
+    if (n_seen == MAX_FACTS)
+        return FLOE_ERR_LIMIT;
+    s = &seen[n_seen++];
+    snprintf(s->path, sizeof s->path, "%s", f->path);
+    s->size = f->size;
+    s->records = f->records;
+    s->min_ts = f->min_ts;
+    s->max_ts = f->max_ts;
+    s->crc32c = f->crc32c;
+    memcpy(s->sha256, f->sha256, sizeof s->sha256);
+    return FLOE_OK;
+}
+
+/* A roller over a fresh emulated file system: ts (timestamp_us) and v (string). */
+static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_ms, uint32_t idle_ms)
+{
+    struct floe_emufs_config ecfg;
+    struct floe_arena a;
+    memset(&ecfg, 0, sizeof ecfg);
+    ecfg.capacity = 4u << 20;
+    if (floe_emufs_size(&ecfg) > sizeof emu_mem)
+        return FLOE_ERR_NOMEM;
+    FLOE_TRY(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, &ecfg));
+    FLOE_TRY(emu.fs.mkdir(emu.fs.ctx, "/out"));
+    memset(roll_cols, 0, sizeof roll_cols);
+    roll_cols[0].name = "ts";
+    roll_cols[0].type = FLOE_TYPE_TIMESTAMP_US;
+    roll_cols[1].name = "v";
+    roll_cols[1].type = FLOE_TYPE_STRING;
+    roll_cols[1].nullable = 1;
+    roll_schema.columns = roll_cols;
+    roll_schema.n_columns = 2;
+    roll_schema.extra = 0;
+    memset(&rcfg, 0, sizeof rcfg);
+    small_config(&rcfg.parquet, &roll_schema, FLOE_PARQUET_SNAPPY);
+    rcfg.dir = "/out";
+    rcfg.ts_column = -1;
+    rcfg.file_bytes = file_bytes;
+    rcfg.file_rows = file_rows;
+    rcfg.max_age_ms = max_age_ms;
+    rcfg.idle_ms = idle_ms;
+    rcfg.on_file = on_file;
+    rcfg.fs = &emu.fs;
+    rcfg.clock = &clock_port;
+    rcfg.entropy = &entropy;
+    clk.mono = 1000;
+    clk.utc = 1764700000000;
+    n_seen = 0;
+    if (floe_roll_size(&rcfg) == 0 || floe_roll_size(&rcfg) > sizeof roll_mem)
+        return FLOE_ERR_NOMEM;
+    floe_arena_init(&a, roll_mem, sizeof roll_mem);
+    floe_roll_init(&roll);
+    return floe_roll_setup(&roll, &rcfg, &a);
+}
+
+static int roll_put(int64_t ts, const char *s)
+{
+    struct floe_value v[2];
+    struct floe_row row;
+    memset(v, 0, sizeof v);
+    v[0].v.i64 = ts;
+    if (s == NULL)
+        v[1].is_null = 1;
+    else {
+        v[1].v.str.ptr = s;
+        v[1].v.str.len = (uint32_t)strlen(s);
+    }
+    memset(&row, 0, sizeof row);
+    row.values = v;
+    row.n_values = 2;
+    row.source = "unit";
+    return floe_roll_write(&roll, &row);
+}
+
+/* Reads a sealed file into file_buf. */
+static int load(const char *path)
+{
+    floe_ssize_t n = floe_emufs_read_file(&emu, path, 0, file_buf, sizeof file_buf);
+    if (n < 0)
+        return (int)n;
+    file_len = (size_t)n;
+    return FLOE_OK;
+}
+
+TEST(roll_facts_hash_the_bytes_written)
+{
+    int i;
+    char s[32];
+    uint8_t sha[FLOE_SHA256_LEN];
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    for (i = 0; i < 5000; i++) {
+        snprintf(s, sizeof s, "value %d", i * 7919 % 1000);
+        REQUIRE(roll_put(1764700000000000 + (int64_t)(i % 100) * 1000 - (i == 4321 ? 5000000 : 0),
+                         i % 10 == 0 ? NULL : s) == FLOE_OK);
+    }
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    REQUIRE(n_seen == 1);
+    REQUIRE(load(seen[0].path) == FLOE_OK);
+    CHECK_EQ_U64(seen[0].size, file_len);
+    CHECK_EQ_U64(seen[0].records, 5000);
+    CHECK_EQ_U64(seen[0].crc32c, floe_crc32c(file_buf, file_len));
+    floe_sha256(file_buf, file_len, sha);
+    CHECK_EQ_MEM(seen[0].sha256, sha, sizeof sha);
+    CHECK_EQ_INT(seen[0].min_ts, 1764700000000000 + 21000 - 5000000);
+    CHECK_EQ_INT(seen[0].max_ts, 1764700000000000 + 99000);
+    REQUIRE(read_footer(file_buf, file_len) == FLOE_OK);
+    CHECK_EQ_INT(ff.num_rows, 5000);
+    {
+        int64_t nulls = 0, lo = INT64_MAX, hi = INT64_MIN;
+        uint32_t g;
+        for (g = 0; g < ff.n_rgs; g++) {
+            nulls += ff.c[g][1].null_count;
+            if (le64(ff.c[g][0].min) < lo)
+                lo = le64(ff.c[g][0].min);
+            if (le64(ff.c[g][0].max) > hi)
+                hi = le64(ff.c[g][0].max);
+        }
+        CHECK_EQ_INT(nulls, 500);
+        CHECK_EQ_INT(lo, seen[0].min_ts);
+        CHECK_EQ_INT(hi, seen[0].max_ts);
+    }
+    CHECK(!floe_roll_is_open(&roll));
+    CHECK_EQ_INT(floe_roll_seal(&roll), FLOE_OK); /* nothing open: no-op */
+    CHECK_EQ_INT(n_seen, 1);
+}
+
+TEST(roll_by_age_with_a_fake_clock)
+{
+    REQUIRE(roll_setup(0, 0, 1000, 0) == FLOE_OK);
+    REQUIRE(roll_put(1, "a") == FLOE_OK); /* opened at 1000 */
+    clk.mono = 1999;
+    REQUIRE(roll_put(2, "b") == FLOE_OK);
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    CHECK(floe_roll_is_open(&roll));
+    CHECK_EQ_INT(n_seen, 0);
+    clk.mono = 2000;
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    CHECK(!floe_roll_is_open(&roll));
+    REQUIRE(n_seen == 1);
+    CHECK_EQ_U64(seen[0].records, 2);
+    /* a tick with nothing open does nothing */
+    clk.mono = 9000;
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    CHECK_EQ_INT(n_seen, 1);
+}
+
+TEST(roll_by_inactivity_with_a_fake_clock)
+{
+    REQUIRE(roll_setup(0, 0, 0, 500) == FLOE_OK);
+    REQUIRE(roll_put(1, "a") == FLOE_OK); /* opened at 1000 */
+    clk.mono = 1400;
+    REQUIRE(roll_put(2, "b") == FLOE_OK);
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK); /* rows since the last tick: active at 1400 */
+    clk.mono = 1899;
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    CHECK(floe_roll_is_open(&roll));
+    clk.mono = 1900;
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    CHECK(!floe_roll_is_open(&roll));
+    REQUIRE(n_seen == 1);
+    CHECK_EQ_U64(seen[0].records, 2);
+}
+
+TEST(roll_by_rows_exactly)
+{
+    int i;
+    REQUIRE(roll_setup(0, 100, 0, 0) == FLOE_OK);
+    for (i = 0; i < 100; i++)
+        REQUIRE(roll_put(i, "x") == FLOE_OK);
+    /* exactly full: still open until a row would go over */
+    CHECK(floe_roll_is_open(&roll));
+    CHECK_EQ_INT(n_seen, 0);
+    for (; i < 250; i++)
+        REQUIRE(roll_put(i, "x") == FLOE_OK);
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    REQUIRE(n_seen == 3);
+    CHECK_EQ_U64(seen[0].records, 100);
+    CHECK_EQ_U64(seen[1].records, 100);
+    CHECK_EQ_U64(seen[2].records, 50);
+    CHECK_EQ_INT(seen[1].min_ts, 100);
+    CHECK_EQ_INT(seen[1].max_ts, 199);
+    REQUIRE(load(seen[2].path) == FLOE_OK);
+    REQUIRE(read_footer(file_buf, file_len) == FLOE_OK);
+    CHECK_EQ_INT(ff.num_rows, 50);
+}
+
+TEST(roll_by_file_bytes)
+{
+    int i, f;
+    uint64_t total = 0;
+    char s[48];
+    REQUIRE(roll_setup(32 * 1024, 0, 0, 0) == FLOE_OK);
+    test_seed(99);
+    for (i = 0; i < 20000; i++) {
+        snprintf(s, sizeof s, "%016llx%016llx", (unsigned long long)test_rand(), (unsigned long long)test_rand());
+        REQUIRE(roll_put(i, s) == FLOE_OK);
+    }
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    REQUIRE(n_seen >= 3);
+    for (f = 0; f < n_seen; f++) {
+        REQUIRE(load(seen[f].path) == FLOE_OK);
+        CHECK_EQ_U64(seen[f].size, file_len);
+        REQUIRE(read_footer(file_buf, file_len) == FLOE_OK);
+        CHECK_EQ_U64((uint64_t)ff.num_rows, seen[f].records);
+        /* a file is sealed once it reaches the limit, before the next row */
+        if (f + 1 < n_seen)
+            CHECK(seen[f].size >= 32 * 1024);
+        total += seen[f].records;
+    }
+    CHECK_EQ_U64(total, 20000);
+    CHECK_EQ_U64(roll.files_sealed, (uint64_t)n_seen);
+}
