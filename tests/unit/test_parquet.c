@@ -744,7 +744,7 @@ TEST(parquet_zstd_arena_counts_the_context)
 TEST(parquet_file_full_of_row_groups_rolls_the_row_over)
 {
     /* max_row_groups = 3: the third row group is the last; the row that
-     * would need a fourth gets FLOE_ERR_NOSPC and is not in the file. */
+     * would need a fourth gets FLOE_PARQUET_FILE_FULL and is not in the file. */
     int64_t rows = 0, i;
     int err = FLOE_OK;
     struct floe_arena a;
@@ -768,7 +768,7 @@ TEST(parquet_file_full_of_row_groups_rolls_the_row_over)
             break;
         rows++;
     }
-    CHECK_EQ_INT(err, FLOE_ERR_NOSPC);
+    CHECK_EQ_INT(err, FLOE_PARQUET_FILE_FULL);
     CHECK_EQ_U64(pq.stats.rows, (uint64_t)rows);
     REQUIRE(close_and_read() == FLOE_OK);
     CHECK_EQ_INT(ff.n_rgs, 3);
