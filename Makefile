@@ -11,6 +11,7 @@
 #   make stack                worst stack path per public function (STACK_BOARDS)
 #   make arena                arena bytes per module, default and minimal configs
 #   make budgets              size and stack against boards/<board>/budget.mk
+#   make test-kill-long       both kill tests with KILLS_LONG=1000 kills each
 #   make install              PREFIX=/usr/local DESTDIR= (lib, headers, floe.pc)
 #   make clean
 #
@@ -275,6 +276,18 @@ test-integration:
 	# leak reports would only turn clean exits into failures.
 	ASAN_OPTIONS=detect_leaks=0 FLOE=$(TOP)/build/host-san/floe NODE_PATH=$(TOP)/build/npm/node_modules \
 	  FLOE_TESTDATA=$(TESTDATA) bash $(TOP)/tests/run-integration.sh
+
+# Both kill tests (floe convert --spool, and the agent) with KILLS_LONG kills
+# each instead of make test's 100 (several minutes; not part of make test).
+KILLS_LONG ?= 1000
+.PHONY: test-kill-long
+test-kill-long:
+	$(TOP)/tools/bootstrap.sh npm
+	$(MAKE) -f $(TOP)/Makefile BOARD=host SANITIZE=1 cli
+	ASAN_OPTIONS=detect_leaks=0 FLOE=$(TOP)/build/host-san/floe NODE_PATH=$(TOP)/build/npm/node_modules \
+	  KILLS=$(KILLS_LONG) bash $(TOP)/tests/integration/kill_test.sh
+	ASAN_OPTIONS=detect_leaks=0 FLOE=$(TOP)/build/host-san/floe NODE_PATH=$(TOP)/build/npm/node_modules \
+	  KILLS=$(KILLS_LONG) bash $(TOP)/tests/integration/agent_kill_test.sh
 
 # ---- budgets: code size, stack depth, arena ------------------------------------
 # make size     text/data/bss of libfloe.a and of the linked program (the floe

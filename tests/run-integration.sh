@@ -39,7 +39,7 @@ run_suite() {
   fi
 }
 
-for suite in tests/integration/run.sh tests/integration/kill_test.sh tests/integration/tls_test.sh tests/integration/agent_test.sh tests/integration/upload_test.sh tests/integration/sigv4_test.sh tests/cli/*.sh tests/snappy_interop.sh; do
+for suite in tests/integration/run.sh tests/integration/kill_test.sh tests/integration/agent_kill_test.sh tests/integration/tls_test.sh tests/integration/agent_test.sh tests/integration/upload_test.sh tests/integration/sigv4_test.sh tests/cli/*.sh tests/snappy_interop.sh; do
   [ -f "$suite" ] || continue
   run_suite "$suite" bash "$suite"
 done
