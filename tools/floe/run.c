@@ -193,6 +193,28 @@ static int next_source_after(const struct agent *a, const char *after, struct so
 
 /* Retires a fully committed source, if the file at its name is still the
  * one that was read (a new file may have taken the name meanwhile). */
+/* The source the committed position stops part-way through, if its file is
+ * still there: it is read on before any other. A file taken first would get
+ * a later index, and committing it would count this one's unread rest as
+ * done (the position is one index and offset). */
+static int part_way_source(const struct agent *a, const struct source_ledger *ledger,
+                           const struct floe_spool_position *pos, struct source_file *out)
+{
+    struct source_id now;
+    int i;
+    if (pos->seq == 0 || pos->source_done)
+        return 0;
+    for (i = 0; i < ledger->n; i++) {
+        const struct source_entry *e = &ledger->e[i];
+        if (e->index != pos->source_index)
+            continue;
+        snprintf(out->name, sizeof out->name, "%s", e->name);
+        snprintf(out->path, sizeof out->path, "%s/%s", a->cfg.source_dir, e->name);
+        return source_id_of_path(out->path, &now) == 0 && source_id_equal(&now, &e->id);
+    }
+    return 0;
+}
+
 static void retire(struct agent *a, struct source_ledger *ledger, const char *name, const struct source_id *id)
 {
     char from[1400], to[1400];
@@ -375,7 +397,8 @@ static void *writer_thread(void *arg)
                 break;
             }
         } else {
-            if (!next_source_after(a, n_pending ? pending[n_pending - 1].name : "", &src)) {
+            if (!(n_pending == 0 && part_way_source(a, &ledger, &pos, &src)) &&
+                !next_source_after(a, n_pending ? pending[n_pending - 1].name : "", &src)) {
                 if (floe_writer_tick(&w) != FLOE_OK)
                     floe_writer_rewind(&w);
                 retire_committed(a, &w, &ledger, pending, &n_pending);
