@@ -1277,9 +1277,60 @@ int floe_json_number_f32(const struct floe_json_number *num, float *out)
 
 /* ---- scan + convert ---- */
 
+/* The common short forms, -?(0|[1-9][0-9]*)(\.[0-9]+)? with at most 19
+ * digits in all, read in one pass: *m gets every digit (so m < 10^19) and
+ * *frac the count after the point. Returns 0 for anything else (an exponent,
+ * more digits, bad grammar), which the general scan then handles. */
+static int short_decimal(const char *s, size_t n, uint64_t *m, size_t *frac, int *negative)
+{
+    size_t i = 0, int_end;
+    uint64_t v;
+    *negative = 0;
+    if (n > 0 && s[0] == '-') {
+        *negative = 1;
+        i = 1;
+    }
+    if (i >= n || n - i > 20 || !IS_DIGIT(s[i]))
+        return 0;
+    v = (uint64_t)(s[i] - '0');
+    if (s[i++] == '0') {
+        if (i < n && s[i] != '.')
+            return 0; /* leading zero, or "0e..." */
+    } else {
+        while (i < n && IS_DIGIT(s[i]))
+            v = v * 10u + (uint64_t)(s[i++] - '0');
+    }
+    int_end = i;
+    if (i < n) {
+        if (s[i++] != '.' || i == n)
+            return 0;
+        while (i < n && IS_DIGIT(s[i]))
+            v = v * 10u + (uint64_t)(s[i++] - '0');
+        if (i != n)
+            return 0;
+        *frac = n - int_end - 1;
+        if (int_end - (size_t)*negative + *frac > FLOE_JSON_MANT_DIGITS)
+            return 0;
+    } else {
+        *frac = 0;
+        if (int_end - (size_t)*negative > FLOE_JSON_MANT_DIGITS)
+            return 0;
+    }
+    *m = v;
+    return 1;
+}
+
 int floe_json_to_i64(const char *s, size_t n, int64_t *out)
 {
     struct floe_json_number num;
+    uint64_t m;
+    size_t frac;
+    int neg;
+    /* 19 digits may pass INT64_MAX: leave those to the general path. */
+    if (short_decimal(s, n, &m, &frac, &neg) && frac == 0 && m <= (uint64_t)INT64_MAX) {
+        *out = neg ? -(int64_t)m : (int64_t)m;
+        return FLOE_OK;
+    }
     FLOE_TRY(floe_json_number_scan(s, n, &num));
     return floe_json_number_i64(&num, out);
 }
@@ -1287,6 +1338,13 @@ int floe_json_to_i64(const char *s, size_t n, int64_t *out)
 int floe_json_to_i32(const char *s, size_t n, int32_t *out)
 {
     struct floe_json_number num;
+    uint64_t m;
+    size_t frac;
+    int neg;
+    if (short_decimal(s, n, &m, &frac, &neg) && frac == 0 && m <= (uint64_t)INT32_MAX) {
+        *out = neg ? -(int32_t)m : (int32_t)m;
+        return FLOE_OK;
+    }
     FLOE_TRY(floe_json_number_scan(s, n, &num));
     return floe_json_number_i32(&num, out);
 }
@@ -1294,6 +1352,21 @@ int floe_json_to_i32(const char *s, size_t n, int32_t *out)
 int floe_json_to_f64(const char *s, size_t n, double *out)
 {
     struct floe_json_number num;
+#if FLOE_NUM_FP_FAST
+    static const double p10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    uint64_t m;
+    size_t frac;
+    int neg;
+    /* Digits and power of ten both exact: one division rounds correctly
+     * (the same fast path as floe_json_number_f64, without the full scan). */
+    if (short_decimal(s, n, &m, &frac, &neg) && m <= ((uint64_t)1 << 53) && frac <= 22) {
+        double d = (double)m / p10[frac];
+        *out = neg ? -d : d;
+        return FLOE_OK;
+    }
+#endif
     FLOE_TRY(floe_json_number_scan(s, n, &num));
     return floe_json_number_f64(&num, out);
 }
