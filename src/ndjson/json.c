@@ -313,14 +313,45 @@ static int parse_lone_primitive(struct floe_json_parser *p, const char *s, size_
     return FLOE_JSON_OK;
 }
 
+/* Nonzero when s[0..n) has a control character, a non-ASCII byte or a
+ * backslash anywhere: without them every string token is valid as jsmn
+ * found it (no escapes, nothing to check), so one branch-free pass over the
+ * line replaces a check per string. */
+static int needs_string_checks(const char *s, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; n - i >= 16; i += 16) {
+        uint64_t a, b;
+        floe_memcpy(&a, s + i, 8);
+        floe_memcpy(&b, s + i + 8, 8);
+        acc |= special_bytes(a) | special_bytes(b);
+    }
+    if (n - i >= 8) {
+        uint64_t a;
+        floe_memcpy(&a, s + i, 8);
+        acc |= special_bytes(a);
+        i += 8;
+    }
+    for (; i < n; i++) {
+        uint8_t c = (uint8_t)s[i];
+        if (c < 0x20 || c >= 0x80 || c == '\\')
+            return 1;
+    }
+    return acc != 0;
+}
+
 int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
 {
     jsmn_parser jp;
     jsmntok_t *jt = (jsmntok_t *)p->jsmn_tokens;
+    struct floe_json_tok *out = p->tokens;
     struct frame *stack = (struct frame *)(void *)p->stack;
-    uint32_t depth = 0, i;
+    /* The innermost open container, kept in locals (stack[depth - 1] holds
+     * its tok, and its end and kind as well; items is written back on push). */
+    uint32_t depth = 0, i, nt, cur_end = 0, cur_items = 0, cur_obj = 0;
     size_t pos = 0;
-    int r, seen_top = 0;
+    int r, check_strings;
 
     p->n_tokens = 0;
     p->why = NULL;
@@ -339,88 +370,95 @@ int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
         return fault(p, FLOE_JSON_SYNTAX, "unexpected character", jp.pos);
     if (r == 0)
         return fault(p, FLOE_JSON_SYNTAX, "no value", jp.pos);
+    nt = (uint32_t)r;
+    check_strings = needs_string_checks(s, n);
 
-    for (i = 0; i <= (uint32_t)r; i++) {
-        const jsmntok_t *t = i < (uint32_t)r ? &jt[i] : NULL;
-        size_t tstart = t == NULL ? n : (size_t)(t->type == JSMN_STRING ? t->start - 1 : t->start);
-        struct floe_json_tok *out;
+    /* i == nt is a sentinel at offset n that closes what is still open. */
+    for (i = 0;; i++) {
+        const jsmntok_t *t = &jt[i < nt ? i : 0];
+        int jtype = t->type;
+        size_t tstart = i < nt ? (size_t)t->start - (jtype == JSMN_STRING ? 1u : 0u) : n;
         char sep = 0;
 
         /* Close every container that ended before this token. */
-        while (depth > 0 && tstart >= stack[depth - 1].end) {
-            const struct frame *f = &stack[depth - 1];
-            if (f->is_object && (f->items & 1u))
+        while (depth > 0 && tstart >= cur_end) {
+            if (cur_obj && (cur_items & 1u))
                 return fault(p, FLOE_JSON_SYNTAX, "object key without a value", pos);
-            if (!check_gap(s, pos, f->end - 1u, 0))
+            if (pos != cur_end - 1u && !check_gap(s, pos, cur_end - 1u, 0))
                 return fault(p, FLOE_JSON_SYNTAX, "expected ',' or closing bracket", pos);
-            pos = f->end;
-            p->tokens[f->tok].next = i;
-            depth--;
+            pos = cur_end;
+            out[stack[depth - 1].tok].next = i;
+            if (--depth > 0) {
+                cur_end = stack[depth - 1].end;
+                cur_items = stack[depth - 1].items;
+                cur_obj = stack[depth - 1].is_object;
+            }
         }
-        if (t == NULL)
+        if (i == nt)
             break;
 
         if (depth == 0) {
-            if (seen_top)
+            if (i > 0)
                 return fault(p, FLOE_JSON_SYNTAX, "more than one value", tstart);
-            seen_top = 1;
         } else {
-            struct frame *f = &stack[depth - 1];
-            if (f->is_object) {
-                if ((f->items & 1u) == 0) {
-                    if (t->type != JSMN_STRING)
-                        return fault(p, FLOE_JSON_SYNTAX, "object key must be a string", tstart);
-                    sep = f->items == 0 ? 0 : ',';
-                } else {
-                    sep = ':';
-                }
-            } else {
-                sep = f->items == 0 ? 0 : ',';
-            }
-            f->items++;
+            if (!cur_obj)
+                sep = cur_items == 0 ? 0 : ',';
+            else if (cur_items & 1u)
+                sep = ':';
+            else if (jtype != JSMN_STRING)
+                return fault(p, FLOE_JSON_SYNTAX, "object key must be a string", tstart);
+            else
+                sep = cur_items == 0 ? 0 : ',';
+            cur_items++;
         }
-        if (!check_gap(s, pos, tstart, sep))
-            return fault(p, FLOE_JSON_SYNTAX,
-                         sep == ':' ? "expected ':'" : sep == ',' ? "expected ','" : "unexpected character",
-                         pos);
+        /* Compact text has exactly the separator between tokens. */
+        if (sep == 0 ? tstart != pos : (tstart != pos + 1u || s[pos] != sep)) {
+            if (!check_gap(s, pos, tstart, sep))
+                return fault(p, FLOE_JSON_SYNTAX,
+                             sep == ':' ? "expected ':'" : sep == ',' ? "expected ','" : "unexpected character",
+                             pos);
+        }
 
-        out = &p->tokens[i];
-        out->flags = 0;
-        out->next = i + 1;
-        out->start = (uint32_t)t->start;
-        out->end = (uint32_t)t->end;
-        switch (t->type) {
+        out[i].flags = 0;
+        out[i].next = i + 1;
+        out[i].start = (uint32_t)t->start;
+        out[i].end = (uint32_t)t->end;
+        switch (jtype) {
         case JSMN_OBJECT:
         case JSMN_ARRAY:
             if (depth == p->max_depth)
                 return fault(p, FLOE_JSON_DEPTH, "nesting too deep", tstart);
-            out->type = t->type == JSMN_OBJECT ? FLOE_JSON_OBJECT : FLOE_JSON_ARRAY;
+            out[i].type = jtype == JSMN_OBJECT ? FLOE_JSON_OBJECT : FLOE_JSON_ARRAY;
+            if (depth > 0)
+                stack[depth - 1].items = cur_items;
+            cur_end = (uint32_t)t->end;
+            cur_items = 0;
+            cur_obj = jtype == JSMN_OBJECT;
             stack[depth].tok = i;
-            stack[depth].items = 0;
-            stack[depth].end = (uint32_t)t->end;
-            stack[depth].is_object = t->type == JSMN_OBJECT;
+            stack[depth].end = cur_end;
+            stack[depth].is_object = cur_obj;
             depth++;
             pos = (size_t)t->start + 1;
             break;
         case JSMN_STRING:
-            out->type = FLOE_JSON_STRING;
-            {
-                int bad = check_string(p, s, (size_t)t->start, (size_t)t->end, &out->flags);
+            out[i].type = FLOE_JSON_STRING;
+            if (check_strings) {
+                int bad = check_string(p, s, (size_t)t->start, (size_t)t->end, &out[i].flags);
                 if (bad != FLOE_JSON_OK)
                     return bad;
             }
             pos = (size_t)t->end + 1;
             break;
         default:
-            if (!classify_primitive(s + t->start, (size_t)(t->end - t->start), &out->type, &out->flags))
+            if (!classify_primitive(s + t->start, (size_t)(t->end - t->start), &out[i].type, &out[i].flags))
                 return fault(p, FLOE_JSON_SYNTAX, "invalid literal or number", tstart);
             pos = (size_t)t->end;
             break;
         }
     }
-    if (!check_gap(s, pos, n, 0))
+    if (pos != n && !check_gap(s, pos, n, 0))
         return fault(p, FLOE_JSON_SYNTAX, "unexpected text after the value", pos);
-    p->n_tokens = (uint32_t)r;
+    p->n_tokens = nt;
     return FLOE_JSON_OK;
 }
 
