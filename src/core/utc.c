@@ -173,25 +173,55 @@ int floe_utc_parse_date(const char *s, size_t n, int32_t *days)
     return FLOE_OK;
 }
 
+/* Two digits at s[0..2), or -1: for the fixed layout below. */
+static int two_digits(const char *s)
+{
+    unsigned a = (unsigned)(unsigned char)s[0] - '0', b = (unsigned)(unsigned char)s[1] - '0';
+    return a <= 9u && b <= 9u ? (int)(a * 10u + b) : -1;
+}
+
 int floe_utc_parse_rfc3339(const char *s, size_t n, int64_t *unix_us)
 {
     size_t pos = 0;
     int y, mo, d, h, mi, sec, digits = 0;
     int64_t frac_us = 0, offset_min = 0;
+    int y1 = -1, y2 = -1;
     FLOE_FAIL_IF(s == NULL || unix_us == NULL, FLOE_ERR_INVAL);
-    FLOE_TRY(parse_date_part(s, n, &pos, &y, &mo, &d));
-    if (pos >= n || (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' '))
-        return FLOE_ERR_MALFORMED;
-    pos++;
-    h = read_digits(s, n, &pos, 2);
-    if (h < 0 || !expect_char(s, n, &pos, ':'))
-        return FLOE_ERR_MALFORMED;
-    mi = read_digits(s, n, &pos, 2);
-    if (mi < 0 || !expect_char(s, n, &pos, ':'))
-        return FLOE_ERR_MALFORMED;
-    sec = read_digits(s, n, &pos, 2);
-    if (sec < 0)
-        return FLOE_ERR_MALFORMED;
+    /* The usual layout, YYYY-MM-DDThh:mm:ss, read at fixed places; anything
+     * else (a bad digit or separator) takes the general path, which gives
+     * the same answer field by field. */
+    if (n >= 20 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == 't' || s[10] == ' ') &&
+        s[13] == ':' && s[16] == ':') {
+        y1 = two_digits(s);
+        y2 = two_digits(s + 2);
+        mo = two_digits(s + 5);
+        d = two_digits(s + 8);
+        h = two_digits(s + 11);
+        mi = two_digits(s + 14);
+        sec = two_digits(s + 17);
+        if ((mo | d | h | mi | sec) < 0)
+            y1 = -1;
+    }
+    if ((y1 | y2) >= 0) {
+        y = y1 * 100 + y2;
+        if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+            return FLOE_ERR_RANGE;
+        pos = 19;
+    } else {
+        FLOE_TRY(parse_date_part(s, n, &pos, &y, &mo, &d));
+        if (pos >= n || (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' '))
+            return FLOE_ERR_MALFORMED;
+        pos++;
+        h = read_digits(s, n, &pos, 2);
+        if (h < 0 || !expect_char(s, n, &pos, ':'))
+            return FLOE_ERR_MALFORMED;
+        mi = read_digits(s, n, &pos, 2);
+        if (mi < 0 || !expect_char(s, n, &pos, ':'))
+            return FLOE_ERR_MALFORMED;
+        sec = read_digits(s, n, &pos, 2);
+        if (sec < 0)
+            return FLOE_ERR_MALFORMED;
+    }
     if (expect_char(s, n, &pos, '.')) {
         while (pos < n && s[pos] >= '0' && s[pos] <= '9') {
             if (digits < 6)
