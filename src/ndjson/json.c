@@ -341,17 +341,145 @@ static int needs_string_checks(const char *s, size_t n)
     return acc != 0;
 }
 
+/* Whether token i lies past a container ending at offset end. A string's
+ * start is one past its quote, but a token inside the container begins
+ * before the closing bracket at end - 1, so comparing starts is exact. */
+#define PAST(i, end) ((i) == nt || (uint32_t)jt[i].start >= (end))
+
+/* The gap s[pos..tstart) before a token must be whitespace around the
+ * separator sep (0: none). Compact text has exactly the separator: that is
+ * checked inline, check_gap does the rest. */
+#define GAP_OK(pos, tstart, sep)                                                                   \
+    ((sep) == 0 ? (tstart) == (pos) : ((tstart) == (pos) + 1u && s[pos] == (sep)))
+
+static int gap_fault(struct floe_json_parser *p, char sep, size_t pos)
+{
+    return fault(p, FLOE_JSON_SYNTAX,
+                 sep == ':' ? "expected ':'" : sep == ',' ? "expected ','" : "unexpected character", pos);
+}
+
+/* The checks jsmn does not make, over its nt tokens of s[0..n): the
+ * separators and whitespace between tokens, keys being strings, one value in
+ * all, string contents, literals and numbers. Objects and arrays have loops
+ * of their own, so the separator each token needs is known from where the
+ * code is; open containers are on an explicit bounded stack. */
+#if defined(__GNUC__)
+__attribute__((noinline)) /* not into jsmn's loop: each loop gets the registers */
+#endif
+static int validate(struct floe_json_parser *p, const char *s, size_t n, uint32_t nt)
+{
+    const jsmntok_t *jt = (const jsmntok_t *)p->jsmn_tokens;
+    struct floe_json_tok *out = p->tokens;
+    struct frame *stack = (struct frame *)(void *)p->stack;
+    /* The innermost open container: its end offset, kind, and whether it
+     * has a child yet (stack[depth - 1] has its token index too). */
+    uint32_t depth = 0, i = 0, cur_end = 0, cur_obj = 0, cur_first = 0;
+    size_t pos = 0, tstart;
+    int check_strings = needs_string_checks(s, n);
+    const jsmntok_t *t;
+    char sep;
+
+    for (;;) {
+        /* ---- the next value: i is its token, the gap before it needs sep */
+        if (depth == 0) {
+            if (i > 0) /* the top value is complete */
+                break;
+            sep = 0;
+        } else if (cur_obj) {
+            /* a key, then its value */
+            t = &jt[i];
+            if (t->type != JSMN_STRING)
+                return fault(p, FLOE_JSON_SYNTAX, "object key must be a string", (size_t)t->start);
+            tstart = (size_t)t->start - 1u;
+            sep = cur_first ? 0 : ',';
+            if (!GAP_OK(pos, tstart, sep) && !check_gap(s, pos, tstart, sep))
+                return gap_fault(p, sep, pos);
+            cur_first = 0;
+            out[i].start = (uint32_t)t->start;
+            out[i].end = (uint32_t)t->end;
+            out[i].next = i + 1;
+            out[i].type = FLOE_JSON_STRING;
+            out[i].flags = 0;
+            if (check_strings) {
+                int bad = check_string(p, s, (size_t)t->start, (size_t)t->end, &out[i].flags);
+                if (bad != FLOE_JSON_OK)
+                    return bad;
+            }
+            pos = (size_t)t->end + 1;
+            i++;
+            if (PAST(i, cur_end))
+                return fault(p, FLOE_JSON_SYNTAX, "object key without a value", pos);
+            sep = ':';
+        } else {
+            sep = cur_first ? 0 : ',';
+            cur_first = 0;
+        }
+
+        t = &jt[i];
+        tstart = (size_t)t->start - (t->type == JSMN_STRING ? 1u : 0u);
+        if (!GAP_OK(pos, tstart, sep) && !check_gap(s, pos, tstart, sep))
+            return gap_fault(p, sep, pos);
+        out[i].start = (uint32_t)t->start;
+        out[i].end = (uint32_t)t->end;
+        out[i].next = i + 1;
+        out[i].flags = 0;
+        if (t->type == JSMN_STRING) {
+            out[i].type = FLOE_JSON_STRING;
+            if (check_strings) {
+                int bad = check_string(p, s, (size_t)t->start, (size_t)t->end, &out[i].flags);
+                if (bad != FLOE_JSON_OK)
+                    return bad;
+            }
+            pos = (size_t)t->end + 1;
+            i++;
+        } else if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
+            if (depth == p->max_depth)
+                return fault(p, FLOE_JSON_DEPTH, "nesting too deep", tstart);
+            out[i].type = t->type == JSMN_OBJECT ? FLOE_JSON_OBJECT : FLOE_JSON_ARRAY;
+            if (depth > 0)
+                stack[depth - 1].items = cur_first;
+            cur_end = (uint32_t)t->end;
+            cur_obj = t->type == JSMN_OBJECT;
+            cur_first = 1;
+            stack[depth].tok = i;
+            stack[depth].end = cur_end;
+            stack[depth].is_object = cur_obj;
+            depth++;
+            pos = (size_t)t->start + 1;
+            i++;
+        } else {
+            if (!classify_primitive(s + t->start, (size_t)(t->end - t->start), &out[i].type, &out[i].flags))
+                return fault(p, FLOE_JSON_SYNTAX, "invalid literal or number", tstart);
+            pos = (size_t)t->end;
+            i++;
+        }
+
+        /* ---- close every container that ends before token i */
+        while (depth > 0 && PAST(i, cur_end)) {
+            if (pos != cur_end - 1u && !check_gap(s, pos, cur_end - 1u, 0))
+                return fault(p, FLOE_JSON_SYNTAX, "expected ',' or closing bracket", pos);
+            pos = cur_end;
+            out[stack[depth - 1].tok].next = i;
+            if (--depth > 0) {
+                cur_end = stack[depth - 1].end;
+                cur_obj = stack[depth - 1].is_object;
+                cur_first = stack[depth - 1].items;
+            }
+        }
+    }
+    if (i < nt)
+        return fault(p, FLOE_JSON_SYNTAX, "more than one value",
+                     (size_t)jt[i].start - (jt[i].type == JSMN_STRING ? 1u : 0u));
+    if (pos != n && !check_gap(s, pos, n, 0))
+        return fault(p, FLOE_JSON_SYNTAX, "unexpected text after the value", pos);
+    return FLOE_JSON_OK;
+}
+
 int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
 {
     jsmn_parser jp;
-    jsmntok_t *jt = (jsmntok_t *)p->jsmn_tokens;
-    struct floe_json_tok *out = p->tokens;
-    struct frame *stack = (struct frame *)(void *)p->stack;
-    /* The innermost open container, kept in locals (stack[depth - 1] holds
-     * its tok, and its end and kind as well; items is written back on push). */
-    uint32_t depth = 0, i, nt, cur_end = 0, cur_items = 0, cur_obj = 0;
-    size_t pos = 0;
-    int r, check_strings;
+    uint32_t nt;
+    int r;
 
     p->n_tokens = 0;
     p->why = NULL;
@@ -359,7 +487,7 @@ int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
     if (n > 0x7fffffffu)
         return fault(p, FLOE_JSON_TOKENS, "text too long", 0);
     jsmn_init(&jp);
-    r = jsmn_parse(&jp, s, n, jt, p->max_tokens);
+    r = jsmn_parse(&jp, s, n, (jsmntok_t *)p->jsmn_tokens, p->max_tokens);
     if (r == JSMN_ERROR_NOMEM)
         return fault(p, FLOE_JSON_TOKENS, "too many values (token limit)", jp.pos);
     if (r == JSMN_ERROR_PART && parse_lone_primitive(p, s, n) == FLOE_JSON_OK)
@@ -371,95 +499,10 @@ int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
     if (r == 0)
         return fault(p, FLOE_JSON_SYNTAX, "no value", jp.pos);
     nt = (uint32_t)r;
-    check_strings = needs_string_checks(s, n);
-
-    /* i == nt is a sentinel at offset n that closes what is still open. */
-    for (i = 0;; i++) {
-        const jsmntok_t *t = &jt[i < nt ? i : 0];
-        int jtype = t->type;
-        size_t tstart = i < nt ? (size_t)t->start - (jtype == JSMN_STRING ? 1u : 0u) : n;
-        char sep = 0;
-
-        /* Close every container that ended before this token. */
-        while (depth > 0 && tstart >= cur_end) {
-            if (cur_obj && (cur_items & 1u))
-                return fault(p, FLOE_JSON_SYNTAX, "object key without a value", pos);
-            if (pos != cur_end - 1u && !check_gap(s, pos, cur_end - 1u, 0))
-                return fault(p, FLOE_JSON_SYNTAX, "expected ',' or closing bracket", pos);
-            pos = cur_end;
-            out[stack[depth - 1].tok].next = i;
-            if (--depth > 0) {
-                cur_end = stack[depth - 1].end;
-                cur_items = stack[depth - 1].items;
-                cur_obj = stack[depth - 1].is_object;
-            }
-        }
-        if (i == nt)
-            break;
-
-        if (depth == 0) {
-            if (i > 0)
-                return fault(p, FLOE_JSON_SYNTAX, "more than one value", tstart);
-        } else {
-            if (!cur_obj)
-                sep = cur_items == 0 ? 0 : ',';
-            else if (cur_items & 1u)
-                sep = ':';
-            else if (jtype != JSMN_STRING)
-                return fault(p, FLOE_JSON_SYNTAX, "object key must be a string", tstart);
-            else
-                sep = cur_items == 0 ? 0 : ',';
-            cur_items++;
-        }
-        /* Compact text has exactly the separator between tokens. */
-        if (sep == 0 ? tstart != pos : (tstart != pos + 1u || s[pos] != sep)) {
-            if (!check_gap(s, pos, tstart, sep))
-                return fault(p, FLOE_JSON_SYNTAX,
-                             sep == ':' ? "expected ':'" : sep == ',' ? "expected ','" : "unexpected character",
-                             pos);
-        }
-
-        out[i].flags = 0;
-        out[i].next = i + 1;
-        out[i].start = (uint32_t)t->start;
-        out[i].end = (uint32_t)t->end;
-        switch (jtype) {
-        case JSMN_OBJECT:
-        case JSMN_ARRAY:
-            if (depth == p->max_depth)
-                return fault(p, FLOE_JSON_DEPTH, "nesting too deep", tstart);
-            out[i].type = jtype == JSMN_OBJECT ? FLOE_JSON_OBJECT : FLOE_JSON_ARRAY;
-            if (depth > 0)
-                stack[depth - 1].items = cur_items;
-            cur_end = (uint32_t)t->end;
-            cur_items = 0;
-            cur_obj = jtype == JSMN_OBJECT;
-            stack[depth].tok = i;
-            stack[depth].end = cur_end;
-            stack[depth].is_object = cur_obj;
-            depth++;
-            pos = (size_t)t->start + 1;
-            break;
-        case JSMN_STRING:
-            out[i].type = FLOE_JSON_STRING;
-            if (check_strings) {
-                int bad = check_string(p, s, (size_t)t->start, (size_t)t->end, &out[i].flags);
-                if (bad != FLOE_JSON_OK)
-                    return bad;
-            }
-            pos = (size_t)t->end + 1;
-            break;
-        default:
-            if (!classify_primitive(s + t->start, (size_t)(t->end - t->start), &out[i].type, &out[i].flags))
-                return fault(p, FLOE_JSON_SYNTAX, "invalid literal or number", tstart);
-            pos = (size_t)t->end;
-            break;
-        }
-    }
-    if (pos != n && !check_gap(s, pos, n, 0))
-        return fault(p, FLOE_JSON_SYNTAX, "unexpected text after the value", pos);
-    p->n_tokens = nt;
-    return FLOE_JSON_OK;
+    r = validate(p, s, n, nt);
+    if (r == FLOE_JSON_OK)
+        p->n_tokens = nt;
+    return r;
 }
 
 static size_t put_utf8(char *out, uint32_t cp)
