@@ -41,6 +41,7 @@ struct floe_ndjson_state {
     const struct floe_ndjson_config *cfg;
     const struct floe_schema *schema;
     uint32_t max_line, dl_raw_max, n_values;
+    uint32_t n_required; /* columns that are not nullable */
     const char *source;
 
     /* framing */
@@ -270,9 +271,11 @@ int floe_ndjson_setup(struct floe_ndjson *dec, const struct floe_ndjson_config *
     st->nodes[0].column = NO_COLUMN;
     st->nodes[0].hint = NO_NODE;
     st->n_nodes = 1;
+    st->n_required = 0;
     for (i = 0; cfg->schema != NULL && i < cfg->schema->n_columns; i++) {
         const struct floe_column *c = &cfg->schema->columns[i];
         add_path(st, (uint16_t)i, c->path != NULL ? c->path : c->name);
+        st->n_required += !c->nullable;
     }
     floe_memset(&dec->stats, 0, sizeof dec->stats);
     dec->st = st;
@@ -584,21 +587,21 @@ static int same_key(const char *a, const char *b, size_t n)
     return n == 0 || a[0] == b[0];
 }
 
-static uint16_t find_child(struct floe_ndjson_state *st, uint16_t parent, const char *key, size_t len)
+static uint16_t find_child(struct path_node *nodes, uint16_t parent, const char *key, size_t len)
 {
-    struct path_node *p = &st->nodes[parent];
+    struct path_node *p = &nodes[parent];
     uint16_t c = p->hint, start;
     if (c == NO_NODE)
         return NO_NODE;
     start = c;
     do {
-        const struct path_node *n = &st->nodes[c];
+        const struct path_node *n = &nodes[c];
+        uint16_t after = n->next_sibling != NO_NODE ? n->next_sibling : p->first_child;
         if (n->key_len == len && same_key(n->key, key, len)) {
-            /* Next time, try the field after this one first. */
-            p->hint = n->next_sibling != NO_NODE ? n->next_sibling : p->first_child;
+            p->hint = after; /* next time, try the field after this one first */
             return c;
         }
-        c = n->next_sibling != NO_NODE ? n->next_sibling : p->first_child;
+        c = after;
     } while (c != start);
     return NO_NODE;
 }
@@ -677,32 +680,38 @@ static int extra_add(struct floe_ndjson_state *st, const char *line, const struc
  * reaches into) with an explicit stack; returns 0 or a dead-letter reason. */
 static int map_record(struct floe_ndjson_state *st, const char *line)
 {
+    /* The arrays in locals: stores to the byte flags below may alias any
+     * st-> field, and would make the compiler reload them each time. */
     const struct floe_json_tok *tok = st->jp.tokens;
     const struct floe_schema *sc = st->schema;
+    const struct floe_column *columns = sc->columns;
+    struct path_node *nodes = st->nodes;
+    struct floe_value *values = st->values;
+    uint8_t *seen = st->seen;
+    uint8_t *node_seen = seen + sc->n_columns;
     struct walk_frame stack[FLOE_SCHEMA_MAX_PATH_DEPTH + 1];
-    uint8_t *node_seen = st->seen + sc->n_columns;
     int depth = 0, r;
-    uint32_t i = 1, c;
+    uint32_t i = 1, c, end = tok[0].next, n_values = st->n_values, required_present = 0;
 
-    floe_memset(st->seen, 0, sc->n_columns + st->n_nodes);
-    for (c = 0; c < st->n_values; c++)
-        st->values[c].is_null = 1;
+    floe_memset(seen, 0, sc->n_columns + st->n_nodes);
+    for (c = 0; c < n_values; c++)
+        values[c].is_null = 1;
     st->scratch_len = 0;
     st->extra_len = 0;
-    stack[0].end = tok[0].next;
+    stack[0].end = end;
     stack[0].node = 0;
     stack[0].extra_prefix = 0;
 
     for (;;) {
-        struct walk_frame *f = &stack[depth];
         const struct floe_json_tok *k, *v;
         const char *key;
         size_t key_len;
         uint16_t child;
-        if (i >= f->end) {
+        if (i >= end) {
             if (depth == 0)
                 break;
             depth--;
+            end = stack[depth].end;
             continue;
         }
         k = &tok[i];
@@ -715,33 +724,35 @@ static int map_record(struct floe_ndjson_state *st, const char *line)
             key_len = floe_json_unescape(key, key_len, dst);
             key = dst;
         }
-        child = find_child(st, f->node, key, key_len);
+        child = find_child(nodes, stack[depth].node, key, key_len);
         if (child != NO_NODE) {
-            const struct path_node *n = &st->nodes[child];
+            uint16_t col = nodes[child].column;
             if (node_seen[child]) {
                 floe_format(st->reason, sizeof st->reason, "duplicate key '%.*s'", (int)key_len, key);
                 return FLOE_DL_DUPLICATE_KEY;
             }
             node_seen[child] = 1;
-            if (n->column != NO_COLUMN) {
-                st->seen[n->column] = 1;
-                r = convert(st, line, n->column, v, &st->values[n->column]);
+            if (col != NO_COLUMN) {
+                seen[col] = 1;
+                r = convert(st, line, col, v, &values[col]);
                 if (r != 0)
                     return r;
+                required_present += !columns[col].nullable && !values[col].is_null;
                 i = v->next;
                 continue;
             }
             /* An inner path node: the value must be an object (or null). */
             if (v->type == FLOE_JSON_OBJECT) {
                 struct walk_frame *nf = &stack[depth + 1];
-                size_t plen = f->extra_prefix;
+                size_t plen = stack[depth].extra_prefix;
                 if (st->key_prefix != NULL) {
                     floe_memcpy(st->key_prefix + plen, key, key_len);
                     st->key_prefix[plen + key_len] = '.';
                     plen += key_len + 1;
                 }
                 i = i + 2;
-                nf->end = v->next;
+                end = v->next;
+                nf->end = end;
                 nf->node = child;
                 nf->extra_prefix = (uint16_t)plen;
                 depth++;
@@ -755,7 +766,7 @@ static int map_record(struct floe_ndjson_state *st, const char *line)
             continue;
         }
         if (sc->extra) {
-            r = extra_add(st, line, k, v, f->extra_prefix, 0);
+            r = extra_add(st, line, k, v, stack[depth].extra_prefix, 0);
             if (r != 0) {
                 floe_format(st->reason, sizeof st->reason,
                             r == FLOE_DL_DUPLICATE_KEY ? "duplicate key '%.*s'" : "unnamed fields too long at '%.*s'",
@@ -765,13 +776,17 @@ static int map_record(struct floe_ndjson_state *st, const char *line)
         }
         i = v->next;
     }
-    for (c = 0; c < sc->n_columns; c++) {
-        if (st->values[c].is_null && !sc->columns[c].nullable)
-            return field_fault(st, FLOE_DL_MISSING_FIELD, (uint16_t)c,
-                               st->seen[c] ? "required field is null" : "required field is missing");
+    /* Each required column counted once (duplicates are faults): all there
+     * unless the count is short, and then the first one missing is named. */
+    if (required_present != st->n_required) {
+        for (c = 0; c < sc->n_columns; c++) {
+            if (values[c].is_null && !columns[c].nullable)
+                return field_fault(st, FLOE_DL_MISSING_FIELD, (uint16_t)c,
+                                   seen[c] ? "required field is null" : "required field is missing");
+        }
     }
     if (sc->extra) {
-        struct floe_value *x = &st->values[sc->n_columns];
+        struct floe_value *x = &values[sc->n_columns];
         if (st->extra_len > 0 && extra_put(st, "}", 1)) {
             x->is_null = 0;
             x->v.str.ptr = st->extra;
