@@ -474,6 +474,17 @@ static int convert(struct floe_ndjson_state *st, const char *line, uint16_t col,
     case FLOE_TYPE_INT64:
         if (t->type != FLOE_JSON_NUMBER)
             return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected an integer");
+        if (t->flags & FLOE_JSON_SHORT) {
+            /* The digits the validator read: no second scan. */
+            uint64_t m = st->jp.nums[t - st->jp.tokens];
+            int32_t v32;
+            if (c->type == FLOE_TYPE_INT32 ? floe_json_short_i32(m, t->frac, s[0] == '-', &v32)
+                                           : floe_json_short_i64(m, t->frac, s[0] == '-', &out->v.i64)) {
+                if (c->type == FLOE_TYPE_INT32)
+                    out->v.i64 = v32;
+                return 0;
+            }
+        }
         if (c->type == FLOE_TYPE_INT32) {
             int32_t v32;
             err = floe_json_to_i32(s, n, &v32);
@@ -491,6 +502,9 @@ static int convert(struct floe_ndjson_state *st, const char *line, uint16_t col,
     case FLOE_TYPE_DOUBLE:
         if (t->type != FLOE_JSON_NUMBER)
             return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected a number");
+        if (c->type == FLOE_TYPE_DOUBLE && (t->flags & FLOE_JSON_SHORT) &&
+            floe_json_short_f64(st->jp.nums[t - st->jp.tokens], t->frac, s[0] == '-', &out->v.f64))
+            return 0;
         err = c->type == FLOE_TYPE_FLOAT ? floe_json_to_f32(s, n, &out->v.f32) : floe_json_to_f64(s, n, &out->v.f64);
         if (err != FLOE_OK)
             return field_fault(st, FLOE_DL_OUT_OF_RANGE, col,

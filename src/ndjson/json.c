@@ -28,13 +28,15 @@ struct frame {
 static int carve(struct floe_arena *a, struct floe_json_parser *p, uint32_t max_tokens,
                  uint32_t max_depth)
 {
-    void *jt, *tt, *st;
+    void *jt, *tt, *st, *nt;
     FLOE_TRY(floe_arena_take(a, (size_t)max_tokens * sizeof(jsmntok_t), 8, &jt));
     FLOE_TRY(floe_arena_take(a, (size_t)max_tokens * sizeof(struct floe_json_tok), 8, &tt));
+    FLOE_TRY(floe_arena_take(a, (size_t)max_tokens * sizeof(uint64_t), 8, &nt));
     FLOE_TRY(floe_arena_take(a, (size_t)max_depth * sizeof(struct frame), 8, &st));
     if (p != NULL) {
         p->jsmn_tokens = jt;
         p->tokens = (struct floe_json_tok *)tt;
+        p->nums = (uint64_t *)nt;
         p->stack = (uint32_t *)st;
     }
     return FLOE_OK;
@@ -223,10 +225,14 @@ static int check_string(struct floe_json_parser *p, const char *s, size_t start,
     return FLOE_JSON_OK;
 }
 
-/* RFC 8259 number grammar over all of s[0..n); sets FLOE_JSON_INTEGER. */
-static int check_number(const char *s, size_t n, uint8_t *flags)
+#define DIGIT(c) ((unsigned)(unsigned char)(c) - '0' <= 9u)
+
+/* RFC 8259 number grammar over all of s[0..n); sets FLOE_JSON_INTEGER, and
+ * for a short decimal FLOE_JSON_SHORT with its digits in *m and *frac. */
+static int check_number(const char *s, size_t n, uint8_t *flags, uint8_t *frac, uint64_t *m)
 {
-    size_t i = 0;
+    size_t i = 0, int_digits, frac_digits = 0;
+    uint64_t v = 0; /* wraps past 19 digits, unused then */
     int integer = 1;
     if (i < n && s[i] == '-')
         i++;
@@ -235,61 +241,70 @@ static int check_number(const char *s, size_t n, uint8_t *flags)
     if (s[i] == '0') {
         i++;
     } else if (s[i] >= '1' && s[i] <= '9') {
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
+        while (i < n && DIGIT(s[i]))
+            v = v * 10u + (uint64_t)(s[i++] - '0');
     } else {
         return 0;
     }
+    int_digits = i - (s[0] == '-');
     if (i < n && s[i] == '.') {
         size_t d = ++i;
         integer = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
+        while (i < n && DIGIT(s[i]))
+            v = v * 10u + (uint64_t)(s[i++] - '0');
         if (i == d)
             return 0;
+        frac_digits = i - d;
     }
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         size_t d;
-        integer = 0;
         i++;
         if (i < n && (s[i] == '+' || s[i] == '-'))
             i++;
         d = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
+        while (i < n && DIGIT(s[i]))
             i++;
         if (i == d)
             return 0;
+        return i == n; /* not INTEGER, not SHORT */
     }
+    if (i != n)
+        return 0;
     if (integer)
         *flags |= FLOE_JSON_INTEGER;
-    return i == n;
+    if (int_digits + frac_digits <= 19) {
+        *flags |= FLOE_JSON_SHORT;
+        *frac = (uint8_t)frac_digits;
+        *m = v;
+    }
+    return 1;
 }
 
-static int classify_primitive(const char *s, size_t n, uint8_t *type, uint8_t *flags)
+static int classify_primitive(const char *s, size_t n, struct floe_json_tok *t, uint64_t *num)
 {
     /* The first byte decides; literals compare whole, without a libc call. */
     switch (s[0]) {
     case 't':
         if (n == 4 && s[1] == 'r' && s[2] == 'u' && s[3] == 'e') {
-            *type = FLOE_JSON_TRUE;
+            t->type = FLOE_JSON_TRUE;
             return 1;
         }
         return 0;
     case 'f':
         if (n == 5 && s[1] == 'a' && s[2] == 'l' && s[3] == 's' && s[4] == 'e') {
-            *type = FLOE_JSON_FALSE;
+            t->type = FLOE_JSON_FALSE;
             return 1;
         }
         return 0;
     case 'n':
         if (n == 4 && s[1] == 'u' && s[2] == 'l' && s[3] == 'l') {
-            *type = FLOE_JSON_NULL;
+            t->type = FLOE_JSON_NULL;
             return 1;
         }
         return 0;
     default:
-        *type = FLOE_JSON_NUMBER;
-        return check_number(s, n, flags);
+        t->type = FLOE_JSON_NUMBER;
+        return check_number(s, n, &t->flags, &t->frac, num);
     }
 }
 
@@ -304,7 +319,7 @@ static int parse_lone_primitive(struct floe_json_parser *p, const char *s, size_
     while (b > a && is_ws(s[b - 1]))
         b--;
     t->flags = 0;
-    if (a == b || !classify_primitive(s + a, b - a, &t->type, &t->flags))
+    if (a == b || !classify_primitive(s + a, b - a, t, &p->nums[0]))
         return FLOE_JSON_SYNTAX;
     t->start = (uint32_t)a;
     t->end = (uint32_t)b;
@@ -448,7 +463,7 @@ static int validate(struct floe_json_parser *p, const char *s, size_t n, uint32_
             pos = (size_t)t->start + 1;
             i++;
         } else {
-            if (!classify_primitive(s + t->start, (size_t)(t->end - t->start), &out[i].type, &out[i].flags))
+            if (!classify_primitive(s + t->start, (size_t)(t->end - t->start), &out[i], &p->nums[i]))
                 return fault(p, FLOE_JSON_SYNTAX, "invalid literal or number", tstart);
             pos = (size_t)t->end;
             i++;

@@ -14,13 +14,6 @@
  *     "something non-zero was cut" flag decide every case: a binary64
  *     halfway point has at most 768 significant decimal digits. */
 #include "ndjson/number.h"
-#include <float.h>
-
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && !defined(FLOE_NUMBER_NO_FP_FAST)
-#define FLOE_NUM_FP_FAST 1
-#else
-#define FLOE_NUM_FP_FAST 0
-#endif
 
 static const uint64_t floe_pow10_u64[20] = {
     1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
@@ -1326,11 +1319,8 @@ int floe_json_to_i64(const char *s, size_t n, int64_t *out)
     uint64_t m;
     size_t frac;
     int neg;
-    /* 19 digits may pass INT64_MAX: leave those to the general path. */
-    if (short_decimal(s, n, &m, &frac, &neg) && frac == 0 && m <= (uint64_t)INT64_MAX) {
-        *out = neg ? -(int64_t)m : (int64_t)m;
+    if (short_decimal(s, n, &m, &frac, &neg) && floe_json_short_i64(m, (unsigned)frac, neg, out))
         return FLOE_OK;
-    }
     FLOE_TRY(floe_json_number_scan(s, n, &num));
     return floe_json_number_i64(&num, out);
 }
@@ -1341,10 +1331,8 @@ int floe_json_to_i32(const char *s, size_t n, int32_t *out)
     uint64_t m;
     size_t frac;
     int neg;
-    if (short_decimal(s, n, &m, &frac, &neg) && frac == 0 && m <= (uint64_t)INT32_MAX) {
-        *out = neg ? -(int32_t)m : (int32_t)m;
+    if (short_decimal(s, n, &m, &frac, &neg) && floe_json_short_i32(m, (unsigned)frac, neg, out))
         return FLOE_OK;
-    }
     FLOE_TRY(floe_json_number_scan(s, n, &num));
     return floe_json_number_i32(&num, out);
 }
@@ -1352,21 +1340,11 @@ int floe_json_to_i32(const char *s, size_t n, int32_t *out)
 int floe_json_to_f64(const char *s, size_t n, double *out)
 {
     struct floe_json_number num;
-#if FLOE_NUM_FP_FAST
-    static const double p10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     uint64_t m;
     size_t frac;
     int neg;
-    /* Digits and power of ten both exact: one division rounds correctly
-     * (the same fast path as floe_json_number_f64, without the full scan). */
-    if (short_decimal(s, n, &m, &frac, &neg) && m <= ((uint64_t)1 << 53) && frac <= 22) {
-        double d = (double)m / p10[frac];
-        *out = neg ? -d : d;
+    if (FLOE_NUM_FP_FAST && short_decimal(s, n, &m, &frac, &neg) && floe_json_short_f64(m, (unsigned)frac, neg, out))
         return FLOE_OK;
-    }
-#endif
     FLOE_TRY(floe_json_number_scan(s, n, &num));
     return floe_json_number_f64(&num, out);
 }

@@ -3,6 +3,7 @@
 #include "floe/floe.h"
 #include "floe/ndjson.h"
 #include "ndjson/json.h"
+#include "ndjson/number.h"
 #include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
@@ -616,4 +617,53 @@ TEST(ndjson_epoch_numbers_scale_exactly)
     /* Past int64 microseconds: a dead letter, not a wrapped value. */
     CHECK_EQ_INT(cap.dls, 1);
     CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_OUT_OF_RANGE);
+}
+
+/* The decoder converts short numbers from the digits the validator read;
+ * every value must equal the standalone conversion of the same text, and
+ * the same numbers fail the same way (range, fraction in an integer). */
+TEST(ndjson_numbers_match_standalone_conversion)
+{
+    static const struct floe_column cols[] = {{"i", NULL, FLOE_TYPE_INT32, 1, 0},
+                                              {"l", NULL, FLOE_TYPE_INT64, 1, 0},
+                                              {"d", NULL, FLOE_TYPE_DOUBLE, 1, 0}};
+    static const struct floe_schema s = {cols, 3, 0};
+    static char text[256], num[64];
+    int round, failures = 0;
+    for (round = 0; round < 3000 && failures == 0; round++) {
+        size_t k = 0;
+        int nd = 1 + (int)(test_rand() % 22), j, rc_i, rc_l, rc_d, ok, point = 0;
+        int32_t wi = 0;
+        int64_t wl = 0;
+        double wd = 0;
+        if (test_rand() % 2)
+            num[k++] = '-';
+        num[k++] = (char)('1' + test_rand() % 9);
+        for (j = 1; j < nd; j++) {
+            if (!point && j == (int)(test_rand() % (unsigned)nd)) {
+                num[k++] = '.';
+                point = 1;
+            }
+            num[k++] = (char)('0' + test_rand() % 10);
+        }
+        if (test_rand() % 10 == 0)
+            k += (size_t)sprintf(num + k, "e%d", (int)(test_rand() % 7) - 3);
+        num[k] = 0;
+        rc_i = floe_json_to_i32(num, k, &wi);
+        rc_l = floe_json_to_i64(num, k, &wl);
+        rc_d = floe_json_to_f64(num, k, &wd);
+        snprintf(text, sizeof text, "{\"i\":%s,\"l\":%s,\"d\":%s}\n", num, num, num);
+        setup_decoder(&s, 0, 0);
+        floe_ndjson_begin(&dec, "n");
+        floe_ndjson_push(&dec, text, strlen(text));
+        floe_ndjson_end(&dec);
+        ok = rc_i == FLOE_OK && rc_l == FLOE_OK && rc_d == FLOE_OK;
+        if (ok ? cap.rows != 1 || cap.row[0].v[0].v.i64 != wi || cap.row[0].v[1].v.i64 != wl ||
+                     memcmp(&cap.row[0].v[2].v.f64, &wd, sizeof wd) != 0
+               : cap.rows != 0 || cap.dls != 1 ||
+                     cap.dl_reason[0] != (rc_i == FLOE_ERR_TYPE ? FLOE_DL_WRONG_TYPE : FLOE_DL_OUT_OF_RANGE)) {
+            test_fail(__FILE__, __LINE__, "%s: rc %d %d %d, rows %d dls %d", num, rc_i, rc_l, rc_d, cap.rows, cap.dls);
+            failures++;
+        }
+    }
 }
