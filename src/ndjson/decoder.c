@@ -76,6 +76,7 @@ struct floe_ndjson_state {
     char *key_prefix;    /* dotted path of the object being walked */
     struct path_node *nodes;
     uint16_t n_nodes;
+    struct floe_utc_cache ts_cache; /* the minute of the last timestamp read */
     char reason[REASON_MAX];
 };
 
@@ -272,6 +273,7 @@ int floe_ndjson_setup(struct floe_ndjson *dec, const struct floe_ndjson_config *
     st->nodes[0].hint = NO_NODE;
     st->n_nodes = 1;
     st->n_required = 0;
+    floe_memset(&st->ts_cache, 0, sizeof st->ts_cache);
     for (i = 0; cfg->schema != NULL && i < cfg->schema->n_columns; i++) {
         const struct floe_column *c = &cfg->schema->columns[i];
         add_path(st, (uint16_t)i, c->path != NULL ? c->path : c->name);
@@ -533,7 +535,8 @@ static int convert(struct floe_ndjson_state *st, const char *line, uint16_t col,
                 return err;
         } else if (t->type == FLOE_JSON_STRING) {
             /* Timestamps never need escapes; an escaped one is not RFC 3339. */
-            err = (t->flags & FLOE_JSON_ESCAPED) ? FLOE_ERR_MALFORMED : floe_utc_parse_rfc3339(s, n, &us);
+            err = (t->flags & FLOE_JSON_ESCAPED) ? FLOE_ERR_MALFORMED
+                                                 : floe_utc_parse_rfc3339_cached(s, n, &st->ts_cache, &us);
             if (err != FLOE_OK)
                 return field_fault(st, FLOE_DL_BAD_TIMESTAMP, col,
                                    err == FLOE_ERR_RANGE ? "timestamp field out of range"

@@ -373,6 +373,43 @@ TEST(utc_rfc3339_random_timestamps)
     CHECK_EQ_INT(floe_utc_parse_rfc3339("2025-02-30T00:00:00junk", 23, &(int64_t){0}), FLOE_ERR_RANGE);
 }
 
+/* The minute cache gives exactly what the plain parse gives, for runs of
+ * timestamps in the same minute and for every one-byte change to them. */
+TEST(utc_rfc3339_cache_matches_plain_parse)
+{
+    static const char *const tails[] = {"Z", ".5Z", ".123456789z", "+01:30", "-05:00", ".1+23:59", "Zx", "+24:00"};
+    struct floe_utc_cache cache;
+    char buf[64], minute[32] = "";
+    int i, hits = 0;
+    memset(&cache, 0, sizeof cache);
+    for (i = 0; i < 20000; i++) {
+        int64_t a = 0, b = 0;
+        int ra, rb;
+        size_t n;
+        if (i % 50 == 0 || cache.valid == 0) {
+            /* a new minute, sometimes an impossible one */
+            snprintf(minute, sizeof minute, "%04d-%02d-%02dT%02d:%02d:", 1990 + (int)(test_rand() % 60),
+                     1 + (int)(test_rand() % 13), 1 + (int)(test_rand() % 31), (int)(test_rand() % 25),
+                     (int)(test_rand() % 61));
+        }
+        memcpy(buf, minute, 17);
+        n = 17 + (size_t)snprintf(buf + 17, sizeof buf - 17, "%02d%s", (int)(test_rand() % 61),
+                                  tails[test_rand() % 8]);
+        if (test_rand() % 4 == 0)
+            buf[test_rand() % n] = "0123456789:-T.Z+"[test_rand() % 16];
+        hits += cache.valid && memcmp(buf, cache.key, 16) == 0;
+        ra = floe_utc_parse_rfc3339(buf, n, &a);
+        rb = floe_utc_parse_rfc3339_cached(buf, n, &cache, &b);
+        if (ra != rb || (ra == FLOE_OK && a != b)) {
+            test_fail(__FILE__, __LINE__, "\"%.*s\": plain rc %d %lld, cached rc %d %lld", (int)n, buf, ra,
+                      (long long)a, rb, (long long)b);
+            break;
+        }
+    }
+    if (hits < 5000)
+        test_fail(__FILE__, __LINE__, "cache used %d times", hits); /* the cache was used */
+}
+
 /* ---- log ---- */
 
 static char last_line[256];
