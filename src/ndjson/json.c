@@ -1,6 +1,11 @@
 #include "ndjson/json.h"
 #include "core/internal.h"
 #include "floe/arena.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
 
 /* jsmn, built into this translation unit only: static, strict mode (only
  * true/false/null/numbers as primitives), with parent links so closing a
@@ -336,6 +341,34 @@ static int needs_string_checks(const char *s, size_t n)
 {
     uint64_t acc = 0;
     size_t i = 0;
+#if defined(__SSE2__) || (defined(__aarch64__) && defined(__ARM_NEON))
+    if (n >= 16) {
+        /* 16 bytes at a time; the last block overlaps the one before. */
+#if defined(__SSE2__)
+        const __m128i ctl = _mm_set1_epi8(0x20), bs = _mm_set1_epi8('\\');
+        __m128i bad = _mm_setzero_si128(), v;
+        for (; n - i > 16; i += 16) {
+            v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            /* signed: bytes >= 0x80 are negative, so "< 0x20" takes them too */
+            bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmplt_epi8(v, ctl), _mm_cmpeq_epi8(v, bs)));
+        }
+        v = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+        bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmplt_epi8(v, ctl), _mm_cmpeq_epi8(v, bs)));
+        return _mm_movemask_epi8(bad) != 0;
+#else
+        const int8x16_t ctl = vdupq_n_s8(0x20);
+        const uint8x16_t bs = vdupq_n_u8('\\');
+        uint8x16_t bad = vdupq_n_u8(0), v;
+        for (; n - i > 16; i += 16) {
+            v = vld1q_u8((const uint8_t *)s + i);
+            bad = vorrq_u8(bad, vorrq_u8(vcltq_s8(vreinterpretq_s8_u8(v), ctl), vceqq_u8(v, bs)));
+        }
+        v = vld1q_u8((const uint8_t *)s + n - 16);
+        bad = vorrq_u8(bad, vorrq_u8(vcltq_s8(vreinterpretq_s8_u8(v), ctl), vceqq_u8(v, bs)));
+        return vmaxvq_u8(bad) != 0;
+#endif
+    }
+#endif
     for (; n - i >= 16; i += 16) {
         uint64_t a, b;
         floe_memcpy(&a, s + i, 8);

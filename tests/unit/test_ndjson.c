@@ -31,6 +31,41 @@ TEST(json_accepts_rfc8259_texts)
     }
 }
 
+/* A string's bytes are checked by a scan of the whole line in blocks (and a
+ * last block overlapping the one before): one special byte at every place of
+ * lines of every length from 4 to 80 bytes must be found. */
+TEST(json_string_bytes_checked_at_every_place)
+{
+    static const struct {
+        const char *bytes;
+        int ok;
+    } cases[] = {{"\x01", 0}, {"\x1f", 0}, {"\t", 0}, {"\x7f", 1}, {"\x80", 0}, {"\xc3\xa9", 1},
+                 {"\xed\xa0\x80", 0}, {"\\n", 1}, {"\\x", 0}, {"\\ud800", 0}, {"~", 1}};
+    char text[128];
+    size_t len, at, k;
+    for (len = 4; len <= 80; len++) {
+        for (at = 2; at + 2 < len; at++) {
+            for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+                size_t bl = strlen(cases[k].bytes);
+                int rc;
+                if (at + bl + 2 > len)
+                    continue;
+                memset(text, 'a', len);
+                text[0] = '[';
+                text[1] = '"';
+                text[len - 2] = '"';
+                text[len - 1] = ']';
+                memcpy(text + at, cases[k].bytes, bl);
+                rc = floe_json_validate_text(text, len, json_work, sizeof json_work, 256, 16, NULL, NULL);
+                if ((rc == FLOE_OK) != cases[k].ok) {
+                    test_fail(__FILE__, __LINE__, "length %zu, byte %zu, case %zu: rc %d", len, at, k, rc);
+                    return;
+                }
+            }
+        }
+    }
+}
+
 TEST(json_rejects_what_jsmn_alone_lets_through)
 {
     static const char *const bad[] = {
