@@ -37,6 +37,15 @@ struct walk_frame {
     uint16_t extra_prefix; /* length of the dotted key prefix for _extra */
 };
 
+/* One step of a record's walk over the schema: the key at token key_tok
+ * matched trie node `node`; its value's subtree ends before token `after`. */
+struct plan_step {
+    uint32_t key_tok;
+    uint32_t after;
+    uint16_t node;
+    uint16_t column; /* NO_COLUMN: an inner node, the value an object walked into */
+};
+
 struct floe_ndjson_state {
     const struct floe_ndjson_config *cfg;
     const struct floe_schema *schema;
@@ -76,6 +85,9 @@ struct floe_ndjson_state {
     char *key_prefix;    /* dotted path of the object being walked */
     struct path_node *nodes;
     uint16_t n_nodes;
+    struct plan_step *plan; /* the last clean record's walk, n_nodes steps at most */
+    uint32_t plan_len;
+    uint32_t plan_tokens;   /* its token count; 0: no plan */
     struct floe_utc_cache ts_cache; /* the minute of the last timestamp read */
     char reason[REASON_MAX];
 };
@@ -154,6 +166,9 @@ static int carve(struct floe_arena *a, const struct floe_ndjson_config *cfg, str
     FLOE_TRY(floe_arena_take(a, n_nodes * sizeof(struct path_node), 8, &p));
     if (st)
         st->nodes = (struct path_node *)p;
+    FLOE_TRY(floe_arena_take(a, n_nodes * sizeof(struct plan_step), 8, &p));
+    if (st)
+        st->plan = (struct plan_step *)p;
     FLOE_TRY(floe_arena_take_raw(a, l.max_line, 8, &p));
     if (st)
         st->scratch = (char *)p;
@@ -273,6 +288,8 @@ int floe_ndjson_setup(struct floe_ndjson *dec, const struct floe_ndjson_config *
     st->nodes[0].hint = NO_NODE;
     st->n_nodes = 1;
     st->n_required = 0;
+    st->plan_len = 0;
+    st->plan_tokens = 0;
     floe_memset(&st->ts_cache, 0, sizeof st->ts_cache);
     for (i = 0; cfg->schema != NULL && i < cfg->schema->n_columns; i++) {
         const struct floe_column *c = &cfg->schema->columns[i];
@@ -694,8 +711,10 @@ static int extra_add(struct floe_ndjson_state *st, const char *line, const struc
 }
 
 /* Walks the top-level object's members (and nested objects the schema
- * reaches into) with an explicit stack; returns 0 or a dead-letter reason. */
-static int map_record(struct floe_ndjson_state *st, const char *line)
+ * reaches into) with an explicit stack; returns 0 or a dead-letter reason.
+ * A record whose every key is a schema path (no unknown, escaped or null
+ * object keys) leaves its walk in st->plan for map_planned. */
+static int map_walk(struct floe_ndjson_state *st, const char *line)
 {
     /* The arrays in locals: stores to the byte flags below may alias any
      * st-> field, and would make the compiler reload them each time. */
@@ -709,6 +728,9 @@ static int map_record(struct floe_ndjson_state *st, const char *line)
     struct walk_frame stack[FLOE_SCHEMA_MAX_PATH_DEPTH + 1];
     int depth = 0, r;
     uint32_t i = 1, c, end = tok[0].next, n_values = st->n_values, required_present = 0;
+    struct plan_step *plan = st->plan;
+    uint32_t plan_len = 0;
+    int planning = 1;
 
     floe_memset(seen, 0, sc->n_columns + st->n_nodes);
     for (c = 0; c < n_values; c++)
@@ -738,6 +760,7 @@ static int map_record(struct floe_ndjson_state *st, const char *line)
         if (k->flags & FLOE_JSON_ESCAPED) {
             /* Rare: compare the unescaped key (scratch is free past its end). */
             char *dst = st->scratch + st->scratch_len;
+            planning = 0;
             key_len = floe_json_unescape(key, key_len, dst);
             key = dst;
         }
@@ -749,6 +772,13 @@ static int map_record(struct floe_ndjson_state *st, const char *line)
                 return FLOE_DL_DUPLICATE_KEY;
             }
             node_seen[child] = 1;
+            if (planning) {
+                plan[plan_len].key_tok = i;
+                plan[plan_len].after = v->next;
+                plan[plan_len].node = child;
+                plan[plan_len].column = col;
+                plan_len++;
+            }
             if (col != NO_COLUMN) {
                 seen[col] = 1;
                 r = convert(st, line, col, v, &values[col]);
@@ -779,9 +809,11 @@ static int map_record(struct floe_ndjson_state *st, const char *line)
                 floe_format(st->reason, sizeof st->reason, "field '%.*s': expected an object", (int)key_len, key);
                 return FLOE_DL_WRONG_TYPE;
             }
+            planning = 0;
             i = v->next;
             continue;
         }
+        planning = 0;
         if (sc->extra) {
             r = extra_add(st, line, k, v, stack[depth].extra_prefix, 0);
             if (r != 0) {
@@ -802,6 +834,10 @@ static int map_record(struct floe_ndjson_state *st, const char *line)
                                    seen[c] ? "required field is null" : "required field is missing");
         }
     }
+    if (planning) {
+        st->plan_len = plan_len;
+        st->plan_tokens = st->jp.n_tokens;
+    }
     if (sc->extra) {
         struct floe_value *x = &values[sc->n_columns];
         if (st->extra_len > 0 && extra_put(st, "}", 1)) {
@@ -811,6 +847,58 @@ static int map_record(struct floe_ndjson_state *st, const char *line)
         }
     }
     return 0;
+}
+
+
+/* A record laid out like the last planned one (same token count, the same
+ * keys at the same token indices, values spanning the same tokens) takes
+ * the same walk: replay it, checking each step, without the trie search.
+ * Returns 0, a dead-letter reason (the same the walk would give), or -1
+ * when the record differs from the plan. */
+static int map_planned(struct floe_ndjson_state *st, const char *line)
+{
+    const struct floe_json_tok *tok = st->jp.tokens;
+    const struct floe_column *columns = st->schema->columns;
+    const struct path_node *nodes = st->nodes;
+    const struct plan_step *plan = st->plan;
+    struct floe_value *values = st->values;
+    uint32_t j, c, n_values = st->n_values, plan_len = st->plan_len, required_present = 0;
+    int r;
+
+    for (c = 0; c < n_values; c++)
+        values[c].is_null = 1;
+    st->scratch_len = 0;
+    st->extra_len = 0;
+    for (j = 0; j < plan_len; j++) {
+        const struct plan_step *step = &plan[j];
+        const struct floe_json_tok *k = &tok[step->key_tok], *v = k + 1;
+        const struct path_node *n = &nodes[step->node];
+        if ((k->flags & FLOE_JSON_ESCAPED) || k->end - k->start != n->key_len || v->next != step->after ||
+            !same_key(n->key, line + k->start, n->key_len))
+            return -1;
+        if (step->column == NO_COLUMN) {
+            if (v->type != FLOE_JSON_OBJECT)
+                return -1;
+            continue;
+        }
+        r = convert(st, line, step->column, v, &values[step->column]);
+        if (r != 0)
+            return r;
+        required_present += !columns[step->column].nullable && !values[step->column].is_null;
+    }
+    /* A required column missing or null: the walk names it. */
+    return required_present == st->n_required ? 0 : -1;
+}
+
+static int map_record(struct floe_ndjson_state *st, const char *line)
+{
+    if (st->plan_tokens != 0 && st->plan_tokens == st->jp.n_tokens) {
+        int r = map_planned(st, line);
+        if (r >= 0)
+            return r;
+    }
+    st->plan_tokens = 0;
+    return map_walk(st, line);
 }
 
 /* ---- lines --------------------------------------------------------------- */

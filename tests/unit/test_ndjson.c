@@ -702,3 +702,53 @@ TEST(ndjson_numbers_match_standalone_conversion)
         }
     }
 }
+
+/* Records laid out like the one before replay its walk over the schema;
+ * every way a record can differ with the same token count must still give
+ * what a fresh walk gives. */
+TEST(ndjson_replayed_walk_matches_a_fresh_walk)
+{
+    static const struct floe_column cols[] = {{"a", NULL, FLOE_TYPE_INT64, 0, 0},
+                                              {"b", NULL, FLOE_TYPE_STRING, 1, 0},
+                                              {"s", "t.s", FLOE_TYPE_STRING, 1, 0}};
+    static const struct floe_schema s = {cols, 3, 1};
+    static const char text[] = "{\"a\":1,\"b\":\"x\",\"t\":{\"s\":\"y\"}}\n"   /* 1: planned */
+                               "{\"b\":\"x2\",\"a\":2,\"t\":{\"s\":\"y2\"}}\n" /* 2: keys swapped */
+                               "{\"a\":3,\"b\":\"x3\",\"t\":{\"s\":\"y3\"}}\n" /* 3 */
+                               "{\"\\u0061\":4,\"b\":\"x4\",\"t\":{\"s\":\"y4\"}}\n" /* 4: escaped key */
+                               "{\"a\":5,\"b\":\"x5\",\"t\":{\"s\":\"y5\"}}\n" /* 5 */
+                               "{\"a\":6,\"b\":\"x6\",\"t\":{\"z\":\"y6\"}}\n" /* 6: unknown inner key */
+                               "{\"a\":7,\"b\":\"x7\",\"t\":{\"s\":\"y7\"}}\n" /* 7 */
+                               "{\"a\":8,\"b\":\"x8\",\"t\":[1,2]}\n"           /* dl: not an object */
+                               "{\"a\":9,\"a\":\"x9\",\"t\":{\"s\":\"y9\"}}\n" /* dl: duplicate */
+                               "{\"a\":null,\"b\":\"x\",\"t\":{\"s\":\"y\"}}\n" /* dl: required null */
+                               "{\"a\":10,\"b\":1,\"t\":{\"s\":\"y10\"}}\n"    /* dl: wrong type */
+                               "{\"a\":11,\"b\":null,\"t\":{\"s\":null}}\n"     /* 8: nulls */
+                               "{\"a\":12,\"b\":\"x12\",\"q\":{\"s\":\"y12\"}}\n"; /* 9: unknown object */
+    setup_decoder(&s, 0, 0);
+    floe_ndjson_begin(&dec, "plan");
+    floe_ndjson_push(&dec, text, sizeof text - 1);
+    floe_ndjson_end(&dec);
+    REQUIRE(cap.rows == 9);
+    REQUIRE(cap.dls == 4);
+    CHECK_EQ_INT(cap.row[1].v[0].v.i64, 2);
+    CHECK_EQ_STR(cap.row[1].strs[1], "x2");
+    CHECK_EQ_STR(cap.row[1].strs[2], "y2");
+    CHECK_EQ_INT(cap.row[3].v[0].v.i64, 4);
+    CHECK_EQ_STR(cap.row[3].strs[2], "y4");
+    CHECK_EQ_INT(cap.row[5].v[0].v.i64, 6);
+    CHECK(cap.row[5].v[2].is_null);
+    CHECK_EQ_STR(cap.row[5].strs[3], "{\"t.z\":\"y6\"}");
+    CHECK_EQ_INT(cap.row[6].v[0].v.i64, 7);
+    CHECK_EQ_STR(cap.row[6].strs[2], "y7");
+    CHECK(cap.row[6].v[3].is_null);
+    CHECK(cap.row[7].v[1].is_null && cap.row[7].v[2].is_null);
+    CHECK_EQ_STR(cap.row[8].strs[3], "{\"q\":{\"s\":\"y12\"}}");
+    CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_WRONG_TYPE);
+    CHECK_EQ_STR(cap.dl_text[0], "field 't': expected an object");
+    CHECK_EQ_INT(cap.dl_reason[1], FLOE_DL_DUPLICATE_KEY);
+    CHECK_EQ_INT(cap.dl_reason[2], FLOE_DL_MISSING_FIELD);
+    CHECK_EQ_STR(cap.dl_text[2], "field 'a': required field is null");
+    CHECK_EQ_INT(cap.dl_reason[3], FLOE_DL_WRONG_TYPE);
+    CHECK_EQ_STR(cap.dl_text[3], "field 'b': expected a string");
+}
