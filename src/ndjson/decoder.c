@@ -471,8 +471,13 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static int convert(struct floe_ndjson_state *st, const char *line, uint16_t col, const struct floe_json_tok *t,
-                   struct floe_value *out)
+/* Every value into its column: all types, all faults (kept out of line:
+ * the common cases are in convert below). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int convert_any(struct floe_ndjson_state *st, const char *line, uint16_t col, const struct floe_json_tok *t,
+                       struct floe_value *out)
 {
     const struct floe_column *c = &st->schema->columns[col];
     const char *s = line + t->start;
@@ -579,6 +584,42 @@ static int convert(struct floe_ndjson_state *st, const char *line, uint16_t col,
     }
 }
 
+/* The common cases of convert_any, inline, with the same results: a plain
+ * string, a short number into an integer or double column, a boolean. */
+static inline int convert(struct floe_ndjson_state *st, const char *line, uint16_t col,
+                          const struct floe_json_tok *t, struct floe_value *out)
+{
+    uint8_t type = st->schema->columns[col].type;
+    if (t->type == FLOE_JSON_STRING) {
+        if (type == FLOE_TYPE_STRING && !(t->flags & FLOE_JSON_ESCAPED)) {
+            out->is_null = 0;
+            out->v.str.ptr = line + t->start;
+            out->v.str.len = t->end - t->start;
+            return 0;
+        }
+    } else if (t->type == FLOE_JSON_NUMBER) {
+        if (t->flags & FLOE_JSON_SHORT) {
+            uint64_t m = st->jp.nums[t - st->jp.tokens];
+            int negative = line[t->start] == '-';
+            if (type == FLOE_TYPE_DOUBLE && floe_json_short_f64(m, t->frac, negative, &out->v.f64)) {
+                out->is_null = 0;
+                return 0;
+            }
+            if (type == FLOE_TYPE_INT64 && floe_json_short_i64(m, t->frac, negative, &out->v.i64)) {
+                out->is_null = 0;
+                return 0;
+            }
+        }
+    } else if (t->type == FLOE_JSON_TRUE || t->type == FLOE_JSON_FALSE) {
+        if (type == FLOE_TYPE_BOOL) {
+            out->is_null = 0;
+            out->v.b = t->type == FLOE_JSON_TRUE;
+            return 0;
+        }
+    }
+    return convert_any(st, line, col, t, out);
+}
+
 /* ---- mapping a record onto the schema ------------------------------------ */
 
 /* Keys are short: compare them a word at a time inline, with two
@@ -605,7 +646,7 @@ static uint16_t load16(const char *p)
     return v;
 }
 
-static int same_key(const char *a, const char *b, size_t n)
+static inline int same_key(const char *a, const char *b, size_t n)
 {
     if (n >= 8) {
         size_t i;
