@@ -40,10 +40,13 @@ struct walk_frame {
 /* One step of a record's walk over the schema: the key at token key_tok
  * matched trie node `node`; its value's subtree ends before token `after`. */
 struct plan_step {
+    const char *key; /* the node's key, key_len bytes */
     uint32_t key_tok;
     uint32_t after;
-    uint16_t node;
-    uint16_t column; /* NO_COLUMN: an inner node, the value an object walked into */
+    uint16_t key_len;
+    uint16_t column;  /* NO_COLUMN: an inner node, the value an object walked into */
+    uint8_t type;     /* the column's type */
+    uint8_t required; /* the column is not nullable */
 };
 
 struct floe_ndjson_state {
@@ -87,6 +90,7 @@ struct floe_ndjson_state {
     uint16_t n_nodes;
     struct plan_step *plan; /* the last clean record's walk, n_nodes steps at most */
     uint32_t plan_len;
+    uint32_t plan_required; /* required columns among its steps */
     uint32_t plan_tokens;   /* its token count; 0: no plan */
     struct floe_utc_cache ts_cache; /* the minute of the last timestamp read */
     char reason[REASON_MAX];
@@ -289,6 +293,7 @@ int floe_ndjson_setup(struct floe_ndjson *dec, const struct floe_ndjson_config *
     st->n_nodes = 1;
     st->n_required = 0;
     st->plan_len = 0;
+    st->plan_required = 0;
     st->plan_tokens = 0;
     floe_memset(&st->ts_cache, 0, sizeof st->ts_cache);
     for (i = 0; cfg->schema != NULL && i < cfg->schema->n_columns; i++) {
@@ -586,10 +591,9 @@ static int convert_any(struct floe_ndjson_state *st, const char *line, uint16_t 
 
 /* The common cases of convert_any, inline, with the same results: a plain
  * string, a short number into an integer or double column, a boolean. */
-static inline int convert(struct floe_ndjson_state *st, const char *line, uint16_t col,
-                          const struct floe_json_tok *t, struct floe_value *out)
+static inline int convert_typed(struct floe_ndjson_state *st, const char *line, uint16_t col, uint8_t type,
+                                const struct floe_json_tok *t, struct floe_value *out)
 {
-    uint8_t type = st->schema->columns[col].type;
     if (t->type == FLOE_JSON_STRING) {
         if (type == FLOE_TYPE_STRING && !(t->flags & FLOE_JSON_ESCAPED)) {
             out->is_null = 0;
@@ -618,6 +622,12 @@ static inline int convert(struct floe_ndjson_state *st, const char *line, uint16
         }
     }
     return convert_any(st, line, col, t, out);
+}
+
+static inline int convert(struct floe_ndjson_state *st, const char *line, uint16_t col,
+                          const struct floe_json_tok *t, struct floe_value *out)
+{
+    return convert_typed(st, line, col, st->schema->columns[col].type, t, out);
 }
 
 /* ---- mapping a record onto the schema ------------------------------------ */
@@ -770,7 +780,7 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
     int depth = 0, r;
     uint32_t i = 1, c, end = tok[0].next, n_values = st->n_values, required_present = 0;
     struct plan_step *plan = st->plan;
-    uint32_t plan_len = 0;
+    uint32_t plan_len = 0, plan_required = 0;
     int planning = 1;
 
     floe_memset(seen, 0, sc->n_columns + st->n_nodes);
@@ -814,11 +824,15 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
             }
             node_seen[child] = 1;
             if (planning) {
-                plan[plan_len].key_tok = i;
-                plan[plan_len].after = v->next;
-                plan[plan_len].node = child;
-                plan[plan_len].column = col;
-                plan_len++;
+                struct plan_step *step = &plan[plan_len++];
+                step->key = nodes[child].key;
+                step->key_len = nodes[child].key_len;
+                step->key_tok = i;
+                step->after = v->next;
+                step->column = col;
+                step->type = col != NO_COLUMN ? columns[col].type : 0;
+                step->required = col != NO_COLUMN && !columns[col].nullable;
+                plan_required += step->required;
             }
             if (col != NO_COLUMN) {
                 seen[col] = 1;
@@ -877,6 +891,7 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
     }
     if (planning) {
         st->plan_len = plan_len;
+        st->plan_required = plan_required;
         st->plan_tokens = st->jp.n_tokens;
     }
     if (sc->extra) {
@@ -899,36 +914,36 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
 static int map_planned(struct floe_ndjson_state *st, const char *line)
 {
     const struct floe_json_tok *tok = st->jp.tokens;
-    const struct floe_column *columns = st->schema->columns;
-    const struct path_node *nodes = st->nodes;
-    const struct plan_step *plan = st->plan;
+    const struct plan_step *step = st->plan, *last = st->plan + st->plan_len;
     struct floe_value *values = st->values;
-    uint32_t j, c, n_values = st->n_values, plan_len = st->plan_len, required_present = 0;
+    uint32_t c, n_values = st->n_values;
     int r;
 
+    /* Every required column is among the steps (else the walk names the
+     * missing one). */
+    if (st->plan_required != st->n_required)
+        return -1;
     for (c = 0; c < n_values; c++)
         values[c].is_null = 1;
     st->scratch_len = 0;
     st->extra_len = 0;
-    for (j = 0; j < plan_len; j++) {
-        const struct plan_step *step = &plan[j];
+    for (; step < last; step++) {
         const struct floe_json_tok *k = &tok[step->key_tok], *v = k + 1;
-        const struct path_node *n = &nodes[step->node];
-        if ((k->flags & FLOE_JSON_ESCAPED) || k->end - k->start != n->key_len || v->next != step->after ||
-            !same_key(n->key, line + k->start, n->key_len))
+        if ((k->flags & FLOE_JSON_ESCAPED) || k->end - k->start != step->key_len || v->next != step->after ||
+            !same_key(step->key, line + k->start, step->key_len))
             return -1;
         if (step->column == NO_COLUMN) {
             if (v->type != FLOE_JSON_OBJECT)
                 return -1;
             continue;
         }
-        r = convert(st, line, step->column, v, &values[step->column]);
+        if (step->required && v->type == FLOE_JSON_NULL)
+            return -1; /* the walk says which */
+        r = convert_typed(st, line, step->column, step->type, v, &values[step->column]);
         if (r != 0)
             return r;
-        required_present += !columns[step->column].nullable && !values[step->column].is_null;
     }
-    /* A required column missing or null: the walk names it. */
-    return required_present == st->n_required ? 0 : -1;
+    return 0;
 }
 
 static int map_record(struct floe_ndjson_state *st, const char *line)
