@@ -591,14 +591,24 @@ static int convert_any(struct floe_ndjson_state *st, const char *line, uint16_t 
 
 /* The common cases of convert_any, inline, with the same results: a plain
  * string, a short number into an integer or double column, a boolean. */
+#if defined(__GNUC__)
+__attribute__((always_inline)) /* a call here costs more than the work */
+#endif
 static inline int convert_typed(struct floe_ndjson_state *st, const char *line, uint16_t col, uint8_t type,
                                 const struct floe_json_tok *t, struct floe_value *out)
 {
+    int32_t v32;
     if (t->type == FLOE_JSON_STRING) {
         if (type == FLOE_TYPE_STRING && !(t->flags & FLOE_JSON_ESCAPED)) {
             out->is_null = 0;
             out->v.str.ptr = line + t->start;
             out->v.str.len = t->end - t->start;
+            return 0;
+        }
+        if (type == FLOE_TYPE_TIMESTAMP_US && !(t->flags & FLOE_JSON_ESCAPED) &&
+            floe_utc_parse_rfc3339_cached(line + t->start, t->end - t->start, &st->ts_cache, &out->v.i64) ==
+                FLOE_OK) {
+            out->is_null = 0;
             return 0;
         }
     } else if (t->type == FLOE_JSON_NUMBER) {
@@ -611,6 +621,11 @@ static inline int convert_typed(struct floe_ndjson_state *st, const char *line, 
             }
             if (type == FLOE_TYPE_INT64 && floe_json_short_i64(m, t->frac, negative, &out->v.i64)) {
                 out->is_null = 0;
+                return 0;
+            }
+            if (type == FLOE_TYPE_INT32 && floe_json_short_i32(m, t->frac, negative, &v32)) {
+                out->is_null = 0;
+                out->v.i64 = v32;
                 return 0;
             }
         }
