@@ -406,6 +406,97 @@ static int gap_fault(struct floe_json_parser *p, char sep, size_t pos)
                  sep == ':' ? "expected ':'" : sep == ',' ? "expected ','" : "unexpected character", pos);
 }
 
+/* validate for the usual line: compact (exactly the separator between
+ * tokens, nothing around the value) and with no string that needs checking
+ * (the caller knows). It makes no calls, so its loop keeps its state in
+ * registers; anything else (whitespace, a fault, the depth limit) returns -1
+ * and validate, which handles every case and says what is wrong, runs
+ * instead. What this accepts, validate accepts, with the same tokens. */
+static int validate_compact(struct floe_json_parser *p, const char *s, size_t n, uint32_t nt)
+{
+    const jsmntok_t *jt = (const jsmntok_t *)p->jsmn_tokens;
+    struct floe_json_tok *out = p->tokens;
+    struct frame *stack = (struct frame *)(void *)p->stack;
+    uint32_t depth = 0, i = 0, cur_end = 0, cur_obj = 0, cur_first = 0, max_depth = p->max_depth;
+    size_t pos = 0, tstart;
+    const jsmntok_t *t;
+    char sep;
+
+    for (;;) {
+        if (depth == 0) {
+            if (i > 0)
+                break;
+            sep = 0;
+        } else if (cur_obj) {
+            t = &jt[i];
+            if (t->type != JSMN_STRING)
+                return -1;
+            tstart = (size_t)t->start - 1u;
+            if (!(cur_first ? tstart == pos : (tstart == pos + 1u && s[pos] == ',')))
+                return -1;
+            cur_first = 0;
+            out[i].start = (uint32_t)t->start;
+            out[i].end = (uint32_t)t->end;
+            out[i].next = i + 1;
+            out[i].type = FLOE_JSON_STRING;
+            out[i].flags = 0;
+            pos = (size_t)t->end + 1;
+            i++;
+            if (PAST(i, cur_end))
+                return -1;
+            sep = ':';
+        } else {
+            sep = cur_first ? 0 : ',';
+            cur_first = 0;
+        }
+
+        t = &jt[i];
+        tstart = (size_t)t->start - (t->type == JSMN_STRING ? 1u : 0u);
+        if (!GAP_OK(pos, tstart, sep))
+            return -1;
+        out[i].start = (uint32_t)t->start;
+        out[i].end = (uint32_t)t->end;
+        out[i].next = i + 1;
+        out[i].flags = 0;
+        if (t->type == JSMN_STRING) {
+            out[i].type = FLOE_JSON_STRING;
+            pos = (size_t)t->end + 1;
+        } else if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
+            if (depth == max_depth)
+                return -1;
+            out[i].type = t->type == JSMN_OBJECT ? FLOE_JSON_OBJECT : FLOE_JSON_ARRAY;
+            if (depth > 0)
+                stack[depth - 1].items = cur_first;
+            cur_end = (uint32_t)t->end;
+            cur_obj = t->type == JSMN_OBJECT;
+            cur_first = 1;
+            stack[depth].tok = i;
+            stack[depth].end = cur_end;
+            stack[depth].is_object = cur_obj;
+            depth++;
+            pos = (size_t)t->start + 1;
+        } else {
+            if (!classify_primitive(s + t->start, (size_t)(t->end - t->start), &out[i], &p->nums[i]))
+                return -1;
+            pos = (size_t)t->end;
+        }
+        i++;
+
+        while (depth > 0 && PAST(i, cur_end)) {
+            if (pos != cur_end - 1u)
+                return -1;
+            pos = cur_end;
+            out[stack[depth - 1].tok].next = i;
+            if (--depth > 0) {
+                cur_end = stack[depth - 1].end;
+                cur_obj = stack[depth - 1].is_object;
+                cur_first = stack[depth - 1].items;
+            }
+        }
+    }
+    return i == nt && pos == n ? FLOE_JSON_OK : -1;
+}
+
 /* The checks jsmn does not make, over its nt tokens of s[0..n): the
  * separators and whitespace between tokens, keys being strings, one value in
  * all, string contents, literals and numbers. Objects and arrays have loops
@@ -414,7 +505,7 @@ static int gap_fault(struct floe_json_parser *p, char sep, size_t pos)
 #if defined(__GNUC__)
 __attribute__((noinline)) /* not into jsmn's loop: each loop gets the registers */
 #endif
-static int validate(struct floe_json_parser *p, const char *s, size_t n, uint32_t nt)
+static int validate(struct floe_json_parser *p, const char *s, size_t n, uint32_t nt, int check_strings)
 {
     const jsmntok_t *jt = (const jsmntok_t *)p->jsmn_tokens;
     struct floe_json_tok *out = p->tokens;
@@ -423,7 +514,6 @@ static int validate(struct floe_json_parser *p, const char *s, size_t n, uint32_
      * has a child yet (stack[depth - 1] has its token index too). */
     uint32_t depth = 0, i = 0, cur_end = 0, cur_obj = 0, cur_first = 0;
     size_t pos = 0, tstart;
-    int check_strings = needs_string_checks(s, n);
     const jsmntok_t *t;
     char sep;
 
@@ -527,7 +617,7 @@ int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
 {
     jsmn_parser jp;
     uint32_t nt;
-    int r;
+    int r, check_strings;
 
     p->n_tokens = 0;
     p->why = NULL;
@@ -547,7 +637,12 @@ int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
     if (r == 0)
         return fault(p, FLOE_JSON_SYNTAX, "no value", jp.pos);
     nt = (uint32_t)r;
-    r = validate(p, s, n, nt);
+    check_strings = needs_string_checks(s, n);
+    if (!check_strings && validate_compact(p, s, n, nt) == FLOE_JSON_OK) {
+        p->n_tokens = nt;
+        return FLOE_JSON_OK;
+    }
+    r = validate(p, s, n, nt, check_strings);
     if (r == FLOE_JSON_OK)
         p->n_tokens = nt;
     return r;
