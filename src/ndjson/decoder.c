@@ -40,6 +40,8 @@ struct walk_frame {
 /* One step of a record's walk over the schema: the key at token key_tok
  * matched trie node `node`; its value's subtree ends before token `after`. */
 struct plan_step {
+    uint64_t kw[2];   /* the key's first 16 bytes, zero-padded (key_len <= 16) */
+    uint64_t km[2];   /* which of those bytes are the key's */
     const char *key; /* the node's key, key_len bytes */
     uint32_t key_tok;
     uint32_t after;
@@ -90,6 +92,8 @@ struct floe_ndjson_state {
     uint16_t n_nodes;
     struct plan_step *plan; /* the last clean record's walk, n_nodes steps at most */
     uint32_t plan_len;
+    uint16_t *plan_unset;   /* values no step writes (made null), plan_n_unset of them */
+    uint32_t plan_n_unset;
     uint32_t plan_required; /* required columns among its steps */
     uint32_t plan_tokens;   /* its token count; 0: no plan */
     struct floe_utc_cache ts_cache; /* the minute of the last timestamp read */
@@ -173,6 +177,9 @@ static int carve(struct floe_arena *a, const struct floe_ndjson_config *cfg, str
     FLOE_TRY(floe_arena_take(a, n_nodes * sizeof(struct plan_step), 8, &p));
     if (st)
         st->plan = (struct plan_step *)p;
+    FLOE_TRY(floe_arena_take(a, (n_values ? n_values : 1) * sizeof(uint16_t), 2, &p));
+    if (st)
+        st->plan_unset = (uint16_t *)p;
     FLOE_TRY(floe_arena_take_raw(a, l.max_line, 8, &p));
     if (st)
         st->scratch = (char *)p;
@@ -840,6 +847,14 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
             node_seen[child] = 1;
             if (planning) {
                 struct plan_step *step = &plan[plan_len++];
+                unsigned char kb[16], mb[16];
+                size_t kl = nodes[child].key_len < 16 ? nodes[child].key_len : 16;
+                floe_memset(kb, 0, sizeof kb);
+                floe_memset(mb, 0, sizeof mb);
+                floe_memcpy(kb, nodes[child].key, kl);
+                floe_memset(mb, 0xff, kl);
+                floe_memcpy(step->kw, kb, 16);
+                floe_memcpy(step->km, mb, 16);
                 step->key = nodes[child].key;
                 step->key_len = nodes[child].key_len;
                 step->key_tok = i;
@@ -905,6 +920,15 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
         }
     }
     if (planning) {
+        /* The values no step writes: made null for each replayed record. */
+        uint32_t j, n_unset = 0;
+        for (c = 0; c < n_values; c++) {
+            for (j = 0; j < plan_len && plan[j].column != c; j++)
+                ;
+            if (j == plan_len)
+                st->plan_unset[n_unset++] = (uint16_t)c;
+        }
+        st->plan_n_unset = n_unset;
         st->plan_len = plan_len;
         st->plan_required = plan_required;
         st->plan_tokens = st->jp.n_tokens;
@@ -926,27 +950,39 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
  * the same walk: replay it, checking each step, without the trie search.
  * Returns 0, a dead-letter reason (the same the walk would give), or -1
  * when the record differs from the plan. */
-static int map_planned(struct floe_ndjson_state *st, const char *line)
+static int map_planned(struct floe_ndjson_state *st, const char *line, size_t line_len)
 {
     const struct floe_json_tok *tok = st->jp.tokens;
     const struct plan_step *step = st->plan, *last = st->plan + st->plan_len;
     struct floe_value *values = st->values;
-    uint32_t c, n_values = st->n_values;
+    uint32_t c;
     int r;
 
     /* Every required column is among the steps (else the walk names the
      * missing one). */
     if (st->plan_required != st->n_required)
         return -1;
-    for (c = 0; c < n_values; c++)
-        values[c].is_null = 1;
+    /* Each step writes its value (null included); the rest are null. */
+    for (c = 0; c < st->plan_n_unset; c++)
+        values[st->plan_unset[c]].is_null = 1;
     st->scratch_len = 0;
     st->extra_len = 0;
     for (; step < last; step++) {
         const struct floe_json_tok *k = &tok[step->key_tok], *v = k + 1;
-        if ((k->flags & FLOE_JSON_ESCAPED) || k->end - k->start != step->key_len || v->next != step->after ||
-            !same_key(step->key, line + k->start, step->key_len))
+        const char *key = line + k->start;
+        if ((k->flags & FLOE_JSON_ESCAPED) || k->end - k->start != step->key_len || v->next != step->after)
             return -1;
+        if (line_len - k->start >= 16 && step->key_len <= 16) {
+            /* Both words at once, without a branch on the key's length
+             * (the line has the 16 bytes; the mask keeps the key's). */
+            uint64_t a, b;
+            floe_memcpy(&a, key, 8);
+            floe_memcpy(&b, key + 8, 8);
+            if (((a & step->km[0]) ^ step->kw[0]) | ((b & step->km[1]) ^ step->kw[1]))
+                return -1;
+        } else if (!same_key(step->key, key, step->key_len)) {
+            return -1;
+        }
         if (step->column == NO_COLUMN) {
             if (v->type != FLOE_JSON_OBJECT)
                 return -1;
@@ -961,10 +997,10 @@ static int map_planned(struct floe_ndjson_state *st, const char *line)
     return 0;
 }
 
-static int map_record(struct floe_ndjson_state *st, const char *line)
+static int map_record(struct floe_ndjson_state *st, const char *line, size_t line_len)
 {
     if (st->plan_tokens != 0 && st->plan_tokens == st->jp.n_tokens) {
-        int r = map_planned(st, line);
+        int r = map_planned(st, line, line_len);
         if (r >= 0)
             return r;
     }
@@ -1026,7 +1062,7 @@ static int process_line(struct floe_ndjson *dec, const char *s, size_t n)
         return dead_letter(dec, FLOE_DL_NOT_OBJECT, s, n, full);
     }
     if (st->schema != NULL) {
-        reason = map_record(st, s);
+        reason = map_record(st, s, n);
         if (reason != 0)
             return dead_letter(dec, reason, s, n, full);
     }
