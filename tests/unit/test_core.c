@@ -377,7 +377,8 @@ TEST(utc_rfc3339_random_timestamps)
  * timestamps in the same minute and for every one-byte change to them. */
 TEST(utc_rfc3339_cache_matches_plain_parse)
 {
-    static const char *const tails[] = {"Z", ".5Z", ".123456789z", "+01:30", "-05:00", ".1+23:59", "Zx", "+24:00"};
+    static const char *const tails[] = {"Z",      ".5Z",      ".123456789z", "+01:30", "-05:00", ".1+23:59",
+                                        "Zx",     "+24:00",   ".123Z",       ".000z",  ".45xZ",  ".999Z"};
     struct floe_utc_cache cache;
     char buf[64], minute[32] = "";
     int i, hits = 0;
@@ -394,7 +395,7 @@ TEST(utc_rfc3339_cache_matches_plain_parse)
         }
         memcpy(buf, minute, 17);
         n = 17 + (size_t)snprintf(buf + 17, sizeof buf - 17, "%02d%s", (int)(test_rand() % 61),
-                                  tails[test_rand() % 8]);
+                                  tails[test_rand() % 12]);
         if (test_rand() % 4 == 0)
             buf[test_rand() % n] = "0123456789:-T.Z+"[test_rand() % 16];
         hits += cache.valid && memcmp(buf, cache.key, 16) == 0;
