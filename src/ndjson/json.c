@@ -418,51 +418,26 @@ static int validate_compact(struct floe_json_parser *p, const char *s, size_t n,
     struct floe_json_tok *out = p->tokens;
     struct frame *stack = (struct frame *)(void *)p->stack;
     uint32_t depth = 0, i = 0, cur_end = 0, cur_obj = 0, cur_first = 0, max_depth = p->max_depth;
-    size_t pos = 0, tstart;
+    size_t pos = 0; /* where the next token's text must begin */
     const jsmntok_t *t;
-    char sep;
 
+    /* The value: an object or array at the very start (anything else, the
+     * general walk). */
+    if (jt[0].type != JSMN_OBJECT && jt[0].type != JSMN_ARRAY)
+        return -1;
     for (;;) {
-        if (depth == 0) {
-            if (i > 0)
-                break;
-            sep = 0;
-        } else if (cur_obj) {
-            t = &jt[i];
-            if (t->type != JSMN_STRING)
-                return -1;
-            tstart = (size_t)t->start - 1u;
-            if (!(cur_first ? tstart == pos : (tstart == pos + 1u && s[pos] == ',')))
-                return -1;
-            cur_first = 0;
-            out[i].start = (uint32_t)t->start;
-            out[i].end = (uint32_t)t->end;
-            out[i].next = i + 1;
-            out[i].type = FLOE_JSON_STRING;
-            out[i].flags = 0;
-            pos = (size_t)t->end + 1;
-            i++;
-            if (PAST(i, cur_end))
-                return -1;
-            sep = ':';
-        } else {
-            sep = cur_first ? 0 : ',';
-            cur_first = 0;
-        }
-
         t = &jt[i];
-        tstart = (size_t)t->start - (t->type == JSMN_STRING ? 1u : 0u);
-        if (!GAP_OK(pos, tstart, sep))
-            return -1;
         out[i].start = (uint32_t)t->start;
         out[i].end = (uint32_t)t->end;
         out[i].next = i + 1;
         out[i].flags = 0;
         if (t->type == JSMN_STRING) {
+            if ((size_t)t->start != pos + 1u)
+                return -1;
             out[i].type = FLOE_JSON_STRING;
-            pos = (size_t)t->end + 1;
+            pos = (size_t)t->end + 1u;
         } else if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
-            if (depth == max_depth)
+            if ((size_t)t->start != pos || depth == max_depth)
                 return -1;
             out[i].type = t->type == JSMN_OBJECT ? FLOE_JSON_OBJECT : FLOE_JSON_ARRAY;
             if (depth > 0)
@@ -474,27 +449,53 @@ static int validate_compact(struct floe_json_parser *p, const char *s, size_t n,
             stack[depth].end = cur_end;
             stack[depth].is_object = cur_obj;
             depth++;
-            pos = (size_t)t->start + 1;
+            pos = (size_t)t->start + 1u;
         } else {
-            if (!classify_primitive(s + t->start, (size_t)(t->end - t->start), &out[i], &p->nums[i]))
+            if ((size_t)t->start != pos ||
+                !classify_primitive(s + t->start, (size_t)(t->end - t->start), &out[i], &p->nums[i]))
                 return -1;
             pos = (size_t)t->end;
         }
         i++;
 
-        while (depth > 0 && PAST(i, cur_end)) {
+        /* Close what ends here: the bracket right after the last value. */
+        while (PAST(i, cur_end)) {
             if (pos != cur_end - 1u)
                 return -1;
             pos = cur_end;
             out[stack[depth - 1].tok].next = i;
-            if (--depth > 0) {
-                cur_end = stack[depth - 1].end;
-                cur_obj = stack[depth - 1].is_object;
-                cur_first = stack[depth - 1].items;
-            }
+            if (--depth == 0)
+                return i == nt && pos == n ? FLOE_JSON_OK : -1;
+            cur_end = stack[depth - 1].end;
+            cur_obj = stack[depth - 1].is_object;
+            cur_first = stack[depth - 1].items;
+        }
+
+        /* The separators before the next value: ',' unless first, then in
+         * an object a key and ':'. */
+        if (!cur_first) {
+            if (s[pos] != ',')
+                return -1;
+            pos++;
+        }
+        cur_first = 0;
+        if (cur_obj) {
+            t = &jt[i];
+            if (t->type != JSMN_STRING || (size_t)t->start != pos + 1u)
+                return -1;
+            out[i].start = (uint32_t)t->start;
+            out[i].end = (uint32_t)t->end;
+            out[i].next = i + 1;
+            out[i].type = FLOE_JSON_STRING;
+            out[i].flags = 0;
+            pos = (size_t)t->end + 1u;
+            i++;
+            /* (a token past the object cannot begin right after the ':') */
+            if (i == nt || s[pos] != ':')
+                return -1;
+            pos++;
         }
     }
-    return i == nt && pos == n ? FLOE_JSON_OK : -1;
 }
 
 /* The checks jsmn does not make, over its nt tokens of s[0..n): the
