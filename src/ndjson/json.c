@@ -285,7 +285,10 @@ static int check_number(const char *s, size_t n, uint8_t *flags, uint8_t *frac, 
     return 1;
 }
 
-static int classify_primitive(const char *s, size_t n, struct floe_json_tok *t, uint64_t *num)
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int classify_primitive(const char *s, size_t n, struct floe_json_tok *t, uint64_t *num)
 {
     /* The first byte decides; literals compare whole, without a libc call. */
     switch (s[0]) {
