@@ -96,4 +96,14 @@ void floe_log(const struct floe_log_port *log, int level, const char *fmt, ...)
 #define FLOE_LOG_INFO(log, ...) FLOE_LOG_AT(log, FLOE_LOG_INFO, __VA_ARGS__)
 #define FLOE_LOG_DEBUG(log, ...) FLOE_LOG_AT(log, FLOE_LOG_DEBUG, __VA_ARGS__)
 
+/* floe_utc_parse_rfc3339 with a cache of the last YYYY-MM-DDThh:mm prefix it
+ * read (zeroed: empty), for a stream of timestamps from the same minute: the
+ * same results, the date and time of day read once per minute. */
+struct floe_utc_cache {
+    char key[16];
+    int64_t minute_us;
+    int valid;
+};
+int floe_utc_parse_rfc3339_cached(const char *s, size_t n, struct floe_utc_cache *cache, int64_t *unix_us);
+
 #endif

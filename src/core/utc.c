@@ -173,25 +173,81 @@ int floe_utc_parse_date(const char *s, size_t n, int32_t *days)
     return FLOE_OK;
 }
 
-int floe_utc_parse_rfc3339(const char *s, size_t n, int64_t *unix_us)
+/* Two digits at s[0..2), or -1: for the fixed layout below. */
+static int two_digits(const char *s)
+{
+    unsigned a = (unsigned)(unsigned char)s[0] - '0', b = (unsigned)(unsigned char)s[1] - '0';
+    return a <= 9u && b <= 9u ? (int)(a * 10u + b) : -1;
+}
+
+static int same16(const char *a, const char *b)
+{
+    uint64_t a0, a1, b0, b1;
+    floe_memcpy(&a0, a, 8);
+    floe_memcpy(&a1, a + 8, 8);
+    floe_memcpy(&b0, b, 8);
+    floe_memcpy(&b1, b + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+int floe_utc_parse_rfc3339_cached(const char *s, size_t n, struct floe_utc_cache *cache, int64_t *unix_us)
 {
     size_t pos = 0;
-    int y, mo, d, h, mi, sec, digits = 0;
-    int64_t frac_us = 0, offset_min = 0;
+    int y = 0, mo = 0, d = 0, h, mi, sec, digits = 0, cached = 0;
+    int64_t frac_us = 0, offset_min = 0, minute_us;
+    int y1 = -1, y2 = -1;
     FLOE_FAIL_IF(s == NULL || unix_us == NULL, FLOE_ERR_INVAL);
-    FLOE_TRY(parse_date_part(s, n, &pos, &y, &mo, &d));
-    if (pos >= n || (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' '))
-        return FLOE_ERR_MALFORMED;
-    pos++;
-    h = read_digits(s, n, &pos, 2);
-    if (h < 0 || !expect_char(s, n, &pos, ':'))
-        return FLOE_ERR_MALFORMED;
-    mi = read_digits(s, n, &pos, 2);
-    if (mi < 0 || !expect_char(s, n, &pos, ':'))
-        return FLOE_ERR_MALFORMED;
-    sec = read_digits(s, n, &pos, 2);
-    if (sec < 0)
-        return FLOE_ERR_MALFORMED;
+    /* The usual layout, YYYY-MM-DDThh:mm:ss, read at fixed places; anything
+     * else (a bad digit or separator) takes the general path, which gives
+     * the same answer field by field. */
+    if (n >= 20 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == 't' || s[10] == ' ') &&
+        s[13] == ':' && s[16] == ':') {
+        if (cache != NULL && cache->valid && same16(s, cache->key) && (sec = two_digits(s + 17)) >= 0) {
+            /* The minute read before (it parsed, so its fields are in range). */
+            int ms = n == 24 && s[19] == '.' && (s[23] == 'Z' || s[23] == 'z') ? two_digits(s + 20) : -1;
+            if (ms >= 0 && (unsigned)(unsigned char)s[22] - '0' <= 9u && sec <= 59) {
+                /* ...and the usual milliseconds and Z: what the tail below
+                 * computes for them, without its loops. */
+                *unix_us = cache->minute_us + (int64_t)sec * US_PER_SEC + (int64_t)(ms * 10 + (s[22] - '0')) * 1000;
+                return FLOE_OK;
+            }
+            cached = 1;
+            h = 0;
+            mi = 0;
+            pos = 19;
+            goto tail;
+        }
+        y1 = two_digits(s);
+        y2 = two_digits(s + 2);
+        mo = two_digits(s + 5);
+        d = two_digits(s + 8);
+        h = two_digits(s + 11);
+        mi = two_digits(s + 14);
+        sec = two_digits(s + 17);
+        if ((mo | d | h | mi | sec) < 0)
+            y1 = -1;
+    }
+    if ((y1 | y2) >= 0) {
+        y = y1 * 100 + y2;
+        if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+            return FLOE_ERR_RANGE;
+        pos = 19;
+    } else {
+        FLOE_TRY(parse_date_part(s, n, &pos, &y, &mo, &d));
+        if (pos >= n || (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' '))
+            return FLOE_ERR_MALFORMED;
+        pos++;
+        h = read_digits(s, n, &pos, 2);
+        if (h < 0 || !expect_char(s, n, &pos, ':'))
+            return FLOE_ERR_MALFORMED;
+        mi = read_digits(s, n, &pos, 2);
+        if (mi < 0 || !expect_char(s, n, &pos, ':'))
+            return FLOE_ERR_MALFORMED;
+        sec = read_digits(s, n, &pos, 2);
+        if (sec < 0)
+            return FLOE_ERR_MALFORMED;
+    }
+tail:
     if (expect_char(s, n, &pos, '.')) {
         while (pos < n && s[pos] >= '0' && s[pos] <= '9') {
             if (digits < 6)
@@ -227,7 +283,21 @@ int floe_utc_parse_rfc3339(const char *s, size_t n, int64_t *unix_us)
         return FLOE_ERR_MALFORMED;
     if (h > 23 || mi > 59 || sec > 59)
         return FLOE_ERR_RANGE;
-    *unix_us = floe_utc_days_from_civil(y, mo, d) * US_PER_DAY +
-               ((int64_t)h * 3600 + mi * 60 + sec - offset_min * 60) * US_PER_SEC + frac_us;
+    if (cached) {
+        minute_us = cache->minute_us;
+    } else {
+        minute_us = floe_utc_days_from_civil(y, mo, d) * US_PER_DAY + ((int64_t)h * 3600 + mi * 60) * US_PER_SEC;
+        if (cache != NULL && (y1 | y2) >= 0) { /* the fixed layout: s[0..16) is the minute */
+            floe_memcpy(cache->key, s, 16);
+            cache->minute_us = minute_us;
+            cache->valid = 1;
+        }
+    }
+    *unix_us = minute_us + ((int64_t)sec - offset_min * 60) * US_PER_SEC + frac_us;
     return FLOE_OK;
+}
+
+int floe_utc_parse_rfc3339(const char *s, size_t n, int64_t *unix_us)
+{
+    return floe_utc_parse_rfc3339_cached(s, n, NULL, unix_us);
 }

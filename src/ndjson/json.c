@@ -1,6 +1,11 @@
 #include "ndjson/json.h"
 #include "core/internal.h"
 #include "floe/arena.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
 
 /* jsmn, built into this translation unit only: static, strict mode (only
  * true/false/null/numbers as primitives), with parent links so closing a
@@ -28,13 +33,15 @@ struct frame {
 static int carve(struct floe_arena *a, struct floe_json_parser *p, uint32_t max_tokens,
                  uint32_t max_depth)
 {
-    void *jt, *tt, *st;
+    void *jt, *tt, *st, *nt;
     FLOE_TRY(floe_arena_take(a, (size_t)max_tokens * sizeof(jsmntok_t), 8, &jt));
     FLOE_TRY(floe_arena_take(a, (size_t)max_tokens * sizeof(struct floe_json_tok), 8, &tt));
+    FLOE_TRY(floe_arena_take(a, (size_t)max_tokens * sizeof(uint64_t), 8, &nt));
     FLOE_TRY(floe_arena_take(a, (size_t)max_depth * sizeof(struct frame), 8, &st));
     if (p != NULL) {
         p->jsmn_tokens = jt;
         p->tokens = (struct floe_json_tok *)tt;
+        p->nums = (uint64_t *)nt;
         p->stack = (uint32_t *)st;
     }
     return FLOE_OK;
@@ -223,10 +230,14 @@ static int check_string(struct floe_json_parser *p, const char *s, size_t start,
     return FLOE_JSON_OK;
 }
 
-/* RFC 8259 number grammar over all of s[0..n); sets FLOE_JSON_INTEGER. */
-static int check_number(const char *s, size_t n, uint8_t *flags)
+#define DIGIT(c) ((unsigned)(unsigned char)(c) - '0' <= 9u)
+
+/* RFC 8259 number grammar over all of s[0..n); sets FLOE_JSON_INTEGER, and
+ * for a short decimal FLOE_JSON_SHORT with its digits in *m and *frac. */
+static int check_number(const char *s, size_t n, uint8_t *flags, uint8_t *frac, uint64_t *m)
 {
-    size_t i = 0;
+    size_t i = 0, int_digits, frac_digits = 0;
+    uint64_t v = 0; /* wraps past 19 digits, unused then */
     int integer = 1;
     if (i < n && s[i] == '-')
         i++;
@@ -235,61 +246,73 @@ static int check_number(const char *s, size_t n, uint8_t *flags)
     if (s[i] == '0') {
         i++;
     } else if (s[i] >= '1' && s[i] <= '9') {
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
+        while (i < n && DIGIT(s[i]))
+            v = v * 10u + (uint64_t)(s[i++] - '0');
     } else {
         return 0;
     }
+    int_digits = i - (s[0] == '-');
     if (i < n && s[i] == '.') {
         size_t d = ++i;
         integer = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
+        while (i < n && DIGIT(s[i]))
+            v = v * 10u + (uint64_t)(s[i++] - '0');
         if (i == d)
             return 0;
+        frac_digits = i - d;
     }
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         size_t d;
-        integer = 0;
         i++;
         if (i < n && (s[i] == '+' || s[i] == '-'))
             i++;
         d = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
+        while (i < n && DIGIT(s[i]))
             i++;
         if (i == d)
             return 0;
+        return i == n; /* not INTEGER, not SHORT */
     }
+    if (i != n)
+        return 0;
     if (integer)
         *flags |= FLOE_JSON_INTEGER;
-    return i == n;
+    if (int_digits + frac_digits <= 19) {
+        *flags |= FLOE_JSON_SHORT;
+        *frac = (uint8_t)frac_digits;
+        *m = v;
+    }
+    return 1;
 }
 
-static int classify_primitive(const char *s, size_t n, uint8_t *type, uint8_t *flags)
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int classify_primitive(const char *s, size_t n, struct floe_json_tok *t, uint64_t *num)
 {
     /* The first byte decides; literals compare whole, without a libc call. */
     switch (s[0]) {
     case 't':
         if (n == 4 && s[1] == 'r' && s[2] == 'u' && s[3] == 'e') {
-            *type = FLOE_JSON_TRUE;
+            t->type = FLOE_JSON_TRUE;
             return 1;
         }
         return 0;
     case 'f':
         if (n == 5 && s[1] == 'a' && s[2] == 'l' && s[3] == 's' && s[4] == 'e') {
-            *type = FLOE_JSON_FALSE;
+            t->type = FLOE_JSON_FALSE;
             return 1;
         }
         return 0;
     case 'n':
         if (n == 4 && s[1] == 'u' && s[2] == 'l' && s[3] == 'l') {
-            *type = FLOE_JSON_NULL;
+            t->type = FLOE_JSON_NULL;
             return 1;
         }
         return 0;
     default:
-        *type = FLOE_JSON_NUMBER;
-        return check_number(s, n, flags);
+        t->type = FLOE_JSON_NUMBER;
+        return check_number(s, n, &t->flags, &t->frac, num);
     }
 }
 
@@ -304,7 +327,7 @@ static int parse_lone_primitive(struct floe_json_parser *p, const char *s, size_
     while (b > a && is_ws(s[b - 1]))
         b--;
     t->flags = 0;
-    if (a == b || !classify_primitive(s + a, b - a, &t->type, &t->flags))
+    if (a == b || !classify_primitive(s + a, b - a, t, &p->nums[0]))
         return FLOE_JSON_SYNTAX;
     t->start = (uint32_t)a;
     t->end = (uint32_t)b;
@@ -313,14 +336,292 @@ static int parse_lone_primitive(struct floe_json_parser *p, const char *s, size_
     return FLOE_JSON_OK;
 }
 
+/* Nonzero when s[0..n) has a control character, a non-ASCII byte or a
+ * backslash anywhere: without them every string token is valid as jsmn
+ * found it (no escapes, nothing to check), so one branch-free pass over the
+ * line replaces a check per string. */
+static int needs_string_checks(const char *s, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+#if defined(__SSE2__) || (defined(__aarch64__) && defined(__ARM_NEON))
+    if (n >= 16) {
+        /* 16 bytes at a time; the last block overlaps the one before. */
+#if defined(__SSE2__)
+        const __m128i ctl = _mm_set1_epi8(0x20), bs = _mm_set1_epi8('\\');
+        __m128i bad = _mm_setzero_si128(), v;
+        for (; n - i > 16; i += 16) {
+            v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            /* signed: bytes >= 0x80 are negative, so "< 0x20" takes them too */
+            bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmplt_epi8(v, ctl), _mm_cmpeq_epi8(v, bs)));
+        }
+        v = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+        bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmplt_epi8(v, ctl), _mm_cmpeq_epi8(v, bs)));
+        return _mm_movemask_epi8(bad) != 0;
+#else
+        const int8x16_t ctl = vdupq_n_s8(0x20);
+        const uint8x16_t bs = vdupq_n_u8('\\');
+        uint8x16_t bad = vdupq_n_u8(0), v;
+        for (; n - i > 16; i += 16) {
+            v = vld1q_u8((const uint8_t *)s + i);
+            bad = vorrq_u8(bad, vorrq_u8(vcltq_s8(vreinterpretq_s8_u8(v), ctl), vceqq_u8(v, bs)));
+        }
+        v = vld1q_u8((const uint8_t *)s + n - 16);
+        bad = vorrq_u8(bad, vorrq_u8(vcltq_s8(vreinterpretq_s8_u8(v), ctl), vceqq_u8(v, bs)));
+        return vmaxvq_u8(bad) != 0;
+#endif
+    }
+#endif
+    for (; n - i >= 16; i += 16) {
+        uint64_t a, b;
+        floe_memcpy(&a, s + i, 8);
+        floe_memcpy(&b, s + i + 8, 8);
+        acc |= special_bytes(a) | special_bytes(b);
+    }
+    if (n - i >= 8) {
+        uint64_t a;
+        floe_memcpy(&a, s + i, 8);
+        acc |= special_bytes(a);
+        i += 8;
+    }
+    for (; i < n; i++) {
+        uint8_t c = (uint8_t)s[i];
+        if (c < 0x20 || c >= 0x80 || c == '\\')
+            return 1;
+    }
+    return acc != 0;
+}
+
+/* Whether token i lies past a container ending at offset end. A string's
+ * start is one past its quote, but a token inside the container begins
+ * before the closing bracket at end - 1, so comparing starts is exact. */
+#define PAST(i, end) ((i) == nt || (uint32_t)jt[i].start >= (end))
+
+/* The gap s[pos..tstart) before a token must be whitespace around the
+ * separator sep (0: none). Compact text has exactly the separator: that is
+ * checked inline, check_gap does the rest. */
+#define GAP_OK(pos, tstart, sep)                                                                   \
+    ((sep) == 0 ? (tstart) == (pos) : ((tstart) == (pos) + 1u && s[pos] == (sep)))
+
+static int gap_fault(struct floe_json_parser *p, char sep, size_t pos)
+{
+    return fault(p, FLOE_JSON_SYNTAX,
+                 sep == ':' ? "expected ':'" : sep == ',' ? "expected ','" : "unexpected character", pos);
+}
+
+/* validate for the usual line: compact (exactly the separator between
+ * tokens, nothing around the value) and with no string that needs checking
+ * (the caller knows). It makes no calls, so its loop keeps its state in
+ * registers; anything else (whitespace, a fault, the depth limit) returns -1
+ * and validate, which handles every case and says what is wrong, runs
+ * instead. What this accepts, validate accepts, with the same tokens. */
+static int validate_compact(struct floe_json_parser *p, const char *s, size_t n, uint32_t nt)
+{
+    const jsmntok_t *jt = (const jsmntok_t *)p->jsmn_tokens;
+    struct floe_json_tok *out = p->tokens;
+    struct frame *stack = (struct frame *)(void *)p->stack;
+    uint32_t depth = 0, i = 0, cur_end = 0, cur_obj = 0, cur_first = 0, max_depth = p->max_depth;
+    size_t pos = 0; /* where the next token's text must begin */
+    const jsmntok_t *t;
+
+    /* The value: an object or array at the very start (anything else, the
+     * general walk). */
+    if (jt[0].type != JSMN_OBJECT && jt[0].type != JSMN_ARRAY)
+        return -1;
+    for (;;) {
+        t = &jt[i];
+        out[i].start = (uint32_t)t->start;
+        out[i].end = (uint32_t)t->end;
+        out[i].next = i + 1;
+        out[i].flags = 0;
+        if (t->type == JSMN_STRING) {
+            if ((size_t)t->start != pos + 1u)
+                return -1;
+            out[i].type = FLOE_JSON_STRING;
+            pos = (size_t)t->end + 1u;
+        } else if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
+            if ((size_t)t->start != pos || depth == max_depth)
+                return -1;
+            out[i].type = t->type == JSMN_OBJECT ? FLOE_JSON_OBJECT : FLOE_JSON_ARRAY;
+            if (depth > 0)
+                stack[depth - 1].items = cur_first;
+            cur_end = (uint32_t)t->end;
+            cur_obj = t->type == JSMN_OBJECT;
+            cur_first = 1;
+            stack[depth].tok = i;
+            stack[depth].end = cur_end;
+            stack[depth].is_object = cur_obj;
+            depth++;
+            pos = (size_t)t->start + 1u;
+        } else {
+            if ((size_t)t->start != pos ||
+                !classify_primitive(s + t->start, (size_t)(t->end - t->start), &out[i], &p->nums[i]))
+                return -1;
+            pos = (size_t)t->end;
+        }
+        i++;
+
+        /* Close what ends here: the bracket right after the last value. */
+        while (PAST(i, cur_end)) {
+            if (pos != cur_end - 1u)
+                return -1;
+            pos = cur_end;
+            out[stack[depth - 1].tok].next = i;
+            if (--depth == 0)
+                return i == nt && pos == n ? FLOE_JSON_OK : -1;
+            cur_end = stack[depth - 1].end;
+            cur_obj = stack[depth - 1].is_object;
+            cur_first = stack[depth - 1].items;
+        }
+
+        /* The separators before the next value: ',' unless first, then in
+         * an object a key and ':'. */
+        if (!cur_first) {
+            if (s[pos] != ',')
+                return -1;
+            pos++;
+        }
+        cur_first = 0;
+        if (cur_obj) {
+            t = &jt[i];
+            if (t->type != JSMN_STRING || (size_t)t->start != pos + 1u)
+                return -1;
+            out[i].start = (uint32_t)t->start;
+            out[i].end = (uint32_t)t->end;
+            out[i].next = i + 1;
+            out[i].type = FLOE_JSON_STRING;
+            out[i].flags = 0;
+            pos = (size_t)t->end + 1u;
+            i++;
+            /* (a token past the object cannot begin right after the ':') */
+            if (i == nt || s[pos] != ':')
+                return -1;
+            pos++;
+        }
+    }
+}
+
+/* The checks jsmn does not make, over its nt tokens of s[0..n): the
+ * separators and whitespace between tokens, keys being strings, one value in
+ * all, string contents, literals and numbers. Objects and arrays have loops
+ * of their own, so the separator each token needs is known from where the
+ * code is; open containers are on an explicit bounded stack. */
+#if defined(__GNUC__)
+__attribute__((noinline)) /* not into jsmn's loop: each loop gets the registers */
+#endif
+static int validate(struct floe_json_parser *p, const char *s, size_t n, uint32_t nt, int check_strings)
+{
+    const jsmntok_t *jt = (const jsmntok_t *)p->jsmn_tokens;
+    struct floe_json_tok *out = p->tokens;
+    struct frame *stack = (struct frame *)(void *)p->stack;
+    /* The innermost open container: its end offset, kind, and whether it
+     * has a child yet (stack[depth - 1] has its token index too). */
+    uint32_t depth = 0, i = 0, cur_end = 0, cur_obj = 0, cur_first = 0;
+    size_t pos = 0, tstart;
+    const jsmntok_t *t;
+    char sep;
+
+    for (;;) {
+        /* ---- the next value: i is its token, the gap before it needs sep */
+        if (depth == 0) {
+            if (i > 0) /* the top value is complete */
+                break;
+            sep = 0;
+        } else if (cur_obj) {
+            /* a key, then its value */
+            t = &jt[i];
+            if (t->type != JSMN_STRING)
+                return fault(p, FLOE_JSON_SYNTAX, "object key must be a string", (size_t)t->start);
+            tstart = (size_t)t->start - 1u;
+            sep = cur_first ? 0 : ',';
+            if (!GAP_OK(pos, tstart, sep) && !check_gap(s, pos, tstart, sep))
+                return gap_fault(p, sep, pos);
+            cur_first = 0;
+            out[i].start = (uint32_t)t->start;
+            out[i].end = (uint32_t)t->end;
+            out[i].next = i + 1;
+            out[i].type = FLOE_JSON_STRING;
+            out[i].flags = 0;
+            if (check_strings) {
+                int bad = check_string(p, s, (size_t)t->start, (size_t)t->end, &out[i].flags);
+                if (bad != FLOE_JSON_OK)
+                    return bad;
+            }
+            pos = (size_t)t->end + 1;
+            i++;
+            if (PAST(i, cur_end))
+                return fault(p, FLOE_JSON_SYNTAX, "object key without a value", pos);
+            sep = ':';
+        } else {
+            sep = cur_first ? 0 : ',';
+            cur_first = 0;
+        }
+
+        t = &jt[i];
+        tstart = (size_t)t->start - (t->type == JSMN_STRING ? 1u : 0u);
+        if (!GAP_OK(pos, tstart, sep) && !check_gap(s, pos, tstart, sep))
+            return gap_fault(p, sep, pos);
+        out[i].start = (uint32_t)t->start;
+        out[i].end = (uint32_t)t->end;
+        out[i].next = i + 1;
+        out[i].flags = 0;
+        if (t->type == JSMN_STRING) {
+            out[i].type = FLOE_JSON_STRING;
+            if (check_strings) {
+                int bad = check_string(p, s, (size_t)t->start, (size_t)t->end, &out[i].flags);
+                if (bad != FLOE_JSON_OK)
+                    return bad;
+            }
+            pos = (size_t)t->end + 1;
+            i++;
+        } else if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
+            if (depth == p->max_depth)
+                return fault(p, FLOE_JSON_DEPTH, "nesting too deep", tstart);
+            out[i].type = t->type == JSMN_OBJECT ? FLOE_JSON_OBJECT : FLOE_JSON_ARRAY;
+            if (depth > 0)
+                stack[depth - 1].items = cur_first;
+            cur_end = (uint32_t)t->end;
+            cur_obj = t->type == JSMN_OBJECT;
+            cur_first = 1;
+            stack[depth].tok = i;
+            stack[depth].end = cur_end;
+            stack[depth].is_object = cur_obj;
+            depth++;
+            pos = (size_t)t->start + 1;
+            i++;
+        } else {
+            if (!classify_primitive(s + t->start, (size_t)(t->end - t->start), &out[i], &p->nums[i]))
+                return fault(p, FLOE_JSON_SYNTAX, "invalid literal or number", tstart);
+            pos = (size_t)t->end;
+            i++;
+        }
+
+        /* ---- close every container that ends before token i */
+        while (depth > 0 && PAST(i, cur_end)) {
+            if (pos != cur_end - 1u && !check_gap(s, pos, cur_end - 1u, 0))
+                return fault(p, FLOE_JSON_SYNTAX, "expected ',' or closing bracket", pos);
+            pos = cur_end;
+            out[stack[depth - 1].tok].next = i;
+            if (--depth > 0) {
+                cur_end = stack[depth - 1].end;
+                cur_obj = stack[depth - 1].is_object;
+                cur_first = stack[depth - 1].items;
+            }
+        }
+    }
+    if (i < nt)
+        return fault(p, FLOE_JSON_SYNTAX, "more than one value",
+                     (size_t)jt[i].start - (jt[i].type == JSMN_STRING ? 1u : 0u));
+    if (pos != n && !check_gap(s, pos, n, 0))
+        return fault(p, FLOE_JSON_SYNTAX, "unexpected text after the value", pos);
+    return FLOE_JSON_OK;
+}
+
 int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
 {
     jsmn_parser jp;
-    jsmntok_t *jt = (jsmntok_t *)p->jsmn_tokens;
-    struct frame *stack = (struct frame *)(void *)p->stack;
-    uint32_t depth = 0, i;
-    size_t pos = 0;
-    int r, seen_top = 0;
+    uint32_t nt;
+    int r, check_strings;
 
     p->n_tokens = 0;
     p->why = NULL;
@@ -328,7 +629,7 @@ int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
     if (n > 0x7fffffffu)
         return fault(p, FLOE_JSON_TOKENS, "text too long", 0);
     jsmn_init(&jp);
-    r = jsmn_parse(&jp, s, n, jt, p->max_tokens);
+    r = jsmn_parse(&jp, s, n, (jsmntok_t *)p->jsmn_tokens, p->max_tokens);
     if (r == JSMN_ERROR_NOMEM)
         return fault(p, FLOE_JSON_TOKENS, "too many values (token limit)", jp.pos);
     if (r == JSMN_ERROR_PART && parse_lone_primitive(p, s, n) == FLOE_JSON_OK)
@@ -339,89 +640,16 @@ int floe_json_parse(struct floe_json_parser *p, const char *s, size_t n)
         return fault(p, FLOE_JSON_SYNTAX, "unexpected character", jp.pos);
     if (r == 0)
         return fault(p, FLOE_JSON_SYNTAX, "no value", jp.pos);
-
-    for (i = 0; i <= (uint32_t)r; i++) {
-        const jsmntok_t *t = i < (uint32_t)r ? &jt[i] : NULL;
-        size_t tstart = t == NULL ? n : (size_t)(t->type == JSMN_STRING ? t->start - 1 : t->start);
-        struct floe_json_tok *out;
-        char sep = 0;
-
-        /* Close every container that ended before this token. */
-        while (depth > 0 && tstart >= stack[depth - 1].end) {
-            const struct frame *f = &stack[depth - 1];
-            if (f->is_object && (f->items & 1u))
-                return fault(p, FLOE_JSON_SYNTAX, "object key without a value", pos);
-            if (!check_gap(s, pos, f->end - 1u, 0))
-                return fault(p, FLOE_JSON_SYNTAX, "expected ',' or closing bracket", pos);
-            pos = f->end;
-            p->tokens[f->tok].next = i;
-            depth--;
-        }
-        if (t == NULL)
-            break;
-
-        if (depth == 0) {
-            if (seen_top)
-                return fault(p, FLOE_JSON_SYNTAX, "more than one value", tstart);
-            seen_top = 1;
-        } else {
-            struct frame *f = &stack[depth - 1];
-            if (f->is_object) {
-                if ((f->items & 1u) == 0) {
-                    if (t->type != JSMN_STRING)
-                        return fault(p, FLOE_JSON_SYNTAX, "object key must be a string", tstart);
-                    sep = f->items == 0 ? 0 : ',';
-                } else {
-                    sep = ':';
-                }
-            } else {
-                sep = f->items == 0 ? 0 : ',';
-            }
-            f->items++;
-        }
-        if (!check_gap(s, pos, tstart, sep))
-            return fault(p, FLOE_JSON_SYNTAX,
-                         sep == ':' ? "expected ':'" : sep == ',' ? "expected ','" : "unexpected character",
-                         pos);
-
-        out = &p->tokens[i];
-        out->flags = 0;
-        out->next = i + 1;
-        out->start = (uint32_t)t->start;
-        out->end = (uint32_t)t->end;
-        switch (t->type) {
-        case JSMN_OBJECT:
-        case JSMN_ARRAY:
-            if (depth == p->max_depth)
-                return fault(p, FLOE_JSON_DEPTH, "nesting too deep", tstart);
-            out->type = t->type == JSMN_OBJECT ? FLOE_JSON_OBJECT : FLOE_JSON_ARRAY;
-            stack[depth].tok = i;
-            stack[depth].items = 0;
-            stack[depth].end = (uint32_t)t->end;
-            stack[depth].is_object = t->type == JSMN_OBJECT;
-            depth++;
-            pos = (size_t)t->start + 1;
-            break;
-        case JSMN_STRING:
-            out->type = FLOE_JSON_STRING;
-            {
-                int bad = check_string(p, s, (size_t)t->start, (size_t)t->end, &out->flags);
-                if (bad != FLOE_JSON_OK)
-                    return bad;
-            }
-            pos = (size_t)t->end + 1;
-            break;
-        default:
-            if (!classify_primitive(s + t->start, (size_t)(t->end - t->start), &out->type, &out->flags))
-                return fault(p, FLOE_JSON_SYNTAX, "invalid literal or number", tstart);
-            pos = (size_t)t->end;
-            break;
-        }
+    nt = (uint32_t)r;
+    check_strings = needs_string_checks(s, n);
+    if (!check_strings && validate_compact(p, s, n, nt) == FLOE_JSON_OK) {
+        p->n_tokens = nt;
+        return FLOE_JSON_OK;
     }
-    if (!check_gap(s, pos, n, 0))
-        return fault(p, FLOE_JSON_SYNTAX, "unexpected text after the value", pos);
-    p->n_tokens = (uint32_t)r;
-    return FLOE_JSON_OK;
+    r = validate(p, s, n, nt, check_strings);
+    if (r == FLOE_JSON_OK)
+        p->n_tokens = nt;
+    return r;
 }
 
 static size_t put_utf8(char *out, uint32_t cp)

@@ -22,6 +22,9 @@ enum floe_json_type {
 /* Token flags. */
 #define FLOE_JSON_ESCAPED 1u /* string has backslash escapes: unescape before use */
 #define FLOE_JSON_INTEGER 2u /* number has no fraction or exponent */
+#define FLOE_JSON_SHORT 4u   /* number is a short decimal (see ndjson/number.h): the
+                              * parser's nums[i] holds its digits, frac the count
+                              * after the point, so values need no second scan */
 
 struct floe_json_tok {
     uint32_t start; /* strings: first byte after the quote */
@@ -29,6 +32,7 @@ struct floe_json_tok {
     uint32_t next;  /* index of the token after this one's subtree */
     uint8_t type;   /* enum floe_json_type */
     uint8_t flags;
+    uint8_t frac;   /* FLOE_JSON_SHORT numbers: digits after the point */
 };
 
 /* Why a text was rejected, for dead letters and json-validate. */
@@ -43,6 +47,7 @@ enum floe_json_fault {
 struct floe_json_parser {
     void *jsmn_tokens;             /* max_tokens jsmn tokens */
     struct floe_json_tok *tokens;  /* max_tokens */
+    uint64_t *nums;                /* max_tokens: digits of FLOE_JSON_SHORT numbers */
     uint32_t *stack;               /* max_depth open-container indices */
     uint32_t max_tokens;
     uint32_t max_depth;

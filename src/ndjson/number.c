@@ -14,13 +14,6 @@
  *     "something non-zero was cut" flag decide every case: a binary64
  *     halfway point has at most 768 significant decimal digits. */
 #include "ndjson/number.h"
-#include <float.h>
-
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && !defined(FLOE_NUMBER_NO_FP_FAST)
-#define FLOE_NUM_FP_FAST 1
-#else
-#define FLOE_NUM_FP_FAST 0
-#endif
 
 static const uint64_t floe_pow10_u64[20] = {
     1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
@@ -1277,9 +1270,57 @@ int floe_json_number_f32(const struct floe_json_number *num, float *out)
 
 /* ---- scan + convert ---- */
 
+/* The common short forms, -?(0|[1-9][0-9]*)(\.[0-9]+)? with at most 19
+ * digits in all, read in one pass: *m gets every digit (so m < 10^19) and
+ * *frac the count after the point. Returns 0 for anything else (an exponent,
+ * more digits, bad grammar), which the general scan then handles. */
+static int short_decimal(const char *s, size_t n, uint64_t *m, size_t *frac, int *negative)
+{
+    size_t i = 0, int_end;
+    uint64_t v;
+    *negative = 0;
+    if (n > 0 && s[0] == '-') {
+        *negative = 1;
+        i = 1;
+    }
+    if (i >= n || n - i > 20 || !IS_DIGIT(s[i]))
+        return 0;
+    v = (uint64_t)(s[i] - '0');
+    if (s[i++] == '0') {
+        if (i < n && s[i] != '.')
+            return 0; /* leading zero, or "0e..." */
+    } else {
+        while (i < n && IS_DIGIT(s[i]))
+            v = v * 10u + (uint64_t)(s[i++] - '0');
+    }
+    int_end = i;
+    if (i < n) {
+        if (s[i++] != '.' || i == n)
+            return 0;
+        while (i < n && IS_DIGIT(s[i]))
+            v = v * 10u + (uint64_t)(s[i++] - '0');
+        if (i != n)
+            return 0;
+        *frac = n - int_end - 1;
+        if (int_end - (size_t)*negative + *frac > FLOE_JSON_MANT_DIGITS)
+            return 0;
+    } else {
+        *frac = 0;
+        if (int_end - (size_t)*negative > FLOE_JSON_MANT_DIGITS)
+            return 0;
+    }
+    *m = v;
+    return 1;
+}
+
 int floe_json_to_i64(const char *s, size_t n, int64_t *out)
 {
     struct floe_json_number num;
+    uint64_t m;
+    size_t frac;
+    int neg;
+    if (short_decimal(s, n, &m, &frac, &neg) && floe_json_short_i64(m, (unsigned)frac, neg, out))
+        return FLOE_OK;
     FLOE_TRY(floe_json_number_scan(s, n, &num));
     return floe_json_number_i64(&num, out);
 }
@@ -1287,6 +1328,11 @@ int floe_json_to_i64(const char *s, size_t n, int64_t *out)
 int floe_json_to_i32(const char *s, size_t n, int32_t *out)
 {
     struct floe_json_number num;
+    uint64_t m;
+    size_t frac;
+    int neg;
+    if (short_decimal(s, n, &m, &frac, &neg) && floe_json_short_i32(m, (unsigned)frac, neg, out))
+        return FLOE_OK;
     FLOE_TRY(floe_json_number_scan(s, n, &num));
     return floe_json_number_i32(&num, out);
 }
@@ -1294,6 +1340,11 @@ int floe_json_to_i32(const char *s, size_t n, int32_t *out)
 int floe_json_to_f64(const char *s, size_t n, double *out)
 {
     struct floe_json_number num;
+    uint64_t m;
+    size_t frac;
+    int neg;
+    if (FLOE_NUM_FP_FAST && short_decimal(s, n, &m, &frac, &neg) && floe_json_short_f64(m, (unsigned)frac, neg, out))
+        return FLOE_OK;
     FLOE_TRY(floe_json_number_scan(s, n, &num));
     return floe_json_number_f64(&num, out);
 }

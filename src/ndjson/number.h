@@ -7,6 +7,15 @@
 #define FLOE_NDJSON_NUMBER_H
 
 #include "core/internal.h"
+#include <float.h>
+
+/* One IEEE division rounds correctly when digits and power of ten are both
+ * exact, unless floats are evaluated in wider precision. */
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && !defined(FLOE_NUMBER_NO_FP_FAST)
+#define FLOE_NUM_FP_FAST 1
+#else
+#define FLOE_NUM_FP_FAST 0
+#endif
 
 /* |dp| and |exp| are clamped to this: far past any double's range, and small
  * enough that sums of a few of them cannot overflow an int32_t. */
@@ -66,5 +75,45 @@ int floe_json_to_i64(const char *s, size_t n, int64_t *out);
 int floe_json_to_i32(const char *s, size_t n, int32_t *out);
 int floe_json_to_f64(const char *s, size_t n, double *out);
 int floe_json_to_f32(const char *s, size_t n, float *out);
+
+/* A "short decimal": -?(0|[1-9][0-9]*)(\.[0-9]+)? with at most 19 digits,
+ * given as m (every digit, the point dropped: m < 10^19), frac (digits after
+ * the point) and the sign. These convert it when the answer is immediate and
+ * return 1; 0 means use the general conversion (which then also applies the
+ * type's range and fraction rules). */
+static inline int floe_json_short_i64(uint64_t m, unsigned frac, int negative, int64_t *out)
+{
+    if (frac != 0 || m > (uint64_t)INT64_MAX)
+        return 0;
+    *out = negative ? -(int64_t)m : (int64_t)m;
+    return 1;
+}
+
+static inline int floe_json_short_i32(uint64_t m, unsigned frac, int negative, int32_t *out)
+{
+    if (frac != 0 || m > (uint64_t)INT32_MAX)
+        return 0;
+    *out = negative ? -(int32_t)m : (int32_t)m;
+    return 1;
+}
+
+static inline int floe_json_short_f64(uint64_t m, unsigned frac, int negative, double *out)
+{
+#if FLOE_NUM_FP_FAST
+    static const double p10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (m <= ((uint64_t)1 << 53) && frac <= 22) {
+        double d = (double)m / p10[frac];
+        *out = negative ? -d : d;
+        return 1;
+    }
+#else
+    (void)m;
+    (void)frac;
+    (void)negative;
+    (void)out;
+#endif
+    return 0;
+}
 
 #endif

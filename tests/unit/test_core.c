@@ -2,6 +2,8 @@
 #include "floe/floe.h"
 #include "core/internal.h"
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 /* ---- arena ---- */
 
@@ -294,6 +296,119 @@ TEST(utc_parses_rfc3339_with_offsets_and_fractions)
     CHECK_EQ_INT(days, 20413);
     CHECK_EQ_INT(floe_utc_parse_date("2025-11-31", 10, &days), FLOE_ERR_RANGE);
 #undef PARSE
+}
+
+/* Random timestamps in the usual layout, against a field-by-field sum done
+ * here (days counted by walking the years and months); then the same text
+ * with one byte replaced, which must fail or give what the layout says. */
+static int64_t ref_days(int y, int m, int d)
+{
+    static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int64_t days = 0;
+    int k;
+    for (k = 1970; k < y; k++)
+        days += (k % 4 == 0 && k % 100 != 0) || k % 400 == 0 ? 366 : 365;
+    for (k = y; k < 1970; k++)
+        days -= (k % 4 == 0 && k % 100 != 0) || k % 400 == 0 ? 366 : 365;
+    for (k = 1; k < m; k++)
+        days += len[k - 1] + (k == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    return days + d - 1;
+}
+
+TEST(utc_rfc3339_random_timestamps)
+{
+    static const char *const zones[] = {"Z", "z", "+00:00", "-05:30", "+14:00", "+23:59"};
+    static const int zone_min[] = {0, 0, 0, -330, 840, 1439};
+    char buf[64];
+    int i;
+    for (i = 0; i < 20000; i++) {
+        int y = 1900 + (int)(test_rand() % 300), mo = 1 + (int)(test_rand() % 12), d = 1 + (int)(test_rand() % 28);
+        int h = (int)(test_rand() % 24), mi = (int)(test_rand() % 60), sec = (int)(test_rand() % 60);
+        int fd = (int)(test_rand() % 8), z = (int)(test_rand() % 6), k, rc;
+        char sep = "Tt "[test_rand() % 3];
+        int64_t frac = 0, us = 0, want;
+        size_t n = (size_t)snprintf(buf, sizeof buf, "%04d-%02d-%02d%c%02d:%02d:%02d", y, mo, d, sep, h, mi, sec);
+        if (fd > 0) {
+            buf[n++] = '.';
+            for (k = 0; k < fd; k++) {
+                int dig = (int)(test_rand() % 10);
+                buf[n++] = (char)('0' + dig);
+                if (k < 6)
+                    frac = frac * 10 + dig;
+            }
+            for (k = fd; k < 6; k++)
+                frac *= 10;
+        }
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", zones[z]);
+        want = (ref_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - zone_min[z] * 60) * 1000000LL + frac;
+        rc = floe_utc_parse_rfc3339(buf, n, &us);
+        if (rc != FLOE_OK || us != want) {
+            test_fail(__FILE__, __LINE__, "\"%s\": rc %d got %lld want %lld", buf, rc, (long long)us, (long long)want);
+            break;
+        }
+        /* One byte of the first 19 replaced: a digit by a digit parses to
+         * the changed fields or is out of range; anything else fails. */
+        k = (int)(test_rand() % 19);
+        buf[k] = "0123456789-:T x/"[test_rand() % 16];
+        rc = floe_utc_parse_rfc3339(buf, n, &us);
+        if (rc == FLOE_OK) {
+            int yy = atoi(buf), mm = atoi(buf + 5), dd = atoi(buf + 8), hh = atoi(buf + 11), mn = atoi(buf + 14),
+                ss = atoi(buf + 17);
+            int ok_layout = buf[4] == '-' && buf[7] == '-' && buf[13] == ':' && buf[16] == ':' &&
+                            (buf[10] == 'T' || buf[10] == 't' || buf[10] == ' ');
+            for (k = 0; k < 19; k++)
+                if (k != 4 && k != 7 && k != 10 && k != 13 && k != 16 && (buf[k] < '0' || buf[k] > '9'))
+                    ok_layout = 0;
+            want = (ref_days(yy, mm, dd) * 86400 + hh * 3600 + mn * 60 + ss - zone_min[z] * 60) * 1000000LL + frac;
+            if (!ok_layout || us != want) {
+                test_fail(__FILE__, __LINE__, "\"%s\": accepted as %lld", buf, (long long)us);
+                break;
+            }
+        } else if (rc != FLOE_ERR_MALFORMED && rc != FLOE_ERR_RANGE) {
+            test_fail(__FILE__, __LINE__, "\"%s\": rc %d", buf, rc);
+            break;
+        }
+    }
+    /* Range errors come before a malformed tail, as field order says. */
+    CHECK_EQ_INT(floe_utc_parse_rfc3339("2025-02-30T00:00:00junk", 23, &(int64_t){0}), FLOE_ERR_RANGE);
+}
+
+/* The minute cache gives exactly what the plain parse gives, for runs of
+ * timestamps in the same minute and for every one-byte change to them. */
+TEST(utc_rfc3339_cache_matches_plain_parse)
+{
+    static const char *const tails[] = {"Z",      ".5Z",      ".123456789z", "+01:30", "-05:00", ".1+23:59",
+                                        "Zx",     "+24:00",   ".123Z",       ".000z",  ".45xZ",  ".999Z"};
+    struct floe_utc_cache cache;
+    char buf[64], minute[32] = "";
+    int i, hits = 0;
+    memset(&cache, 0, sizeof cache);
+    for (i = 0; i < 20000; i++) {
+        int64_t a = 0, b = 0;
+        int ra, rb;
+        size_t n;
+        if (i % 50 == 0 || cache.valid == 0) {
+            /* a new minute, sometimes an impossible one */
+            snprintf(minute, sizeof minute, "%04d-%02d-%02dT%02d:%02d:", 1990 + (int)(test_rand() % 60),
+                     1 + (int)(test_rand() % 13), 1 + (int)(test_rand() % 31), (int)(test_rand() % 25),
+                     (int)(test_rand() % 61));
+        }
+        memcpy(buf, minute, 17);
+        n = 17 + (size_t)snprintf(buf + 17, sizeof buf - 17, "%02d%s", (int)(test_rand() % 61),
+                                  tails[test_rand() % 12]);
+        if (test_rand() % 4 == 0)
+            buf[test_rand() % n] = "0123456789:-T.Z+"[test_rand() % 16];
+        hits += cache.valid && memcmp(buf, cache.key, 16) == 0;
+        ra = floe_utc_parse_rfc3339(buf, n, &a);
+        rb = floe_utc_parse_rfc3339_cached(buf, n, &cache, &b);
+        if (ra != rb || (ra == FLOE_OK && a != b)) {
+            test_fail(__FILE__, __LINE__, "\"%.*s\": plain rc %d %lld, cached rc %d %lld", (int)n, buf, ra,
+                      (long long)a, rb, (long long)b);
+            break;
+        }
+    }
+    if (hits < 5000)
+        test_fail(__FILE__, __LINE__, "cache used %d times", hits); /* the cache was used */
 }
 
 /* ---- log ---- */

@@ -3,6 +3,7 @@
 #include "floe/floe.h"
 #include "floe/ndjson.h"
 #include "ndjson/json.h"
+#include "ndjson/number.h"
 #include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
@@ -27,6 +28,41 @@ TEST(json_accepts_rfc8259_texts)
     for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         if (validate(ok[i]) != FLOE_OK)
             test_fail(__FILE__, __LINE__, "rejected valid JSON: %s", ok[i]);
+    }
+}
+
+/* A string's bytes are checked by a scan of the whole line in blocks (and a
+ * last block overlapping the one before): one special byte at every place of
+ * lines of every length from 4 to 80 bytes must be found. */
+TEST(json_string_bytes_checked_at_every_place)
+{
+    static const struct {
+        const char *bytes;
+        int ok;
+    } cases[] = {{"\x01", 0}, {"\x1f", 0}, {"\t", 0}, {"\x7f", 1}, {"\x80", 0}, {"\xc3\xa9", 1},
+                 {"\xed\xa0\x80", 0}, {"\\n", 1}, {"\\x", 0}, {"\\ud800", 0}, {"~", 1}};
+    char text[128];
+    size_t len, at, k;
+    for (len = 4; len <= 80; len++) {
+        for (at = 2; at + 2 < len; at++) {
+            for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+                size_t bl = strlen(cases[k].bytes);
+                int rc;
+                if (at + bl + 2 > len)
+                    continue;
+                memset(text, 'a', len);
+                text[0] = '[';
+                text[1] = '"';
+                text[len - 2] = '"';
+                text[len - 1] = ']';
+                memcpy(text + at, cases[k].bytes, bl);
+                rc = floe_json_validate_text(text, len, json_work, sizeof json_work, 256, 16, NULL, NULL);
+                if ((rc == FLOE_OK) != cases[k].ok) {
+                    test_fail(__FILE__, __LINE__, "length %zu, byte %zu, case %zu: rc %d", len, at, k, rc);
+                    return;
+                }
+            }
+        }
     }
 }
 
@@ -687,4 +723,103 @@ TEST(ndjson_epoch_numbers_scale_exactly)
     /* Past int64 microseconds: a dead letter, not a wrapped value. */
     CHECK_EQ_INT(cap.dls, 1);
     CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_OUT_OF_RANGE);
+}
+
+/* The decoder converts short numbers from the digits the validator read;
+ * every value must equal the standalone conversion of the same text, and
+ * the same numbers fail the same way (range, fraction in an integer). */
+TEST(ndjson_numbers_match_standalone_conversion)
+{
+    static const struct floe_column cols[] = {{"i", NULL, FLOE_TYPE_INT32, 1, 0},
+                                              {"l", NULL, FLOE_TYPE_INT64, 1, 0},
+                                              {"d", NULL, FLOE_TYPE_DOUBLE, 1, 0}};
+    static const struct floe_schema s = {cols, 3, 0};
+    static char text[256], num[64];
+    int round, failures = 0;
+    for (round = 0; round < 3000 && failures == 0; round++) {
+        size_t k = 0;
+        int nd = 1 + (int)(test_rand() % 22), j, rc_i, rc_l, rc_d, ok, point = 0;
+        int32_t wi = 0;
+        int64_t wl = 0;
+        double wd = 0;
+        if (test_rand() % 2)
+            num[k++] = '-';
+        num[k++] = (char)('1' + test_rand() % 9);
+        for (j = 1; j < nd; j++) {
+            if (!point && j == (int)(test_rand() % (unsigned)nd)) {
+                num[k++] = '.';
+                point = 1;
+            }
+            num[k++] = (char)('0' + test_rand() % 10);
+        }
+        if (test_rand() % 10 == 0)
+            k += (size_t)sprintf(num + k, "e%d", (int)(test_rand() % 7) - 3);
+        num[k] = 0;
+        rc_i = floe_json_to_i32(num, k, &wi);
+        rc_l = floe_json_to_i64(num, k, &wl);
+        rc_d = floe_json_to_f64(num, k, &wd);
+        snprintf(text, sizeof text, "{\"i\":%s,\"l\":%s,\"d\":%s}\n", num, num, num);
+        setup_decoder(&s, 0, 0);
+        floe_ndjson_begin(&dec, "n");
+        floe_ndjson_push(&dec, text, strlen(text));
+        floe_ndjson_end(&dec);
+        ok = rc_i == FLOE_OK && rc_l == FLOE_OK && rc_d == FLOE_OK;
+        if (ok ? cap.rows != 1 || cap.row[0].v[0].v.i64 != wi || cap.row[0].v[1].v.i64 != wl ||
+                     memcmp(&cap.row[0].v[2].v.f64, &wd, sizeof wd) != 0
+               : cap.rows != 0 || cap.dls != 1 ||
+                     cap.dl_reason[0] != (rc_i == FLOE_ERR_TYPE ? FLOE_DL_WRONG_TYPE : FLOE_DL_OUT_OF_RANGE)) {
+            test_fail(__FILE__, __LINE__, "%s: rc %d %d %d, rows %d dls %d", num, rc_i, rc_l, rc_d, cap.rows, cap.dls);
+            failures++;
+        }
+    }
+}
+
+/* Records laid out like the one before replay its walk over the schema;
+ * every way a record can differ with the same token count must still give
+ * what a fresh walk gives. */
+TEST(ndjson_replayed_walk_matches_a_fresh_walk)
+{
+    static const struct floe_column cols[] = {{"a", NULL, FLOE_TYPE_INT64, 0, 0},
+                                              {"b", NULL, FLOE_TYPE_STRING, 1, 0},
+                                              {"s", "t.s", FLOE_TYPE_STRING, 1, 0}};
+    static const struct floe_schema s = {cols, 3, 1};
+    static const char text[] = "{\"a\":1,\"b\":\"x\",\"t\":{\"s\":\"y\"}}\n"   /* 1: planned */
+                               "{\"b\":\"x2\",\"a\":2,\"t\":{\"s\":\"y2\"}}\n" /* 2: keys swapped */
+                               "{\"a\":3,\"b\":\"x3\",\"t\":{\"s\":\"y3\"}}\n" /* 3 */
+                               "{\"\\u0061\":4,\"b\":\"x4\",\"t\":{\"s\":\"y4\"}}\n" /* 4: escaped key */
+                               "{\"a\":5,\"b\":\"x5\",\"t\":{\"s\":\"y5\"}}\n" /* 5 */
+                               "{\"a\":6,\"b\":\"x6\",\"t\":{\"z\":\"y6\"}}\n" /* 6: unknown inner key */
+                               "{\"a\":7,\"b\":\"x7\",\"t\":{\"s\":\"y7\"}}\n" /* 7 */
+                               "{\"a\":8,\"b\":\"x8\",\"t\":[1,2]}\n"           /* dl: not an object */
+                               "{\"a\":9,\"a\":\"x9\",\"t\":{\"s\":\"y9\"}}\n" /* dl: duplicate */
+                               "{\"a\":null,\"b\":\"x\",\"t\":{\"s\":\"y\"}}\n" /* dl: required null */
+                               "{\"a\":10,\"b\":1,\"t\":{\"s\":\"y10\"}}\n"    /* dl: wrong type */
+                               "{\"a\":11,\"b\":null,\"t\":{\"s\":null}}\n"     /* 8: nulls */
+                               "{\"a\":12,\"b\":\"x12\",\"q\":{\"s\":\"y12\"}}\n"; /* 9: unknown object */
+    setup_decoder(&s, 0, 0);
+    floe_ndjson_begin(&dec, "plan");
+    floe_ndjson_push(&dec, text, sizeof text - 1);
+    floe_ndjson_end(&dec);
+    REQUIRE(cap.rows == 9);
+    REQUIRE(cap.dls == 4);
+    CHECK_EQ_INT(cap.row[1].v[0].v.i64, 2);
+    CHECK_EQ_STR(cap.row[1].strs[1], "x2");
+    CHECK_EQ_STR(cap.row[1].strs[2], "y2");
+    CHECK_EQ_INT(cap.row[3].v[0].v.i64, 4);
+    CHECK_EQ_STR(cap.row[3].strs[2], "y4");
+    CHECK_EQ_INT(cap.row[5].v[0].v.i64, 6);
+    CHECK(cap.row[5].v[2].is_null);
+    CHECK_EQ_STR(cap.row[5].strs[3], "{\"t.z\":\"y6\"}");
+    CHECK_EQ_INT(cap.row[6].v[0].v.i64, 7);
+    CHECK_EQ_STR(cap.row[6].strs[2], "y7");
+    CHECK(cap.row[6].v[3].is_null);
+    CHECK(cap.row[7].v[1].is_null && cap.row[7].v[2].is_null);
+    CHECK_EQ_STR(cap.row[8].strs[3], "{\"q\":{\"s\":\"y12\"}}");
+    CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_WRONG_TYPE);
+    CHECK_EQ_STR(cap.dl_text[0], "field 't': expected an object");
+    CHECK_EQ_INT(cap.dl_reason[1], FLOE_DL_DUPLICATE_KEY);
+    CHECK_EQ_INT(cap.dl_reason[2], FLOE_DL_MISSING_FIELD);
+    CHECK_EQ_STR(cap.dl_text[2], "field 'a': required field is null");
+    CHECK_EQ_INT(cap.dl_reason[3], FLOE_DL_WRONG_TYPE);
+    CHECK_EQ_STR(cap.dl_text[3], "field 'b': expected a string");
 }

@@ -813,3 +813,124 @@ TEST(number_f64_round_trips_random_doubles)
             break;
     }
 }
+
+/* ---- the short-form fast paths of floe_json_to_* ---- */
+
+/* Telemetry-style numbers: an optional '-', 1..21 digits (so some pass the
+ * 19-digit and 2^53 limits of the fast paths), a point anywhere or none, no
+ * exponent; a leading "0." or runs of zeros now and then. */
+static size_t random_short(char *buf)
+{
+    size_t p = 0;
+    int nd = 1 + (int)(test_rand() % 21), point, k, zero_point = 0;
+    if (test_rand() % 3 == 0)
+        buf[p++] = '-';
+    if (test_rand() % 4 == 0) {
+        buf[p++] = '0'; /* "0" or "0.ddd" */
+        if (test_rand() % 8 == 0) {
+            buf[p] = 0;
+            return p;
+        }
+        point = 0;
+        zero_point = 1;
+        buf[p++] = '.';
+    } else {
+        point = (int)(test_rand() % (unsigned)(nd + 1)); /* 0: no point */
+    }
+    for (k = 0; k < nd; k++) {
+        unsigned r = (unsigned)(test_rand() % 10);
+        if (k == 0 && !zero_point)
+            r = 1 + r % 9; /* no leading zero */
+        else if (r < 3)
+            r = 0;
+        buf[p++] = (char)('0' + r);
+        if (k + 1 == point && k + 1 < nd)
+            buf[p++] = '.';
+    }
+    buf[p] = 0;
+    return p;
+}
+
+TEST(number_short_forms_match_the_general_path_and_strtod)
+{
+    static char buf[64];
+    int i;
+    for (i = 0; i < RANDOM_CASES; i++) {
+        size_t n = random_short(buf);
+        struct floe_json_number num;
+        double fast = 0, slow = 0;
+        int64_t fi = 0, si = 0;
+        int32_t f32i = 0, s32i = 0;
+        int rf, rs;
+        if (!same_as_strtod(buf, n, __LINE__))
+            break;
+        /* the general path, without the fast one */
+        if (floe_json_number_scan(buf, n, &num) != FLOE_OK) {
+            test_fail(__FILE__, __LINE__, "\"%s\" did not scan", buf);
+            break;
+        }
+        rf = floe_json_to_f64(buf, n, &fast);
+        rs = floe_json_number_f64(&num, &slow);
+        if (rf != rs || memcmp(&fast, &slow, sizeof fast) != 0) {
+            test_fail(__FILE__, __LINE__, "f64 \"%s\": fast %a (rc %d), general %a (rc %d)", buf, fast, rf, slow, rs);
+            break;
+        }
+        rf = floe_json_to_i64(buf, n, &fi);
+        rs = floe_json_number_i64(&num, &si);
+        if (rf != rs || (rf == FLOE_OK && fi != si)) {
+            test_fail(__FILE__, __LINE__, "i64 \"%s\": fast %lld (rc %d), general %lld (rc %d)", buf, (long long)fi,
+                      rf, (long long)si, rs);
+            break;
+        }
+        if (rf == FLOE_OK && strchr(buf, '.') == NULL && fi != strtoll(buf, NULL, 10)) {
+            test_fail(__FILE__, __LINE__, "i64 \"%s\": %lld", buf, (long long)fi);
+            break;
+        }
+        rf = floe_json_to_i32(buf, n, &f32i);
+        rs = floe_json_number_i32(&num, &s32i);
+        if (rf != rs || (rf == FLOE_OK && f32i != s32i)) {
+            test_fail(__FILE__, __LINE__, "i32 \"%s\": fast %d (rc %d), general %d (rc %d)", buf, (int)f32i, rf,
+                      (int)s32i, rs);
+            break;
+        }
+    }
+}
+
+TEST(number_short_forms_edges)
+{
+    int64_t v = 0;
+    int32_t w = 0;
+    double d = 1;
+    CHECK_EQ_INT(floe_json_to_i64("9223372036854775807", 19, &v), FLOE_OK);
+    CHECK(v == INT64_MAX);
+    CHECK_EQ_INT(floe_json_to_i64("-9223372036854775808", 20, &v), FLOE_OK);
+    CHECK(v == INT64_MIN);
+    CHECK_EQ_INT(floe_json_to_i64("9223372036854775808", 19, &v), FLOE_ERR_RANGE);
+    CHECK_EQ_INT(floe_json_to_i64("9999999999999999999", 19, &v), FLOE_ERR_RANGE);
+    CHECK_EQ_INT(floe_json_to_i32("2147483647", 10, &w), FLOE_OK);
+    CHECK_EQ_INT(w, INT32_MAX);
+    CHECK_EQ_INT(floe_json_to_i32("-2147483648", 11, &w), FLOE_OK);
+    CHECK_EQ_INT(w, INT32_MIN);
+    CHECK_EQ_INT(floe_json_to_i32("2147483648", 10, &w), FLOE_ERR_RANGE);
+    CHECK_EQ_INT(floe_json_to_i32("-2147483649", 11, &w), FLOE_ERR_RANGE);
+    CHECK_EQ_INT(floe_json_to_i64("-0", 2, &v), FLOE_OK);
+    CHECK(v == 0);
+    CHECK_EQ_INT(floe_json_to_f64("-0", 2, &d), FLOE_OK);
+    CHECK(d == 0 && signbit(d));
+    CHECK_EQ_INT(floe_json_to_f64("-0.000", 6, &d), FLOE_OK);
+    CHECK(d == 0 && signbit(d));
+    CHECK_EQ_INT(floe_json_to_f64("9007199254740993", 16, &d), FLOE_OK); /* 2^53 + 1: not exact */
+    CHECK(d == 9007199254740992.0);
+    CHECK_EQ_INT(floe_json_to_i64("1.0", 3, &v), FLOE_OK);
+    CHECK(v == 1);
+    CHECK_EQ_INT(floe_json_to_i64("1.5", 3, &v), FLOE_ERR_TYPE);
+    /* Bad grammar still fails through the general path. */
+    CHECK_EQ_INT(floe_json_to_i64("01", 2, &v), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_json_to_f64("1.", 2, &d), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_json_to_f64("-", 1, &d), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_json_to_f64(".5", 2, &d), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_json_to_f64("0x1", 3, &d), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_json_to_f64("1.2.3", 5, &d), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_json_to_i32("12a", 3, &w), FLOE_ERR_MALFORMED);
+    CHECK_EQ_INT(floe_json_to_i32("", 0, &w), FLOE_ERR_MALFORMED);
+}
