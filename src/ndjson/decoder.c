@@ -722,14 +722,56 @@ static int extra_put(struct floe_ndjson_state *st, const char *s, size_t n)
     return 1;
 }
 
+/* One spelling per key in _extra, so that equal keys compare equal as bytes
+ * ("q" and "\u0071" are the same key): the decoded text with only '"', '\\'
+ * and control characters escaped. Never longer than the raw token (out holds
+ * n bytes); re-escaped in place from the back. */
+static size_t canonical_key(const char *raw, size_t n, char *out)
+{
+    size_t u = floe_json_unescape(raw, n, out), len = u, r, w;
+    for (r = 0; r < u; r++) {
+        unsigned char c = (unsigned char)out[r];
+        if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t')
+            len += 1;
+        else if (c < 0x20)
+            len += 5;
+    }
+    for (r = u, w = len; r > 0;) {
+        unsigned char c = (unsigned char)out[--r];
+        const char *short_form = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b" : c == '\f' ? "\\f"
+                                 : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+        if (short_form != NULL) {
+            out[--w] = short_form[1];
+            out[--w] = '\\';
+        } else if (c < 0x20) {
+            out[--w] = "0123456789abcdef"[c & 15];
+            out[--w] = (char)('0' + (c >> 4));
+            out[--w] = '0';
+            out[--w] = '0';
+            out[--w] = 'u';
+            out[--w] = '\\';
+        } else {
+            out[--w] = (char)c;
+        }
+    }
+    return len;
+}
+
 /* Appends "prefix.key":value to _extra, after checking that the same key was
  * not already written at this level (unknown duplicates are errors too). */
 static int extra_add(struct floe_ndjson_state *st, const char *line, const struct floe_json_tok *k,
                      const struct floe_json_tok *v, size_t prefix_len, uint32_t level_start)
 {
     size_t klen = k->end - k->start;
+    const char *key = line + k->start;
     char *vdst;
     uint32_t i;
+    if (k->flags & FLOE_JSON_ESCAPED) {
+        /* Scratch past its end is free: this record's strings use less than the line. */
+        char *canon = st->scratch + st->scratch_len;
+        klen = canonical_key(key, klen, canon);
+        key = canon;
+    }
     /* Duplicate check: scan keys already written for this object level. */
     for (i = level_start; i < st->extra_len;) {
         /* entries look like ,"key":value or {"key":value; find the key */
@@ -740,7 +782,7 @@ static int extra_add(struct floe_ndjson_state *st, const char *line, const struc
             ke++;
         }
         if (ke - ks == prefix_len + klen && floe_memcmp(st->extra + ks, st->key_prefix, prefix_len) == 0 &&
-            floe_memcmp(st->extra + ks + prefix_len, line + k->start, klen) == 0)
+            floe_memcmp(st->extra + ks + prefix_len, key, klen) == 0)
             return FLOE_DL_DUPLICATE_KEY;
         /* skip ":value" to the next entry start (a ',' at depth 0 outside strings) */
         {
@@ -768,7 +810,7 @@ static int extra_add(struct floe_ndjson_state *st, const char *line, const struc
         }
     }
     if (!extra_put(st, st->extra_len == 0 ? "{\"" : ",\"", 2) || !extra_put(st, st->key_prefix, prefix_len) ||
-        !extra_put(st, line + k->start, klen) || !extra_put(st, "\":", 2))
+        !extra_put(st, key, klen) || !extra_put(st, "\":", 2))
         return FLOE_DL_LINE_TOO_LONG;
     if (st->extra_cap - st->extra_len < v->end - v->start + (v->type == FLOE_JSON_STRING ? 2u : 0u))
         return FLOE_DL_LINE_TOO_LONG;
