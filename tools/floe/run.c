@@ -60,6 +60,7 @@ struct agent {
     struct floe_uploader_stats ustats;
     size_t writer_arena, writer_high_water, uploader_arena, uploader_high_water;
     int writer_done, uploader_done;
+    int spool_recovered; /* the writer's spool open (its recovery) is over */
     int upload_fatal;   /* uploads stopped on an error retrying cannot heal */
     int upload_failing; /* max_failures reached: still probing, not yet healed */
     uint64_t files_done;
@@ -367,6 +368,7 @@ static void *writer_thread(void *arg)
     }
     pthread_mutex_lock(&a->lock);
     a->writer_arena = size;
+    a->spool_recovered = 1;
     pthread_mutex_unlock(&a->lock);
     if (source_ledger_load(&ledger, a->cfg.spool_dir, from_stdin ? "" : a->cfg.source_dir) != 0) {
         cli_log(FLOE_LOG_ERROR, &a->log, "writer: cannot read %s", ledger.path);
@@ -548,6 +550,17 @@ static void *uploader_thread(void *arg)
     void *mem;
     int err;
 
+    /* Recovery reads every ready batch: an upload removing one meanwhile
+     * would look like a torn batch and be quarantined. Wait for it. */
+    for (;;) {
+        int go;
+        pthread_mutex_lock(&a->lock);
+        go = a->spool_recovered || a->writer_done || stop_requested;
+        pthread_mutex_unlock(&a->lock);
+        if (go)
+            break;
+        sleep_ms(10);
+    }
     memset(&ucfg, 0, sizeof ucfg);
     ucfg.spool.dir = a->cfg.spool_dir;
     ucfg.spool.fs = &floe_posix_fs;
