@@ -371,5 +371,35 @@ const { DuckDBInstance } = require('@duckdb/node-api');
 })().catch((e) => { console.error(e.message); process.exit(2); });
 JS
 
+# 8. A file written to after it was read (it should have been renamed in
+#    whole): what was read lands once, the file is kept in failed/, and it is
+#    not read again from the start (which would duplicate every record).
+mkdir -p "$work/in8"
+sed -e "s#^dir = $work/in7\$#dir = $work/in8#" -e "s#^dir = $work/spool7\$#dir = $work/spool8#" \
+  -e "s#^url = file://$work/landed7\$#url = file://$work/landed8#" -e "s#^file = $work/floe7.prom\$#file = $work/floe8.prom#" \
+  -e "s#^idle_s = 1\$#idle_s = 600#" -e "s#^file_rows = 7000\$#file_rows = 100000#" "$work/floe7.conf" > "$work/floe8.conf"
+python3 tools/gen_telemetry.py --rows 1000 --seed 81 --start-ms 1762200000000 > "$work/in8/grow.ndjson"
+"$FLOE" run --config "$work/floe8.conf" 2>> "$work/agent8.log" & pids+=($!)
+sleep 1.5 # read to its end; nothing is sealed yet (idle_s 600)
+python3 tools/gen_telemetry.py --rows 10 --seed 82 --start-ms 1762300000000 >> "$work/in8/grow.ndjson"
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+"$FLOE" run --config "$work/floe8.conf" 2>> "$work/agent8.log" & pids+=($!)
+sleep 1.5
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+if [ "$(wc -l < "$work/in8/failed/grow.ndjson" 2>/dev/null)" = 1010 ] && [ ! -e "$work/in8/grow.ndjson" ] &&
+   grep -q 'grow.ndjson changed after it was read' "$work/agent8.log"; then
+  ok "a file written to after it was read is kept in failed/ and not read again"
+else bad "grown file: failed/ $(ls "$work/in8/failed" 2>&1), in8: $(ls "$work/in8"), log: $(tail -2 "$work/agent8.log")"; fi
+node - "$work/landed8" 1000 <<'JS' && ok "the part read before the change landed once (1000 records)" || bad "grown file: records lost or duplicated"
+const { DuckDBInstance } = require('@duckdb/node-api');
+(async () => {
+  const con = await (await DuckDBInstance.create(':memory:')).connect();
+  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
+                                      FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
+  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d), want: Number(process.argv[3]) }));
+  process.exit(Number(r.n) === Number(process.argv[3]) && Number(r.d) === Number(r.n) ? 0 : 1);
+})().catch((e) => { console.error(e.message); process.exit(2); });
+JS
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -96,7 +96,7 @@ static void write_metrics(struct agent *a, int final)
                "floe_files_sealed_total %llu\n", (unsigned long long)a->wstats.files_sealed);
     fprintf(f, "# HELP floe_source_files_total Source files fully committed.\n# TYPE floe_source_files_total counter\n"
                "floe_source_files_total %llu\n", (unsigned long long)a->files_done);
-    fprintf(f, "# HELP floe_source_files_failed_total Source files that could not be read to the end (corrupt zstd), kept in failed/.\n"
+    fprintf(f, "# HELP floe_source_files_failed_total Source files not taken whole (corrupt zstd, or written to after they were read), kept in failed/.\n"
                "# TYPE floe_source_files_failed_total counter\nfloe_source_files_failed_total %llu\n",
             (unsigned long long)a->files_failed);
     fprintf(f, "# HELP floe_bytes_in_total Source bytes read.\n# TYPE floe_bytes_in_total counter\n"
@@ -192,8 +192,6 @@ static int next_source_after(const struct agent *a, const char *after, struct so
     return 1;
 }
 
-/* Retires a fully committed source, if the file at its name is still the
- * one that was read (a new file may have taken the name meanwhile). */
 /* The source the committed position stops part-way through, if its file is
  * still there: it is read on before any other. A file taken first would get
  * a later index, and committing it would count this one's unread rest as
@@ -211,9 +209,28 @@ static int part_way_source(const struct agent *a, const struct source_ledger *le
             continue;
         snprintf(out->name, sizeof out->name, "%s", e->name);
         snprintf(out->path, sizeof out->path, "%s/%s", a->cfg.source_dir, e->name);
-        return source_id_of_path(out->path, &now) == 0 && source_id_equal(&now, &e->id);
+        return source_id_of_path(out->path, &now) == 0 && source_id_same_file(&now, &e->id);
     }
     return 0;
+}
+
+/* Keeps a source the writer could not take whole in failed/ (a hard link,
+ * whatever the done policy), for the operator; says why. */
+static void keep_failed_source(struct agent *a, const char *name, const char *why)
+{
+    char from[1400], to[1400];
+    snprintf(from, sizeof from, "%s/%s", a->cfg.source_dir, name);
+    snprintf(to, sizeof to, "%s/failed", a->cfg.source_dir);
+    mkdir(to, 0750);
+    snprintf(to, sizeof to, "%s/failed/%s", a->cfg.source_dir, name);
+    if (link(from, to) != 0 && errno != EEXIST)
+        cli_log(FLOE_LOG_ERROR, &a->log, "writer: %s %s, and it could not be kept in failed/: %s", name, why,
+                strerror(errno));
+    else
+        cli_log(FLOE_LOG_ERROR, &a->log, "writer: %s %s; a copy is kept in failed/", name, why);
+    pthread_mutex_lock(&a->lock);
+    a->files_failed++;
+    pthread_mutex_unlock(&a->lock);
 }
 
 static void retire(struct agent *a, struct source_ledger *ledger, const char *name, const struct source_id *id)
@@ -222,8 +239,19 @@ static void retire(struct agent *a, struct source_ledger *ledger, const char *na
     struct source_id now;
     snprintf(from, sizeof from, "%s/%s", a->cfg.source_dir, name);
     source_ledger_forget(ledger, id);
-    if (source_id_of_path(from, &now) != 0 || !source_id_equal(&now, id))
+    if (source_id_of_path(from, &now) != 0 || !source_id_same_file(&now, id))
+        return; /* a new file has taken the name: it is read in its turn */
+    if (!source_id_equal(&now, id)) {
+        /* Written to after it was read: what was read is committed; what
+         * came later is not read (it would start mid-record). Keep it. */
+        char why[160];
+        snprintf(why, sizeof why, "changed after it was read (%llu -> %llu bytes; files must arrive complete, "
+                 "renamed in): the part read is committed, the rest is not read",
+                 (unsigned long long)id->size, (unsigned long long)now.size);
+        keep_failed_source(a, name, why);
+        unlink(from);
         return;
+    }
     if (strcmp(a->cfg.done_policy, "keep") == 0) {
         snprintf(to, sizeof to, "%s/done", a->cfg.source_dir);
         mkdir(to, 0750);
@@ -237,23 +265,6 @@ static void retire(struct agent *a, struct source_ledger *ledger, const char *na
     pthread_mutex_unlock(&a->lock);
 }
 
-static void keep_failed_source(struct agent *a, const char *name)
-{
-    char from[1400], to[1400];
-    snprintf(from, sizeof from, "%s/%s", a->cfg.source_dir, name);
-    snprintf(to, sizeof to, "%s/failed", a->cfg.source_dir);
-    mkdir(to, 0750);
-    snprintf(to, sizeof to, "%s/failed/%s", a->cfg.source_dir, name);
-    if (link(from, to) != 0 && errno != EEXIST)
-        cli_log(FLOE_LOG_ERROR, &a->log, "writer: %s is corrupt and could not be kept in failed/: %s", name,
-                strerror(errno));
-    else
-        cli_log(FLOE_LOG_ERROR, &a->log, "writer: %s is corrupt (see its dead letter); the rest of it is not read; "
-                "a copy is kept in failed/", name);
-    pthread_mutex_lock(&a->lock);
-    a->files_failed++;
-    pthread_mutex_unlock(&a->lock);
-}
 
 struct pending {
     uint32_t index;
@@ -462,7 +473,7 @@ static void *writer_thread(void *arg)
                  * rest of it cannot be read. Whatever the done policy, a
                  * hard link keeps the file for the operator; the original
                  * is retired with its batch as usual. */
-                keep_failed_source(a, src.name);
+                keep_failed_source(a, src.name, "is corrupt (see its dead letter); the rest of it is not read");
                 err = FLOE_OK;
                 break;
             }

@@ -46,8 +46,13 @@ int source_id_of_path(const char *path, struct source_id *out)
 
 int source_id_equal(const struct source_id *a, const struct source_id *b)
 {
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns &&
-           a->fingerprint == b->fingerprint;
+    return source_id_same_file(a, b) && a->size == b->size && a->mtime_ns == b->mtime_ns;
+}
+
+int source_id_same_file(const struct source_id *now, const struct source_id *then)
+{
+    return now->dev == then->dev && now->ino == then->ino && now->fingerprint == then->fingerprint &&
+           now->size >= then->size;
 }
 
 int source_ledger_load(struct source_ledger *l, const char *spool_dir, const char *source_dir)
@@ -94,7 +99,7 @@ const struct source_entry *source_ledger_find(const struct source_ledger *l, con
 {
     int i;
     for (i = 0; i < l->n; i++)
-        if (source_id_equal(&l->e[i].id, id))
+        if (source_id_same_file(id, &l->e[i].id))
             return &l->e[i];
     return NULL;
 }

@@ -37,6 +37,9 @@ int source_id_of_fd(int fd, struct source_id *out);
 /* Identity of the file at path. Returns 0, or -1. */
 int source_id_of_path(const char *path, struct source_id *out);
 int source_id_equal(const struct source_id *a, const struct source_id *b);
+/* The file read then, possibly grown since (same device, inode and first
+ * bytes, no shorter): an appended file is not mistaken for a new one. */
+int source_id_same_file(const struct source_id *now, const struct source_id *then);
 
 /* Reads the ledger of spool_dir (none yet: empty). Returns 0, or -1 when the
  * file exists but cannot be read. */
