@@ -37,7 +37,8 @@ extern "C" {
 
 /** A connected byte stream. Same conventions as the net port: send/recv
  *  return a byte count, 0 when nothing moved within timeout_ms, or a negative
- *  floe_err; recv returns FLOE_ERR_NET when the peer closed. */
+ *  floe_err; recv returns FLOE_ERR_NET when the peer closed. Zero the struct
+ *  (or set every field) before filling it in: optional fields are read. */
 struct floe_stream {
     void *ctx;
     floe_ssize_t (*send)(void *ctx, const void *buf, size_t n, uint32_t timeout_ms);

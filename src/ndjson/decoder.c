@@ -944,9 +944,11 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
         if (sc->extra) {
             r = extra_add(st, line, k, v, stack[depth].extra_prefix, 0);
             if (r != 0) {
+                /* The key as written: extra_add's canonical copy may have
+                 * overwritten the decoded one in scratch. */
                 floe_format(st->reason, sizeof st->reason,
                             r == FLOE_DL_DUPLICATE_KEY ? "duplicate key '%.*s'" : "unnamed fields too long at '%.*s'",
-                            (int)key_len, key);
+                            (int)(k->end - k->start), line + k->start);
                 return r;
             }
         }

@@ -589,6 +589,7 @@ TEST(ndjson_extra_keys_compare_decoded)
     CHECK_EQ_INT(floe_ndjson_end(&dec), FLOE_OK);
     REQUIRE(cap.dls == 2);
     CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_DUPLICATE_KEY);
+    CHECK_EQ_STR(cap.dl_text[0], "duplicate key '\\u0071'");
     CHECK_EQ_INT(cap.dl_reason[1], FLOE_DL_DUPLICATE_KEY);
     REQUIRE(cap.rows == 1);
     CHECK_EQ_STR(cap.row[0].strs[10], "{\"caf\xc3\xa9\":1,\"t\\tk\\u0001\":2,\"s/l\":3}");
@@ -800,6 +801,46 @@ TEST(ndjson_numbers_match_standalone_conversion)
 /* Records laid out like the one before replay its walk over the schema;
  * every way a record can differ with the same token count must still give
  * what a fresh walk gives. */
+/* The replayed walk compares keys a word at a time: keys of 8, 9, 16 and 17
+ * bytes that differ from the planned ones only in their last byte, at the
+ * very end of the line, are other fields. */
+TEST(ndjson_replayed_walk_tells_long_keys_apart)
+{
+    static const struct floe_column cols[] = {{"k8ABCDEF", NULL, FLOE_TYPE_INT64, 1, 0},
+                                              {"k9ABCDEFG", NULL, FLOE_TYPE_INT64, 1, 0},
+                                              {"k16ABCDEFGHIJKLM", NULL, FLOE_TYPE_INT64, 1, 0},
+                                              {"k17ABCDEFGHIJKLMN", NULL, FLOE_TYPE_INT64, 1, 0}};
+    static const struct floe_schema s = {cols, 4, 1};
+    static const char text[] =
+        "{\"k8ABCDEF\":1,\"k9ABCDEFG\":2,\"k16ABCDEFGHIJKLM\":3,\"k17ABCDEFGHIJKLMN\":4}\n"
+        "{\"k8ABCDEF\":1,\"k9ABCDEFG\":2,\"k16ABCDEFGHIJKLM\":3,\"k17ABCDEFGHIJKLMN\":4}\n"
+        "{\"k8ABCDEX\":1,\"k9ABCDEFG\":2,\"k16ABCDEFGHIJKLM\":3,\"k17ABCDEFGHIJKLMN\":4}\n"
+        "{\"k8ABCDEF\":1,\"k9ABCDEFX\":2,\"k16ABCDEFGHIJKLM\":3,\"k17ABCDEFGHIJKLMN\":4}\n"
+        "{\"k8ABCDEF\":1,\"k9ABCDEFG\":2,\"k16ABCDEFGHIJKLX\":3,\"k17ABCDEFGHIJKLMN\":4}\n"
+        "{\"k8ABCDEF\":1,\"k9ABCDEFG\":2,\"k16ABCDEFGHIJKLM\":3,\"k17ABCDEFGHIJKLMX\":4}\n"
+        "{\"k8ABCDEF\":1,\"k9ABCDEFG\":2,\"k16ABCDEFGHIJKLM\":3,\"k17ABCDEFGHIJKLMN\":4}";
+    int i;
+    setup_decoder(&s, 0, 0);
+    floe_ndjson_begin(&dec, "long-keys");
+    floe_ndjson_push(&dec, text, sizeof text - 1);
+    floe_ndjson_end(&dec);
+    REQUIRE(cap.rows == 7);
+    CHECK_EQ_INT(cap.dls, 0);
+    for (i = 0; i < 7; i++) {
+        int col, off = i >= 2 && i <= 5 ? i - 2 : -1; /* the column whose key changed */
+        for (col = 0; col < 4; col++) {
+            if (col == off)
+                CHECK(cap.row[i].v[col].is_null);
+            else
+                CHECK(!cap.row[i].v[col].is_null && cap.row[i].v[col].v.i64 == col + 1);
+        }
+        if (off < 0)
+            CHECK(cap.row[i].v[4].is_null);
+        else
+            CHECK(!cap.row[i].v[4].is_null && strstr(cap.row[i].strs[4], "X\":") != NULL);
+    }
+}
+
 TEST(ndjson_replayed_walk_matches_a_fresh_walk)
 {
     static const struct floe_column cols[] = {{"a", NULL, FLOE_TYPE_INT64, 0, 0},
