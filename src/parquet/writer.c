@@ -1088,7 +1088,11 @@ int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *val
             continue;
         }
         put_value(c, v, index);
-        stat_value(c, v);
+        /* Min and max of a multiset are those of its distinct values: a
+         * value already in this row group's dictionary was counted when it
+         * went in (statistics are per column chunk, as is the dictionary). */
+        if (c->page_enc != ENC_RLE_DICT || index + 1u == floe_dict_count(&c->dict))
+            stat_value(c, v);
     }
     st->rg_rows++;
     pq->stats.rows++;

@@ -318,6 +318,33 @@ TEST(parquet_stats_signed_order_int64_and_int32)
     CHECK_EQ_INT(le32(ff.c[0][0].max), 2147483647);
 }
 
+/* Dictionary-encoded values update the statistics once, when they enter
+ * the dictionary: bounds from repeats, from values that only ever repeat an
+ * early entry, and after the fallback to PLAIN are all still right. */
+TEST(parquet_stats_from_dictionary_entries_and_after_fallback)
+{
+    static const char *const words[] = {"m", "b", "m", "z", "b", "b", "z", "m"};
+    size_t i;
+    REQUIRE(open_one(FLOE_TYPE_STRING, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    for (i = 0; i < 400; i++)
+        REQUIRE(put_str(words[i % 8], 1) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.c[0][0].has_min && ff.c[0][0].has_max);
+    CHECK(ff.c[0][0].min_len == 1 && ff.c[0][0].min[0] == 'b');
+    CHECK(ff.c[0][0].max_len == 1 && ff.c[0][0].max[0] == 'z');
+    /* Distinct ints: the dictionary gives up after a while; the extremes
+     * come late, in the PLAIN part, and early, in the dictionary part. */
+    REQUIRE(open_one(FLOE_TYPE_INT64, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    REQUIRE(put_i64(-777) == FLOE_OK);
+    for (i = 0; i < 5000; i++)
+        REQUIRE(put_i64((int64_t)(i * 7919u % 5000u)) == FLOE_OK);
+    REQUIRE(put_i64(-777) == FLOE_OK);
+    REQUIRE(put_i64(123456789) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK(le64(ff.c[0][0].min) == -777);
+    CHECK(le64(ff.c[0][0].max) == 123456789);
+}
+
 TEST(parquet_stats_nan_never_a_bound)
 {
     double nan = 0.0 / 0.0;
