@@ -90,6 +90,22 @@ drained() {
     [ -n "$(ls "$work/spool/checkpoint" 2>/dev/null)" ]
 }
 metric() { sed -n "s/^$2 //p" "$1" 2>/dev/null; } # FILE NAME: its value
+# DIR MIN [MAX]: the Parquet files under DIR hold between MIN and MAX rows
+# (MAX defaults to MIN), every (ts, device_id, seq) once.
+landed_once() {
+  node - "$1" "$2" "${3:-$2}" <<'JS'
+const { DuckDBInstance } = require('@duckdb/node-api');
+(async () => {
+  const [dir, lo, hi] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+  const con = await (await DuckDBInstance.create(':memory:')).connect();
+  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
+                                      FROM read_parquet('${dir}/**/*.parquet')`)).getRowObjects()[0];
+  const n = Number(r.n), d = Number(r.d);
+  console.log(JSON.stringify({ rows: n, distinct: d, want: lo === hi ? lo : [lo, hi] }));
+  process.exit(n >= lo && n <= hi && d === n ? 0 : 1);
+})().catch((e) => { console.error(e.message); process.exit(2); });
+JS
+}
 # A file is sealed (in the spool or landed) while input is still waiting.
 mid_run() {
   { ls "$work/spool/ready/"*.parquet > /dev/null 2>&1 || [ -n "$(find "$work/landed" -name '*.parquet' -print -quit)" ]; } &&
@@ -216,16 +232,7 @@ kill -TERM "$agent3"; wait "$agent3"; rc=$?
 retries=$(grep -c 'upload failed, retrying\|pausing uploads' "$work/agent3.log")
 node tests/integration/s3/fetch.mjs "http://127.0.0.1:$port" lake "$work/got3" > /dev/null 2>&1
 kill "$srv3" 2>/dev/null
-node - "$work/got3" <<'JS' && ok "target back: all 30000 records landed once ($retries failed attempts before)" || bad "after the outage"
-const { DuckDBInstance } = require('@duckdb/node-api');
-(async () => {
-  const con = await (await DuckDBInstance.create(':memory:')).connect();
-  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
-                                      FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
-  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d) }));
-  process.exit(Number(r.n) === 30000 && Number(r.d) === 30000 ? 0 : 1);
-})().catch((e) => { console.error(e.message); process.exit(2); });
-JS
+landed_once "$work/got3" 30000 && ok "target back: all 30000 records landed once ($retries failed attempts before)" || bad "after the outage"
 
 # 3b. A target that stays down: the stop says so (exit 1, a final stats line
 #     with the spooled files, floe_upload_error 1 in the final metrics).
@@ -268,16 +275,7 @@ drop4 a-early.ndjson 16
 for _ in $(seq 100); do [ -z "$(ls "$work/spool4/ready" 2>/dev/null)" ] && [ -n "$(ls -A "$work/landed4")" ] && break; sleep 0.1; done
 sleep 1.5 # idle_s: the last file seals, then uploads
 kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
-node - "$work/landed4" "$in4_rows" <<'JS' && ok "files named before the last one, or reusing a finished name, are read: $in4_rows records once" || bad "sources judged by name: records lost or duplicated"
-const { DuckDBInstance } = require('@duckdb/node-api');
-(async () => {
-  const con = await (await DuckDBInstance.create(':memory:')).connect();
-  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
-                                      FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
-  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d), want: Number(process.argv[3]) }));
-  process.exit(Number(r.n) === Number(process.argv[3]) && Number(r.d) === Number(r.n) ? 0 : 1);
-})().catch((e) => { console.error(e.message); process.exit(2); });
-JS
+landed_once "$work/landed4" "$in4_rows" && ok "files named before the last one, or reusing a finished name, are read: $in4_rows records once" || bad "sources judged by name: records lost or duplicated"
 
 # 5. Standard input: each run's stdin is a new source, so a second run with
 #    the same spool ingests its data too; every record lands once.
@@ -290,16 +288,7 @@ for seed in 21 22; do
     timeout 60 "$FLOE" run --config "$work/floe5.conf" 2>> "$work/agent5.log"
   rc5="$rc5$?"
 done
-node - "$work/landed5" 5000 <<'JS' && [ "$rc5" = 00 ] && ok "stdin twice into one spool: 5000 records once" || bad "stdin runs (exit $rc5): records lost or duplicated"
-const { DuckDBInstance } = require('@duckdb/node-api');
-(async () => {
-  const con = await (await DuckDBInstance.create(':memory:')).connect();
-  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
-                                      FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
-  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d), want: Number(process.argv[3]) }));
-  process.exit(Number(r.n) === Number(process.argv[3]) && Number(r.d) === Number(r.n) ? 0 : 1);
-})().catch((e) => { console.error(e.message); process.exit(2); });
-JS
+landed_once "$work/landed5" 5000 && [ "$rc5" = 00 ] && ok "stdin twice into one spool: 5000 records once" || bad "stdin runs (exit $rc5): records lost or duplicated"
 # 6. The same spool, folder and stdin in turn: a file an earlier run began as
 #    source 2 but never committed (as a crash leaves it) must not pass for
 #    committed after a stdin run commits source 2; it is read, not deleted.
@@ -322,16 +311,7 @@ sed -e "s#^dir = -\$#dir = $work/in6#" "$work/floe5.conf" > "$work/floe6.conf"
 for _ in $(seq 100); do [ -z "$(ls -A "$work/in6")" ] && break; sleep 0.05; done
 sleep 1.5 # idle_s: the file seals, then lands
 kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
-node - "$work/landed5" 6500 <<'JS' && ok "a file begun but not committed before a stdin run is still read: 6500 records once" || bad "folder after stdin: records lost or duplicated"
-const { DuckDBInstance } = require('@duckdb/node-api');
-(async () => {
-  const con = await (await DuckDBInstance.create(':memory:')).connect();
-  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
-                                      FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
-  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d), want: Number(process.argv[3]) }));
-  process.exit(Number(r.n) === Number(process.argv[3]) && Number(r.d) === Number(r.n) ? 0 : 1);
-})().catch((e) => { console.error(e.message); process.exit(2); });
-JS
+landed_once "$work/landed5" 6500 && ok "a file begun but not committed before a stdin run is still read: 6500 records once" || bad "folder after stdin: records lost or duplicated"
 # 7. A corrupt zstd source: the rows of the frames before the damage land
 #    once, its dead letter says bad_compression, and whatever the done
 #    policy, the file is kept in failed/ (the agent cannot read past it).
@@ -359,17 +339,8 @@ if cmp -s "$work/in7/failed/broken.ndjson.zst" <(cat "$work/c.zst" "$work/d.zst"
    [ "${dl_n:-0}" -eq 1 ] && [ ! -e "$work/in7/broken.ndjson.zst" ] && grep -q 'broken.ndjson.zst is corrupt' "$work/agent7.log"; then
   ok "a corrupt zstd source is kept in failed/ (floe_source_files_failed_total 1, one bad_compression dead letter)"
 else bad "corrupt source: failed/ $(ls "$work/in7/failed" 2>&1), metric ${failed_n:-none}, dead letters ${dl_n:-none}"; fi
-node - "$work/landed7" <<'JS' && ok "the frame before the damage landed whole, once" || bad "corrupt source: rows of the good frame lost or duplicated"
-const { DuckDBInstance } = require('@duckdb/node-api');
-(async () => {
-  const con = await (await DuckDBInstance.create(':memory:')).connect();
-  const r = (await con.runAndReadAll(`SELECT count(*) AS n,
-      count(DISTINCT (ts, device_id, seq)) AS d FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
-  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d) }));
-  // All of the first frame (1000 rows); of the damaged frame, at most what decoded before the damage.
-  process.exit(Number(r.n) >= 1000 && Number(r.n) < 2000 && Number(r.d) === Number(r.n) ? 0 : 1);
-})().catch((e) => { console.error(e.message); process.exit(2); });
-JS
+# All of the first frame (1000 rows); of the damaged one, at most what decoded before the damage.
+landed_once "$work/landed7" 1000 1999 && ok "the frame before the damage landed whole, once" || bad "corrupt source: rows of the good frame lost or duplicated"
 
 # 8. A file written to after it was read (it should have been renamed in
 #    whole): what was read lands once, the file is kept in failed/, and it is
@@ -390,16 +361,7 @@ if [ "$(wc -l < "$work/in8/failed/grow.ndjson" 2>/dev/null)" = 1010 ] && [ ! -e 
    grep -q 'grow.ndjson changed after it was read' "$work/agent8.log"; then
   ok "a file written to after it was read is kept in failed/ and not read again"
 else bad "grown file: failed/ $(ls "$work/in8/failed" 2>&1), in8: $(ls "$work/in8"), log: $(tail -2 "$work/agent8.log")"; fi
-node - "$work/landed8" 1000 <<'JS' && ok "the part read before the change landed once (1000 records)" || bad "grown file: records lost or duplicated"
-const { DuckDBInstance } = require('@duckdb/node-api');
-(async () => {
-  const con = await (await DuckDBInstance.create(':memory:')).connect();
-  const r = (await con.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT (ts, device_id, seq)) AS d
-                                      FROM read_parquet('${process.argv[2]}/**/*.parquet')`)).getRowObjects()[0];
-  console.log(JSON.stringify({ rows: Number(r.n), distinct: Number(r.d), want: Number(process.argv[3]) }));
-  process.exit(Number(r.n) === Number(process.argv[3]) && Number(r.d) === Number(r.n) ? 0 : 1);
-})().catch((e) => { console.error(e.message); process.exit(2); });
-JS
+landed_once "$work/landed8" 1000 && ok "the part read before the change landed once (1000 records)" || bad "grown file: records lost or duplicated"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
