@@ -291,7 +291,9 @@ while [ "$kills" -lt "$KILLS" ]; do
     rc=0
     wait "$agent" 2>/dev/null || rc=$?
     agent=
-    if [ "$rc" -eq 137 ]; then
+    # 143: SIGTERM landed before floe installed its handler (or before exec);
+    # the default action ends it as abruptly as SIGKILL, so it counts as a kill.
+    if [ "$rc" -eq 137 ] || { [ "$term" -eq 1 ] && [ "$rc" -eq 143 ]; }; then
       kills=$((kills + 1))
       rkills=$((rkills + 1))
       [ "$term" -eq 1 ] && term_kills=$((term_kills + 1))
