@@ -478,6 +478,7 @@ static void delta_setup(struct floe_delta_encoder *e, struct floe_buf *out, unsi
     e->bits = bits;
     e->mask = bits == 64 ? ~(uint64_t)0 : 0xffffffffu;
     e->n = 0;
+    e->byte_slack = 0;
     e->err = (out == NULL) ? FLOE_ERR_INVAL : FLOE_OK;
 }
 
@@ -525,6 +526,8 @@ static void delta_flush(struct floe_delta_encoder *e)
             any |= d[i];
         }
         widths[m] = floe_bit_width(any);
+        if ((widths[m] + e->byte_slack) / 8u > widths[m] / 8u && widths[m] % 8u != 0)
+            widths[m] = (widths[m] + 7u) / 8u * 8u;
         body += (size_t)widths[m] * (FLOE_DELTA_MINI / 8u);
     }
     floe_buf_put_uvarint(e->out, zigzag_bits(sign_extend(min, e->bits)));

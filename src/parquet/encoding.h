@@ -324,6 +324,7 @@ struct floe_delta_encoder {
     uint64_t mask;        /* all ones in the type's width */
     unsigned bits;        /* 32 or 64 */
     unsigned n;           /* pending deltas */
+    unsigned byte_slack;  /* see floe_delta_align_bytes */
     int err;
 };
 
@@ -331,6 +332,16 @@ struct floe_delta_encoder {
 void floe_delta_init(struct floe_delta_encoder *e, struct floe_buf *out);
 /* INT32 columns: values must be in int32 range (else FLOE_ERR_INVAL). */
 void floe_delta_init32(struct floe_delta_encoder *e, struct floe_buf *out);
+
+/* Rounds a miniblock's bit width up to whole bytes when that costs at most
+ * slack bits a value (0: never, the default). For pages an entropy coder
+ * (zstd) compresses next: it codes bytes, and a delta split across bytes
+ * hides its distribution. Millisecond timestamps in a microsecond column
+ * (deltas of 15 bits, 16 aligned) shrink by a quarter. */
+static inline void floe_delta_align_bytes(struct floe_delta_encoder *e, unsigned slack)
+{
+    e->byte_slack = slack;
+}
 
 /* Out-of-line part of floe_delta_put (a full block); do not call directly. */
 void floe_delta_flush_block(struct floe_delta_encoder *e);

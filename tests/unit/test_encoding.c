@@ -735,6 +735,44 @@ TEST(delta_sorted_timestamps_beat_plain_by_4x)
     check_delta_round_trip(vals64, n, 64, __LINE__);
 }
 
+/* With byte slack, a miniblock's width is padded to whole bytes only when
+ * that costs at most the slack; the values read back the same either way. */
+TEST(delta_byte_alignment_pads_only_within_the_slack)
+{
+    static struct floe_delta_encoder e;
+    static uint8_t page[FLOE_DELTA_HEADER_MAX + 1024];
+    static const struct { unsigned step_bits, slack, width; } cases[] = {
+        {15, 0, 15}, {15, 1, 16}, {15, 2, 16}, {13, 2, 13}, {13, 3, 16}, {16, 2, 16}, {7, 2, 8},
+    };
+    size_t k, i, count;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct floe_buf body, hdr;
+        int64_t t = 1735689600000000ll, back[129];
+        floe_buf_init(&body, enc_buf, sizeof enc_buf);
+        floe_buf_init(&hdr, hdr_buf, sizeof hdr_buf);
+        floe_delta_init(&e, &body);
+        floe_delta_align_bytes(&e, cases[k].slack);
+        /* 129 values: one full block of 128 deltas; delta 0 and one of
+         * exactly step_bits bits set the miniblocks' width. */
+        for (i = 0; i < 129; i++) {
+            t += i % 2 ? (int64_t)1 << (cases[k].step_bits - 1u) : 0;
+            vals64[i] = t;
+            floe_delta_put(&e, t);
+        }
+        REQUIRE(floe_delta_finish(&e, &hdr) == FLOE_OK);
+        /* Body: min delta (zigzag 0: one byte), then the 4 widths. */
+        for (i = 0; i < 4; i++)
+            CHECK_EQ_INT(body.p[1 + i], cases[k].width);
+        CHECK_EQ_INT(body.len, 1 + 4 + 4 * cases[k].width * 32 / 8);
+        memcpy(page, hdr.p, hdr.len);
+        memcpy(page + hdr.len, body.p, body.len);
+        CHECK_EQ_INT(floe_delta_decode(page, hdr.len + body.len, 64, back, 129, &count),
+                     (int)(hdr.len + body.len));
+        CHECK_EQ_INT(count, 129);
+        CHECK_EQ_MEM(back, vals64, 129 * sizeof back[0]);
+    }
+}
+
 TEST(delta_rejects_bad_values_and_small_buffers)
 {
     static struct floe_delta_encoder e;
