@@ -61,6 +61,11 @@ static inline int bytes_equal(const uint8_t *a, const uint8_t *b, size_t len)
     return 1;
 }
 
+static size_t slot_bytes(enum floe_dict_kind kind)
+{
+    return kind == FLOE_DICT_BYTES ? sizeof(struct floe_dict_slot) : sizeof(uint32_t);
+}
+
 static int dict_carve(struct floe_dict *d, struct floe_arena *a, enum floe_dict_kind kind,
                       uint32_t max_entries, size_t max_bytes)
 {
@@ -79,9 +84,9 @@ static int dict_carve(struct floe_dict *d, struct floe_arena *a, enum floe_dict_
     d->max_entries = max_entries;
     d->max_bytes = max_bytes;
     d->slot_mask = slots - 1u;
-    FLOE_FAIL_IF((uint64_t)slots * sizeof(struct floe_dict_slot) > SIZE_MAX, FLOE_ERR_NOMEM);
-    FLOE_TRY(floe_arena_take(a, (size_t)slots * sizeof(struct floe_dict_slot), 8, &p));
-    d->slots = (struct floe_dict_slot *)p;
+    FLOE_FAIL_IF((uint64_t)slots * slot_bytes(kind) > SIZE_MAX, FLOE_ERR_NOMEM);
+    FLOE_TRY(floe_arena_take(a, (size_t)slots * slot_bytes(kind), 8, &p));
+    d->table = p;
     if (kind == FLOE_DICT_BYTES) {
         FLOE_TRY(floe_arena_take(a, ((size_t)max_entries + 1u) * sizeof(uint32_t), 4, &p));
         d->offsets = (uint32_t *)p;
@@ -132,18 +137,18 @@ void floe_dict_region(const struct floe_dict *d, uint8_t **start, size_t *len)
     const uint8_t *end;
     *start = NULL;
     *len = 0;
-    if (d == NULL || d->slots == NULL)
+    if (d == NULL || d->table == NULL)
         return;
-    /* dict_carve takes slots, [offsets,] data in that order. */
+    /* dict_carve takes the table, [offsets,] data in that order. */
     end = (const uint8_t *)d->data + (d->kind == FLOE_DICT_BYTES ? d->max_bytes : (size_t)d->cap_entries * d->width);
-    *start = (uint8_t *)d->slots;
+    *start = (uint8_t *)d->table;
     *len = (size_t)(end - *start);
 }
 
 void floe_dict_moved(struct floe_dict *d, uint8_t *start)
 {
-    uint8_t *old = (uint8_t *)d->slots;
-    d->slots = (struct floe_dict_slot *)(void *)start;
+    uint8_t *old = (uint8_t *)d->table;
+    d->table = start;
     if (d->offsets != NULL)
         d->offsets = (uint32_t *)(void *)(start + ((uint8_t *)d->offsets - old));
     d->data = start + ((uint8_t *)d->data - old);
@@ -151,9 +156,9 @@ void floe_dict_moved(struct floe_dict *d, uint8_t *start)
 
 void floe_dict_reset(struct floe_dict *d)
 {
-    if (d == NULL || d->slots == NULL)
+    if (d == NULL || d->table == NULL)
         return;
-    floe_memset(d->slots, 0, ((size_t)d->slot_mask + 1u) * sizeof(struct floe_dict_slot));
+    floe_memset(d->table, 0, ((size_t)d->slot_mask + 1u) * slot_bytes(d->kind));
     d->count = 0;
     d->bytes = 0;
 }
@@ -166,20 +171,17 @@ static int dict_limit(const struct floe_dict *d, size_t len)
 
 static int insert_fixed(struct floe_dict *d, uint64_t v, uint32_t *index)
 {
-    uint64_t h = hash_fixed(v);
-    uint32_t tag = (uint32_t)(h >> 32), i = (uint32_t)h & d->slot_mask;
-    struct floe_dict_slot *slots = d->slots;
+    uint32_t i = (uint32_t)hash_fixed(v) & d->slot_mask;
+    uint32_t *slots = (uint32_t *)d->table;
     for (;;) {
-        uint32_t e1 = slots[i].index1;
+        uint32_t e1 = slots[i];
+        uint64_t got;
         if (e1 == 0)
             break;
-        if (slots[i].tag == tag) {
-            uint64_t got = d->width == 4 ? ((const uint32_t *)d->data)[e1 - 1u]
-                                         : ((const uint64_t *)d->data)[e1 - 1u];
-            if (got == v) {
-                *index = e1 - 1u;
-                return FLOE_OK;
-            }
+        got = d->width == 4 ? ((const uint32_t *)d->data)[e1 - 1u] : ((const uint64_t *)d->data)[e1 - 1u];
+        if (got == v) {
+            *index = e1 - 1u;
+            return FLOE_OK;
         }
         i = (i + 1u) & d->slot_mask;
     }
@@ -190,22 +192,21 @@ static int insert_fixed(struct floe_dict *d, uint64_t v, uint32_t *index)
     else
         ((uint64_t *)d->data)[d->count] = v;
     d->bytes += d->width;
-    slots[i].tag = tag;
-    slots[i].index1 = ++d->count;
+    slots[i] = ++d->count;
     *index = d->count - 1u;
     return FLOE_OK;
 }
 
 int floe_dict_insert_u32(struct floe_dict *d, uint32_t v, uint32_t *index)
 {
-    FLOE_FAIL_IF(d == NULL || index == NULL || d->kind != FLOE_DICT_FIXED4 || d->slots == NULL,
+    FLOE_FAIL_IF(d == NULL || index == NULL || d->kind != FLOE_DICT_FIXED4 || d->table == NULL,
                  FLOE_ERR_INVAL);
     return insert_fixed(d, v, index);
 }
 
 int floe_dict_insert_u64(struct floe_dict *d, uint64_t v, uint32_t *index)
 {
-    FLOE_FAIL_IF(d == NULL || index == NULL || d->kind != FLOE_DICT_FIXED8 || d->slots == NULL,
+    FLOE_FAIL_IF(d == NULL || index == NULL || d->kind != FLOE_DICT_FIXED8 || d->table == NULL,
                  FLOE_ERR_INVAL);
     return insert_fixed(d, v, index);
 }
@@ -217,7 +218,7 @@ int floe_dict_insert(struct floe_dict *d, const void *value, size_t len, uint32_
     uint8_t *data;
     uint64_t h;
     uint32_t tag, i;
-    FLOE_FAIL_IF(d == NULL || index == NULL || d->slots == NULL || (v == NULL && len != 0),
+    FLOE_FAIL_IF(d == NULL || index == NULL || d->table == NULL || (v == NULL && len != 0),
                  FLOE_ERR_INVAL);
     if (d->kind != FLOE_DICT_BYTES) {
         FLOE_FAIL_IF(len != d->width, FLOE_ERR_INVAL);
@@ -226,7 +227,7 @@ int floe_dict_insert(struct floe_dict *d, const void *value, size_t len, uint32_
     h = hash_bytes(v, len);
     tag = (uint32_t)(h >> 32);
     i = (uint32_t)h & d->slot_mask;
-    slots = d->slots;
+    slots = (struct floe_dict_slot *)d->table;
     data = (uint8_t *)d->data;
     for (;;) {
         uint32_t e1 = slots[i].index1;

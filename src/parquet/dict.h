@@ -9,8 +9,9 @@
  * row group.
  *
  * Lookup is open addressing with linear probing over a power-of-two table
- * kept at most half full; each slot carries 32 bits of the hash, so a probe
- * only compares values whose hashes agree.
+ * kept at most half full. A BYTES slot carries 32 bits of the hash, so a
+ * probe only compares strings whose hashes agree; a FIXED slot is just the
+ * entry's index, the value itself being as cheap to compare as a tag.
  *
  *     struct floe_dict d;
  *     size_t need = floe_dict_size(FLOE_DICT_BYTES, 4096, 64 * 1024);
@@ -39,7 +40,7 @@ struct floe_dict_slot {
 };
 
 struct floe_dict {
-    struct floe_dict_slot *slots;
+    void *table;         /* BYTES: struct floe_dict_slot[]; FIXED: uint32_t index + 1 */
     uint32_t *offsets;   /* BYTES: entry i is data[offsets[i] .. offsets[i + 1]) */
     void *data;          /* BYTES: the values back to back; FIXED: uint32_t/uint64_t[] */
     size_t max_bytes;    /* budget of stored value bytes */
@@ -55,9 +56,10 @@ struct floe_dict {
 /**
  * @brief Arena bytes floe_dict_init() takes for this budget, or 0 for an
  * invalid one (max_entries 0 or above FLOE_DICT_MAX_ENTRIES; for BYTES,
- * max_bytes above UINT32_MAX). 16 to 32 bytes per entry for the table
- * (8-byte slots, load <= 0.5, a power of two), plus 4 per entry of
- * offsets and max_bytes of values for BYTES, or width per entry for FIXED.
+ * max_bytes above UINT32_MAX). The table (load <= 0.5, a power of two):
+ * 16 to 32 bytes per entry for BYTES (8-byte slots), 8 to 16 for FIXED
+ * (4-byte slots); plus 4 per entry of offsets and max_bytes of values for
+ * BYTES, or width per entry for FIXED.
  */
 size_t floe_dict_size(enum floe_dict_kind kind, uint32_t max_entries, size_t max_bytes);
 

@@ -213,8 +213,11 @@ TEST(dict_size_matches_init)
             CHECK_EQ_INT(a.used, 0); /* the arena is left as it was */
         }
     }
-    /* The table is at most half full. */
-    CHECK(floe_dict_size(FLOE_DICT_FIXED4, 100, 400) >= 256 * 8 + 400);
+    /* The table is at most half full: 256 slots for 100 entries, of 4 bytes
+     * (an index) for FIXED, 8 (index and hash tag) for BYTES. */
+    CHECK_EQ_INT(floe_dict_size(FLOE_DICT_FIXED4, 100, 400), 256 * 4 + 400);
+    CHECK_EQ_INT(floe_dict_size(FLOE_DICT_FIXED8, 100, 800), 256 * 4 + 800);
+    CHECK(floe_dict_size(FLOE_DICT_BYTES, 100, 400) >= 256 * 8 + 101 * 4 + 400);
     CHECK_EQ_INT(floe_dict_size(FLOE_DICT_BYTES, 0, 10), 0);
     CHECK_EQ_INT(floe_dict_size(FLOE_DICT_BYTES, FLOE_DICT_MAX_ENTRIES + 1, 10), 0);
     CHECK_EQ_INT(floe_dict_size((enum floe_dict_kind)9, 10, 10), 0);
