@@ -72,6 +72,8 @@ struct floe_row {
     const char *source;
     uint64_t line;   /* 1-based line number in the (decompressed) source */
     uint64_t offset; /* byte offset of the line in the decompressed source */
+    char *reject_reason;        /* a callback returning FLOE_ROW_REJECT may say */
+    size_t reject_reason_size;  /* why here (NUL-terminated; empty: a generic text) */
 };
 
 struct floe_dead_letter {
@@ -88,7 +90,8 @@ struct floe_dead_letter {
 /** Row and dead-letter callbacks return FLOE_OK, or a negative error that
  *  stops the push and is returned from it. A row callback may also return
  *  FLOE_ROW_REJECT: the line then goes to the dead letters (reason
- *  FLOE_DL_REJECTED) and the stream carries on. */
+ *  FLOE_DL_REJECTED, with the text it put in row->reject_reason) and the
+ *  stream carries on. */
 #define FLOE_ROW_REJECT 1
 typedef int (*floe_row_cb)(void *ctx, const struct floe_row *row);
 typedef int (*floe_dead_letter_cb)(void *ctx, const struct floe_dead_letter *dl);

@@ -112,7 +112,9 @@ int floe_parquet_open(struct floe_parquet *pq, const struct floe_parquet_sink *s
  * @brief Adds one row: values[i] for column i, then "_extra" if enabled.
  * A row is written whole or not at all.
  * @return FLOE_OK; FLOE_ERR_LIMIT when a string is longer than page_bytes
- *         allows (dead-letter the row); FLOE_PARQUET_FILE_FULL (positive,
+ *         allows, or the row alone needs more than row_group_bytes
+ *         (dead-letter the row; floe_parquet_reject_reason() says which);
+ *         FLOE_PARQUET_FILE_FULL (positive,
  *         the row was not taken) when the file has used all its row groups
  *         (close it and write the row to the next file); FLOE_ERR_MISSING
  *         for a null in a required column; a sink error (FLOE_ERR_NOSPC for
@@ -120,6 +122,13 @@ int floe_parquet_open(struct floe_parquet *pq, const struct floe_parquet_sink *s
  *         no file is open.
  */
 int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *values);
+
+/** Bytes of floe_parquet_reject_reason()'s text, its NUL included. */
+#define FLOE_PARQUET_REJECT_MAX 128
+
+/** @brief Why the last row refused with FLOE_ERR_LIMIT was, naming the column
+ *  and the limit; "" before any. Valid until the next write. */
+const char *floe_parquet_reject_reason(const struct floe_parquet *pq);
 
 /** @brief Compressed bytes of the open row group not yet written to the sink
  *  (stats.bytes + this is the file's size so far, give or take a page). */

@@ -92,7 +92,8 @@ int floe_roll_setup(struct floe_roll *r, const struct floe_roll_config *cfg, str
  * ever sealed before the row, never after it: the row given is always in the
  * file that is open when this returns FLOE_OK.
  * @return FLOE_OK; FLOE_ERR_LIMIT for a row the Parquet writer cannot take
- *         (dead-letter it); file-system errors (FLOE_ERR_NOSPC when the disk
+ *         (dead-letter it; floe_parquet_reject_reason(&r->pq) says why);
+ *         file-system errors (FLOE_ERR_NOSPC when the disk
  *         is full): the open file is then aborted, never sealed.
  */
 int floe_roll_write(struct floe_roll *r, const struct floe_row *row);

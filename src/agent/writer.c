@@ -69,8 +69,11 @@ static int on_row(void *ctx, const struct floe_row *row)
     /* If the roll seals a file before this row, the batch ends just before it. */
     set_pending(st, row->offset, row->line - 1u, 0);
     err = floe_roll_write(&w->roll, row);
-    if (err == FLOE_ERR_LIMIT)
-        return FLOE_ROW_REJECT; /* a value too long for a page: a dead letter */
+    if (err == FLOE_ERR_LIMIT) {
+        /* A value or row too big for the Parquet writer: a dead letter. */
+        floe_format(row->reject_reason, row->reject_reason_size, "%s", floe_parquet_reject_reason(&w->roll.pq));
+        return FLOE_ROW_REJECT;
+    }
     if (err == FLOE_OK) {
         w->stats.records_ok++;
         st->uncommitted++;

@@ -1118,9 +1118,13 @@ static int process_line(struct floe_ndjson *dec, const char *s, size_t n)
         row.source = st->source;
         row.line = st->line_no;
         row.offset = st->offset;
+        row.reject_reason = st->reason;
+        row.reject_reason_size = sizeof st->reason;
+        st->reason[0] = '\0';
         r = st->cfg->on_row(st->cfg->cb_ctx, &row);
         if (r == FLOE_ROW_REJECT) {
-            floe_format(st->reason, sizeof st->reason, "row rejected by the writer (a value too long for a page?)");
+            if (st->reason[0] == '\0')
+                floe_format(st->reason, sizeof st->reason, "row rejected by the row callback");
             return dead_letter(dec, FLOE_DL_REJECTED, s, n, full);
         }
         if (r < 0)

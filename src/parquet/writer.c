@@ -112,6 +112,7 @@ struct floe_parquet_state {
     char *kv;              /* key\0value\0 pairs */
     size_t kv_len;
     uint32_t n_kv;
+    char reject[FLOE_PARQUET_REJECT_MAX]; /* why the last FLOE_ERR_LIMIT row was refused */
 };
 
 /* ---- layout -------------------------------------------------------------- */
@@ -1070,10 +1071,20 @@ int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *val
         const struct floe_value *v = &values[i];
         if (v->is_null && !c->nullable)
             return FLOE_ERR_MISSING;
-        if (!v->is_null && c->phys == PHYS_BYTE_ARRAY && (size_t)v->v.str.len + 4u + APPEND_SLACK > st->page_bytes)
+        if (!v->is_null && c->phys == PHYS_BYTE_ARRAY && (size_t)v->v.str.len + 4u + APPEND_SLACK > st->page_bytes) {
+            floe_format(st->reject, sizeof st->reject,
+                        "column \"%s\": a value of %u bytes does not fit a page (page_bytes %u)", c->name,
+                        (unsigned)v->v.str.len, (unsigned)st->page_bytes);
             return FLOE_ERR_LIMIT;
+        }
     }
     if (row_group_must_end(st, values)) {
+        if (st->rg_rows == 0) {
+            /* An empty row group cannot take it: no file ever will. */
+            floe_format(st->reject, sizeof st->reject,
+                        "the row's pages need more than a whole row group (row_group_bytes %zu)", st->store_cap);
+            return FLOE_ERR_LIMIT;
+        }
         if (st->n_rgs + 1u >= st->max_rgs)
             return FLOE_PARQUET_FILE_FULL; /* close the file, write the row to the next */
         FLOE_TRY(flush_row_group(pq));
@@ -1103,6 +1114,11 @@ int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *val
     pq->stats.rows++;
     pq->stats.rows_total++;
     return FLOE_OK;
+}
+
+const char *floe_parquet_reject_reason(const struct floe_parquet *pq)
+{
+    return pq != NULL && pq->st != NULL ? pq->st->reject : "";
 }
 
 uint64_t floe_parquet_pending_bytes(const struct floe_parquet *pq)

@@ -434,6 +434,38 @@ TEST(ndjson_dead_letters_name_reason_and_field)
     }
 }
 
+/* Refuses rows with seq 1; explains when reject_text is set. */
+static const char *reject_text;
+static int on_row_refusing(void *ctx, const struct floe_row *row)
+{
+    if (row->values[2].v.i64 != 1)
+        return on_row(ctx, row);
+    if (reject_text != NULL)
+        snprintf(row->reject_reason, row->reject_reason_size, "%s", reject_text);
+    return FLOE_ROW_REJECT;
+}
+
+TEST(ndjson_refused_row_is_a_dead_letter_with_the_callbacks_reason)
+{
+    static const char text[] = "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1}\n"
+                               "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"b\",\"seq\":2}\n";
+    int k;
+    for (k = 0; k < 2; k++) {
+        reject_text = k == 0 ? "column \"device_id\": too long for a page" : NULL;
+        setup_decoder(&telemetry, 0, 0);
+        dcfg.on_row = on_row_refusing;
+        floe_ndjson_begin(&dec, "refuse");
+        CHECK_EQ_INT(floe_ndjson_push(&dec, text, sizeof text - 1), FLOE_OK);
+        CHECK_EQ_INT(floe_ndjson_end(&dec), FLOE_OK);
+        CHECK_EQ_INT(cap.rows, 1);
+        REQUIRE(cap.dls == 1);
+        CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_REJECTED);
+        CHECK_EQ_INT(cap.dl_line[0], 1);
+        CHECK_EQ_STR(cap.dl_text[0], k == 0 ? reject_text : "row rejected by the row callback");
+    }
+    reject_text = NULL;
+}
+
 TEST(ndjson_overlong_line_is_dead_lettered_and_stream_continues)
 {
     static char text[600];

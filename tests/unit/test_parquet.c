@@ -21,7 +21,7 @@
 /* ---- the file, as a reader sees it ------------------------------------------ */
 
 #define MAX_RG 70
-#define MAX_COLS 6
+#define MAX_COLS 8
 
 struct chunk_facts {
     int32_t codec;
@@ -806,6 +806,54 @@ TEST(parquet_file_full_of_row_groups_rolls_the_row_over)
     file_len = 0;
     REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
     CHECK_EQ_INT(put_double(1.0), FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.num_rows, 1);
+}
+
+/* A refused row is refused with the reason a dead letter will carry: the
+ * column and page_bytes for a value longer than a page, row_group_bytes for
+ * a row whose pages would not fit even an empty row group. */
+TEST(parquet_refused_rows_say_why)
+{
+    static char big[4000];
+    struct floe_value row[7];
+    struct floe_arena a;
+    int i;
+    CHECK_EQ_STR(floe_parquet_reject_reason(NULL), "");
+    memset(big, 'x', sizeof big);
+    REQUIRE(open_one(FLOE_TYPE_STRING, 0, FLOE_PARQUET_UNCOMPRESSED) == FLOE_OK);
+    CHECK_EQ_INT(put_str(big, 2812 + 1), FLOE_ERR_LIMIT); /* page 4096 - 4 - 1280 of slack */
+    CHECK(strstr(floe_parquet_reject_reason(&pq), "column \"c\": a value of 2813 bytes") != NULL);
+    CHECK(strstr(floe_parquet_reject_reason(&pq), "page_bytes 4096") != NULL);
+    CHECK_EQ_INT(put_str(big, 2812), FLOE_OK);
+
+    memset(columns, 0, sizeof columns);
+    for (i = 0; i < 7; i++) {
+        static const char *const names[7] = {"s0", "s1", "s2", "s3", "s4", "s5", "s6"};
+        columns[i].name = names[i];
+        columns[i].type = FLOE_TYPE_STRING;
+    }
+    schema.columns = columns;
+    schema.n_columns = 7;
+    small_config(&pcfg, &schema, FLOE_PARQUET_UNCOMPRESSED);
+    pcfg.row_group_bytes = 32 * 1024; /* the least config_ok takes for 7 columns */
+    floe_arena_init(&a, pq_mem, sizeof pq_mem);
+    floe_parquet_init(&pq);
+    REQUIRE(floe_parquet_setup(&pq, &pcfg, &a) == FLOE_OK);
+    file_len = 0;
+    REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
+    memset(row, 0, sizeof row);
+    for (i = 0; i < 7; i++) {
+        row[i].v.str.ptr = big;
+        row[i].v.str.len = 2800;
+    }
+    CHECK_EQ_INT(floe_parquet_write_row(&pq, row), FLOE_ERR_LIMIT);
+    CHECK(strstr(floe_parquet_reject_reason(&pq), "more than a whole row group (row_group_bytes 32768)") != NULL);
+    CHECK_EQ_U64(pq.stats.rows, 0);
+    /* Shorter values fit, and the refusal left nothing behind. */
+    for (i = 0; i < 7; i++)
+        row[i].v.str.len = 100;
+    CHECK_EQ_INT(floe_parquet_write_row(&pq, row), FLOE_OK);
     REQUIRE(close_and_read() == FLOE_OK);
     CHECK_EQ_INT(ff.num_rows, 1);
 }

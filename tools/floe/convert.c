@@ -36,8 +36,11 @@ static int on_row(void *ctx, const struct floe_row *row)
 {
     struct convert *cv = ctx;
     int err = floe_roll_write(&cv->roll, row);
-    if (err == FLOE_ERR_LIMIT)
+    if (err == FLOE_ERR_LIMIT) {
+        /* A value or row too big for the Parquet writer: a dead letter. */
+        snprintf(row->reject_reason, row->reject_reason_size, "%s", floe_parquet_reject_reason(&cv->roll.pq));
         return FLOE_ROW_REJECT;
+    }
     if (err == FLOE_OK)
         cv->rows++;
     return err;
