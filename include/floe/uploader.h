@@ -50,6 +50,9 @@ struct floe_uploader_config {
     uint32_t breaker_open_ms;         /* how long it stays open; 0: 30000 */
     uint32_t max_failures;            /* consecutive failures that raise the error state; 0: never */
     int upload_dead_letters;          /* also upload dead letters under <prefix>_dead_letters/ */
+    int write_manifests;              /* after each Parquet object, a JSON manifest (key, size,
+                                       * records, min/max ts, partition, checksums) at the same
+                                       * path under <prefix>_manifests/, .json for .parquet */
     const struct floe_fs_port *fs;
     const struct floe_clock_port *clock;
     const struct floe_entropy_port *entropy;

@@ -2,6 +2,8 @@
 #include "floe/uploader.h"
 #include "floe/sha256.h"
 #include "floe/crc32c.h"
+#include "floe/utc.h"
+#include "floe/version.h"
 #include "core/internal.h"
 
 #define COPY_BUF 65536u
@@ -16,7 +18,8 @@ struct floe_uploader_state {
     uint32_t attempt;           /* failures of the current batch */
     uint64_t attempt_seq;
     uint8_t *copy;              /* copy buffer (DIR target) */
-    char *journal;              /* JOURNAL_MAX: a multipart journal */
+    char *journal;              /* JOURNAL_MAX: a multipart journal, or a manifest
+                                 * (built once the batch's uploads are done) */
     struct floe_s3_part *parts; /* MAX_PARTS */
     void *src, *dst;            /* file objects */
     char key[KEY_BUF];
@@ -223,16 +226,16 @@ static int s3_outcome(struct floe_uploader *u, int err, const struct floe_s3_res
 
 /* ---- the local-folder target --------------------------------------------- */
 
-static int copy_to_dir(struct floe_uploader *u, const char *from, const char *key)
+/* DIR target: path2 gets key's place under the folder, path its .part, and
+ * the key's folders (partitions, prefixes) are made. */
+static int dir_path_for(struct floe_uploader *u, const char *key)
 {
     struct floe_uploader_state *st = u->st;
     const struct floe_fs_port *fs = st->cfg->fs;
-    uint64_t off = 0;
     size_t base = floe_strlen(st->cfg->dir), i, n;
-    int err, cerr;
+    int err;
     floe_format(st->path2, sizeof st->path2, "%s/%s", st->cfg->dir, key);
     n = floe_strlen(st->path2);
-    /* mkdir -p for the key's folders (partitions, prefixes). */
     for (i = base + 1; i < n; i++) {
         if (st->path2[i] == '/') {
             st->path2[i] = '\0';
@@ -243,6 +246,16 @@ static int copy_to_dir(struct floe_uploader *u, const char *from, const char *ke
         }
     }
     floe_format(st->path, sizeof st->path, "%s.part", st->path2);
+    return FLOE_OK;
+}
+
+static int copy_to_dir(struct floe_uploader *u, const char *from, const char *key)
+{
+    struct floe_uploader_state *st = u->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
+    uint64_t off = 0;
+    int err, cerr;
+    FLOE_TRY(dir_path_for(u, key));
     FLOE_TRY(fs->open(fs->ctx, st->src, from, FLOE_FS_READ));
     err = fs->open(fs->ctx, st->dst, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC);
     if (err != FLOE_OK) {
@@ -279,6 +292,159 @@ static int copy_to_dir(struct floe_uploader *u, const char *from, const char *ke
         fs->remove(fs->ctx, st->path);
     u->stats.bytes_sent += off;
     return err;
+}
+
+/* Writes n bytes from memory to key under the DIR target, as copy_to_dir
+ * does a file: a .part, synced, renamed into place. */
+static int write_to_dir(struct floe_uploader *u, const void *data, size_t n, const char *key)
+{
+    struct floe_uploader_state *st = u->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
+    const uint8_t *at = (const uint8_t *)data;
+    int err, cerr;
+    FLOE_TRY(dir_path_for(u, key));
+    FLOE_TRY(fs->open(fs->ctx, st->dst, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC));
+    err = FLOE_OK;
+    while (n > 0) {
+        floe_ssize_t k = fs->write(fs->ctx, st->dst, at, n);
+        if (k <= 0) {
+            err = k < 0 ? (int)k : FLOE_ERR_IO;
+            break;
+        }
+        at += k;
+        n -= (size_t)k;
+    }
+    if (err == FLOE_OK)
+        err = fs->sync(fs->ctx, st->dst);
+    cerr = fs->close(fs->ctx, st->dst);
+    if (err == FLOE_OK)
+        err = cerr;
+    if (err == FLOE_OK)
+        err = fs->rename(fs->ctx, st->path, st->path2);
+    if (err != FLOE_OK)
+        fs->remove(fs->ctx, st->path);
+    return err;
+}
+
+/* ---- manifests ------------------------------------------------------------- */
+
+struct text {
+    char *p;
+    size_t len, cap;
+    int full;
+};
+
+static void text_add(struct text *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n;
+    if (t->full)
+        return;
+    va_start(ap, fmt);
+    n = floe_vformat(t->p + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    t->len += n;
+    if (t->len + 1u >= t->cap)
+        t->full = 1; /* (perhaps cut short: the manifest is refused) */
+}
+
+/* A JSON string: '"', '\\' and control bytes escaped; UTF-8 as it is (keys
+ * are UTF-8, S3 requires it). */
+static void text_json_string(struct text *t, const char *s, size_t n)
+{
+    size_t i;
+    text_add(t, "\"");
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            text_add(t, "\\%c", c);
+        else if (c < 0x20)
+            text_add(t, "\\u00%c%c", "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
+        else
+            text_add(t, "%c", c);
+    }
+    text_add(t, "\"");
+}
+
+/* The manifest of a batch whose Parquet object went to `key`: one JSON
+ * object a table committer (Delta Lake, Iceberg) can add the file from
+ * without reading it. Partition values come from the key's name=value
+ * folders. */
+static int build_manifest(const struct floe_spool_batch *b, const char *key, char *out, size_t cap, size_t *len)
+{
+    struct text t;
+    char sha[65], iso[32];
+    const char *name = key, *at;
+    int first = 1;
+    t.p = out;
+    t.len = 0;
+    t.cap = cap;
+    t.full = 0;
+    for (at = key; *at != '\0'; at++)
+        if (*at == '/')
+            name = at + 1;
+    text_add(&t, "{\"key\":");
+    text_json_string(&t, key, floe_strlen(key));
+    text_add(&t, ",\"format\":\"parquet\",\"size\":%llu,\"records\":%llu", (unsigned long long)b->size,
+             (unsigned long long)b->records);
+    if (b->min_ts != 0 || b->max_ts != 0) {
+        floe_utc_format_iso(b->min_ts, iso);
+        text_add(&t, ",\"min_ts\":\"%s\"", iso);
+        floe_utc_format_iso(b->max_ts, iso);
+        text_add(&t, ",\"max_ts\":\"%s\"", iso);
+    }
+    text_add(&t, ",\"partition\":{");
+    for (at = key; at < name;) {
+        const char *end = at, *eq = NULL;
+        while (*end != '/') {
+            if (*end == '=' && eq == NULL)
+                eq = end;
+            end++;
+        }
+        if (eq != NULL && eq > at) {
+            text_add(&t, first ? "" : ",");
+            text_json_string(&t, at, (size_t)(eq - at));
+            text_add(&t, ":");
+            text_json_string(&t, eq + 1, (size_t)(end - eq - 1));
+            first = 0;
+        }
+        at = end + 1;
+    }
+    floe_hex(b->sha256, 32, sha);
+    text_add(&t, "},\"sha256\":\"%s\",\"crc32c\":%lu,\"dead_letters\":%llu,\"created_by\":\"floe %s\"}\n",
+             sha, (unsigned long)b->crc32c, (unsigned long long)b->dead_records, FLOE_VERSION_STRING);
+    *len = t.len;
+    return t.full ? FLOE_ERR_LIMIT : FLOE_OK;
+}
+
+/* The manifest goes under <prefix>_manifests/, at the Parquet key's path
+ * with .json for .parquet: a retry overwrites it, like the object. */
+static int put_manifest(struct floe_uploader *u, const struct floe_spool_batch *b)
+{
+    struct floe_uploader_state *st = u->st;
+    const struct floe_uploader_config *cfg = st->cfg;
+    const char *prefix = cfg->key_prefix ? cfg->key_prefix : "";
+    struct floe_s3_result res;
+    size_t n, klen = floe_strlen(b->object_key);
+    int err;
+    floe_format(st->key, sizeof st->key, "%s%s", prefix, b->object_key);
+    if (build_manifest(b, st->key, st->journal, JOURNAL_MAX, &n) != FLOE_OK)
+        return fatal(u, FLOE_ERR_LIMIT, "a manifest longer than its buffer");
+    if (klen > 8 && floe_memcmp(b->object_key + klen - 8, ".parquet", 8) == 0)
+        klen -= 8;
+    floe_format(st->key, sizeof st->key, "%s_manifests/%.*s.json", prefix, (int)klen, b->object_key);
+    if (cfg->target == FLOE_TARGET_DIR) {
+        err = write_to_dir(u, st->journal, n, st->key);
+        return err == FLOE_OK ? FLOE_OK : failed(u, "writing a manifest", 0);
+    }
+    err = floe_s3_put_bytes(&u->s3, st->key, st->journal, n, "application/json", &res);
+    return err == FLOE_OK ? FLOE_OK : s3_outcome(u, err, &res, "PutObject (manifest)");
 }
 
 /* ---- multipart journals ---------------------------------------------------- */
@@ -549,6 +715,9 @@ static int upload_batch(struct floe_uploader *u, const struct floe_spool_batch *
             }
         }
     }
+    /* Last: a manifest never points at an object that is not there yet. */
+    if (cfg->write_manifests && b->parquet_path[0] != '\0')
+        FLOE_TRY(put_manifest(u, b));
     return FLOE_OK;
 }
 

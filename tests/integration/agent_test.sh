@@ -80,6 +80,8 @@ idle_s = 1
 dir = $work/spool
 [target]
 url = file://$work/landed
+[upload]
+manifests = true
 [metrics]
 file = $work/floe.prom
 interval_s = 1
@@ -169,6 +171,31 @@ const fs = require('fs');
   process.exit(res.rows === 79996 && res.distinct === res.rows && res.missing === 0 && dead === 4 ? 0 : 1);
 })().catch((e) => { console.error(e); process.exit(2); });
 JS
+# Manifests (file:// target): one per Parquet file, at its path under
+# _manifests/, with its size and row count.
+node - "$work/landed" <<'JS' && ok "a manifest for each landed file, matching it" || bad "manifests"
+const [dir] = process.argv.slice(2);
+const { DuckDBInstance } = require('@duckdb/node-api');
+const fs = require('fs'), path = require('path');
+const walk = (d) => fs.readdirSync(d, { withFileTypes: true })
+  .flatMap((e) => e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]);
+(async () => {
+  const con = await (await DuckDBInstance.create(':memory:')).connect();
+  const files = walk(dir).filter((f) => f.endsWith('.parquet') && !f.includes('/_manifests/'));
+  const mans = walk(dir).filter((f) => f.includes('/_manifests/'));
+  let good = 0;
+  for (const f of files) {
+    const rel = path.relative(dir, f);
+    const m = JSON.parse(fs.readFileSync(path.join(dir, '_manifests', rel.replace(/\.parquet$/, '.json')), 'utf8'));
+    const n = Number((await con.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${f}')`)).getRowObjects()[0].n);
+    if (m.key === rel && m.size === fs.statSync(f).size && m.records === n) good++;
+    else console.error('manifest differs', rel, m, n);
+  }
+  console.log(JSON.stringify({ parquet: files.length, manifests: mans.length, matching: good }));
+  process.exit(files.length > 0 && mans.length === files.length && good === files.length ? 0 : 1);
+})().catch((e) => { console.error(e); process.exit(2); });
+JS
+
 # 3. An s3:// target that is down for the first part of the run: everything
 #    arrives once it is up, exactly once.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')

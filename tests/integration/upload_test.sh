@@ -108,6 +108,47 @@ if upload "$work/sp1b" && check_landed "$work/sp1b.copy"; then
   ok "dead letters land whole ($(cat "$work/sp1b.copy"/dead/*.ndjson | wc -c) bytes)"
 else bad "big dead letters: $(tail -3 "$work/up.log")"; fi
 
+# 1c. Manifests (--manifests): one per Parquet object, under tele/_manifests/
+#     at the object's path, whose facts match the spool's meta and the object
+#     itself (DuckDB's min/max of ts), partition values from the hive folders.
+start_server
+rm -rf "$work/sp1c"
+python3 tools/gen_telemetry.py --rows 6000 --seed 9 --bad 2 > "$work/in.ndjson"
+"$FLOE" convert --spool "$work/sp1c" --schema tools/schemas/telemetry.json --file-rows 2001 \
+  --partition-by ts:hour "$work/in.ndjson" > /dev/null 2>&1
+rm -rf "$work/sp1c.copy" && cp -r "$work/sp1c" "$work/sp1c.copy"
+if upload "$work/sp1c" --manifests && check_landed "$work/sp1c.copy" &&
+   python3 - "$work/sp1c.copy" "$work/got/tele" > "$work/manifests.log" 2>&1 <<'PY'
+import glob, json, os, subprocess, sys
+spool, got = sys.argv[1], sys.argv[2]
+metas = sorted(glob.glob(spool + "/ready/*.meta"))
+found = sorted(glob.glob(got + "/_manifests/**/*.json", recursive=True))
+assert len(found) == len(metas) > 0, (len(found), len(metas))
+for meta in metas:
+    m = dict(l.rstrip("\n").split(" ", 1) for l in open(meta) if " " in l)
+    key = m["key"]
+    path = got + "/_manifests/" + key[: -len(".parquet")] + ".json"
+    man = json.load(open(path))
+    assert man["key"] == "tele/" + key, man["key"]
+    assert man["size"] == int(m["size"]) == os.path.getsize(got + "/" + key), man
+    assert man["records"] == int(m["rows"]) and man["sha256"] == m["sha256"], man
+    assert man["crc32c"] == int(m["crc32c"]) and man["format"] == "parquet", man
+    want = dict(seg.split("=", 1) for seg in key.split("/")[:-1])
+    assert man["partition"] == want and set(want) == {"dt", "hour"}, (man["partition"], want)
+    q = ("SELECT strftime(min(ts), '%Y-%m-%dT%H:%M:%S.%fZ'), strftime(max(ts), '%Y-%m-%dT%H:%M:%S.%fZ'), count(*) "
+         "FROM read_parquet('" + got + "/" + key + "')")
+    out = subprocess.run(["node", "-e", """
+      const { DuckDBInstance } = require('@duckdb/node-api');
+      (async () => { const c = await (await DuckDBInstance.create(':memory:')).connect();
+        console.log(JSON.stringify((await c.runAndReadAll(process.argv[1])).getRows()[0].map(String))); })();
+    """, q], capture_output=True, text=True, check=True).stdout
+    lo, hi, n = json.loads(out)
+    assert (man["min_ts"], man["max_ts"], man["records"]) == (lo, hi, int(n)), (man, lo, hi, n)
+print(len(found), "manifests")
+PY
+then ok "manifests: $(tail -1 "$work/manifests.log"), each matching its object (size, records, SHA-256, CRC-32C, ts range, partition)"
+else bad "manifests: $(tail -3 "$work/manifests.log") $(tail -2 "$work/up.log")"; fi
+
 # 2. Faults on the way: every file still lands exactly once.
 start_server "503-slowdown@2;500@4;reset-request@6;reset-response@8;truncate@10;garbage@12;503-slowdown@15;seed=3"
 make_spool "$work/sp2" 60000

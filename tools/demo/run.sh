@@ -65,6 +65,8 @@ dir = $DEMO/spool
 url = $target
 region = us-east-1
 $extra
+[upload]
+manifests = true
 [metrics]
 file = $DEMO/metrics/floe.prom
 interval_s = 1
@@ -93,6 +95,9 @@ else
   echo "== objects in $DEMO/landed"
 fi
 (cd "$DEMO/landed" && find . -type f -printf '%10s  %P\n' | sort -k2)
+
+echo "== a manifest (what a table committer reads instead of the Parquet file)"
+find "$DEMO/landed" -path '*_manifests/*' -name '*.json' | sort | head -n 1 | xargs -r cat
 
 echo "== dead letters"
 find "$DEMO/landed" -name '*.ndjson' -exec cat {} + | head -n 10

@@ -62,6 +62,7 @@ static const struct option_def options[] = {
     OPT("upload", "breaker_open_s", T_UINT, breaker_open_s, "30", NULL, "how long uploads pause"),
     OPT("upload", "max_failures", T_UINT, max_failures, "0", NULL, "failures in a row that raise floe_upload_error (probing goes on; exit 1 at stop) (0: never)"),
     OPT("upload", "dead_letters", T_BOOL, dead_letters, "true", NULL, "upload dead letters under PREFIX_dead_letters/"),
+    OPT("upload", "manifests", T_BOOL, manifests, "false", NULL, "after each Parquet object, a JSON manifest under PREFIX_manifests/ (for table committers)"),
     OPT("log", "level", T_ENUM, log_level, "info", "error|warn|info|debug", "log level"),
     OPT("log", "output", T_ENUM, log_output, "stderr", "stderr|syslog", "where log lines go (syslog: facility daemon, tag floe)"),
     OPT("metrics", "file", T_STR, metrics_file, "", NULL, "Prometheus text file for node_exporter (\"\": off)"),

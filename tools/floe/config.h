@@ -39,6 +39,7 @@ struct agent_config {
     uint64_t part_size, multipart_threshold, backoff_base_ms, backoff_max_ms, breaker_failures, breaker_open_s;
     uint64_t max_failures;
     int dead_letters;
+    int manifests;
     /* [log] */
     char log_level[16];
     char log_output[16];

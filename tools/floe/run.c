@@ -588,6 +588,7 @@ static void *uploader_thread(void *arg)
     ucfg.breaker_open_ms = (uint32_t)(a->cfg.breaker_open_s * 1000u);
     ucfg.max_failures = (uint32_t)a->cfg.max_failures;
     ucfg.upload_dead_letters = a->cfg.dead_letters;
+    ucfg.write_manifests = a->cfg.manifests;
     if (strncmp(a->cfg.url, "file://", 7) == 0) {
         ucfg.target = FLOE_TARGET_DIR;
         snprintf(a->target_dir, sizeof a->target_dir, "%s", a->cfg.url + 7);

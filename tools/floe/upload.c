@@ -35,6 +35,8 @@ static void upload_usage(FILE *f)
             "  --backoff-max-ms N        longest wait between retries, Retry-After included (default 60000)\n"
             "  --timeout-ms N            longest wait without progress on a connection (default 30000)\n"
             "  --dead-letters            also upload dead letters under PREFIX_dead_letters/\n"
+            "  --manifests               after each Parquet object, a JSON manifest at the same\n"
+            "                            path under PREFIX_manifests/ (.json for .parquet)\n"
             "  --quiet                   no per-file lines\n"
             "Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or the\n"
             "[default] (or $AWS_PROFILE) section of ~/.aws/credentials ($AWS_SHARED_CREDENTIALS_FILE).\n"
@@ -93,6 +95,8 @@ int cmd_upload(int argc, char **argv)
             insecure = 1;
         } else if (strcmp(a, "--dead-letters") == 0) {
             cfg.upload_dead_letters = 1;
+        } else if (strcmp(a, "--manifests") == 0) {
+            cfg.write_manifests = 1;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
         } else if (a[0] == '-' && a[1] == '-' && val == NULL) {
