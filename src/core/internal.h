@@ -25,6 +25,11 @@
 
 #define FLOE_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* SHA-256 internals for the tests: the portable block compression, and
+ * whether floe_sha256_update() uses CPU instructions instead (SHA-NI). */
+void floe_sha256_portable_blocks(uint32_t h[8], const uint8_t *p, size_t blocks);
+int floe_sha256_accelerated(void);
+
 /* Little-endian stores and loads, independent of the host's byte order. */
 /* The value of one hex digit, -1 if c is not one. */
 static inline int floe_hex_digit(char c)

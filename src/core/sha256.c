@@ -42,6 +42,97 @@ static void compress(uint32_t h[8], const uint8_t *block)
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
+/* x86 SHA extensions (Intel SHA-NI, most x86-64 CPUs since 2017-2019): the
+ * same compression, two rounds an instruction, chosen at run time by CPUID.
+ * The output SHA-256 the writer computes over every byte it writes costs
+ * about 5% of `floe convert` in software. */
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(FLOE_NO_SHA_NI)
+#include <cpuid.h>
+#include <immintrin.h>
+#define FLOE_SHA_NI 1
+
+__attribute__((target("sha,sse4.1"))) static void compress_sha_ni(uint32_t h[8], const uint8_t *p, size_t blocks)
+{
+    /* Big-endian message words: reverse the bytes of each 32-bit lane. */
+    const __m128i bswap = _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
+    __m128i abef, cdgh, tmp;
+    /* The instructions keep the state as {A,B,E,F} and {C,D,G,H} (lane 3 first). */
+    tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)&h[0]), 0xB1); /* C D A B */
+    cdgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)&h[4]), 0x1B); /* E F G H */
+    abef = _mm_alignr_epi8(tmp, cdgh, 8);
+    cdgh = _mm_blend_epi16(cdgh, tmp, 0xF0);
+    for (; blocks > 0; blocks--, p += 64) {
+        __m128i m[4], abef0 = abef, cdgh0 = cdgh;
+        int i;
+        for (i = 0; i < 4; i++)
+            m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)), bswap);
+        for (i = 0; i < 16; i++) {
+            __m128i wk;
+            if (i >= 4) {
+                /* W[4i..4i+3] from W[4i-16..4i-1], held in m[i&3], m[i+1&3],
+                 * m[i+2&3], m[i+3&3]. */
+                __m128i t = _mm_sha256msg1_epu32(m[i & 3], m[(i + 1) & 3]);
+                t = _mm_add_epi32(t, _mm_alignr_epi8(m[(i + 3) & 3], m[(i + 2) & 3], 4));
+                m[i & 3] = _mm_sha256msg2_epu32(t, m[(i + 3) & 3]);
+            }
+            wk = _mm_add_epi32(m[i & 3], _mm_loadu_si128((const __m128i *)(const void *)&k256[4 * i]));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, abef0);
+        cdgh = _mm_add_epi32(cdgh, cdgh0);
+    }
+    tmp = _mm_shuffle_epi32(abef, 0x1B);  /* F E B A -> A B E F by lane */
+    cdgh = _mm_shuffle_epi32(cdgh, 0xB1); /* G H C D */
+    _mm_storeu_si128((__m128i *)(void *)&h[0], _mm_blend_epi16(tmp, cdgh, 0xF0));
+    _mm_storeu_si128((__m128i *)(void *)&h[4], _mm_alignr_epi8(cdgh, tmp, 8));
+}
+
+static int have_sha_ni(void)
+{
+    /* Benign race: every thread that computes it stores the same value. */
+    static volatile int known = -1;
+    if (known < 0) {
+        unsigned a, b, c, d;
+        int yes = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) != 0 && /* SSE4.1 */
+                  __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)) != 0; /* SHA */
+        known = yes;
+    }
+    return known;
+}
+#endif
+
+/* Compresses `blocks` whole 64-byte blocks at p into h. */
+static void compress_blocks(uint32_t h[8], const uint8_t *p, size_t blocks)
+{
+#ifdef FLOE_SHA_NI
+    if (have_sha_ni()) {
+        compress_sha_ni(h, p, blocks);
+        return;
+    }
+#endif
+    for (; blocks > 0; blocks--, p += 64)
+        compress(h, p);
+}
+
+/* The portable compression alone, whatever the CPU: lets the tests hold the
+ * accelerated one to it. */
+void floe_sha256_portable_blocks(uint32_t h[8], const uint8_t *p, size_t blocks)
+{
+    for (; blocks > 0; blocks--, p += 64)
+        compress(h, p);
+}
+
+int floe_sha256_accelerated(void)
+{
+#ifdef FLOE_SHA_NI
+    return have_sha_ni();
+#else
+    return 0;
+#endif
+}
+
 void floe_sha256_init(struct floe_sha256 *s)
 {
     /* First 32 bits of the fractional parts of the square roots of the
@@ -67,13 +158,13 @@ void floe_sha256_update(struct floe_sha256 *s, const void *data, size_t n)
         n -= take;
         if (s->used < 64)
             return;
-        compress(s->h, s->buf);
+        compress_blocks(s->h, s->buf, 1);
         s->used = 0;
     }
-    while (n >= 64) {
-        compress(s->h, p);
-        p += 64;
-        n -= 64;
+    if (n >= 64) {
+        compress_blocks(s->h, p, n / 64u);
+        p += n / 64u * 64u;
+        n %= 64u;
     }
     if (n > 0) {
         floe_memcpy(s->buf, p, n);
@@ -88,13 +179,13 @@ void floe_sha256_final(struct floe_sha256 *s, uint8_t out[FLOE_SHA256_LEN])
     s->buf[s->used++] = 0x80;
     if (s->used > 56) {
         floe_memset(s->buf + s->used, 0, 64u - s->used);
-        compress(s->h, s->buf);
+        compress_blocks(s->h, s->buf, 1);
         s->used = 0;
     }
     floe_memset(s->buf + s->used, 0, 56u - s->used);
     for (i = 0; i < 8; i++)
         s->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-    compress(s->h, s->buf);
+    compress_blocks(s->h, s->buf, 1);
     for (i = 0; i < 8; i++) {
         out[4 * i] = (uint8_t)(s->h[i] >> 24);
         out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
