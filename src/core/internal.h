@@ -26,7 +26,7 @@
 #define FLOE_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* SHA-256 internals for the tests: the portable block compression, and
- * whether floe_sha256_update() uses CPU instructions instead (SHA-NI). */
+ * whether floe_sha256_update() uses CPU instructions instead (SHA-NI, Armv8). */
 void floe_sha256_portable_blocks(uint32_t h[8], const uint8_t *p, size_t blocks);
 int floe_sha256_accelerated(void);
 

@@ -1,5 +1,6 @@
 /* SHA-256 (FIPS 180-4): file checksums for the uploader (x-amz-content-sha256)
- * and SigV4 signing. Streaming, no heap, byte-order independent. */
+ * and SigV4 signing. Streaming, no heap, byte-order independent; the CPU's
+ * SHA-256 instructions (x86 SHA-NI, Armv8 SHA2) when it has them. */
 #include "floe/sha256.h"
 #include "core/internal.h"
 
@@ -103,12 +104,60 @@ static int have_sha_ni(void)
 }
 #endif
 
+/* Armv8 SHA-2 instructions (most 64-bit Arm gateway SoCs have the crypto
+ * extension; the Raspberry Pi 4's Cortex-A72 does not): four rounds an
+ * instruction, chosen at run time by the kernel's HWCAP_SHA2. */
+#if defined(__aarch64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(FLOE_NO_SHA_NI)
+#include <arm_neon.h>
+#include <sys/auxv.h>
+#define FLOE_SHA_ARMV8 1
+
+__attribute__((target("+crypto"))) static void compress_armv8(uint32_t h[8], const uint8_t *p, size_t blocks)
+{
+    uint32x4_t abcd = vld1q_u32(&h[0]), efgh = vld1q_u32(&h[4]);
+    for (; blocks > 0; blocks--, p += 64) {
+        uint32x4_t m[4], abcd0 = abcd, efgh0 = efgh;
+        int i;
+        for (i = 0; i < 4; i++)
+            m[i] = vreinterpretq_u32_u8(vrev32q_u8(vld1q_u8(p + 16 * i))); /* big-endian words */
+        for (i = 0; i < 16; i++) {
+            uint32x4_t wk, prev;
+            if (i >= 4) /* W[4i..4i+3] from the four groups before it */
+                m[i & 3] = vsha256su1q_u32(vsha256su0q_u32(m[i & 3], m[(i + 1) & 3]), m[(i + 2) & 3], m[(i + 3) & 3]);
+            wk = vaddq_u32(m[i & 3], vld1q_u32(&k256[4 * i]));
+            prev = abcd;
+            abcd = vsha256hq_u32(abcd, efgh, wk);
+            efgh = vsha256h2q_u32(efgh, prev, wk);
+        }
+        abcd = vaddq_u32(abcd, abcd0);
+        efgh = vaddq_u32(efgh, efgh0);
+    }
+    vst1q_u32(&h[0], abcd);
+    vst1q_u32(&h[4], efgh);
+}
+
+static int have_sha_armv8(void)
+{
+    static volatile int known = -1; /* benign race, as for SHA-NI */
+    if (known < 0)
+        known = (getauxval(AT_HWCAP) & (1ul << 6)) != 0; /* HWCAP_SHA2 */
+    return known;
+}
+#endif
+
 /* Compresses `blocks` whole 64-byte blocks at p into h. */
 static void compress_blocks(uint32_t h[8], const uint8_t *p, size_t blocks)
 {
 #ifdef FLOE_SHA_NI
     if (have_sha_ni()) {
         compress_sha_ni(h, p, blocks);
+        return;
+    }
+#endif
+#ifdef FLOE_SHA_ARMV8
+    if (have_sha_armv8()) {
+        compress_armv8(h, p, blocks);
         return;
     }
 #endif
@@ -126,8 +175,10 @@ void floe_sha256_portable_blocks(uint32_t h[8], const uint8_t *p, size_t blocks)
 
 int floe_sha256_accelerated(void)
 {
-#ifdef FLOE_SHA_NI
+#if defined(FLOE_SHA_NI)
     return have_sha_ni();
+#elif defined(FLOE_SHA_ARMV8)
+    return have_sha_armv8();
 #else
     return 0;
 #endif
