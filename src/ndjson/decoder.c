@@ -162,7 +162,7 @@ static int carve(struct floe_arena *a, const struct floe_ndjson_config *cfg, str
     if (st)
         st->line = (char *)p;
     work = floe_json_parser_work(l.max_tokens, l.max_depth);
-    FLOE_TRY(floe_arena_take(a, work, 8, &p));
+    FLOE_TRY(floe_arena_take_raw(a, work, 8, &p)); /* the parser's init knows what to clear */
     if (st)
         FLOE_TRY(floe_json_parser_init(&st->jp, p, work, l.max_tokens, l.max_depth));
     FLOE_TRY(floe_arena_take(a, (n_values ? n_values : 1) * sizeof(struct floe_value), 8, &p));

@@ -220,7 +220,7 @@ int floe_schema_parse(const char *text, size_t n, struct floe_arena *arena, stru
         why[0] = '\0';
     /* The token scratch is only needed while parsing: give it back after. */
     mark = floe_arena_mark(arena);
-    FLOE_TRY(floe_arena_take(arena, work_size, 8, &work));
+    FLOE_TRY(floe_arena_take_raw(arena, work_size, 8, &work));
     FLOE_TRY(floe_json_parser_init(&jp, work, work_size, SCHEMA_MAX_TOKENS, SCHEMA_MAX_DEPTH));
     if (floe_json_parse(&jp, text, n) != FLOE_JSON_OK) {
         if (why != NULL && why_cap > 0)
@@ -267,7 +267,7 @@ int floe_schema_parse(const char *text, size_t n, struct floe_arena *arena, stru
         if (err == FLOE_OK) {
             struct floe_arena str_arena;
             floe_arena_init(&str_arena, strings, n + n_cols);
-            err = floe_arena_take(arena, work_size, 8, &work);
+            err = floe_arena_take_raw(arena, work_size, 8, &work);
             if (err == FLOE_OK)
                 err = floe_json_parser_init(&jp, work, work_size, SCHEMA_MAX_TOKENS, SCHEMA_MAX_DEPTH);
             if (err == FLOE_OK && floe_json_parse(&jp, text, n) != FLOE_JSON_OK)
