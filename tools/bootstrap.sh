@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_host="make gcc clang libclang-rt-14-dev python3 python3-snappy xz-utils bzip2 zstd awscli openssl pkg-config"
+want_host="make gcc clang libclang-rt-14-dev python3 python3-snappy xz-utils bzip2 zstd awscli openssl pkg-config valgrind"
 want_arm="gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user"
 # Not in the default groups: bare-metal (boards/cortex-m7) and big-endian (boards/linux-s390x).
 want_firmware="gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi"
