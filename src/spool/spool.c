@@ -1194,6 +1194,10 @@ static int drop_batch(struct floe_spool *sp, uint64_t seq)
     /* Same order as an upload: the meta leaves first (through done/). */
     batch_path(st, st->path2, "done", seq, ".meta");
     FLOE_TRY(fs->rename(fs->ctx, st->path, st->path2));
+    /* Durable before the data goes, as in floe_spool_remove: a power cut
+     * must not bring the meta back without its Parquet file. */
+    sub_path(st, st->path2, "done");
+    FLOE_TRY(fs->sync_dir(fs->ctx, st->path2));
     batch_path(st, st->path, "ready", seq, ".parquet");
     fs->remove(fs->ctx, st->path);
     batch_path(st, st->path, "dead", seq, ".ndjson");
