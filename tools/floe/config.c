@@ -42,6 +42,7 @@ static const struct option_def options[] = {
     OPT("spool", "dir", T_STR, spool_dir, "", NULL, "the spool folder (see docs/spool.md)"),
     OPT("spool", "quota", T_BYTES, quota, "1G", NULL, "bytes the spool may hold (0: the disk)"),
     OPT("spool", "full_policy", T_ENUM, full_policy, "block", "block|drop_oldest", "when full: wait, or drop the oldest file"),
+    OPT("spool", "dead_bytes", T_BYTES, dead_bytes, "1M", NULL, "a batch's dead letters end at about this size (at most a quarter of the quota)"),
     OPT("target", "url", T_STR, url, "", NULL,
         "s3://BUCKET[/PREFIX], https://HOST/PATH[/{key}] (plain PUT; bearer token from $FLOE_BEARER_TOKEN) or file:///PATH"),
     OPT("target", "endpoint", T_STR, endpoint, "", NULL, "S3 endpoint URL (default https://s3.REGION.amazonaws.com)"),

@@ -24,6 +24,7 @@ struct agent_config {
     /* [spool] */
     char spool_dir[1024];
     uint64_t quota;
+    uint64_t dead_bytes;
     char full_policy[16];      /* "block" or "drop_oldest" */
     /* [target] */
     char url[1024];            /* s3://bucket/prefix or file:///path */

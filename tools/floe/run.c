@@ -359,6 +359,7 @@ static void *writer_thread(void *arg)
     }
     wcfg.spool.dir = a->cfg.spool_dir;
     wcfg.spool.quota_bytes = a->cfg.quota;
+    wcfg.spool.dead_bytes = a->cfg.dead_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)a->cfg.dead_bytes;
     wcfg.spool.full_policy = strcmp(a->cfg.full_policy, "drop_oldest") == 0 ? FLOE_SPOOL_DROP_OLDEST : FLOE_SPOOL_BLOCK;
     wcfg.spool.fs = &floe_posix_fs;
     wcfg.spool.log = &a->log;
