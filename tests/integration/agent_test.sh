@@ -390,5 +390,29 @@ if [ "$(wc -l < "$work/in8/failed/grow.ndjson" 2>/dev/null)" = 1010 ] && [ ! -e 
 else bad "grown file: failed/ $(ls "$work/in8/failed" 2>&1), in8: $(ls "$work/in8"), log: $(tail -2 "$work/agent8.log")"; fi
 landed_once "$work/landed8" 1000 && ok "the part read before the change landed once (1000 records)" || bad "grown file: records lost or duplicated"
 
+# 9. [spool] dead_bytes: a batch's dead letters end at about that size, so
+#    many bad lines make many small dead-letter objects, every line in one.
+mkdir -p "$work/in9"
+sed -e "s#^dir = $work/in\$#dir = $work/in9#" -e "s#^dir = $work/spool\$#dir = $work/spool9\ndead_bytes = 4K#" \
+  -e "s#^url = file://$work/landed\$#url = file://$work/landed9#" -e "s#^file = $work/floe.prom\$#file = $work/floe9.prom#" \
+  "$work/floe.conf" > "$work/floe9.conf"
+python3 tools/gen_telemetry.py --rows 3000 --seed 91 --bad 300 --start-ms 1762400000000 > "$work/in9/bad.tmp"
+mv "$work/in9/bad.tmp" "$work/in9/bad.ndjson"
+"$FLOE" run --config "$work/floe9.conf" 2>> "$work/agent9.log" & pids+=($!)
+for _ in $(seq 300); do
+  [ -z "$(ls -A "$work/in9")" ] && [ -z "$(ls "$work/spool9/ready" 2>/dev/null)" ] &&
+    grep -q '^floe_files_sealed_total [1-9]' "$work/floe9.prom" 2>/dev/null && break
+  sleep 0.1
+done
+sleep 0.5
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+dl_files=$(find "$work/landed9/_dead_letters" -type f 2>/dev/null | wc -l)
+dl_lines=$(cat "$work/landed9/_dead_letters/"* 2>/dev/null | wc -l)
+dl_max=$(find "$work/landed9/_dead_letters" -type f -printf '%s\n' 2>/dev/null | sort -n | tail -1)
+if grep -q '^dead_bytes = 4K$' "$work/floe9.conf" && [ "$dl_files" -ge 5 ] && [ "$dl_lines" -eq 300 ] && [ "${dl_max:-0}" -le 8192 ]; then
+  ok "dead_bytes = 4K: 300 dead letters in $dl_files objects of at most $dl_max bytes"
+else bad "dead_bytes: $dl_files objects, $dl_lines lines, largest ${dl_max:-none} bytes; $(tail -2 "$work/agent9.log")"; fi
+landed_once "$work/landed9" 2700 && ok "dead_bytes: the 2700 good records landed once" || bad "dead_bytes: records lost or duplicated"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
