@@ -174,6 +174,19 @@ void floe_ndjson_free(struct floe_ndjson *dec);
 /** @brief A short stable name of a reason: "malformed_json", ... */
 const char *floe_dl_reason_name(int reason);
 
+/** @brief The length of the longest prefix of s[0..n) made of whole, valid
+ *  UTF-8 characters (RFC 3629: no overlong forms, surrogates or code points
+ *  past U+10FFFF), as the decoder checks strings. n when all of it is. */
+size_t floe_utf8_prefix(const char *s, size_t n);
+
+/** @brief How to put dl->raw in a JSON dead-letter record without changing
+ *  it. Returns how many bytes of raw to write as text (JSON strings are
+ *  UTF-8): all of them, or all but a character that the raw_max cut split.
+ *  Returns (size_t)-1 when raw is not UTF-8: write each byte as the code
+ *  point of the same value (\u0080..\u00ff above 0x7f) and say
+ *  "raw_encoding":"latin1", so the exact bytes can be recovered. */
+size_t floe_dead_letter_raw_text_len(const struct floe_dead_letter *dl);
+
 /* ---- one JSON text, for `floe json-validate` and config files ---------- */
 
 /**

@@ -374,6 +374,28 @@ static const char *const reason_names[FLOE_DL__COUNT] = {
     "bad_timestamp", "truncated_input", "bad_compression", "rejected",
 };
 
+size_t floe_dead_letter_raw_text_len(const struct floe_dead_letter *dl)
+{
+    size_t v;
+    if (dl == NULL || dl->raw == NULL)
+        return 0;
+    v = floe_utf8_prefix(dl->raw, dl->raw_len);
+    if (v == dl->raw_len)
+        return v;
+    /* A cut at raw's limit may split one character: the bytes after v are
+     * then a lead byte and fewer continuation bytes than it needs. */
+    if (dl->raw_len < dl->line_len && dl->raw_len - v < 4u) {
+        const uint8_t *t = (const uint8_t *)dl->raw + v;
+        size_t k, rest = dl->raw_len - v, need = t[0] >= 0xf0 ? 4u : t[0] >= 0xe0 ? 3u : 2u;
+        int partial = t[0] >= 0xc2 && t[0] <= 0xf4 && rest < need;
+        for (k = 1; partial && k < rest; k++)
+            partial = (t[k] & 0xc0) == 0x80;
+        if (partial)
+            return v;
+    }
+    return (size_t)-1;
+}
+
 const char *floe_dl_reason_name(int reason)
 {
     return reason > 0 && reason < FLOE_DL__COUNT ? reason_names[reason] : "unknown";

@@ -1,4 +1,5 @@
 #include "ndjson/json.h"
+#include "floe/ndjson.h"
 #include "core/internal.h"
 #include "floe/arena.h"
 #if defined(__SSE2__)
@@ -152,6 +153,19 @@ static size_t utf8_seq(const uint8_t *s, size_t n)
         if ((s[i] & 0xc0) != 0x80)
             return 0;
     return len;
+}
+
+size_t floe_utf8_prefix(const char *s, size_t n)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t len = u[i] < 0x80 ? 1u : utf8_seq(u + i, n - i);
+        if (len == 0)
+            break;
+        i += len;
+    }
+    return i;
 }
 
 /* Checks a string token's bytes; sets FLOE_JSON_ESCAPED in *flags. */

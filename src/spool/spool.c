@@ -928,16 +928,18 @@ static void dead_put(struct floe_spool_state *st, const char *p, size_t n, int *
     }
 }
 
-/* A JSON string of raw bytes: bytes that are not valid as they stand are
- * escaped, so the dead-letter file is always valid NDJSON. */
-static void dead_put_json_string(struct floe_spool_state *st, const char *s, size_t n, int *err)
+/* A JSON string of s[0..n): '"', '\\' and control bytes escaped. As text
+ * (utf8 set: s is UTF-8), other bytes go as they are; otherwise every byte
+ * from 0x7f up becomes \u00XX, the code point of its value (latin-1), so the
+ * file stays valid NDJSON and the bytes stay recoverable. */
+static void dead_put_json_string(struct floe_spool_state *st, const char *s, size_t n, int utf8, int *err)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i, run = 0;
     dead_put(st, "\"", 1, err);
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+        if (c >= 0x20 && c != '"' && c != '\\' && (c < 0x7f || utf8))
             continue;
         dead_put(st, s + run, i - run, err);
         run = i + 1;
@@ -967,6 +969,7 @@ int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter 
 {
     struct floe_spool_state *st;
     char num[96];
+    size_t n, text_len;
     int err = FLOE_OK;
     FLOE_FAIL_IF(sp == NULL || sp->st == NULL || dl == NULL, FLOE_ERR_INVAL);
     st = sp->st;
@@ -996,15 +999,24 @@ int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter 
     dead_put(st, "{\"reason\":\"", 11, &err);
     dead_put(st, floe_dl_reason_name(dl->reason), floe_strlen(floe_dl_reason_name(dl->reason)), &err);
     dead_put(st, "\",\"text\":", 9, &err);
-    dead_put_json_string(st, dl->reason_text, floe_strlen(dl->reason_text), &err);
+    n = floe_strlen(dl->reason_text);
+    dead_put_json_string(st, dl->reason_text, n, floe_utf8_prefix(dl->reason_text, n) == n, &err);
     dead_put(st, ",\"source\":", 10, &err);
-    dead_put_json_string(st, dl->source, floe_strlen(dl->source), &err);
+    n = floe_strlen(dl->source); /* a file name: any bytes */
+    dead_put_json_string(st, dl->source, n, floe_utf8_prefix(dl->source, n) == n, &err);
     dead_put(st, num,
              floe_format(num, sizeof num, ",\"line\":%llu,\"offset\":%llu,\"length\":%llu,\"raw\":",
                          (unsigned long long)dl->line, (unsigned long long)dl->offset,
                          (unsigned long long)dl->line_len),
              &err);
-    dead_put_json_string(st, dl->raw, dl->raw_len, &err);
+    text_len = floe_dead_letter_raw_text_len(dl);
+    if (text_len != (size_t)-1) {
+        dead_put_json_string(st, dl->raw, text_len, 1, &err);
+    } else {
+        dead_put_json_string(st, dl->raw, dl->raw_len, 0, &err);
+        static const char latin1[] = ",\"raw_encoding\":\"latin1\"";
+        dead_put(st, latin1, sizeof latin1 - 1u, &err);
+    }
     dead_put(st, dl->raw_len < dl->line_len ? ",\"truncated\":true}\n" : "}\n",
              dl->raw_len < dl->line_len ? 19 : 2, &err);
     if (err == FLOE_OK)

@@ -466,6 +466,38 @@ TEST(ndjson_refused_row_is_a_dead_letter_with_the_callbacks_reason)
     reject_text = NULL;
 }
 
+/* What a dead-letter writer may put as text: UTF-8 whole, a character cut
+ * by the raw limit dropped, anything else (size_t)-1 (latin-1 bytes). */
+TEST(dead_letter_raw_text_len_keeps_utf8_and_flags_the_rest)
+{
+    static const struct { const char *raw; size_t line_len; size_t want; } cases[] = {
+        {"plain ascii", 11, 11},
+        {"caf\xc3\xa9 \xe2\x98\x95 \xf0\x9d\x84\x9e", 14, 14},
+        {"\xff\xfe", 2, (size_t)-1},
+        {"ok \xc0\x80", 5, (size_t)-1},        /* overlong NUL */
+        {"\xed\xa0\x80", 3, (size_t)-1},      /* a UTF-16 surrogate */
+        {"\xf4\x90\x80\x80", 4, (size_t)-1}, /* past U+10FFFF */
+        {"caf\xc3", 5, 3},                     /* cut inside the last character */
+        {"ab\xe2\x98", 9, 2},
+        {"caf\xc3", 4, (size_t)-1},            /* not cut: the line itself ends there */
+        {"ab\xff", 9, (size_t)-1},             /* cut, but an invalid byte */
+        {"ab\xc3\xc3", 9, (size_t)-1},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct floe_dead_letter dl;
+        memset(&dl, 0, sizeof dl);
+        dl.raw = cases[i].raw;
+        dl.raw_len = strlen(cases[i].raw);
+        dl.line_len = cases[i].line_len;
+        if (floe_dead_letter_raw_text_len(&dl) != cases[i].want)
+            test_fail(__FILE__, __LINE__, "case %zu: got %zu, want %zu", i, floe_dead_letter_raw_text_len(&dl),
+                      cases[i].want);
+    }
+    CHECK_EQ_INT(floe_utf8_prefix("ab\xc3\xa9\xff", 5), 4);
+    CHECK_EQ_INT(floe_utf8_prefix("", 0), 0);
+}
+
 TEST(ndjson_overlong_line_is_dead_lettered_and_stream_continues)
 {
     static char text[600];

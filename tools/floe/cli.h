@@ -36,5 +36,8 @@ int cli_parse_bytes(const char *text, uint64_t *out);
 double cli_now(void);
 /* Writes s as a JSON string (with quotes) to f. */
 void cli_json_string(FILE *f, const char *s, size_t n);
+/* The same, utf8 saying whether s may go out as text (else each byte from
+ * 0x7f up as \u00XX, its latin-1 code point). */
+void cli_json_string_as(FILE *f, const char *s, size_t n, int utf8);
 
 #endif

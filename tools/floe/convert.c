@@ -63,7 +63,12 @@ static int on_dead_letter(void *ctx, const struct floe_dead_letter *dl)
     cli_json_string(cv->dead, dl->source, strlen(dl->source));
     fprintf(cv->dead, ",\"line\":%llu,\"offset\":%llu,\"length\":%llu,\"raw\":", (unsigned long long)dl->line,
             (unsigned long long)dl->offset, (unsigned long long)dl->line_len);
-    cli_json_string(cv->dead, dl->raw, dl->raw_len);
+    if (floe_dead_letter_raw_text_len(dl) != (size_t)-1) {
+        cli_json_string_as(cv->dead, dl->raw, floe_dead_letter_raw_text_len(dl), 1);
+    } else {
+        cli_json_string_as(cv->dead, dl->raw, dl->raw_len, 0);
+        fputs(",\"raw_encoding\":\"latin1\"", cv->dead);
+    }
     fprintf(cv->dead, ",\"truncated\":%s}\n", dl->raw_len < dl->line_len ? "true" : "false");
     return ferror(cv->dead) ? FLOE_ERR_IO : FLOE_OK;
 }

@@ -60,6 +60,11 @@ double cli_now(void)
 
 void cli_json_string(FILE *f, const char *s, size_t n)
 {
+    cli_json_string_as(f, s, n, floe_utf8_prefix(s, n) == n);
+}
+
+void cli_json_string_as(FILE *f, const char *s, size_t n, int utf8)
+{
     size_t i;
     fputc('"', f);
     for (i = 0; i < n; i++) {
@@ -72,8 +77,8 @@ void cli_json_string(FILE *f, const char *s, size_t n)
             fputs("\\r", f);
         else if (c == '\t')
             fputs("\\t", f);
-        else if (c < 0x20 || c >= 0x7f)
-            fprintf(f, "\\u%04x", c); /* byte by byte: the raw line may not be UTF-8 */
+        else if (c < 0x20 || (c >= 0x7f && !utf8))
+            fprintf(f, "\\u%04x", c); /* not UTF-8: each byte as its latin-1 code point */
         else
             fputc(c, f);
     }
