@@ -249,12 +249,44 @@ static int dir_path_for(struct floe_uploader *u, const char *key)
     return FLOE_OK;
 }
 
+/* Writes p[0..n) to the DIR target's open .part file. */
+static int write_all(struct floe_uploader_state *st, const uint8_t *p, size_t n)
+{
+    const struct floe_fs_port *fs = st->cfg->fs;
+    while (n > 0) {
+        floe_ssize_t k = fs->write(fs->ctx, st->dst, p, n);
+        if (k <= 0)
+            return k < 0 ? (int)k : FLOE_ERR_IO;
+        p += k;
+        n -= (size_t)k;
+    }
+    return FLOE_OK;
+}
+
+/* Ends a DIR-target write that went as far as err says: the .part is
+ * synced, closed and renamed into place, or removed. */
+static int finish_in_dir(struct floe_uploader_state *st, int err)
+{
+    const struct floe_fs_port *fs = st->cfg->fs;
+    int cerr;
+    if (err == FLOE_OK)
+        err = fs->sync(fs->ctx, st->dst);
+    cerr = fs->close(fs->ctx, st->dst);
+    if (err == FLOE_OK)
+        err = cerr;
+    if (err == FLOE_OK)
+        err = fs->rename(fs->ctx, st->path, st->path2);
+    if (err != FLOE_OK)
+        fs->remove(fs->ctx, st->path);
+    return err;
+}
+
 static int copy_to_dir(struct floe_uploader *u, const char *from, const char *key)
 {
     struct floe_uploader_state *st = u->st;
     const struct floe_fs_port *fs = st->cfg->fs;
     uint64_t off = 0;
-    int err, cerr;
+    int err;
     FLOE_TRY(dir_path_for(u, key));
     FLOE_TRY(fs->open(fs->ctx, st->src, from, FLOE_FS_READ));
     err = fs->open(fs->ctx, st->dst, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC);
@@ -263,33 +295,18 @@ static int copy_to_dir(struct floe_uploader *u, const char *from, const char *ke
         return err;
     }
     for (;;) {
-        floe_ssize_t r = fs->read(fs->ctx, st->src, off, st->copy, COPY_BUF), w = 0;
+        floe_ssize_t r = fs->read(fs->ctx, st->src, off, st->copy, COPY_BUF);
         if (r <= 0) {
             err = (int)r;
             break;
         }
-        while (w < r) {
-            floe_ssize_t k = fs->write(fs->ctx, st->dst, st->copy + w, (size_t)(r - w));
-            if (k <= 0) {
-                err = k < 0 ? (int)k : FLOE_ERR_IO;
-                break;
-            }
-            w += k;
-        }
-        if (w < r)
+        err = write_all(st, st->copy, (size_t)r);
+        if (err != FLOE_OK)
             break;
         off += (uint64_t)r;
     }
-    if (err == FLOE_OK)
-        err = fs->sync(fs->ctx, st->dst);
-    cerr = fs->close(fs->ctx, st->dst);
     fs->close(fs->ctx, st->src);
-    if (err == FLOE_OK)
-        err = cerr;
-    if (err == FLOE_OK)
-        err = fs->rename(fs->ctx, st->path, st->path2);
-    if (err != FLOE_OK)
-        fs->remove(fs->ctx, st->path);
+    err = finish_in_dir(st, err);
     u->stats.bytes_sent += off;
     return err;
 }
@@ -300,30 +317,9 @@ static int write_to_dir(struct floe_uploader *u, const void *data, size_t n, con
 {
     struct floe_uploader_state *st = u->st;
     const struct floe_fs_port *fs = st->cfg->fs;
-    const uint8_t *at = (const uint8_t *)data;
-    int err, cerr;
     FLOE_TRY(dir_path_for(u, key));
     FLOE_TRY(fs->open(fs->ctx, st->dst, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC));
-    err = FLOE_OK;
-    while (n > 0) {
-        floe_ssize_t k = fs->write(fs->ctx, st->dst, at, n);
-        if (k <= 0) {
-            err = k < 0 ? (int)k : FLOE_ERR_IO;
-            break;
-        }
-        at += k;
-        n -= (size_t)k;
-    }
-    if (err == FLOE_OK)
-        err = fs->sync(fs->ctx, st->dst);
-    cerr = fs->close(fs->ctx, st->dst);
-    if (err == FLOE_OK)
-        err = cerr;
-    if (err == FLOE_OK)
-        err = fs->rename(fs->ctx, st->path, st->path2);
-    if (err != FLOE_OK)
-        fs->remove(fs->ctx, st->path);
-    return err;
+    return finish_in_dir(st, write_all(st, (const uint8_t *)data, n));
 }
 
 /* ---- manifests ------------------------------------------------------------- */
