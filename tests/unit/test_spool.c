@@ -111,6 +111,18 @@ static int push_all(void)
     return floe_writer_flush(&w);
 }
 
+/* Pushes the rest of text from the writer's committed position, as a
+ * restarted agent does. */
+static int push_rest(void)
+{
+    struct floe_spool_position pos;
+    floe_writer_position(&w, &pos);
+    FLOE_TRY(floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0));
+    FLOE_TRY(floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset));
+    FLOE_TRY(floe_writer_end_source(&w));
+    return floe_writer_flush(&w);
+}
+
 static int open_uploader(struct floe_spool *up, struct floe_spool_config *ucfg)
 {
     struct floe_arena a;
@@ -255,14 +267,7 @@ TEST(spool_full_disk_is_back_pressure_not_corruption)
     /* More room (an uploader freed it); the writer resumes at its position. */
     floe_emufs_set_capacity(&emu, 1u << 20);
     do {
-        floe_writer_position(&w, &pos);
-        err = floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0);
-        if (err == FLOE_OK)
-            err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
-        if (err == FLOE_OK)
-            err = floe_writer_end_source(&w);
-        if (err == FLOE_OK)
-            err = floe_writer_flush(&w);
+        err = push_rest();
         if (err != FLOE_OK)
             floe_writer_rewind(&w);
     } while (err != FLOE_OK && ++tries < 3);
@@ -449,14 +454,7 @@ static void short_write_then_full_disk(int sticky)
             floe_writer_rewind(&w);
         }
         while (err != FLOE_OK && tries++ < 3) {
-            floe_writer_position(&w, &pos);
-            err = floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0);
-            if (err == FLOE_OK)
-                err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
-            if (err == FLOE_OK)
-                err = floe_writer_end_source(&w);
-            if (err == FLOE_OK)
-                err = floe_writer_flush(&w);
+            err = push_rest();
             if (err != FLOE_OK)
                 floe_writer_rewind(&w);
         }
@@ -538,7 +536,6 @@ TEST(spool_dead_letters_are_rolled_and_count_against_the_quota_drop_oldest)
 
 TEST(spool_dead_letters_are_rolled_and_count_against_the_quota_block)
 {
-    struct floe_spool_position pos;
     uint64_t largest = 0, dead = 0;
     int err, rounds = 0;
     REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
@@ -550,14 +547,7 @@ TEST(spool_dead_letters_are_rolled_and_count_against_the_quota_block)
         floe_writer_rewind(&w);
         CHECK(w.spool.stats.bytes_used <= 64 * 1024);
         dead += drain_dead_letters(&largest);
-        floe_writer_position(&w, &pos);
-        err = floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0);
-        if (err == FLOE_OK)
-            err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
-        if (err == FLOE_OK)
-            err = floe_writer_end_source(&w);
-        if (err == FLOE_OK)
-            err = floe_writer_flush(&w);
+        err = push_rest();
     }
     CHECK_EQ_INT(err, FLOE_OK);
     dead += drain_dead_letters(&largest);
