@@ -155,6 +155,12 @@ int floe_spool_reserve(struct floe_spool *sp, uint64_t bytes);
 /** @brief The oldest committed batch. FLOE_ERR_NOENT when there is none. */
 int floe_spool_oldest(struct floe_spool *sp, struct floe_spool_batch *batch);
 
+/** @brief The oldest committed batch whose sequence number is @p lane modulo
+ *  @p lanes: uploaders that run side by side (one per process, each with
+ *  its own lane) share the spool without claiming anything on disk. */
+int floe_spool_oldest_lane(struct floe_spool *sp, uint32_t lanes, uint32_t lane,
+                           struct floe_spool_batch *batch);
+
 /** @brief Removes a batch once the bucket has acknowledged it. */
 int floe_spool_remove(struct floe_spool *sp, uint64_t seq);
 

@@ -53,6 +53,11 @@ struct floe_uploader_config {
     int write_manifests;              /* after each Parquet object, a JSON manifest (key, size,
                                        * records, min/max ts, partition, checksums) at the same
                                        * path under <prefix>_manifests/, .json for .parquet */
+    uint32_t lanes;                   /* uploaders side by side on one spool (one per
+                                       * process: TLS is process-wide); 0 or 1: this one
+                                       * takes every batch */
+    uint32_t lane;                    /* < lanes: this one takes the batches whose
+                                       * sequence number is lane modulo lanes */
     const struct floe_fs_port *fs;
     const struct floe_clock_port *clock;
     const struct floe_entropy_port *entropy;

@@ -61,7 +61,8 @@ size_t floe_uploader_size(const struct floe_uploader_config *cfg)
     struct floe_uploader_state *st;
     struct floe_spool_config sc;
     size_t s3 = 0, sp;
-    if (cfg == NULL || cfg->fs == NULL || cfg->clock == NULL || cfg->entropy == NULL)
+    if (cfg == NULL || cfg->fs == NULL || cfg->clock == NULL || cfg->entropy == NULL ||
+        (cfg->lanes > 1 && cfg->lane >= cfg->lanes))
         return 0;
     sc = cfg->spool;
     sc.role = FLOE_SPOOL_UPLOADER;
@@ -729,7 +730,8 @@ int floe_uploader_step(struct floe_uploader *u)
         return FLOE_ERR_STATE;
     if (floe_uploader_wait_ms(u) > 0)
         return FLOE_ERR_AGAIN;
-    err = floe_spool_oldest(&u->spool, b);
+    err = floe_spool_oldest_lane(&u->spool, st->cfg->lanes > 1 ? st->cfg->lanes : 1,
+                                 st->cfg->lanes > 1 ? st->cfg->lane : 0, b);
     if (err != FLOE_OK)
         return err; /* FLOE_ERR_NOENT: nothing to do */
     if (b->seq != st->attempt_seq) {

@@ -1265,15 +1265,22 @@ int floe_spool_reserve(struct floe_spool *sp, uint64_t bytes)
 
 int floe_spool_oldest(struct floe_spool *sp, struct floe_spool_batch *b)
 {
+    return floe_spool_oldest_lane(sp, 1, 0, b);
+}
+
+int floe_spool_oldest_lane(struct floe_spool *sp, uint32_t lanes, uint32_t lane, struct floe_spool_batch *b)
+{
     struct floe_spool_state *st;
     uint32_t n, i;
-    FLOE_FAIL_IF(sp == NULL || sp->st == NULL || b == NULL, FLOE_ERR_INVAL);
+    FLOE_FAIL_IF(sp == NULL || sp->st == NULL || b == NULL || lanes == 0 || lane >= lanes, FLOE_ERR_INVAL);
     st = sp->st;
     FLOE_TRY(list_seqs(st, "ready", ".meta", &n));
     for (i = 0; i < n; i++) {
         uint64_t seq = st->seqs[i], flag = 0, c = 0, dead_size = 0;
         int len;
         size_t covered;
+        if (seq % lanes != lane)
+            continue; /* another uploader's */
         batch_path(st, st->path, "ready", seq, ".meta");
         len = read_record(st, st->path);
         covered = len > 0 ? rec_verify(st->rec, (size_t)len, "floe-meta ") : 0;

@@ -108,6 +108,18 @@ if upload "$work/sp1b" && check_landed "$work/sp1b.copy"; then
   ok "dead letters land whole ($(cat "$work/sp1b.copy"/dead/*.ndjson | wc -c) bytes)"
 else bad "big dead letters: $(tail -3 "$work/up.log")"; fi
 
+# 1b'. One connection (strictly oldest first) and four: every batch lands once.
+for n in 1 4; do
+  start_server
+  make_spool "$work/sp1n" 9000
+  if upload "$work/sp1n" --connections "$n" && check_landed "$work/sp1n.copy" &&
+     [ -z "$(ls "$work/sp1n/ready")" ] && grep -q "$([ "$n" = 1 ] && echo 'bytes$' || echo "$n connections")" "$work/up.log" &&
+     puts=$(node -e "fetch('$EP/__stats').then(r => r.json()).then(s => console.log(s.by_op.PutObject))") &&
+     [ "$puts" -eq $(($(ls "$work/sp1n.copy"/ready/*.parquet | wc -l) + $(ls "$work/sp1n.copy"/dead/*.ndjson | wc -l))) ]; then
+    ok "--connections $n: $(grep -o '[0-9]* uploaded' "$work/up.log"), $puts PUTs: each object once"
+  else bad "--connections $n: $(tail -3 "$work/up.log")"; fi
+done
+
 # 1c. Manifests (--manifests): one per Parquet object, under tele/_manifests/
 #     at the object's path, whose facts match the spool's meta and the object
 #     itself (DuckDB's min/max of ts), partition values from the hive folders.
@@ -164,8 +176,12 @@ inj=$(node -e "fetch('$EP/__stats').then(r => r.json()).then(s => console.log(s.
 start_server "stall@5,seconds=30"
 make_spool "$work/sp3" 60000
 { timeout -s KILL 2 "$FLOE" upload --spool "$work/sp3" s3://lake/tele --endpoint "$EP" --path-style \
-  --part-size 128K --multipart-threshold 300K --quiet > /dev/null 2>&1; } 2>/dev/null
+  --part-size 128K --multipart-threshold 300K --dead-letters --quiet > /dev/null 2>&1; } 2>/dev/null
 ls "$work/sp3/uploads/"*.journal > /dev/null 2>&1 && ok "a journal survives the kill" || bad "no journal after the kill"
+# The kill hit the parent only: its lanes (one process per connection) go with it.
+sleep 0.3
+if pgrep -f -- "--spool $work/sp3 " > /dev/null; then bad "a lane outlived its killed parent"
+else ok "no lane outlives its killed parent"; fi
 node -e "fetch('$EP/__faults', { method: 'DELETE' }).catch(() => {})"
 if upload "$work/sp3" && check_landed "$work/sp3.copy" && grep -q ', 1 resumed,' "$work/up.log"; then
   ok "resumed the multipart upload"

@@ -325,6 +325,53 @@ TEST(spool_uploaded_metas_wait_in_done_until_the_checkpoint_covers_them)
     CHECK(floe_emufs_stat(&emu, DIR "/done/0000000000000002.meta", NULL, NULL) == FLOE_ERR_NOENT);
 }
 
+TEST(spool_lanes_split_the_batches_between_uploaders)
+{
+    static uint8_t lane1_mem[sizeof u_mem];
+    struct floe_spool lane0, lane1;
+    struct floe_spool_config cfg0, cfg1;
+    struct floe_spool_batch b;
+    struct floe_arena a;
+    uint64_t seen = 0;
+    int n0 = 0, n1 = 0;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(200);
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    REQUIRE(open_uploader(&lane0, &cfg0) == FLOE_OK);
+    cfg1 = cfg0;
+    floe_arena_init(&a, lane1_mem, sizeof lane1_mem);
+    floe_spool_init(&lane1);
+    REQUIRE(floe_spool_open(&lane1, &cfg1, &a) == FLOE_OK);
+    CHECK_EQ_INT(floe_spool_oldest_lane(&lane0, 2, 2, &b), FLOE_ERR_INVAL);
+    CHECK_EQ_INT(floe_spool_oldest_lane(&lane0, 0, 0, &b), FLOE_ERR_INVAL);
+    /* Each lane sees its own batches, oldest first, and never the other's,
+     * while both remove side by side. */
+    for (;;) {
+        int got0 = floe_spool_oldest_lane(&lane0, 2, 0, &b) == FLOE_OK;
+        if (got0) {
+            CHECK_EQ_INT(b.seq % 2, 0);
+            CHECK(!(seen & (1ull << b.seq)));
+            seen |= 1ull << b.seq;
+            CHECK_EQ_INT(floe_spool_remove(&lane0, b.seq), FLOE_OK);
+            n0++;
+        }
+        if (floe_spool_oldest_lane(&lane1, 2, 1, &b) == FLOE_OK) {
+            CHECK_EQ_INT(b.seq % 2, 1);
+            CHECK(!(seen & (1ull << b.seq)));
+            CHECK(b.seq == 1 || (seen & (1ull << (b.seq - 2)))); /* oldest first */
+            seen |= 1ull << b.seq;
+            CHECK_EQ_INT(floe_spool_remove(&lane1, b.seq), FLOE_OK);
+            n1++;
+        } else if (!got0) {
+            break;
+        }
+    }
+    CHECK(n0 >= 2 && n1 >= 2);
+    CHECK_EQ_INT((long long)seen, (long long)(((1ull << (n0 + n1)) - 1) << 1)); /* 1..n, each once */
+    CHECK_EQ_INT(floe_spool_oldest(&lane0, &b), FLOE_ERR_NOENT);
+}
+
 /* The footer of a Parquet file in the emulated fs: its row count, or < 0. */
 static long long parquet_rows(const char *path, int64_t *row_groups)
 {

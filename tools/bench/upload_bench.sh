@@ -48,10 +48,10 @@ files=("$work"/spool/ready/*.parquet)
 bytes=$(cat "${files[@]}" | wc -c)
 echo "== upload over HTTPS to $EP: ${#files[@]} files, $bytes bytes, best of $REPEATS"
 
-floe_once() { # prints "wall user sys"
+floe_once() { # CONNECTIONS: prints "wall user sys"
   rm -rf "$work/sp"
   cp -r "$work/spool" "$work/sp"
-  /usr/bin/time -o "$work/t" -f '%e %U %S' "$FLOE" upload --spool "$work/sp" s3://lake/floe \
+  /usr/bin/time -o "$work/t" -f '%e %U %S' "$FLOE" upload --connections "$1" --spool "$work/sp" s3://lake/floe \
     --endpoint "$EP" --path-style --ca-file "$work/certs/ca.pem" --quiet 2> "$work/floe.log" ||
     { cat "$work/floe.log" >&2; return 1; }
   tail -1 "$work/t"
@@ -69,10 +69,10 @@ for f in "${files[@]}"; do
   [ "$f" = "${files[-1]}" ] || curl_args+=(--next --cacert "$work/certs/ca.pem" --aws-sigv4 "aws:amz:us-east-1:s3"
     --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -sS --fail -o /dev/null)
 done
-curl_once() {
-  /usr/bin/time -o "$work/t" -f '%e %U %S' curl -sS --fail --cacert "$work/certs/ca.pem" \
+curl_once() { # [-Z: two transfers in parallel]
+  /usr/bin/time -o "$work/t" -f '%e %U %S' curl "$@" -sS --fail --cacert "$work/certs/ca.pem" \
     --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-    -o /dev/null "${curl_args[@]}" || return 1
+    -o /dev/null "${curl_args[@]}" 2> "$work/curl.log" || { cat "$work/curl.log" >&2; return 1; }
   tail -1 "$work/t"
 }
 best() {
@@ -83,12 +83,20 @@ best() {
   done
   echo "$b"
 }
-f=$(best floe_once)
-c=$(best curl_once)
+# floe's default is two connections (two processes, one lane of the spool
+# each); one connection is shown too, and curl -Z with two transfers in
+# parallel, so no figure hides what the other side could do.
+f1=$(best floe_once 1)
+f=$(best floe_once 2)
 arena=$(sed -n 's/.*arena \([0-9]*\) bytes.*/\1/p' "$work/floe.log" | tail -1)
-awk -v b="$bytes" -v f="$f" -v c="$c" -v arena="${arena:-?}" 'BEGIN{
-  split(f, F, " "); split(c, C, " ");
-  printf "floe  %7.1f MB/s  %5.2f s wall  %5.2f s CPU  arena %s bytes\n", b/1e6/F[1], F[1], F[2]+F[3], arena;
-  printf "curl  %7.1f MB/s  %5.2f s wall  %5.2f s CPU\n", b/1e6/C[1], C[1], C[2]+C[3];
+c=$(best curl_once)
+cz=$(best curl_once -Z --parallel-max 2)
+awk -v b="$bytes" -v f="$f" -v f1="$f1" -v c="$c" -v cz="$cz" -v arena="${arena:-?}" 'BEGIN{
+  split(f, F, " "); split(f1, G, " "); split(c, C, " "); split(cz, Z, " ");
+  printf "floe, 2 connections (default)  %7.1f MB/s  %5.2f s wall  %5.2f s CPU  arena %s bytes per connection\n", b/1e6/F[1], F[1], F[2]+F[3], arena;
+  printf "floe, 1 connection             %7.1f MB/s  %5.2f s wall  %5.2f s CPU\n", b/1e6/G[1], G[1], G[2]+G[3];
+  printf "curl --upload-file             %7.1f MB/s  %5.2f s wall  %5.2f s CPU\n", b/1e6/C[1], C[1], C[2]+C[3];
+  printf "curl -Z, 2 in parallel         %7.1f MB/s  %5.2f s wall  %5.2f s CPU\n", b/1e6/Z[1], Z[1], Z[2]+Z[3];
   printf "floe/curl throughput %.2fx (target >= 0.8x), CPU %.2fx of curl\n", C[1]/F[1], (F[2]+F[3])/(C[2]+C[3]+1e-9);
+  printf "  one connection each: %.2fx;  both two in parallel: %.2fx\n", C[1]/G[1], Z[1]/F[1];
 }'

@@ -5,10 +5,18 @@
 #include "config.h"
 #include "floe/uploader.h"
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#define FLOE_UPLOAD_MAX_CONNECTIONS 16
 
 static void upload_usage(FILE *f)
 {
@@ -34,6 +42,8 @@ static void upload_usage(FILE *f)
             "  --max-failures N          give up after N failures in a row (default 20)\n"
             "  --backoff-max-ms N        longest wait between retries, Retry-After included (default 60000)\n"
             "  --timeout-ms N            longest wait without progress on a connection (default 30000)\n"
+            "  --connections N           uploads in flight, each on its own connection and process\n"
+            "                            (default 2, at most 16; 1: strictly oldest first)\n"
             "  --dead-letters            also upload dead letters under PREFIX_dead_letters/\n"
             "  --manifests               after each Parquet object, a JSON manifest at the same\n"
             "                            path under PREFIX_manifests/ (.json for .parquet)\n"
@@ -67,20 +77,229 @@ static void sleep_ms(uint32_t ms)
     nanosleep(&ts, NULL);
 }
 
+/* What a lane tells the parent when it ends. */
+struct lane_report {
+    struct floe_uploader_stats stats;
+    size_t arena;
+    int exit_code;
+};
+
+static void print_summary(const struct floe_uploader_stats *s, double seconds, size_t arena, unsigned lanes)
+{
+    fprintf(stderr,
+            "floe upload: %llu uploaded, %llu failed attempts, %llu retries, %llu parts, %llu resumed, "
+            "%.1f MB sent in %.1f s; arena %zu bytes%s",
+            (unsigned long long)s->uploads_ok, (unsigned long long)s->uploads_failed,
+            (unsigned long long)s->retries, (unsigned long long)s->parts, (unsigned long long)s->resumed,
+            (double)s->bytes_sent / 1e6, seconds, arena, lanes > 1 ? "" : "\n");
+    if (lanes > 1)
+        fprintf(stderr, " per connection, %u connections\n", lanes);
+}
+
+static void print_uploaded(void *ctx, const struct floe_spool_batch *b)
+{
+    (void)ctx;
+    fprintf(stderr, "  uploaded batch %llu%s%s\n", (unsigned long long)b->seq, b->object_key[0] ? ": " : "",
+            b->object_key);
+}
+
+/* Uploads every batch of cfg's lane. With @p report (a lane process) the
+ * figures go there instead of to stderr. */
+static int run_lane(struct floe_uploader_config *cfg, int quiet, double t0, struct lane_report *report)
+{
+    static struct floe_uploader u;
+    struct floe_arena arena;
+    size_t size;
+    void *mem;
+    int err;
+
+    static struct floe_hooks hooks;
+    if (!quiet) {
+        hooks.uploaded = print_uploaded;
+        cfg->hooks = &hooks;
+    }
+    size = floe_uploader_size(cfg);
+    if (size == 0) {
+        const char *ep = cfg->s3.endpoint;
+        fprintf(stderr, "floe upload: invalid settings (endpoint %.*s?)\n", ep ? (int)strcspn(ep, "?") : 1, ep ? ep : "-");
+        return EXIT_USAGE;
+    }
+    mem = malloc(size);
+    if (mem == NULL)
+        return EXIT_BAD_INPUT;
+    floe_arena_init(&arena, mem, size);
+    floe_uploader_init(&u);
+    err = floe_uploader_setup(&u, cfg, &arena);
+    if (err != FLOE_OK) {
+        fprintf(stderr, "floe upload: cannot start: %s\n", floe_strerror(err));
+        free(mem);
+        return EXIT_BAD_INPUT;
+    }
+    for (;;) {
+        err = floe_uploader_step(&u);
+        if (err == FLOE_OK)
+            continue;
+        if (err == FLOE_ERR_NOENT)
+            break;
+        if (err == FLOE_ERR_AGAIN) {
+            sleep_ms(floe_uploader_wait_ms(&u) + 1u);
+            continue;
+        }
+        if (report == NULL) /* a lane's parent says it, once for all lanes */
+            fprintf(stderr, "floe upload: giving up: %s\n", u.stats.last_error);
+        break;
+    }
+    if (report != NULL) {
+        report->stats = u.stats;
+        report->arena = size;
+    } else {
+        print_summary(&u.stats, cli_now() - t0, size, 1);
+    }
+    floe_uploader_free(&u);
+    free(mem);
+    return err == FLOE_ERR_NOENT ? EXIT_OK : EXIT_BAD_INPUT;
+}
+
+static volatile sig_atomic_t stop_signal;
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+/* Several connections: TLS (mbedTLS's heap, PSA) is process-wide, so each
+ * connection is a process with its own lane of the spool (batch sequence
+ * number modulo the count), and the parent adds up what they report. */
+static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet, double t0)
+{
+    pid_t pids[FLOE_UPLOAD_MAX_CONNECTIONS];
+    int fds[FLOE_UPLOAD_MAX_CONNECTIONS];
+    struct floe_uploader_stats sum;
+    struct sigaction sa;
+    size_t arena = 0;
+    unsigned i, started = 0;
+    int code = EXIT_OK;
+
+    pid_t parent = getpid();
+    char errors[FLOE_UPLOAD_MAX_CONNECTIONS][sizeof sum.last_error];
+    unsigned nerrors = 0;
+
+    memset(&sum, 0, sizeof sum);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    fflush(NULL);
+    for (i = 0; i < lanes; i++) {
+        int p[2];
+        if (pipe(p) != 0)
+            break;
+        pids[i] = fork();
+        if (pids[i] < 0) {
+            close(p[0]);
+            close(p[1]);
+            break;
+        }
+        if (pids[i] == 0) {
+            struct lane_report r;
+            unsigned j;
+            size_t off = 0;
+            signal(SIGTERM, SIG_DFL);
+            signal(SIGINT, SIG_DFL);
+#ifdef __linux__
+            /* A lane never outlives a parent that was killed outright. */
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != parent)
+                _exit(EXIT_BAD_INPUT);
+#endif
+            for (j = 0; j < i; j++)
+                close(fds[j]);
+            close(p[0]);
+            memset(&r, 0, sizeof r);
+            cfg->lanes = lanes;
+            cfg->lane = i;
+            r.exit_code = run_lane(cfg, quiet, t0, &r);
+            while (off < sizeof r) {
+                ssize_t n = write(p[1], (const char *)&r + off, sizeof r - off);
+                if (n <= 0 && errno != EINTR)
+                    break;
+                if (n > 0)
+                    off += (size_t)n;
+            }
+            fflush(NULL);
+            _exit(r.exit_code);
+        }
+        close(p[1]);
+        fds[i] = p[0];
+        started++;
+    }
+    if (started < lanes) {
+        fprintf(stderr, "floe upload: could not start connection %u: %s\n", started + 1, strerror(errno));
+        code = EXIT_BAD_INPUT;
+        for (i = 0; i < started; i++)
+            kill(pids[i], SIGTERM);
+    }
+    for (i = 0; i < started; i++) {
+        struct lane_report r;
+        size_t off = 0;
+        int status;
+        memset(&r, 0, sizeof r);
+        while (off < sizeof r) {
+            ssize_t n = read(fds[i], (char *)&r + off, sizeof r - off);
+            if (n < 0 && errno == EINTR) {
+                if (stop_signal) {
+                    unsigned j;
+                    for (j = 0; j < started; j++)
+                        kill(pids[j], stop_signal);
+                    stop_signal = 0;
+                }
+                continue;
+            }
+            if (n <= 0)
+                break;
+            off += (size_t)n;
+        }
+        close(fds[i]);
+        while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR) {
+        }
+        if (off < sizeof r) { /* it died without reporting */
+            fprintf(stderr, "floe upload: connection %u ended without a report\n", i + 1);
+            code = EXIT_BAD_INPUT;
+            continue;
+        }
+        if (r.exit_code != EXIT_OK && code == EXIT_OK)
+            code = r.exit_code;
+        if (r.exit_code != EXIT_OK && r.stats.last_error[0] != '\0') {
+            unsigned j;
+            r.stats.last_error[sizeof r.stats.last_error - 1] = '\0';
+            for (j = 0; j < nerrors && strcmp(errors[j], r.stats.last_error) != 0; j++) {
+            }
+            if (j == nerrors) {
+                memcpy(errors[nerrors++], r.stats.last_error, sizeof r.stats.last_error);
+                fprintf(stderr, "floe upload: giving up: %s\n", r.stats.last_error);
+            }
+        }
+        sum.uploads_ok += r.stats.uploads_ok;
+        sum.uploads_failed += r.stats.uploads_failed;
+        sum.retries += r.stats.retries;
+        sum.bytes_sent += r.stats.bytes_sent;
+        sum.parts += r.stats.parts;
+        sum.resumed += r.stats.resumed;
+        sum.breaker_trips += r.stats.breaker_trips;
+        if (r.arena > arena)
+            arena = r.arena;
+    }
+    print_summary(&sum, cli_now() - t0, arena, lanes);
+    return code;
+}
+
 int cmd_upload(int argc, char **argv)
 {
     static struct floe_uploader_config cfg;
-    static struct floe_uploader u;
     static char akid[256], secret[256], token[4096], endpoint[8192], bucket[64], prefix[512], dir[4096];
     static struct agent_credentials cred;
     struct floe_log_port log = floe_posix_log(FLOE_LOG_WARN);
-    struct floe_arena arena;
     const char *spool = NULL, *target = NULL, *region = NULL, *ca_file = NULL, *ep = NULL, *proxy = NULL, *client_cert = NULL, *client_key = NULL;
-    int i, path_style = 0, insecure = 0, quiet = 0, err;
+    int i, path_style = 0, insecure = 0, quiet = 0;
     uint64_t v, max_failures = 20;
     uint32_t timeout_ms = 0;
-    size_t size;
-    void *mem;
+    unsigned connections = 2;
     double t0 = cli_now();
 
     memset(&cfg, 0, sizeof cfg);
@@ -118,7 +337,7 @@ int cmd_upload(int argc, char **argv)
             ca_file = argv[++i];
         } else if (strcmp(a, "--part-size") == 0 || strcmp(a, "--multipart-threshold") == 0 ||
                    strcmp(a, "--max-failures") == 0 || strcmp(a, "--timeout-ms") == 0 ||
-                   strcmp(a, "--backoff-max-ms") == 0) {
+                   strcmp(a, "--backoff-max-ms") == 0 || strcmp(a, "--connections") == 0) {
             i++;
             if (cli_parse_bytes(val, &v) != 0) {
                 fprintf(stderr, "floe upload: %s %s: not a number\n", a, val);
@@ -132,6 +351,13 @@ int cmd_upload(int argc, char **argv)
                 timeout_ms = (uint32_t)v;
             else if (strcmp(a, "--backoff-max-ms") == 0)
                 cfg.backoff_max_ms = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+            else if (strcmp(a, "--connections") == 0) {
+                if (v < 1 || v > FLOE_UPLOAD_MAX_CONNECTIONS) {
+                    fprintf(stderr, "floe upload: --connections %s: want 1 to %d\n", val, FLOE_UPLOAD_MAX_CONNECTIONS);
+                    return EXIT_USAGE;
+                }
+                connections = (unsigned)v;
+            }
             else
                 max_failures = v;
         } else if (a[0] == '-') {
@@ -250,47 +476,7 @@ int cmd_upload(int argc, char **argv)
         fprintf(stderr, "floe upload: %s: want s3://BUCKET[/PREFIX], https://URL or file:///PATH\n", target);
         return EXIT_USAGE;
     }
-    size = floe_uploader_size(&cfg);
-    if (size == 0) {
-        fprintf(stderr, "floe upload: invalid settings (endpoint %.*s?)\n", ep ? (int)strcspn(ep, "?") : 1, ep ? ep : "-");
-        return EXIT_USAGE;
-    }
-    mem = malloc(size);
-    if (mem == NULL)
-        return EXIT_BAD_INPUT;
-    floe_arena_init(&arena, mem, size);
-    floe_uploader_init(&u);
-    err = floe_uploader_setup(&u, &cfg, &arena);
-
-    if (err != FLOE_OK) {
-        fprintf(stderr, "floe upload: cannot start: %s\n", floe_strerror(err));
-        free(mem);
-        return EXIT_BAD_INPUT;
-    }
-    for (;;) {
-        uint64_t before = u.stats.uploads_ok;
-        err = floe_uploader_step(&u);
-        if (err == FLOE_OK) {
-            if (!quiet && u.stats.uploads_ok > before)
-                fprintf(stderr, "  uploaded batch %llu\n", (unsigned long long)u.stats.uploads_ok);
-            continue;
-        }
-        if (err == FLOE_ERR_NOENT)
-            break;
-        if (err == FLOE_ERR_AGAIN) {
-            sleep_ms(floe_uploader_wait_ms(&u) + 1u);
-            continue;
-        }
-        fprintf(stderr, "floe upload: giving up: %s\n", u.stats.last_error);
-        break;
-    }
-    fprintf(stderr,
-            "floe upload: %llu uploaded, %llu failed attempts, %llu retries, %llu parts, %llu resumed, "
-            "%.1f MB sent in %.1f s; arena %zu bytes\n",
-            (unsigned long long)u.stats.uploads_ok, (unsigned long long)u.stats.uploads_failed,
-            (unsigned long long)u.stats.retries, (unsigned long long)u.stats.parts,
-            (unsigned long long)u.stats.resumed, (double)u.stats.bytes_sent / 1e6, cli_now() - t0, size);
-    floe_uploader_free(&u);
-    free(mem);
-    return err == FLOE_ERR_NOENT ? EXIT_OK : EXIT_BAD_INPUT;
+    if (connections > 1 && cfg.target == FLOE_TARGET_S3)
+        return run_lanes(&cfg, connections, quiet, t0);
+    return run_lane(&cfg, quiet, t0, NULL);
 }
