@@ -830,6 +830,70 @@ static int load_identity(struct floe_tls *tls, const struct floe_tls_config *cfg
     return FLOE_OK;
 }
 
+/* Whether AES-GCM runs on instructions here (AES-NI and PCLMULQDQ; the Armv8
+ * AES and PMULL extension): mbedTLS's own run-time choice, asked the same way. */
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+static int aes_gcm_in_hardware(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 25)) != 0 && (c & (1u << 1)) != 0;
+}
+#elif defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+static int aes_gcm_in_hardware(void)
+{
+    unsigned long hw = getauxval(AT_HWCAP);
+    return (hw & (1ul << 3)) != 0 && (hw & (1ul << 4)) != 0; /* HWCAP_AES, HWCAP_PMULL */
+}
+#else
+static int aes_gcm_in_hardware(void)
+{
+    return 0;
+}
+#endif
+
+/* mbedTLS's suites, reordered for this CPU: with AES instructions
+ * AES-128-GCM first (4 fewer rounds than AES-256, the same security margin
+ * for a session's life), else ChaCha20-Poly1305 first (several times faster
+ * than table AES on cores without them, and constant time). The set is
+ * mbedTLS's own; only the order changes. */
+#define SUITES_MAX 64
+static int suite_order[SUITES_MAX + 1];
+
+static int name_has(const char *name, const char *part)
+{
+    for (; *name != '\0'; name++) {
+        size_t i = 0;
+        while (part[i] != '\0' && name[i] == part[i])
+            i++;
+        if (part[i] == '\0')
+            return 1;
+    }
+    return 0;
+}
+
+static int suite_rank(int id, int aes_hw)
+{
+    const char *name = mbedtls_ssl_get_ciphersuite_name(id);
+    int chacha = name_has(name, "CHACHA20"), aes128 = name_has(name, "AES-128-GCM");
+    if (aes_hw)
+        return aes128 ? 0 : chacha ? 2 : 1;
+    return chacha ? 0 : aes128 ? 1 : 2;
+}
+
+static const int *ordered_suites(void)
+{
+    const int *all = mbedtls_ssl_list_ciphersuites();
+    int aes_hw = aes_gcm_in_hardware(), rank, n = 0, i;
+    for (rank = 0; rank < 3; rank++)
+        for (i = 0; all[i] != 0 && n < SUITES_MAX; i++)
+            if (suite_rank(all[i], aes_hw) == rank)
+                suite_order[n++] = all[i];
+    suite_order[n] = 0;
+    return suite_order;
+}
+
 /* Signature algorithms offered, RSA PKCS#1 v1.5 ahead of RSA-PSS. mbedTLS
  * 3.6.6 offers rsa_pss_rsae_* first in a TLS 1.2+1.3 ClientHello but its TLS
  * 1.2 client then rejects a ServerKeyExchange signed that way (illegal
@@ -883,6 +947,7 @@ static int configure(struct floe_tls *tls, const struct floe_tls_config *cfg, co
     }
     mbedtls_ssl_conf_rng(&st->conf, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
     mbedtls_ssl_conf_sig_algs(&st->conf, sig_algs);
+    mbedtls_ssl_conf_ciphersuites(&st->conf, ordered_suites());
     mbedtls_ssl_conf_min_tls_version(&st->conf, mbed_version(st->min_version));
     mbedtls_ssl_conf_max_tls_version(&st->conf, mbed_version(st->max_version));
     /* Without verification, still verify (OPTIONAL) so the warning can say
