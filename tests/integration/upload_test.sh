@@ -182,6 +182,20 @@ ls "$work/sp3/uploads/"*.journal > /dev/null 2>&1 && ok "a journal survives the 
 sleep 0.3
 if pgrep -f -- "--spool $work/sp3 " > /dev/null; then bad "a lane outlived its killed parent"
 else ok "no lane outlives its killed parent"; fi
+# SIGTERM to the parent (a service manager's stop) reaches every lane too.
+rm -rf "$work/sp3t" && cp -r "$work/sp3" "$work/sp3t"
+node -e "fetch('$EP/__faults', { method: 'POST', body: 'stall,seconds=30' }).catch(() => {})"
+"$FLOE" upload --spool "$work/sp3t" s3://lake/tele --endpoint "$EP" --path-style --part-size 128K \
+  --multipart-threshold 300K --dead-letters --quiet > "$work/term.log" 2>&1 &
+up_pid=$!
+sleep 1.5
+kill -TERM "$up_pid"
+wait "$up_pid"; rc=$?
+sleep 0.3
+if [ "$rc" -ne 0 ] && ! pgrep -f -- "--spool $work/sp3t " > /dev/null && grep -q 'stopped by signal 15' "$work/term.log"; then
+  ok "SIGTERM stops every lane (exit $rc: $(grep -m1 -o 'connection [0-9]* stopped by signal 15' "$work/term.log"))"
+else bad "SIGTERM: exit $rc, $(pgrep -fa -- "--spool $work/sp3t " | head -2), $(tail -2 "$work/term.log")"; fi
+rm -rf "$work/sp3t"
 node -e "fetch('$EP/__faults', { method: 'DELETE' }).catch(() => {})"
 if upload "$work/sp3" && check_landed "$work/sp3.copy" && grep -q ', 1 resumed,' "$work/up.log"; then
   ok "resumed the multipart upload"

@@ -112,8 +112,8 @@ static int run_lane(struct floe_uploader_config *cfg, int quiet, double t0, stru
     size_t size;
     void *mem;
     int err;
-
     static struct floe_hooks hooks;
+
     if (!quiet) {
         hooks.uploaded = print_uploaded;
         cfg->hooks = &hooks;
@@ -160,48 +160,63 @@ static int run_lane(struct floe_uploader_config *cfg, int quiet, double t0, stru
     return err == FLOE_ERR_NOENT ? EXIT_OK : EXIT_BAD_INPUT;
 }
 
-static volatile sig_atomic_t stop_signal;
-static void on_stop_signal(int sig) { stop_signal = sig; }
+/* The lanes' pids, for the parent's signal handler: a stop signal goes on
+ * to every lane (kill() is async-signal-safe). */
+static pid_t lane_pids[FLOE_UPLOAD_MAX_CONNECTIONS];
+static volatile sig_atomic_t lanes_started;
+
+static void forward_stop(int sig)
+{
+    int i;
+    for (i = 0; i < lanes_started; i++)
+        kill(lane_pids[i], sig);
+}
 
 /* Several connections: TLS (mbedTLS's heap, PSA) is process-wide, so each
  * connection is a process with its own lane of the spool (batch sequence
  * number modulo the count), and the parent adds up what they report. */
 static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet, double t0)
 {
-    pid_t pids[FLOE_UPLOAD_MAX_CONNECTIONS];
+    pid_t *pids = lane_pids;
     int fds[FLOE_UPLOAD_MAX_CONNECTIONS];
     struct floe_uploader_stats sum;
     struct sigaction sa;
+    sigset_t stop, was;
     size_t arena = 0;
-    unsigned i, started = 0;
+    unsigned i, started = 0, nerrors = 0;
     int code = EXIT_OK;
-
     pid_t parent = getpid();
     char errors[FLOE_UPLOAD_MAX_CONNECTIONS][sizeof sum.last_error];
-    unsigned nerrors = 0;
 
     memset(&sum, 0, sizeof sum);
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
+    sa.sa_handler = forward_stop;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
     fflush(NULL);
     for (i = 0; i < lanes; i++) {
-        int p[2];
+        int p[2], forked;
         if (pipe(p) != 0)
             break;
-        pids[i] = fork();
-        if (pids[i] < 0) {
+        /* Held while forking: the handler runs in the parent only. */
+        sigprocmask(SIG_BLOCK, &stop, &was);
+        forked = pids[i] = fork();
+        if (forked < 0) {
+            sigprocmask(SIG_SETMASK, &was, NULL);
             close(p[0]);
             close(p[1]);
             break;
         }
-        if (pids[i] == 0) {
+        if (forked == 0) {
             struct lane_report r;
             unsigned j;
             size_t off = 0;
             signal(SIGTERM, SIG_DFL);
             signal(SIGINT, SIG_DFL);
+            sigprocmask(SIG_SETMASK, &was, NULL);
 #ifdef __linux__
             /* A lane never outlives a parent that was killed outright. */
             prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -227,7 +242,8 @@ static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet
         }
         close(p[1]);
         fds[i] = p[0];
-        started++;
+        lanes_started = (sig_atomic_t)++started;
+        sigprocmask(SIG_SETMASK, &was, NULL);
     }
     if (started < lanes) {
         fprintf(stderr, "floe upload: could not start connection %u: %s\n", started + 1, strerror(errno));
@@ -242,15 +258,8 @@ static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet
         memset(&r, 0, sizeof r);
         while (off < sizeof r) {
             ssize_t n = read(fds[i], (char *)&r + off, sizeof r - off);
-            if (n < 0 && errno == EINTR) {
-                if (stop_signal) {
-                    unsigned j;
-                    for (j = 0; j < started; j++)
-                        kill(pids[j], stop_signal);
-                    stop_signal = 0;
-                }
+            if (n < 0 && errno == EINTR)
                 continue;
-            }
             if (n <= 0)
                 break;
             off += (size_t)n;
@@ -259,7 +268,10 @@ static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet
         while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR) {
         }
         if (off < sizeof r) { /* it died without reporting */
-            fprintf(stderr, "floe upload: connection %u ended without a report\n", i + 1);
+            if (WIFSIGNALED(status))
+                fprintf(stderr, "floe upload: connection %u stopped by signal %d\n", i + 1, WTERMSIG(status));
+            else
+                fprintf(stderr, "floe upload: connection %u ended without a report\n", i + 1);
             code = EXIT_BAD_INPUT;
             continue;
         }
