@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Proves that floe's Parquet reads back as the NDJSON it came from, using two
-// readers floe's authors did not write: DuckDB (read_json and read_parquet)
-// and hyparquet (pure JavaScript).
+// Proves that floe's Parquet reads back as the NDJSON it came from, using
+// three readers floe's authors did not write: DuckDB (read_json and
+// read_parquet), hyparquet (pure JavaScript) and arrow-rs (the Rust parquet
+// crate behind DataFusion and Polars' Arrow side, as WebAssembly: npm
+// parquet-wasm, read into apache-arrow).
 //
 // Usage: node compare.mjs [--unordered] [--quiet] [--codec NAME] SCHEMA.json PARQUET_GLOB NDJSON...
 //
@@ -12,9 +14,9 @@
 //      and REQUIRED/OPTIONAL repetition;
 //   2. row counts, and EXCEPT ALL both ways between read_json and read_parquet
 //      (floats compared through their text form, so -0.0 differs from 0.0);
-//   3. every file read with hyparquet, in file-name (UUIDv7 = creation) order,
-//      against read_json row by row (with --unordered: as multisets, e.g. for
-//      --partition-by output).
+//   3. every file read with hyparquet and with arrow-rs, in file-name (UUIDv7
+//      = creation) order, against read_json row by row (with --unordered: as
+//      multisets, e.g. for --partition-by output).
 //   4. with --codec NAME (SNAPPY, ZSTD, UNCOMPRESSED): every column chunk of
 //      every file says that codec (DuckDB's parquet_metadata).
 // hyparquet decodes SNAPPY itself; ZSTD pages go through the zstd command
@@ -36,7 +38,7 @@
 //
 // Prints one JSON summary. Exit status: 0 match, 1 mismatch (first differences
 // in the summary), 2 a reader failed (module missing, file unreadable) or usage.
-// Modules (@duckdb/node-api, hyparquet) are looked up in $NODE_PATH only, e.g.
+// Modules (@duckdb/node-api, hyparquet, parquet-wasm, apache-arrow) are looked up in $NODE_PATH only, e.g.
 // NODE_PATH=build/npm/node_modules after tools/bootstrap.sh npm.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -81,10 +83,15 @@ export async function loadModules() {
   if (!modules) {
     const duckPath = resolveModule('@duckdb/node-api');
     const hyPath = resolveModule('hyparquet');
+    const pwPath = resolveModule('parquet-wasm');
+    const arrowPath = resolveModule('apache-arrow');
     const duck = await import(pathToFileURL(duckPath).href);
     const hy = await import(pathToFileURL(hyPath).href);
+    const pw = await import(pathToFileURL(pwPath).href);
+    const arrow = await import(pathToFileURL(arrowPath).href);
     modules = { duck: duck.default && duck.default.DuckDBInstance ? duck.default : duck, hy,
-      paths: { duckdb: duckPath, hyparquet: hyPath } };
+      pw: pw.readParquet ? pw : pw.default, arrow: arrow.tableFromIPC ? arrow : arrow.default,
+      paths: { duckdb: duckPath, hyparquet: hyPath, 'parquet-wasm': pwPath } };
   }
   return modules;
 }
@@ -232,9 +239,10 @@ export async function compare(o) {
   const diffs = [];
   try {
     const schema = o.schema || loadSchema(o.schemaPath);
-    const { hy, paths } = await loadModules();
+    const { paths } = await loadModules();
     const con = o.con || (await openDuck()).con;
-    sum.readers = { duckdb: (await duckAll(con, 'SELECT version()'))[0][0], hyparquet: hyVersion(paths.hyparquet) };
+    sum.readers = { duckdb: (await duckAll(con, 'SELECT version()'))[0][0], hyparquet: moduleVersion(paths.hyparquet),
+      'arrow-rs (parquet-wasm)': moduleVersion(paths['parquet-wasm']) };
     const cols = schema.columns;
     sum.columns = cols.length;
     sum.skipped_columns = schema.extra ? ['_extra'] : [];
@@ -299,54 +307,104 @@ export async function compare(o) {
       }
     }
 
-    // hyparquet, file by file, against read_json.
+    // The independent readers, file by file, against read_json.
     const want = (await duckAll(con, `SELECT ${cols.map((c, i) => `c${i}`).join(', ')} FROM floe_cmp_j ORDER BY rowid`))
       .map((r) => r.map((v, i) => canon(cols[i].type, v)));
-    const got = [];
-    const parsers = { timestampFromMilliseconds: (v) => v, timestampFromMicroseconds: (v) => v, dateFromDays: (v) => v };
-    let metaRows = 0;
-    let rowGroups = 0;
-    for (const f of files) {
-      let rows;
-      try {
-        const buf = fs.readFileSync(f);
-        const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-        const md = hy.parquetMetadata(ab);
-        metaRows += Number(md.num_rows);
-        rowGroups += md.row_groups.length;
-        rows = await hy.parquetReadObjects({ file: ab, parsers, compressors: COMPRESSORS, columns: cols.map((c) => c.name) });
-      } catch (e) { throw new ReaderError(`hyparquet ${f}: ${e.message}`); }
-      for (const r of rows) got.push(cols.map((c) => canon(c.type, r[c.name])));
+    for (const reader of READERS) {
+      const read = await reader.read(files, cols);
+      if (reader.name === 'hyparquet') sum.row_groups = read.rowGroups;
+      checkReader(reader.name, read, want, cols, o, sum, diffs);
     }
-    sum.rows_hyparquet = got.length;
-    sum.row_groups = rowGroups;
-    if (metaRows !== got.length) diffs.push({ check: 'hyparquet_num_rows', footer: metaRows, read: got.length });
-    if (got.length !== want.length) diffs.push({ check: 'hyparquet_row_count', ndjson: want.length, hyparquet: got.length });
-    let cellDiffs = 0;
-    const first = [];
-    if (!o.unordered) {
-      const n = Math.min(got.length, want.length);
-      for (let r = 0; r < n; r++) {
-        for (let i = 0; i < cols.length; i++) {
-          if (!same(want[r][i], got[r][i])) {
-            cellDiffs++;
-            if (first.length < 10) first.push({ row: r, column: cols[i].name, ndjson: show(want[r][i]), hyparquet: show(got[r][i]) });
-          }
-        }
-      }
-    }
-    const multiset = multisetDiff(want, got, cols);
-    sum.hyparquet_cell_differences = o.unordered ? null : cellDiffs;
-    sum.hyparquet_multiset_differences = multiset.count;
-    if (cellDiffs > 0) {
-      diffs.push({ check: 'hyparquet_in_order', cells: cellDiffs, order_only: multiset.count === 0, first });
-    }
-    if (multiset.count > 0) diffs.push({ check: 'hyparquet_multiset', rows: multiset.count, first: multiset.first });
     return finish(sum, diffs, t0);
   } catch (e) {
     sum.error = e instanceof ReaderError ? e.message : String(e && e.stack || e);
     return finish(sum, [], t0, 'reader_error');
   }
+}
+
+// ---- the independent readers ----------------------------------------------------
+// Each returns the rows of every file in order, as canon() values, with the
+// row count the footers declare.
+
+async function readHyparquet(files, cols) {
+  const { hy } = await loadModules();
+  const parsers = { timestampFromMilliseconds: (v) => v, timestampFromMicroseconds: (v) => v, dateFromDays: (v) => v };
+  const rows = [];
+  let metaRows = 0;
+  let rowGroups = 0;
+  for (const f of files) {
+    let got;
+    try {
+      const buf = fs.readFileSync(f);
+      const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+      const md = hy.parquetMetadata(ab);
+      metaRows += Number(md.num_rows);
+      rowGroups += md.row_groups.length;
+      got = await hy.parquetReadObjects({ file: ab, parsers, compressors: COMPRESSORS, columns: cols.map((c) => c.name) });
+    } catch (e) { throw new ReaderError(`hyparquet ${f}: ${e.message}`); }
+    for (const r of got) rows.push(cols.map((c) => canon(c.type, r[c.name])));
+  }
+  return { rows, metaRows, rowGroups };
+}
+
+// arrow-rs decodes the pages; the values are taken from the Arrow buffers
+// themselves (timestamps as their int64, dates as their day number), since
+// apache-arrow's row accessors turn microseconds into float milliseconds.
+async function readArrowRs(files, cols) {
+  const { pw, arrow } = await loadModules();
+  const rows = [];
+  for (const f of files) {
+    let table;
+    try {
+      table = arrow.tableFromIPC(pw.readParquet(new Uint8Array(fs.readFileSync(f))).intoIPCStream());
+    } catch (e) { throw new ReaderError(`arrow-rs ${f}: ${e && e.message || e}`); }
+    const base = rows.length;
+    for (let r = 0; r < table.numRows; r++) rows.push(new Array(cols.length));
+    cols.forEach((c, i) => {
+      const vec = table.getChild(c.name);
+      if (!vec) throw new ReaderError(`arrow-rs ${f}: no column ${c.name}`);
+      let r = base;
+      for (const d of vec.data) {
+        const raw = c.type === 'date' || INT64ISH.has(c.type);
+        for (let k = 0; k < d.length; k++, r++) {
+          if (!d.getValid(k)) rows[r][i] = null;
+          else rows[r][i] = canon(c.type, raw ? d.values[d.offset + k] : vec.get(r - base));
+        }
+      }
+    });
+  }
+  return { rows }; /* footer row counts: hyparquet checks them */
+}
+
+const READERS = [{ name: 'hyparquet', read: readHyparquet }, { name: 'arrow_rs', read: readArrowRs }];
+
+// One reader's rows against read_json's: counts, then cell by cell in file
+// order (unless o.unordered), then as multisets.
+function checkReader(name, read, want, cols, o, sum, diffs) {
+  const got = read.rows;
+  sum[`rows_${name}`] = got.length;
+  if (read.metaRows !== undefined && read.metaRows !== got.length) {
+    diffs.push({ check: `${name}_num_rows`, footer: read.metaRows, read: got.length });
+  }
+  if (got.length !== want.length) diffs.push({ check: `${name}_row_count`, ndjson: want.length, [name]: got.length });
+  let cellDiffs = 0;
+  const first = [];
+  if (!o.unordered) {
+    const n = Math.min(got.length, want.length);
+    for (let r = 0; r < n; r++) {
+      for (let i = 0; i < cols.length; i++) {
+        if (!same(want[r][i], got[r][i])) {
+          cellDiffs++;
+          if (first.length < 10) first.push({ row: r, column: cols[i].name, ndjson: show(want[r][i]), [name]: show(got[r][i]) });
+        }
+      }
+    }
+  }
+  const multiset = multisetDiff(want, got, cols, name);
+  sum[`${name}_cell_differences`] = o.unordered ? null : cellDiffs;
+  sum[`${name}_multiset_differences`] = multiset.count;
+  if (cellDiffs > 0) diffs.push({ check: `${name}_in_order`, cells: cellDiffs, order_only: multiset.count === 0, first });
+  if (multiset.count > 0) diffs.push({ check: `${name}_multiset`, rows: multiset.count, first: multiset.first });
 }
 
 function finish(sum, diffs, t0, status) {
@@ -357,12 +415,17 @@ function finish(sum, diffs, t0, status) {
   return sum;
 }
 
-function hyVersion(entry) {
+function moduleVersion(entry) {
+  // The nearest package.json with a name: parquet-wasm's node/ folder has one without.
   try {
-    let d = path.dirname(entry);
-    while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-    return JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).version;
-  } catch { return null; }
+    for (let d = path.dirname(entry); d !== path.dirname(d); d = path.dirname(d)) {
+      const f = path.join(d, 'package.json');
+      if (!fs.existsSync(f)) continue;
+      const p = JSON.parse(fs.readFileSync(f, 'utf8'));
+      if (p.name) return p.version;
+    }
+  } catch { /* unreadable: no version */ }
+  return null;
 }
 
 function layoutCheck(schema, desc, pschema, diffs) {
@@ -396,7 +459,7 @@ function layoutCheck(schema, desc, pschema, diffs) {
   if (problems.length) diffs.push({ check: 'layout', problems: problems.slice(0, 10) });
 }
 
-function multisetDiff(want, got, cols) {
+function multisetDiff(want, got, cols, name) {
   const counts = new Map();
   for (const r of want) { const k = rowKey(r); counts.set(k, (counts.get(k) || 0) + 1); }
   const extra = [];
@@ -408,7 +471,7 @@ function multisetDiff(want, got, cols) {
   const missing = [];
   for (const [k, n] of counts) for (let i = 0; i < n; i++) missing.push(k);
   const first = [];
-  for (const r of extra.slice(0, 3)) first.push({ only_in: 'hyparquet', row: Object.fromEntries(cols.map((c, i) => [c.name, show(r[i])])) });
+  for (const r of extra.slice(0, 3)) first.push({ only_in: name, row: Object.fromEntries(cols.map((c, i) => [c.name, show(r[i])])) });
   for (const k of missing.slice(0, 3)) first.push({ only_in: 'ndjson', row: k.length > 400 ? `${k.slice(0, 400)}...` : k });
   return { count: extra.length + missing.length, first };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Property tests: random schemas and random NDJSON that fits them, through
-// `floe convert`, then compare.mjs (DuckDB read_json vs DuckDB read_parquet
-// and hyparquet).
+// `floe convert`, then compare.mjs (DuckDB read_json vs DuckDB read_parquet,
+// hyparquet and arrow-rs).
 //
 // Usage: node property.mjs [--seed S] [--cases N] [--only KIND[,KIND]] [--case I] [--floe PATH] [--keep] [--verbose]
 //   --seed    base seed (default $FLOE_PROPERTY_SEED or 1); a case's data depends
@@ -12,7 +12,7 @@
 //             through the kinds with new seeds
 //   --floe    the floe binary (default $FLOE or build/host/floe)
 //   --keep    keep every case's folder (failed cases are always kept)
-// Needs NODE_PATH with @duckdb/node-api and hyparquet; zstd on PATH.
+// Needs NODE_PATH with @duckdb/node-api, hyparquet, parquet-wasm and apache-arrow; zstd on PATH.
 // Prints one line per case and a last line "property: N passed, M failed".
 // Exit status: 0 all passed, 1 a case failed, 2 setup error (modules, floe).
 import { spawnSync } from 'node:child_process';
