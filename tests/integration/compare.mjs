@@ -368,7 +368,7 @@ async function readArrowRs(files, cols) {
         const raw = c.type === 'date' || INT64ISH.has(c.type);
         for (let k = 0; k < d.length; k++, r++) {
           if (!d.getValid(k)) rows[r][i] = null;
-          else rows[r][i] = canon(c.type, raw ? d.values[d.offset + k] : vec.get(r - base));
+          else rows[r][i] = canon(c.type, raw ? d.values[k] : vec.get(r - base)); // values are sliced to the chunk
         }
       }
     });
