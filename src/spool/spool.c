@@ -1271,44 +1271,51 @@ int floe_spool_oldest(struct floe_spool *sp, struct floe_spool_batch *b)
 int floe_spool_oldest_lane(struct floe_spool *sp, uint32_t lanes, uint32_t lane, struct floe_spool_batch *b)
 {
     struct floe_spool_state *st;
+    uint64_t after = 0;
     uint32_t n, i;
+    int more;
     FLOE_FAIL_IF(sp == NULL || sp->st == NULL || b == NULL || lanes == 0 || lane >= lanes, FLOE_ERR_INVAL);
     st = sp->st;
-    FLOE_TRY(list_seqs(st, "ready", ".meta", &n));
-    for (i = 0; i < n; i++) {
-        uint64_t seq = st->seqs[i], flag = 0, c = 0, dead_size = 0;
-        int len;
-        size_t covered;
-        if (seq % lanes != lane)
-            continue; /* another uploader's */
-        batch_path(st, st->path, "ready", seq, ".meta");
-        len = read_record(st, st->path);
-        covered = len > 0 ? rec_verify(st->rec, (size_t)len, "floe-meta ") : 0;
-        if (covered == 0)
-            continue; /* the writer's recovery deals with it */
-        floe_memset(b, 0, sizeof *b);
-        b->seq = seq;
-        rec_get_u64(st->rec, covered, "has_parquet", &flag);
-        rec_get_u64(st->rec, covered, "dead_size", &dead_size);
-        rec_get_u64(st->rec, covered, "dead_records", &b->dead_records);
-        if (flag) {
-            rec_get_name(st->rec, covered, "key", b->object_key, sizeof b->object_key);
-            rec_get_u64(st->rec, covered, "size", &b->size);
-            rec_get_u64(st->rec, covered, "rows", &b->records);
-            rec_get_u64(st->rec, covered, "crc32c", &c);
-            b->crc32c = (uint32_t)c;
-            rec_get_hex(st->rec, covered, "sha256", b->sha256, sizeof b->sha256);
-            rec_get_i64(st->rec, covered, "min_ts", &b->min_ts);
-            rec_get_i64(st->rec, covered, "max_ts", &b->max_ts);
-            batch_path(st, b->parquet_path, "ready", seq, ".parquet");
+    /* Page through: the oldest max_files may all be another lane's, or
+     * torn ones the writer's recovery will deal with. */
+    do {
+        FLOE_TRY(list_seqs_after(st, "ready", ".meta", after, &n, &more));
+        for (i = 0; i < n; i++) {
+            uint64_t seq = st->seqs[i], flag = 0, c = 0, dead_size = 0;
+            int len;
+            size_t covered;
+            if (seq % lanes != lane)
+                continue; /* another uploader's */
+            batch_path(st, st->path, "ready", seq, ".meta");
+            len = read_record(st, st->path);
+            covered = len > 0 ? rec_verify(st->rec, (size_t)len, "floe-meta ") : 0;
+            if (covered == 0)
+                continue; /* the writer's recovery deals with it */
+            floe_memset(b, 0, sizeof *b);
+            b->seq = seq;
+            rec_get_u64(st->rec, covered, "has_parquet", &flag);
+            rec_get_u64(st->rec, covered, "dead_size", &dead_size);
+            rec_get_u64(st->rec, covered, "dead_records", &b->dead_records);
+            if (flag) {
+                rec_get_name(st->rec, covered, "key", b->object_key, sizeof b->object_key);
+                rec_get_u64(st->rec, covered, "size", &b->size);
+                rec_get_u64(st->rec, covered, "rows", &b->records);
+                rec_get_u64(st->rec, covered, "crc32c", &c);
+                b->crc32c = (uint32_t)c;
+                rec_get_hex(st->rec, covered, "sha256", b->sha256, sizeof b->sha256);
+                rec_get_i64(st->rec, covered, "min_ts", &b->min_ts);
+                rec_get_i64(st->rec, covered, "max_ts", &b->max_ts);
+                batch_path(st, b->parquet_path, "ready", seq, ".parquet");
+            }
+            if (dead_size > 0) {
+                batch_path(st, b->dead_path, "dead", seq, ".ndjson");
+                if (!rec_get_name(st->rec, covered, "dead_key", b->dead_key, sizeof b->dead_key))
+                    b->dead_key[0] = '\0';
+            }
+            return FLOE_OK;
         }
-        if (dead_size > 0) {
-            batch_path(st, b->dead_path, "dead", seq, ".ndjson");
-            if (!rec_get_name(st->rec, covered, "dead_key", b->dead_key, sizeof b->dead_key))
-                b->dead_key[0] = '\0';
-        }
-        return FLOE_OK;
-    }
+        after = n > 0 ? st->seqs[n - 1] : after;
+    } while (more);
     return FLOE_ERR_NOENT;
 }
 
