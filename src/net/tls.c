@@ -886,8 +886,12 @@ static const int *ordered_suites(void)
 {
     const int *all = mbedtls_ssl_list_ciphersuites();
     int aes_hw = aes_gcm_in_hardware(), rank, n = 0, i;
+    for (i = 0; all[i] != 0; i++) {
+    }
+    if (i > SUITES_MAX)
+        return all; /* a bigger build: its own order rather than a cut set */
     for (rank = 0; rank < 3; rank++)
-        for (i = 0; all[i] != 0 && n < SUITES_MAX; i++)
+        for (i = 0; all[i] != 0; i++)
             if (suite_rank(all[i], aes_hw) == rank)
                 suite_order[n++] = all[i];
     suite_order[n] = 0;

@@ -115,7 +115,8 @@ for n in 1 4; do
   if upload "$work/sp1n" --connections "$n" && check_landed "$work/sp1n.copy" &&
      [ -z "$(ls "$work/sp1n/ready")" ] && grep -q "$([ "$n" = 1 ] && echo 'bytes$' || echo "$n connections")" "$work/up.log" &&
      puts=$(node -e "fetch('$EP/__stats').then(r => r.json()).then(s => console.log(s.by_op.PutObject))") &&
-     [ "$puts" -eq $(($(ls "$work/sp1n.copy"/ready/*.parquet | wc -l) + $(ls "$work/sp1n.copy"/dead/*.ndjson | wc -l))) ]; then
+     [ "$puts" -eq $(($(ls "$work/sp1n.copy"/ready/*.parquet | wc -l) + $(ls "$work/sp1n.copy"/dead/*.ndjson | wc -l))) ] &&
+     grep -q "^floe upload: $(ls "$work/sp1n.copy"/ready/*.meta | wc -l) uploaded," "$work/up.log"; then
     ok "--connections $n: $(grep -o '[0-9]* uploaded' "$work/up.log"), $puts PUTs: each object once"
   else bad "--connections $n: $(tail -3 "$work/up.log")"; fi
 done
@@ -183,19 +184,24 @@ sleep 0.3
 if pgrep -f -- "--spool $work/sp3 " > /dev/null; then bad "a lane outlived its killed parent"
 else ok "no lane outlives its killed parent"; fi
 # SIGTERM to the parent (a service manager's stop) reaches every lane too.
-rm -rf "$work/sp3t" && cp -r "$work/sp3" "$work/sp3t"
+make_spool "$work/sp3t" 9000 # three batches: both lanes have work
 node -e "fetch('$EP/__faults', { method: 'POST', body: 'stall,seconds=30' }).catch(() => {})"
 "$FLOE" upload --spool "$work/sp3t" s3://lake/tele --endpoint "$EP" --path-style --part-size 128K \
   --multipart-threshold 300K --dead-letters --quiet > "$work/term.log" 2>&1 &
 up_pid=$!
 sleep 1.5
 kill -TERM "$up_pid"
+( sleep 20; kill -KILL "$up_pid" 2>/dev/null ) & dog=$!
 wait "$up_pid"; rc=$?
+kill "$dog" 2>/dev/null; wait "$dog" 2>/dev/null
 sleep 0.3
-if [ "$rc" -ne 0 ] && ! pgrep -f -- "--spool $work/sp3t " > /dev/null && grep -q 'stopped by signal 15' "$work/term.log"; then
-  ok "SIGTERM stops every lane (exit $rc: $(grep -m1 -o 'connection [0-9]* stopped by signal 15' "$work/term.log"))"
-else bad "SIGTERM: exit $rc, $(pgrep -fa -- "--spool $work/sp3t " | head -2), $(tail -2 "$work/term.log")"; fi
-rm -rf "$work/sp3t"
+# Both lanes were stalled, so both must have been stopped by the signal, and
+# the parent ends by it too (143), as one uploader would.
+if [ "$rc" -eq 143 ] && ! pgrep -f -- "--spool $work/sp3t " > /dev/null &&
+   [ "$(grep -c 'connection [12] stopped by signal 15' "$work/term.log")" -eq 2 ]; then
+  ok "SIGTERM stops every lane (exit $rc; $(grep -c 'stopped by signal 15' "$work/term.log") lanes stopped by it)"
+else bad "SIGTERM: exit $rc, $(pgrep -fa -- "--spool $work/sp3t " | head -2), $(tail -3 "$work/term.log")"; fi
+rm -rf "$work/sp3t" "$work/sp3t.copy"
 node -e "fetch('$EP/__faults', { method: 'DELETE' }).catch(() => {})"
 if upload "$work/sp3" && check_landed "$work/sp3.copy" && grep -q ', 1 resumed,' "$work/up.log"; then
   ok "resumed the multipart upload"

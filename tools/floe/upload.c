@@ -82,6 +82,7 @@ struct lane_report {
     struct floe_uploader_stats stats;
     size_t arena;
     int exit_code;
+    char message[256]; /* what a lone uploader would have said on failing */
 };
 
 static void print_summary(const struct floe_uploader_stats *s, double seconds, size_t arena, unsigned lanes)
@@ -131,7 +132,11 @@ static int run_lane(struct floe_uploader_config *cfg, int quiet, double t0, stru
     floe_uploader_init(&u);
     err = floe_uploader_setup(&u, cfg, &arena);
     if (err != FLOE_OK) {
-        fprintf(stderr, "floe upload: cannot start: %s\n", floe_strerror(err));
+        /* A lane's parent says it, once for all lanes. */
+        if (report != NULL)
+            snprintf(report->message, sizeof report->message, "cannot start: %s", floe_strerror(err));
+        else
+            fprintf(stderr, "floe upload: cannot start: %s\n", floe_strerror(err));
         free(mem);
         return EXIT_BAD_INPUT;
     }
@@ -145,7 +150,9 @@ static int run_lane(struct floe_uploader_config *cfg, int quiet, double t0, stru
             sleep_ms(floe_uploader_wait_ms(&u) + 1u);
             continue;
         }
-        if (report == NULL) /* a lane's parent says it, once for all lanes */
+        if (report != NULL)
+            snprintf(report->message, sizeof report->message, "giving up: %s", u.stats.last_error);
+        else
             fprintf(stderr, "floe upload: giving up: %s\n", u.stats.last_error);
         break;
     }
@@ -160,16 +167,19 @@ static int run_lane(struct floe_uploader_config *cfg, int quiet, double t0, stru
     return err == FLOE_ERR_NOENT ? EXIT_OK : EXIT_BAD_INPUT;
 }
 
-/* The lanes' pids, for the parent's signal handler: a stop signal goes on
- * to every lane (kill() is async-signal-safe). */
+/* The lanes' pids (0 once reaped), for the parent's signal handler: a stop
+ * signal goes on to every lane still running (kill() is async-signal-safe),
+ * and the parent then ends by that signal too, as a lone uploader would. */
 static pid_t lane_pids[FLOE_UPLOAD_MAX_CONNECTIONS];
-static volatile sig_atomic_t lanes_started;
+static volatile sig_atomic_t lanes_started, stop_sig;
 
 static void forward_stop(int sig)
 {
     int i;
+    stop_sig = sig;
     for (i = 0; i < lanes_started; i++)
-        kill(lane_pids[i], sig);
+        if (lane_pids[i] > 0)
+            kill(lane_pids[i], sig);
 }
 
 /* Several connections: TLS (mbedTLS's heap, PSA) is process-wide, so each
@@ -180,24 +190,29 @@ static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet
     pid_t *pids = lane_pids;
     int fds[FLOE_UPLOAD_MAX_CONNECTIONS];
     struct floe_uploader_stats sum;
-    struct sigaction sa;
+    struct sigaction sa, old_term, old_int;
     sigset_t stop, was;
     size_t arena = 0;
     unsigned i, started = 0, nerrors = 0;
     int code = EXIT_OK;
     pid_t parent = getpid();
-    char errors[FLOE_UPLOAD_MAX_CONNECTIONS][sizeof sum.last_error];
+    char errors[FLOE_UPLOAD_MAX_CONNECTIONS][sizeof ((struct lane_report *)0)->message];
 
     memset(&sum, 0, sizeof sum);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = forward_stop;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    /* A signal the caller ignores (SIGINT in a background job) stays ignored. */
+    sigaction(SIGTERM, NULL, &old_term);
+    sigaction(SIGINT, NULL, &old_int);
+    if (old_term.sa_handler != SIG_IGN)
+        sigaction(SIGTERM, &sa, NULL);
+    if (old_int.sa_handler != SIG_IGN)
+        sigaction(SIGINT, &sa, NULL);
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     fflush(NULL);
-    for (i = 0; i < lanes; i++) {
+    for (i = 0; i < lanes && !stop_sig; i++) {
         int p[2], forked;
         if (pipe(p) != 0)
             break;
@@ -214,8 +229,8 @@ static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet
             struct lane_report r;
             unsigned j;
             size_t off = 0;
-            signal(SIGTERM, SIG_DFL);
-            signal(SIGINT, SIG_DFL);
+            sigaction(SIGTERM, &old_term, NULL);
+            sigaction(SIGINT, &old_int, NULL);
             sigprocmask(SIG_SETMASK, &was, NULL);
 #ifdef __linux__
             /* A lane never outlives a parent that was killed outright. */
@@ -245,7 +260,7 @@ static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet
         lanes_started = (sig_atomic_t)++started;
         sigprocmask(SIG_SETMASK, &was, NULL);
     }
-    if (started < lanes) {
+    if (started < lanes && !stop_sig) {
         fprintf(stderr, "floe upload: could not start connection %u: %s\n", started + 1, strerror(errno));
         code = EXIT_BAD_INPUT;
         for (i = 0; i < started; i++)
@@ -265,8 +280,13 @@ static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet
             off += (size_t)n;
         }
         close(fds[i]);
+        /* Reaped with signals held, so the handler never signals a pid
+         * that the system may already have given to another process. */
+        sigprocmask(SIG_BLOCK, &stop, &was);
         while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR) {
         }
+        pids[i] = 0;
+        sigprocmask(SIG_SETMASK, &was, NULL);
         if (off < sizeof r) { /* it died without reporting */
             if (WIFSIGNALED(status))
                 fprintf(stderr, "floe upload: connection %u stopped by signal %d\n", i + 1, WTERMSIG(status));
@@ -277,14 +297,16 @@ static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet
         }
         if (r.exit_code != EXIT_OK && code == EXIT_OK)
             code = r.exit_code;
-        if (r.exit_code != EXIT_OK && r.stats.last_error[0] != '\0') {
+        if (r.exit_code != EXIT_OK) {
             unsigned j;
-            r.stats.last_error[sizeof r.stats.last_error - 1] = '\0';
-            for (j = 0; j < nerrors && strcmp(errors[j], r.stats.last_error) != 0; j++) {
+            r.message[sizeof r.message - 1] = '\0';
+            if (r.message[0] == '\0')
+                snprintf(r.message, sizeof r.message, "connection %u failed (exit %d)", i + 1, r.exit_code);
+            for (j = 0; j < nerrors && strcmp(errors[j], r.message) != 0; j++) {
             }
             if (j == nerrors) {
-                memcpy(errors[nerrors++], r.stats.last_error, sizeof r.stats.last_error);
-                fprintf(stderr, "floe upload: giving up: %s\n", r.stats.last_error);
+                memcpy(errors[nerrors++], r.message, sizeof r.message);
+                fprintf(stderr, "floe upload: %s\n", r.message);
             }
         }
         sum.uploads_ok += r.stats.uploads_ok;
@@ -298,6 +320,11 @@ static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet
             arena = r.arena;
     }
     print_summary(&sum, cli_now() - t0, arena, lanes);
+    if (stop_sig) { /* end as the signal would have ended a lone uploader */
+        fflush(NULL);
+        signal(stop_sig, SIG_DFL);
+        raise(stop_sig);
+    }
     return code;
 }
 
@@ -488,7 +515,11 @@ int cmd_upload(int argc, char **argv)
         fprintf(stderr, "floe upload: %s: want s3://BUCKET[/PREFIX], https://URL or file:///PATH\n", target);
         return EXIT_USAGE;
     }
-    if (connections > 1 && cfg.target == FLOE_TARGET_S3)
+    if (connections > 1 && cfg.target == FLOE_TARGET_S3) {
+        cfg.lanes = connections;
+        if (floe_uploader_size(&cfg) == 0) /* said once, before any lane starts */
+            return run_lane(&cfg, quiet, t0, NULL);
         return run_lanes(&cfg, connections, quiet, t0);
+    }
     return run_lane(&cfg, quiet, t0, NULL);
 }
