@@ -264,9 +264,9 @@ static int write_all(struct floe_uploader_state *st, const uint8_t *p, size_t n)
     return FLOE_OK;
 }
 
-/* Ends a DIR-target write that went as far as err says: the .part is
- * synced, closed and renamed into place, or removed. */
-static int finish_in_dir(struct floe_uploader_state *st, int err)
+/* Ends a write into st->path (a temporary name) that went as far as err
+ * says: the file is synced, closed and renamed to final, or removed. */
+static int finish_file(struct floe_uploader_state *st, int err, const char *final)
 {
     const struct floe_fs_port *fs = st->cfg->fs;
     int cerr;
@@ -276,7 +276,7 @@ static int finish_in_dir(struct floe_uploader_state *st, int err)
     if (err == FLOE_OK)
         err = cerr;
     if (err == FLOE_OK)
-        err = fs->rename(fs->ctx, st->path, st->path2);
+        err = fs->rename(fs->ctx, st->path, final);
     if (err != FLOE_OK)
         fs->remove(fs->ctx, st->path);
     return err;
@@ -307,7 +307,7 @@ static int copy_to_dir(struct floe_uploader *u, const char *from, const char *ke
         off += (uint64_t)r;
     }
     fs->close(fs->ctx, st->src);
-    err = finish_in_dir(st, err);
+    err = finish_file(st, err, st->path2);
     u->stats.bytes_sent += off;
     return err;
 }
@@ -320,7 +320,7 @@ static int write_to_dir(struct floe_uploader *u, const void *data, size_t n, con
     const struct floe_fs_port *fs = st->cfg->fs;
     FLOE_TRY(dir_path_for(u, key));
     FLOE_TRY(fs->open(fs->ctx, st->dst, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC));
-    return finish_in_dir(st, write_all(st, (const uint8_t *)data, n));
+    return finish_file(st, write_all(st, (const uint8_t *)data, n), st->path2);
 }
 
 /* ---- manifests ------------------------------------------------------------- */
@@ -458,7 +458,7 @@ static int journal_write(struct floe_uploader *u, uint64_t seq, uint64_t part_si
     const struct floe_fs_port *fs = st->cfg->fs;
     size_t n;
     uint32_t i;
-    int err, cerr;
+    int err;
     char final_path[FLOE_SPOOL_PATH_MAX + 64];
     n = floe_format(st->journal, JOURNAL_MAX, "upload_id %s\nkey %s\npart_size %llu\n", st->upload_id, st->key,
                     (unsigned long long)part_size);
@@ -471,14 +471,7 @@ static int journal_write(struct floe_uploader *u, uint64_t seq, uint64_t part_si
     journal_path(st, seq, st->path, sizeof st->path, ".tmp");
     journal_path(st, seq, final_path, sizeof final_path, ".journal");
     FLOE_TRY(fs->open(fs->ctx, st->dst, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC));
-    err = fs->write(fs->ctx, st->dst, st->journal, n) == (floe_ssize_t)n ? FLOE_OK : FLOE_ERR_IO;
-    if (err == FLOE_OK)
-        err = fs->sync(fs->ctx, st->dst);
-    cerr = fs->close(fs->ctx, st->dst);
-    if (err == FLOE_OK)
-        err = cerr;
-    if (err == FLOE_OK)
-        err = fs->rename(fs->ctx, st->path, final_path);
+    err = finish_file(st, write_all(st, (const uint8_t *)st->journal, n), final_path);
     if (err == FLOE_OK) {
         floe_format(st->path, sizeof st->path, "%s/uploads", st->cfg->spool.dir);
         err = fs->sync_dir(fs->ctx, st->path);
