@@ -250,38 +250,6 @@ static int dir_path_for(struct floe_uploader *u, const char *key)
     return FLOE_OK;
 }
 
-/* Writes p[0..n) to the DIR target's open .part file. */
-static int write_all(struct floe_uploader_state *st, const uint8_t *p, size_t n)
-{
-    const struct floe_fs_port *fs = st->cfg->fs;
-    while (n > 0) {
-        floe_ssize_t k = fs->write(fs->ctx, st->dst, p, n);
-        if (k <= 0)
-            return k < 0 ? (int)k : FLOE_ERR_IO;
-        p += k;
-        n -= (size_t)k;
-    }
-    return FLOE_OK;
-}
-
-/* Ends a write into st->path (a temporary name) that went as far as err
- * says: the file is synced, closed and renamed to final, or removed. */
-static int finish_file(struct floe_uploader_state *st, int err, const char *final)
-{
-    const struct floe_fs_port *fs = st->cfg->fs;
-    int cerr;
-    if (err == FLOE_OK)
-        err = fs->sync(fs->ctx, st->dst);
-    cerr = fs->close(fs->ctx, st->dst);
-    if (err == FLOE_OK)
-        err = cerr;
-    if (err == FLOE_OK)
-        err = fs->rename(fs->ctx, st->path, final);
-    if (err != FLOE_OK)
-        fs->remove(fs->ctx, st->path);
-    return err;
-}
-
 static int copy_to_dir(struct floe_uploader *u, const char *from, const char *key)
 {
     struct floe_uploader_state *st = u->st;
@@ -301,13 +269,13 @@ static int copy_to_dir(struct floe_uploader *u, const char *from, const char *ke
             err = (int)r;
             break;
         }
-        err = write_all(st, st->copy, (size_t)r);
+        err = floe_fs_write_all(st->cfg->fs, st->dst, st->copy, (size_t)r);
         if (err != FLOE_OK)
             break;
         off += (uint64_t)r;
     }
     fs->close(fs->ctx, st->src);
-    err = finish_file(st, err, st->path2);
+    err = floe_fs_finish(st->cfg->fs, st->dst, err, st->path, st->path2);
     u->stats.bytes_sent += off;
     return err;
 }
@@ -320,7 +288,7 @@ static int write_to_dir(struct floe_uploader *u, const void *data, size_t n, con
     const struct floe_fs_port *fs = st->cfg->fs;
     FLOE_TRY(dir_path_for(u, key));
     FLOE_TRY(fs->open(fs->ctx, st->dst, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC));
-    return finish_file(st, write_all(st, (const uint8_t *)data, n), st->path2);
+    return floe_fs_finish(fs, st->dst, floe_fs_write_all(fs, st->dst, data, n), st->path, st->path2);
 }
 
 /* ---- manifests ------------------------------------------------------------- */
@@ -471,7 +439,7 @@ static int journal_write(struct floe_uploader *u, uint64_t seq, uint64_t part_si
     journal_path(st, seq, st->path, sizeof st->path, ".tmp");
     journal_path(st, seq, final_path, sizeof final_path, ".journal");
     FLOE_TRY(fs->open(fs->ctx, st->dst, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC));
-    err = finish_file(st, write_all(st, (const uint8_t *)st->journal, n), final_path);
+    err = floe_fs_finish(fs, st->dst, floe_fs_write_all(fs, st->dst, st->journal, n), st->path, final_path);
     if (err == FLOE_OK) {
         floe_format(st->path, sizeof st->path, "%s/uploads", st->cfg->spool.dir);
         err = fs->sync_dir(fs->ctx, st->path);

@@ -77,6 +77,14 @@ static inline uint64_t floe_get_le64(const uint8_t *p)
  * (%s %.*s %c %d %u %ld %lu %lld %llu %zu %x %llx %%): no stdio in the library.
  * Never pass a secret: the formatter does not know what one is. */
 /* Formats into buf (always NUL-terminated when cap > 0); returns the length. */
+/* Writes all n bytes to an open file of the fs port. */
+int floe_fs_write_all(const struct floe_fs_port *fs, void *file, const void *data, size_t n);
+
+/* Ends a write into tmp that went as far as err says: the file is synced,
+ * closed and renamed to final_path, or closed and removed. The caller syncs
+ * the directory when the rename must survive a power cut. */
+int floe_fs_finish(const struct floe_fs_port *fs, void *file, int err, const char *tmp, const char *final_path);
+
 size_t floe_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
 size_t floe_format(char *buf, size_t cap, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -332,41 +332,17 @@ static size_t rec_verify(const char *rec, size_t n, const char *magic)
 
 /* ---- file helpers ---------------------------------------------------------- */
 
-static int write_all(const struct floe_fs_port *fs, void *file, const void *data, size_t n)
-{
-    const uint8_t *p = (const uint8_t *)data;
-    while (n > 0) {
-        floe_ssize_t w = fs->write(fs->ctx, file, p, n);
-        if (w < 0)
-            return (int)w;
-        if (w == 0)
-            return FLOE_ERR_IO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return FLOE_OK;
-}
-
 /* Writes path durably through a temporary name: write, fsync, rename, fsync
  * the directory. The rename is what makes it visible. */
 static int write_record(struct floe_spool_state *st, const char *tmp, const char *final_path, const char *dir,
                         const char *data, size_t n)
 {
     const struct floe_fs_port *fs = st->cfg->fs;
-    int err, cerr;
+    int err;
     FLOE_TRY(fs->open(fs->ctx, st->file, tmp, FLOE_FS_WRITE | FLOE_FS_TRUNC));
-    err = write_all(fs, st->file, data, n);
-    if (err == FLOE_OK)
-        err = fs->sync(fs->ctx, st->file);
-    cerr = fs->close(fs->ctx, st->file);
-    if (err == FLOE_OK)
-        err = cerr;
-    if (err == FLOE_OK)
-        err = fs->rename(fs->ctx, tmp, final_path);
+    err = floe_fs_finish(fs, st->file, floe_fs_write_all(fs, st->file, data, n), tmp, final_path);
     if (err == FLOE_OK)
         err = fs->sync_dir(fs->ctx, dir);
-    if (err != FLOE_OK)
-        fs->remove(fs->ctx, tmp);
     return err;
 }
 
@@ -908,7 +884,7 @@ static int dead_flush(struct floe_spool_state *st)
     int err;
     if (st->dead_len == 0)
         return FLOE_OK;
-    err = write_all(st->cfg->fs, st->dead_file, st->dead_buf, st->dead_len);
+    err = floe_fs_write_all(st->cfg->fs, st->dead_file, st->dead_buf, st->dead_len);
     st->dead_len = 0;
     return err;
 }
@@ -1122,7 +1098,7 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
         err = fs->open(fs->ctx, st->file, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC);
     if (err == FLOE_OK) {
         int cerr;
-        err = write_all(fs, st->file, st->rec, n);
+        err = floe_fs_write_all(fs, st->file, st->rec, n);
         if (err == FLOE_OK)
             err = fs->sync(fs->ctx, st->file);
         cerr = fs->close(fs->ctx, st->file);
