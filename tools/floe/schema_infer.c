@@ -649,7 +649,7 @@ static int cmp_order(const void *a, const void *b)
 int cmd_schema(int argc, char **argv)
 {
     static struct infer in;
-    struct src s;
+    struct src s = {0}; /* closed on every path, even before src_open */
     const char *path = NULL;
     uint64_t rows = DEFAULT_ROWS, lines = 0, bad_json = 0, not_object = 0, too_long = 0;
     char *line = NULL, *text = NULL, why[256];
