@@ -169,7 +169,9 @@ static int dict_limit(const struct floe_dict *d, size_t len)
     return d->count >= d->cap_entries || len > d->max_bytes - d->bytes;
 }
 
-static int insert_fixed(struct floe_dict *d, uint64_t v, uint32_t *index)
+/* Inlined into each entry point: a second call per value costs more than
+ * the probe. */
+__attribute__((always_inline)) static inline int insert_fixed(struct floe_dict *d, uint64_t v, uint32_t *index)
 {
     uint32_t i = (uint32_t)hash_fixed(v) & d->slot_mask;
     uint32_t *slots = (uint32_t *)d->table;
@@ -252,11 +254,6 @@ int floe_dict_insert(struct floe_dict *d, const void *value, size_t len, uint32_
     slots[i].index1 = ++d->count;
     *index = d->count - 1u;
     return FLOE_OK;
-}
-
-uint32_t floe_dict_count(const struct floe_dict *d)
-{
-    return d != NULL ? d->count : 0;
 }
 
 size_t floe_dict_plain_bytes(const struct floe_dict *d)

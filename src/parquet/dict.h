@@ -87,7 +87,10 @@ int floe_dict_insert_u64(struct floe_dict *d, uint64_t v, uint32_t *index);
 void floe_dict_reset(struct floe_dict *d);
 
 /** @brief Entries so far; indices are 0 .. count - 1 in insertion order. */
-uint32_t floe_dict_count(const struct floe_dict *d);
+static inline uint32_t floe_dict_count(const struct floe_dict *d)
+{
+    return d != NULL ? d->count : 0;
+}
 
 /** @brief Size of the PLAIN dictionary page body: count * width, or for BYTES
  *  the stored bytes plus 4 per entry. */

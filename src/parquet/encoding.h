@@ -272,10 +272,16 @@ void floe_rle_put_slow(struct floe_rle_encoder *e, uint32_t v, uint64_t count);
 /* Appends one value (< 2^bit_width, else the encoder fails with INVAL). */
 static inline void floe_rle_put(struct floe_rle_encoder *e, uint32_t v)
 {
-    if (v == e->run_value && e->run_len != 0)
+    if (v == e->run_value && e->run_len != 0) {
         e->run_len++;
-    else
+    } else if (e->run_len == 1 && e->n_lit < 7 && v <= e->max_value) {
+        /* A run of one ends: into the open group, as the slow path would
+         * (dictionary indices of unsorted values take this way). */
+        e->lit[e->n_lit++] = e->run_value;
+        e->run_value = v;
+    } else {
         floe_rle_put_slow(e, v, 1);
+    }
 }
 
 /* Appends count copies of v in O(1) (all-present definition levels). */
