@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${1:-${ROWS:-2000000}}
 DIR=${BENCH_DIR:-/tmp/floe-bench}
-REPEATS=${REPEATS:-3}
+REPEATS=${REPEATS:-5}
 SCHEMA=tools/schemas/telemetry.json
 mkdir -p "$DIR"
 tools/bootstrap.sh host npm bench >&2
@@ -23,58 +23,62 @@ fi
 [ -s "$data.zst" ] || zstd -q -3 -f "$data" -o "$data.zst"
 in_bytes=$(stat -c %s "$data")
 
-best() { # best wall time of REPEATS runs; echoes the run's line ("seconds rss_kb ...")
-  local b="" r
-  for _ in $(seq "$REPEATS"); do
-    rm -rf "$DIR/out"
-    r=$("$@") || return 1
-    if [ -z "$b" ] || awk -v a="${r%% *}" -v c="${b%% *}" 'BEGIN{exit !(a<c)}'; then b=$r; fi
+# floe and DuckDB take turns (floe, DuckDB, floe, ...), so a slow minute on a
+# shared machine slows both sides rather than one; each keeps its best run.
+pair() { # input; sets F and D to the best "wall_s rss_kb cpu_s" lines of each
+  local r i
+  F=""; D=""
+  for i in $(seq "$REPEATS"); do
+    r=$(floe_runf "$1") || return 1
+    if [ -z "$F" ] || awk -v a="${r%% *}" -v c="${F%% *}" 'BEGIN{exit !(a<c)}'; then F=$r; fi
+    r=$(duck_runf "$1") || return 1
+    if [ -z "$D" ] || awk -v a="${r%% *}" -v c="${D%% *}" 'BEGIN{exit !(a<c)}'; then D=$r; fi
   done
-  echo "$b"
 }
 
-floe_runf() { # prints "seconds maxrss_kb" of one run
-  /usr/bin/time -o "$DIR/time.txt" -f '%e %M' "$FLOE" convert --schema "$SCHEMA" --codec "$CODEC" -o "$DIR/out" "$1" \
+floe_runf() { # prints "seconds maxrss_kb cpu_seconds" of one run
+  rm -rf "$DIR/out"
+  /usr/bin/time -o "$DIR/time.txt" -f '%e %M %U %S' "$FLOE" convert --schema "$SCHEMA" --codec "$CODEC" -o "$DIR/out" "$1" \
     > /dev/null 2> "$DIR/floe.err" || { cat "$DIR/floe.err" >&2; return 1; }
-  tail -1 "$DIR/time.txt"
+  tail -1 "$DIR/time.txt" | awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}'
 }
-duck_runf() { # prints "seconds maxrss_kb query_seconds" (the query alone: no Node.js or DuckDB start-up)
-  /usr/bin/time -o "$DIR/time.txt" -f '%e %M' node ../shared/bench/duck_convert.mjs "$1" "$DIR/duck.parquet" \
+duck_runf() { # prints "seconds maxrss_kb cpu_seconds query_seconds" (the query alone: no Node.js or DuckDB start-up)
+  /usr/bin/time -o "$DIR/time.txt" -f '%e %M %U %S' node ../shared/bench/duck_convert.mjs "$1" "$DIR/duck.parquet" \
     --threads 1 --codec "$CODEC" > "$DIR/duck.json" 2> "$DIR/duck.err" || { cat "$DIR/duck.err" >&2; return 1; }
-  echo "$(tail -1 "$DIR/time.txt") $(sed -n 's/.*"query_s":\([0-9.e-]*\).*/\1/p' "$DIR/duck.json")"
+  echo "$(tail -1 "$DIR/time.txt" | awk '{printf "%s %s %.2f", $1, $2, $3 + $4}') $(sed -n 's/.*"query_s":\([0-9.e-]*\).*/\1/p' "$DIR/duck.json")"
 }
 
 report() { # name input floe_result duck_result
-  local name=$1 input=$2 f=$3 d=$4
-  local fs=${f% *} fr=${f#* } ds dr dq
-  read -r ds dr dq <<<"$d"
-  local fout dout
+  local name=$1 input=$2 fs fr fc ds dr dc dq fout dout
+  read -r fs fr fc <<<"$3"
+  read -r ds dr dc dq <<<"$4"
   rm -rf "$DIR/out"; "$FLOE" convert --schema "$SCHEMA" --codec "$CODEC" -o "$DIR/out" "$input" >/dev/null 2>&1
   fout=$(du -cb "$DIR"/out/*.parquet | tail -1 | cut -f1)
   node ../shared/bench/duck_convert.mjs "$input" "$DIR/duck.parquet" --threads 1 --codec "$CODEC" >/dev/null
   dout=$(stat -c %s "$DIR/duck.parquet")
-  awk -v n="$name" -v ib="$in_bytes" -v fs="$fs" -v ds="$ds" -v dq="$dq" -v fr="$fr" -v dr="$dr" -v fo="$fout" -v dz="$dout" 'BEGIN{
+  awk -v n="$name" -v ib="$in_bytes" -v fs="$fs" -v ds="$ds" -v dq="$dq" -v fc="$fc" -v dc="$dc" -v fr="$fr" -v dr="$dr" -v fo="$fout" -v dz="$dout" 'BEGIN{
     printf "%-22s floe %7.1f MB/s %7.1f MiB RSS %8.1f MB out | DuckDB %7.1f MB/s (query alone %7.1f) %7.1f MiB RSS %8.1f MB out\n",
       n, ib/1e6/fs, fr/1024, fo/1e6, ib/1e6/ds, ib/1e6/dq, dr/1024, dz/1e6;
     printf "%-22s speed %.2fx DuckDB, %.2fx its query alone (target >= 1.5x), size %.2fx (target <= 0.8x), RSS 1/%.0f of DuckDB (target >= 1/50)\n",
       "", ds/fs, dq/fs, fo/dz, dr/fr;
-    printf "{\"case\":\"%s\",\"codec\":\"'"$CODEC"'\",\"rows\":%d,\"input_bytes\":%d,\"floe_s\":%s,\"duck_s\":%s,\"duck_query_s\":%s,\"floe_rss_kb\":%d,\"duck_rss_kb\":%d,\"floe_bytes\":%d,\"duck_bytes\":%d,\"speed_ratio\":%.3f,\"size_ratio\":%.3f,\"rss_ratio\":%.4f}\n",
-      n, '"$ROWS"', ib, fs, ds, dq, fr, dr, fo, dz, ds/fs, fo/dz, fr/dr > "/dev/stderr" }'
+    printf "%-22s CPU seconds (user + system, same runs): floe %.2f, DuckDB %.2f, %.2fx\n", "", fc, dc, dc/fc;
+    printf "{\"case\":\"%s\",\"codec\":\"'"$CODEC"'\",\"rows\":%d,\"input_bytes\":%d,\"floe_s\":%s,\"duck_s\":%s,\"duck_query_s\":%s,\"floe_cpu_s\":%s,\"duck_cpu_s\":%s,\"floe_rss_kb\":%d,\"duck_rss_kb\":%d,\"floe_bytes\":%d,\"duck_bytes\":%d,\"speed_ratio\":%.3f,\"cpu_ratio\":%.3f,\"size_ratio\":%.3f,\"rss_ratio\":%.4f}\n",
+      n, '"$ROWS"', ib, fs, ds, dq, fc, dc, fr, dr, fo, dz, ds/fs, dc/fc, fo/dz, fr/dr > "/dev/stderr" }'
 }
 
 CODEC=snappy
-echo "== convert: $ROWS rows, $((in_bytes / 1000000)) MB of NDJSON, single thread, snappy, best of $REPEATS (whole-process wall time)"
-f=$(best floe_runf "$data"); d=$(best duck_runf "$data")
-report "plain NDJSON" "$data" "$f" "$d"
-f=$(best floe_runf "$data.zst"); d=$(best duck_runf "$data.zst")
-report "zstd NDJSON" "$data.zst" "$f" "$d"
+echo "== convert: $ROWS rows, $((in_bytes / 1000000)) MB of NDJSON, single thread, snappy, best of $REPEATS, runs alternating with DuckDB's (whole-process wall time)"
+pair "$data"
+report "plain NDJSON" "$data" "$F" "$D"
+pair "$data.zst"
+report "zstd NDJSON" "$data.zst" "$F" "$D"
 "$FLOE" convert --json --schema "$SCHEMA" -o "$DIR/out" "$data" 2>/dev/null | sed 's/^/floe convert summary: /'
 
 # ZSTD pages, both at zstd's default level 3 (DuckDB's default too).
 CODEC=zstd
 echo "== convert, zstd pages: $ROWS rows, single thread, best of $REPEATS"
-f=$(best floe_runf "$data"); d=$(best duck_runf "$data")
-report "plain NDJSON, zstd" "$data" "$f" "$d"
+pair "$data"
+report "plain NDJSON, zstd" "$data" "$F" "$D"
 
 echo "== decode only (tokens + strict validation + typed values) vs jsmn tokenizing the same lines"
 cc -O2 -std=gnu99 -Iinclude -Isrc -isystem build/deps/jsmn -isystem build/deps/zstd/lib \
