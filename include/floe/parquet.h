@@ -65,6 +65,10 @@ struct floe_parquet_config {
                                        * Dictionaries start small and grow from the pool,
                                        * so columns that repeat little cost little. */
     uint16_t max_row_groups;          /* per file (bounds the footer); 0: default */
+    uint8_t no_bloom_filters;         /* 1: no Bloom filters. By default every column chunk
+                                       * whose pages all use the dictionary gets a split
+                                       * block Bloom filter (1% false positives, after the
+                                       * row group's chunks), built from the dictionary. */
     const char *schema_json;          /* stored in the footer as "floe.schema"; may be NULL */
     const struct floe_log_port *log;
 };

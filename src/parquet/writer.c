@@ -2,6 +2,7 @@
 #include "floe/parquet.h"
 #include "floe/version.h"
 #include "core/internal.h"
+#include "parquet/bloom.h"
 #include "parquet/dict.h"
 #include "parquet/encoding.h"
 #include "parquet/snappy.h"
@@ -37,6 +38,8 @@ enum dict_state {
 /* What the footer needs of one column chunk. */
 struct chunk_meta {
     int64_t dict_offset; /* -1: no dictionary page */
+    int64_t bloom_offset; /* -1: no Bloom filter */
+    uint32_t bloom_len;   /* its header and bitset */
     int64_t data_offset;
     int64_t comp_size, uncomp_size;
     int64_t num_values, null_count;
@@ -94,6 +97,7 @@ struct floe_parquet_state {
     uint32_t n_cols;
     uint32_t page_bytes;
     uint8_t codec;
+    uint8_t bloom;         /* write Bloom filters for dictionary-encoded chunks */
     uint8_t *store;        /* compressed pages of the open row group */
     size_t store_cap, store_len;
     uint8_t *scratch;      /* one page assembled for compression */
@@ -348,6 +352,7 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         st->codec = cfg->codec == FLOE_PARQUET_UNCOMPRESSED ? CODEC_UNCOMPRESSED
                     : cfg->codec == FLOE_PARQUET_ZSTD       ? CODEC_ZSTD
                                                             : CODEC_SNAPPY;
+        st->bloom = !cfg->no_bloom_filters;
     }
     *out = st;
     return FLOE_OK;
@@ -865,6 +870,41 @@ static int write_dict_page(struct floe_parquet *pq, struct column *c, struct chu
     return FLOE_OK;
 }
 
+/* The chunk's Bloom filter, from its dictionary (every distinct non-null
+ * value of the chunk), hashed over each value's PLAIN bytes. */
+static int write_bloom_filter(struct floe_parquet *pq, const struct column *c, struct chunk_meta *m)
+{
+    struct floe_parquet_state *st = pq->st;
+    uint32_t n = floe_dict_count(&c->dict), i;
+    size_t bytes = floe_bloom_bytes(n, st->scratch_cap), hdr_len;
+    uint8_t hdr[32];
+    m->bloom_len = 0;
+    if (bytes == 0)
+        return FLOE_OK;
+    floe_memset(st->scratch, 0, bytes);
+    for (i = 0; i < n; i++) {
+        uint8_t plain[8];
+        const uint8_t *v = plain;
+        size_t len;
+        if (c->phys == PHYS_BYTE_ARRAY) {
+            FLOE_TRY(floe_dict_get_bytes(&c->dict, i, &v, &len));
+        } else {
+            uint64_t x = floe_dict_get_fixed(&c->dict, i);
+            len = c->dict.width;
+            floe_put_le32(plain, (uint32_t)x);
+            floe_put_le32(plain + 4, (uint32_t)(x >> 32));
+        }
+        floe_bloom_insert(st->scratch, bytes, floe_xxh64(v, len, 0));
+    }
+    hdr_len = floe_bloom_header(hdr, sizeof hdr, bytes);
+    FLOE_FAIL_IF(hdr_len == 0, FLOE_ERR_NOMEM);
+    m->bloom_offset = (int64_t)pq->stats.bytes;
+    FLOE_TRY(sink_write(pq, hdr, hdr_len));
+    FLOE_TRY(sink_write(pq, st->scratch, bytes));
+    m->bloom_len = (uint32_t)(hdr_len + bytes);
+    return FLOE_OK;
+}
+
 /* Writes every column chunk of the open row group, then resets for the next. */
 static int flush_row_group(struct floe_parquet *pq)
 {
@@ -884,6 +924,7 @@ static int flush_row_group(struct floe_parquet *pq)
         uint32_t page = c->first_page;
         floe_memset(m, 0, sizeof *m);
         m->dict_offset = -1;
+        m->bloom_offset = -1;
         /* The current page joins the chunk: encode it now, so the
          * dictionary page written first knows every entry. */
         if (c->dict_pages > 0 || (c->page_enc == ENC_RLE_DICT && c->page_values > 0))
@@ -904,6 +945,9 @@ static int flush_row_group(struct floe_parquet *pq)
             note_page(c, uncomp, comp, hdr_len);
         }
         m->encodings |= c->encodings;
+        /* Every value is in the dictionary only if every page used it. */
+        m->bloom_len = st->bloom && c->dict_pages > 0 && floe_dict_count(&c->dict) > 0 &&
+                       (c->encodings & ~(uint16_t)(1u << ENC_RLE_DICT)) == 0;
         if (c->nullable)
             m->encodings |= 1u << ENC_RLE;
         m->comp_size += c->comp_size;
@@ -916,6 +960,12 @@ static int flush_row_group(struct floe_parquet *pq)
         if (c->dict_state == DICT_OFF)
             c->dict_state = DICT_NEVER; /* not worth trying again in this file */
         reset_column_for_row_group(c);
+    }
+    /* After the chunks, so each chunk's pages stay one range. */
+    for (i = 0; i < st->n_cols; i++) {
+        struct chunk_meta *m = &st->chunks[(size_t)st->n_rgs * st->n_cols + i];
+        if (m->bloom_len != 0)
+            FLOE_TRY(write_bloom_filter(pq, &st->cols[i], m));
     }
     st->n_rgs++;
     st->rg_rows = 0;
@@ -1268,6 +1318,10 @@ static void write_column_chunk(struct floe_thrift_writer *w, const struct column
         floe_thrift_write_bool(w, 8, m->min_exact);     /* is_min_value_exact */
     }
     floe_thrift_write_struct_end(w);
+    if (m->bloom_offset >= 0) {
+        floe_thrift_write_i64(w, 14, m->bloom_offset);
+        floe_thrift_write_i32(w, 15, (int32_t)m->bloom_len);
+    }
     floe_thrift_write_struct_end(w);
     floe_thrift_write_struct_end(w);
 }

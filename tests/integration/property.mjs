@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compare, loadModules, normalizeSchema, openDuck } from './compare.mjs';
+import { checkBloom } from './bloom_check.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -700,6 +701,14 @@ async function runCase(ctx, index) {
       result.row_groups = sum.row_groups;
       if (sum.status !== 'match') problems.push({ check: 'compare', status: sum.status, error: sum.error, differences: sum.differences });
       if (c.shape && sum.status === 'match') await checkShape(ctx.con, path.join(outDir, c.glob || '*.parquet'), c.shape, sum, problems);
+      // Every Bloom filter holds every value of its chunk (DuckDB's probe, each type).
+      const files = fs.readdirSync(outDir, { recursive: true }).filter((f) => String(f).endsWith('.parquet'))
+        .map((f) => path.join(outDir, String(f))).sort().slice(0, 8); // (partitioned cases write dozens)
+      if (files.length) {
+        const b = await checkBloom(files, { sample: 30, requireFilters: false });
+        result.bloom_chunks = b.chunks_with_filters;
+        if (!b.ok) problems.push({ check: 'bloom', problems: b.problems });
+      }
     }
   } catch (e) {
     problems.push({ check: 'exception', error: String(e && e.stack || e) });

@@ -123,6 +123,51 @@ telemetry small-groups "$T" --row-group-bytes 256K --page-bytes 8K --file-rows 2
 CODEC=ZSTD telemetry zstd-pages "$T" --codec zstd
 CODEC=ZSTD telemetry zstd-small-groups "$T" --codec zstd --row-group-bytes 256K --page-bytes 8K --file-rows 20000
 
+# ---- Bloom filters, through DuckDB's parquet_bloom_probe ----
+# bloom NAME [bloom_check.mjs options] FILES...: no false negatives, absent
+# values mostly excluded (bloom_check.mjs says how).
+bloom() {
+    local name=$1 out
+    shift
+    if out=$(node "$HERE/bloom_check.mjs" "$@" 2>&1); then
+        pass "Bloom filters $name: $(echo "$out" | sed -E 's/.*"chunks_with_filters":([0-9]+),"present_probes":([0-9]+),"absent_probes":([0-9]+),"absent_excluded":([0-9.]+).*/\1 chunks, \2 present values found, \4 of \3 absent excluded/')"
+    else
+        fail "Bloom filters $name: $out"
+    fi
+}
+bloom telemetry --expect device_id "$WORK"/plain/*.parquet
+bloom "small row groups, 3 files" --expect device_id --expect status "$WORK"/small-groups/*.parquet
+bloom "zstd pages" --expect device_id "$WORK"/zstd-pages/*.parquet
+# A column whose dictionary gives up part-way (unique ids after 500 rows) gets
+# no filter: its dictionary no longer holds every value.
+B=$WORK/bloom
+mkdir -p "$B"
+python3 -c '
+import json
+for i in range(30000):
+    print(json.dumps({"id": "u-%06d" % ((i * 7919) % 100000) if i > 500 else "early-%d" % (i % 7), "k": i % 13, "x": (i % 50) * 0.5}))
+' >"$B/in.ndjson"
+printf '{"columns":[{"name":"id","type":"string"},{"name":"k","type":"int32"},{"name":"x","type":"double"}]}' >"$B/schema.json"
+if "$FLOE" convert --schema "$B/schema.json" -o "$B/out" "$B/in.ndjson" >/dev/null 2>"$B/err" &&
+    "$FLOE" convert --schema "$B/schema.json" --no-bloom-filters -o "$B/none" "$B/in.ndjson" >/dev/null 2>>"$B/err"; then
+    bloom "dictionary fallback" --expect k --expect x "$B"/out/*.parquet
+    if out=$(node --input-type=module -e "
+        const m = await import('$HERE/compare.mjs');
+        const { duck } = await m.loadModules();
+        const con = await (await duck.DuckDBInstance.create(':memory:')).connect();
+        const q = (f) => con.runAndReadAll(\"SELECT path_in_schema FROM parquet_metadata('\" + f + \"') WHERE bloom_filter_offset IS NOT NULL\").then((r) => r.getRows().map((x) => x[0]).join(','));
+        const [withF, none] = [await q('$B/out/*.parquet'), await q('$B/none/*.parquet')];
+        if (withF !== 'k,x' || none !== '') { console.log('filters on: ' + withF + ' / with --no-bloom-filters: ' + none); process.exit(1); }
+        console.log('k,x only; none with --no-bloom-filters');
+      " 2>&1); then
+        pass "Bloom filters: which chunks ($out)"
+    else
+        fail "Bloom filters: which chunks: $out"
+    fi
+else
+    fail "Bloom filters: floe convert: $(tail -1 "$B/err")"
+fi
+
 # ---- string statistics longer than FLOE_PARQUET_STAT_MAX (32 bytes) ----
 # DuckDB must see bounds (not NULL), flagged inexact, that hold every value.
 L=$WORK/long

@@ -39,6 +39,8 @@ static const struct option_def options[] = {
     OPT("parquet", "idle_s", T_UINT, idle_s, "30", NULL, "roll a file without new rows this long (0: never)"),
     OPT("parquet", "partition_by", T_STR, partition_by, "", NULL, "COLUMN:day or COLUMN:hour (hive dt=/hour= folders)"),
     OPT("parquet", "max_line", T_BYTES, max_line, "64K", NULL, "longest NDJSON line; longer lines are dead letters"),
+    OPT("parquet", "bloom_filters", T_BOOL, bloom_filters, "true", NULL,
+        "a Bloom filter for each dictionary-encoded column chunk (readers skip row groups on col = value)"),
     OPT("spool", "dir", T_STR, spool_dir, "", NULL, "the spool folder (see docs/spool.md)"),
     OPT("spool", "quota", T_BYTES, quota, "1G", NULL, "bytes the spool may hold (0: the disk)"),
     OPT("spool", "full_policy", T_ENUM, full_policy, "block", "block|drop_oldest", "when full: wait, or drop the oldest file"),

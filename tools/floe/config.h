@@ -21,6 +21,7 @@ struct agent_config {
     uint64_t row_group_bytes, page_bytes, file_bytes, file_rows, max_age_s, idle_s;
     char partition_by[128];    /* "" or COLUMN:day|hour */
     uint64_t max_line;
+    int bloom_filters;
     /* [spool] */
     char spool_dir[1024];
     uint64_t quota;

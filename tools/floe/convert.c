@@ -84,6 +84,9 @@ static void convert_usage(FILE *f)
             "                             library is built with FLOE_ZSTD_COMPRESS=1)\n"
             "  --row-group-bytes N        compressed bytes per row group (default 1M)\n"
             "  --page-bytes N             bytes per page and per column buffer (default 32K)\n"
+            "  --no-bloom-filters         leave out the Bloom filters (by default each column chunk\n"
+            "                             whose pages all use its dictionary gets one, for readers\n"
+            "                             that skip row groups on col = value)\n"
             "  --file-bytes N             roll files at this size (default 128M)\n"
             "  --file-rows N              roll files at this many rows (default: no limit)\n"
             "  --partition-by COL:day|hour  hive partitions dt=YYYY-MM-DD[/hour=HH]/ from a timestamp column\n"
@@ -355,6 +358,8 @@ int cmd_convert(int argc, char **argv)
             }
         } else if (strcmp(a, "--partition-by") == 0) {
             partition = argv[++i];
+        } else if (strcmp(a, "--no-bloom-filters") == 0) {
+            rcfg.parquet.no_bloom_filters = 1;
         } else if (strcmp(a, "--row-group-bytes") == 0 || strcmp(a, "--page-bytes") == 0 ||
                    strcmp(a, "--file-bytes") == 0 || strcmp(a, "--file-rows") == 0 ||
                    strcmp(a, "--max-line") == 0 || strcmp(a, "--zstd-window-log") == 0) {

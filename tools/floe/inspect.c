@@ -174,6 +174,10 @@ static void print_chunk(const struct pq_chunk *c, const struct pq_leaf *leaf)
     else
         pq_sb_puts(&sb, " dictionary=no");
     pq_sb_printf(&sb, " data@%lld", (long long)c->data_page_offset);
+    if (c->bloom_filter_offset >= 0 && c->bloom_filter_length >= 0)
+        pq_sb_printf(&sb, " bloom=%ld bytes@%lld", (long)c->bloom_filter_length, (long long)c->bloom_filter_offset);
+    else if (c->bloom_filter_offset >= 0)
+        pq_sb_printf(&sb, " bloom=yes@%lld", (long long)c->bloom_filter_offset);
     if (c->file_path.n != 0) {
         pq_sb_puts(&sb, " file_path=");
         pq_sb_json_string(&sb, c->file_path.p, c->file_path.n, KV_SHOW_CHARS);

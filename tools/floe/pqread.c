@@ -827,6 +827,8 @@ static int read_column_meta(struct tr *t, struct pq_chunk *c)
         case 9: rc = t_i64(t, type, "data_page_offset", &c->data_page_offset); break;
         case 10: rc = t_i64(t, type, "index_page_offset", &c->index_page_offset); break;
         case 11: rc = t_i64(t, type, "dictionary_page_offset", &c->dictionary_page_offset); break;
+        case 14: rc = t_i64(t, type, "bloom_filter_offset", &c->bloom_filter_offset); break;
+        case 15: rc = t_i32(t, type, "bloom_filter_length", &c->bloom_filter_length); break;
         case 12:
             rc = t_type(t, type, FLOE_THRIFT_STRUCT, "statistics");
             if (rc == 0)
@@ -853,7 +855,8 @@ static int read_column_chunk(struct tr *t, struct pq_chunk *c)
     int16_t id;
     int type;
     c->type = c->codec = -1;
-    c->data_page_offset = c->dictionary_page_offset = c->index_page_offset = -1;
+    c->data_page_offset = c->dictionary_page_offset = c->index_page_offset = c->bloom_filter_offset = -1;
+    c->bloom_filter_length = -1;
     if (t_begin(t) != 0)
         return -1;
     while ((type = t_field(t, &id)) > 0) {

@@ -108,6 +108,8 @@ struct pq_chunk {
     uint32_t path_len;        /* parts in path_in_schema */
     int64_t num_values, total_uncompressed, total_compressed;
     int64_t data_page_offset, dictionary_page_offset, index_page_offset; /* -1: absent */
+    int64_t bloom_filter_offset; /* -1: absent */
+    int32_t bloom_filter_length; /* -1: absent */
     int64_t file_offset;
     struct pq_bytes file_path;  /* n == 0: this file */
     int has_stats;
