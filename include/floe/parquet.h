@@ -134,8 +134,9 @@ int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *val
  *  and the limit; "" before any. Valid until the next write. */
 const char *floe_parquet_reject_reason(const struct floe_parquet *pq);
 
-/** @brief Compressed bytes of the open row group not yet written to the sink
- *  (stats.bytes + this is the file's size so far, give or take a page). */
+/** @brief Compressed bytes of the open row group not yet written to the sink,
+ *  its Bloom filters included (stats.bytes + this is the file's size so far,
+ *  give or take a page). */
 uint64_t floe_parquet_pending_bytes(const struct floe_parquet *pq);
 
 /** @brief Adds a key-value pair to the footer of the current file (copied;

@@ -5,11 +5,11 @@
 
 /* ---- XXH64 --------------------------------------------------------------- */
 
-#define P1 0x9E3779B185EBCA87ull
-#define P2 0xC2B2AE3D27D4EB4Full
-#define P3 0x165667B19E3779F9ull
-#define P4 0x85EBCA77C2B2AE63ull
-#define P5 0x27D4EB2F165667C5ull
+#define XXH_P1 0x9E3779B185EBCA87ull
+#define XXH_P2 0xC2B2AE3D27D4EB4Full
+#define XXH_P3 0x165667B19E3779F9ull
+#define XXH_P4 0x85EBCA77C2B2AE63ull
+#define XXH_P5 0x27D4EB2F165667C5ull
 
 static inline uint64_t rotl64(uint64_t x, unsigned r)
 {
@@ -19,12 +19,12 @@ static inline uint64_t rotl64(uint64_t x, unsigned r)
 /* One 8-byte lane into an accumulator. */
 static inline uint64_t lane_round(uint64_t acc, uint64_t lane)
 {
-    return rotl64(acc + lane * P2, 31) * P1;
+    return rotl64(acc + lane * XXH_P2, 31) * XXH_P1;
 }
 
 static inline uint64_t merge_round(uint64_t h, uint64_t acc)
 {
-    return (h ^ lane_round(0, acc)) * P1 + P4;
+    return (h ^ lane_round(0, acc)) * XXH_P1 + XXH_P4;
 }
 
 uint64_t floe_xxh64(const void *data, size_t n, uint64_t seed)
@@ -34,7 +34,7 @@ uint64_t floe_xxh64(const void *data, size_t n, uint64_t seed)
     uint64_t h;
     if (left >= 32) {
         /* Four accumulators over 32-byte stripes. */
-        uint64_t a1 = seed + P1 + P2, a2 = seed + P2, a3 = seed, a4 = seed - P1;
+        uint64_t a1 = seed + XXH_P1 + XXH_P2, a2 = seed + XXH_P2, a3 = seed, a4 = seed - XXH_P1;
         do {
             a1 = lane_round(a1, floe_get_le64(p));
             a2 = lane_round(a2, floe_get_le64(p + 8));
@@ -49,23 +49,23 @@ uint64_t floe_xxh64(const void *data, size_t n, uint64_t seed)
         h = merge_round(h, a3);
         h = merge_round(h, a4);
     } else {
-        h = seed + P5;
+        h = seed + XXH_P5;
     }
     h += (uint64_t)n;
     for (; left >= 8; left -= 8, p += 8)
-        h = rotl64(h ^ lane_round(0, floe_get_le64(p)), 27) * P1 + P4;
+        h = rotl64(h ^ lane_round(0, floe_get_le64(p)), 27) * XXH_P1 + XXH_P4;
     if (left >= 4) {
-        h = rotl64(h ^ ((uint64_t)floe_get_le32(p) * P1), 23) * P2 + P3;
+        h = rotl64(h ^ ((uint64_t)floe_get_le32(p) * XXH_P1), 23) * XXH_P2 + XXH_P3;
         p += 4;
         left -= 4;
     }
     for (; left > 0; left--, p++)
-        h = rotl64(h ^ ((uint64_t)*p * P5), 11) * P1;
+        h = rotl64(h ^ ((uint64_t)*p * XXH_P5), 11) * XXH_P1;
     /* Avalanche. */
     h ^= h >> 33;
-    h *= P2;
+    h *= XXH_P2;
     h ^= h >> 29;
-    h *= P3;
+    h *= XXH_P3;
     h ^= h >> 32;
     return h;
 }

@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #define FLOE_BLOOM_BLOCK_BYTES 32u
+/* The longest BloomFilterHeader: 14 bytes and the varint of 2 * numBytes. */
+#define FLOE_BLOOM_HEADER_MAX 20u
 
 /** XXH64 of p[0..n) with @p seed (the xxHash specification's algorithm). */
 uint64_t floe_xxh64(const void *p, size_t n, uint64_t seed);
@@ -38,8 +40,8 @@ void floe_bloom_insert(uint8_t *bits, size_t n, uint64_t hash);
 int floe_bloom_check(const uint8_t *bits, size_t n, uint64_t hash);
 
 /** The BloomFilterHeader (Thrift compact) for a bitset of @p n bytes: SBBF,
- *  XXHASH, UNCOMPRESSED. Returns its length (at most 16), or 0 if @p cap is
- *  too small. */
+ *  XXHASH, UNCOMPRESSED. Returns its length (at most FLOE_BLOOM_HEADER_MAX),
+ *  or 0 if @p cap is too small. */
 size_t floe_bloom_header(uint8_t *out, size_t cap, size_t n);
 
 #endif

@@ -171,7 +171,10 @@ static int dict_limit(const struct floe_dict *d, size_t len)
 
 /* Inlined into each entry point: a second call per value costs more than
  * the probe. */
-__attribute__((always_inline)) static inline int insert_fixed(struct floe_dict *d, uint64_t v, uint32_t *index)
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int insert_fixed(struct floe_dict *d, uint64_t v, uint32_t *index)
 {
     uint32_t i = (uint32_t)hash_fixed(v) & d->slot_mask;
     uint32_t *slots = (uint32_t *)d->table;

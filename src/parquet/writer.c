@@ -40,6 +40,7 @@ struct chunk_meta {
     int64_t dict_offset; /* -1: no dictionary page */
     int64_t bloom_offset; /* -1: no Bloom filter */
     uint32_t bloom_len;   /* its header and bitset */
+    uint8_t bloom_due;    /* every page used the dictionary: a filter follows the row group */
     int64_t data_offset;
     int64_t comp_size, uncomp_size;
     int64_t num_values, null_count;
@@ -98,6 +99,9 @@ struct floe_parquet_state {
     uint32_t page_bytes;
     uint8_t codec;
     uint8_t bloom;         /* write Bloom filters for dictionary-encoded chunks */
+    uint64_t dict_added;   /* dictionary entries added, ever */
+    uint64_t bloom_est_at; /* dict_added when bloom_est was computed */
+    size_t bloom_est;      /* bytes the open row group's filters will take */
     uint8_t *store;        /* compressed pages of the open row group */
     size_t store_cap, store_len;
     uint8_t *scratch;      /* one page assembled for compression */
@@ -870,6 +874,14 @@ static int write_dict_page(struct floe_parquet *pq, struct column *c, struct chu
     return FLOE_OK;
 }
 
+/* Whether a dictionary entry's bits are a float NaN (FLOAT or DOUBLE). */
+static int is_nan_bits(uint8_t phys, uint64_t x)
+{
+    if (phys == PHYS_FLOAT)
+        return (x & 0x7f800000u) == 0x7f800000u && (x & 0x007fffffu) != 0;
+    return (x & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (x & 0x000fffffffffffffull) != 0;
+}
+
 /* The chunk's Bloom filter, from its dictionary (every distinct non-null
  * value of the chunk), hashed over each value's PLAIN bytes. */
 static int write_bloom_filter(struct floe_parquet *pq, const struct column *c, struct chunk_meta *m)
@@ -877,8 +889,8 @@ static int write_bloom_filter(struct floe_parquet *pq, const struct column *c, s
     struct floe_parquet_state *st = pq->st;
     uint32_t n = floe_dict_count(&c->dict), i;
     size_t bytes = floe_bloom_bytes(n, st->scratch_cap), hdr_len;
-    uint8_t hdr[32];
-    m->bloom_len = 0;
+    int floating = c->phys == PHYS_FLOAT || c->phys == PHYS_DOUBLE;
+    uint8_t hdr[FLOE_BLOOM_HEADER_MAX];
     if (bytes == 0)
         return FLOE_OK;
     floe_memset(st->scratch, 0, bytes);
@@ -891,8 +903,14 @@ static int write_bloom_filter(struct floe_parquet *pq, const struct column *c, s
         } else {
             uint64_t x = floe_dict_get_fixed(&c->dict, i);
             len = c->dict.width;
-            floe_put_le32(plain, (uint32_t)x);
-            floe_put_le32(plain + 4, (uint32_t)(x >> 32));
+            if (floating && is_nan_bits(c->phys, x))
+                return FLOE_OK; /* NaN equals nothing, or itself, by the reader: no filter */
+            if (floating && (x << (len == 8 ? 1 : 33)) == 0) {
+                /* ±0: readers find -0.0 for 0.0 and back, so both go in. */
+                floe_put_le64(plain, x ^ (len == 8 ? 0x8000000000000000ull : 0x80000000u));
+                floe_bloom_insert(st->scratch, bytes, floe_xxh64(plain, len, 0));
+            }
+            floe_put_le64(plain, x); /* a FIXED4 value is the low 4 bytes */
         }
         floe_bloom_insert(st->scratch, bytes, floe_xxh64(v, len, 0));
     }
@@ -946,7 +964,7 @@ static int flush_row_group(struct floe_parquet *pq)
         }
         m->encodings |= c->encodings;
         /* Every value is in the dictionary only if every page used it. */
-        m->bloom_len = st->bloom && c->dict_pages > 0 && floe_dict_count(&c->dict) > 0 &&
+        m->bloom_due = st->bloom && c->dict_pages > 0 && floe_dict_count(&c->dict) > 0 &&
                        (c->encodings & ~(uint16_t)(1u << ENC_RLE_DICT)) == 0;
         if (c->nullable)
             m->encodings |= 1u << ENC_RLE;
@@ -964,11 +982,13 @@ static int flush_row_group(struct floe_parquet *pq)
     /* After the chunks, so each chunk's pages stay one range. */
     for (i = 0; i < st->n_cols; i++) {
         struct chunk_meta *m = &st->chunks[(size_t)st->n_rgs * st->n_cols + i];
-        if (m->bloom_len != 0)
+        if (m->bloom_due)
             FLOE_TRY(write_bloom_filter(pq, &st->cols[i], m));
     }
     st->n_rgs++;
     st->rg_rows = 0;
+    st->bloom_est = 0;
+    st->bloom_est_at = st->dict_added;
     st->store_len = 0;
     reset_dictionaries(st);
     pq->stats.row_groups = st->n_rgs;
@@ -1160,8 +1180,12 @@ int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *val
         /* Min and max of a multiset are those of its distinct values: a
          * value already in this row group's dictionary was counted when it
          * went in (statistics are per column chunk, as is the dictionary). */
-        if (c->page_enc != ENC_RLE_DICT || index + 1u == floe_dict_count(&c->dict))
+        if (c->page_enc != ENC_RLE_DICT) {
             stat_value(c, v);
+        } else if (index + 1u == floe_dict_count(&c->dict)) {
+            stat_value(c, v);
+            st->dict_added++;
+        }
     }
     st->rg_rows++;
     pq->stats.rows++;
@@ -1174,9 +1198,28 @@ const char *floe_parquet_reject_reason(const struct floe_parquet *pq)
     return pq != NULL && pq->st != NULL ? pq->st->reject : "";
 }
 
+/* The filters the open row group would get now, header included. Cached:
+ * it changes only when a dictionary takes a new entry. */
+static size_t bloom_estimate(struct floe_parquet_state *st)
+{
+    uint32_t i;
+    if (!st->bloom || st->rg_rows == 0)
+        return 0;
+    if (st->bloom_est_at != st->dict_added) {
+        st->bloom_est = 0;
+        for (i = 0; i < st->n_cols; i++) {
+            const struct column *c = &st->cols[i];
+            if (c->dict_state == DICT_TRY && floe_dict_count(&c->dict) > 0)
+                st->bloom_est += floe_bloom_bytes(floe_dict_count(&c->dict), st->scratch_cap) + FLOE_BLOOM_HEADER_MAX;
+        }
+        st->bloom_est_at = st->dict_added;
+    }
+    return st->bloom_est;
+}
+
 uint64_t floe_parquet_pending_bytes(const struct floe_parquet *pq)
 {
-    return pq != NULL && pq->st != NULL ? pq->st->store_len : 0;
+    return pq != NULL && pq->st != NULL ? pq->st->store_len + bloom_estimate(pq->st) : 0;
 }
 
 /* ---- files --------------------------------------------------------------- */

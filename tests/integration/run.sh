@@ -155,7 +155,7 @@ if "$FLOE" convert --schema "$B/schema.json" -o "$B/out" "$B/in.ndjson" >/dev/nu
         const m = await import('$HERE/compare.mjs');
         const { duck } = await m.loadModules();
         const con = await (await duck.DuckDBInstance.create(':memory:')).connect();
-        const q = (f) => con.runAndReadAll(\"SELECT path_in_schema FROM parquet_metadata('\" + f + \"') WHERE bloom_filter_offset IS NOT NULL\").then((r) => r.getRows().map((x) => x[0]).join(','));
+        const q = (f) => con.runAndReadAll(\"SELECT DISTINCT path_in_schema FROM parquet_metadata('\" + f + \"') WHERE bloom_filter_offset IS NOT NULL ORDER BY 1\").then((r) => r.getRows().map((x) => x[0]).join(','));
         const [withF, none] = [await q('$B/out/*.parquet'), await q('$B/none/*.parquet')];
         if (withF !== 'k,x' || none !== '') { console.log('filters on: ' + withF + ' / with --no-bloom-filters: ' + none); process.exit(1); }
         console.log('k,x only; none with --no-bloom-filters');
@@ -166,6 +166,65 @@ if "$FLOE" convert --schema "$B/schema.json" -o "$B/out" "$B/in.ndjson" >/dev/nu
     fi
 else
     fail "Bloom filters: floe convert: $(tail -1 "$B/err")"
+fi
+
+# The same values give DuckDB's Bloom filters byte for byte (header and bitset):
+# the block layout, salts, hash and sizing all agree with another writer's.
+D=$WORK/bloom-duck
+mkdir -p "$D"
+python3 -c '
+import json
+for i in range(3000): print(json.dumps({"k": i % 10, "s": "dev-%d" % (i % 300)}))' >"$D/in.ndjson"
+printf '{"columns":[{"name":"k","type":"int32"},{"name":"s","type":"string"}]}' >"$D/schema.json"
+if ! "$FLOE" convert --schema "$D/schema.json" -o "$D/out" "$D/in.ndjson" >/dev/null 2>"$D/err"; then
+    fail "Bloom filters as DuckDB writes them: floe convert: $(tail -1 "$D/err")"
+elif out=$(node --input-type=module -e "
+    import fs from 'node:fs';
+    const m = await import('$HERE/compare.mjs');
+    const { duck } = await m.loadModules();
+    const con = await (await duck.DuckDBInstance.create(':memory:')).connect();
+    await con.run(\"COPY (SELECT (i % 10)::INTEGER AS k, 'dev-' || (i % 300) AS s FROM range(3000) t(i)) TO '$D/duck.parquet' (FORMAT parquet)\");
+    const floeFile = fs.readdirSync('$D/out').filter((f) => f.endsWith('.parquet')).map((f) => '$D/out/' + f)[0];
+    const filters = async (f) => {
+      const rows = (await con.runAndReadAll(\"SELECT path_in_schema, bloom_filter_offset, bloom_filter_length FROM parquet_metadata('\" + f + \"') WHERE bloom_filter_offset IS NOT NULL ORDER BY 1\")).getRows();
+      const bytes = fs.readFileSync(f);
+      return rows.map(([c, o, n]) => c + ':' + bytes.subarray(Number(o), Number(o) + Number(n)).toString('hex'));
+    };
+    const [a, b] = [await filters(floeFile), await filters('$D/duck.parquet')];
+    if (a.length !== 2 || a.join() !== b.join()) { console.log('floe ' + a.map((x) => x.slice(0, 60)).join(' ') + ' / DuckDB ' + b.map((x) => x.slice(0, 60)).join(' ')); process.exit(1); }
+    console.log('k and s, ' + a.map((x) => (x.length - 2) / 2).join(' and ') + ' bytes');
+  " 2>&1); then
+    pass "Bloom filters as DuckDB writes them ($out)"
+else
+    fail "Bloom filters as DuckDB writes them: $out"
+fi
+
+# Readers take -0.0 = 0.0: a filter holding one zero must not exclude the other.
+Z=$WORK/zeros
+mkdir -p "$Z"
+python3 -c '
+for i in range(100):
+    v = "-0.0" if i == 50 else str(1 + i % 10)
+    print("{\"x\": %s, \"f\": %s, \"y\": %s}" % (v, v, "0.0" if i == 7 else str(2 + i % 5)))
+' >"$Z/in.ndjson"
+printf '{"columns":[{"name":"x","type":"double"},{"name":"f","type":"float"},{"name":"y","type":"double"}]}' >"$Z/schema.json"
+if ! "$FLOE" convert --schema "$Z/schema.json" -o "$Z/out" "$Z/in.ndjson" >/dev/null 2>"$Z/err"; then
+    fail "Bloom filters, signed zeros: floe convert: $(tail -1 "$Z/err")"
+elif out=$(node --input-type=module -e "
+    const m = await import('$HERE/compare.mjs');
+    const { duck } = await m.loadModules();
+    const con = await (await duck.DuckDBInstance.create(':memory:')).connect();
+    const one = async (sql) => Number((await con.runAndReadAll(sql)).getRows()[0][0]);
+    const f = '$Z/out/*.parquet', got = [];
+    const n = await one(\"SELECT count(*) FROM parquet_metadata('\" + f + \"') WHERE bloom_filter_offset IS NOT NULL\");
+    for (const w of ['x = 0.0', 'x = -0.0', 'f = 0.0::FLOAT', 'f = -0.0::FLOAT', 'y = 0.0', 'y = -0.0'])
+      got.push(w + ': ' + await one(\"SELECT count(*) FROM '\" + f + \"' WHERE \" + w));
+    if (n !== 3 || got.some((g) => !g.endsWith(': 1'))) { console.log(n + ' filters; ' + got.join(', ')); process.exit(1); }
+    console.log(n + ' filters; each zero found by the other');
+  " 2>&1); then
+    pass "Bloom filters, signed zeros ($out)"
+else
+    fail "Bloom filters, signed zeros: $out"
 fi
 
 # ---- string statistics longer than FLOE_PARQUET_STAT_MAX (32 bytes) ----

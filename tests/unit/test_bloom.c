@@ -4,16 +4,34 @@
 #include "parquet/thrift.h"
 #include "floe/error.h"
 
-/* Published XXH64 values (seed 0), and the zstd frame checksums (the low 32
- * bits of XXH64 of the content) that `zstd --check` wrote for these inputs,
- * which cover the 32-byte stripe loop and every tail length. */
+/* XXH64 values published with xxHash, and values of xxHash's reference
+ * implementation (zstd's lib/common/xxhash.h, seeds 0 and 12345) over bytes
+ * i * 37 + 11: every tail (8-, 4- and 1-byte rounds) and the 32-byte stripes. */
 TEST(xxh64_matches_published_values)
 {
     static const char spam[] = "Nobody inspects the spammish repetition";
+    static const struct {
+        size_t len;
+        uint64_t seed0, seed12345;
+    } ref[] = {
+        {4, 0xfb1e5cf2f1ae4d95ull, 0x4ff0c85576f0f1ceull},    {8, 0x57cb2b7521f3e21aull, 0x0db84c04e52124efull},
+        {12, 0x2f53b00266039e64ull, 0x61fad8202f55861cull},   {16, 0xc6843cef99721174ull, 0xfd032bf679e2703eull},
+        {31, 0xe4a0e629e519a4aeull, 0x00b4051bdb059b1eull},   {32, 0xcc6b8aaada790b2dull, 0x35b21e080e63e43full},
+        {33, 0x35ec49850475a832ull, 0x88873d45c63b8712ull},   {64, 0x155ccce4bf32befcull, 0x5b6b952d42a6c9f5ull},
+        {100, 0x4826e367566ea023ull, 0xe7b0dc1a7e6b2f6bull},  {255, 0x178ea4a7d2319abeull, 0xb72325440f4c7432ull},
+    };
+    uint8_t buf[256];
+    size_t i;
     CHECK_EQ_U64(floe_xxh64("", 0, 0), 0xef46db3751d8e999ull);
     CHECK_EQ_U64(floe_xxh64("a", 1, 0), 0xd24ec4f1a98c6e5bull);
     CHECK_EQ_U64(floe_xxh64("abc", 3, 0), 0x44bc2cf5ad770999ull);
     CHECK_EQ_U64(floe_xxh64(spam, sizeof spam - 1, 0), 0xfbcea83c8a378bf1ull);
+    for (i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)(i * 37u + 11u);
+    for (i = 0; i < sizeof ref / sizeof ref[0]; i++) {
+        CHECK_EQ_U64(floe_xxh64(buf, ref[i].len, 0), ref[i].seed0);
+        CHECK_EQ_U64(floe_xxh64(buf, ref[i].len, 12345), ref[i].seed12345);
+    }
 }
 
 TEST(xxh64_reads_every_byte_and_the_seed)
