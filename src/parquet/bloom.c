@@ -1,6 +1,7 @@
 /* Split block Bloom filters and XXH64 (see bloom.h). */
 #include "parquet/bloom.h"
 #include "core/internal.h"
+#include "parquet/encoding.h"
 #include "parquet/thrift.h"
 
 /* ---- XXH64 --------------------------------------------------------------- */
@@ -78,14 +79,15 @@ static const uint32_t salt[8] = {0x47b6137bu, 0x44974d91u, 0x8824ad5bu, 0xa2b728
 size_t floe_bloom_bytes(uint32_t ndv, size_t max_bytes)
 {
     uint64_t want = ((uint64_t)ndv * 968u / 100u + 7u) / 8u; /* 9.68 bits a value: 1% */
-    size_t bytes = FLOE_BLOOM_BLOCK_BYTES, cap = FLOE_BLOOM_BLOCK_BYTES;
+    uint64_t cap, bytes;
     if (max_bytes < FLOE_BLOOM_BLOCK_BYTES)
         return 0;
-    while (cap <= max_bytes / 2u)
-        cap *= 2u;
-    while (bytes < want && bytes < cap)
-        bytes *= 2u;
-    return bytes;
+    /* (the writer asks at every new dictionary entry: no loops) */
+    cap = (uint64_t)1 << (floe_bit_width((uint64_t)max_bytes) - 1u);
+    if (want <= FLOE_BLOOM_BLOCK_BYTES)
+        return FLOE_BLOOM_BLOCK_BYTES;
+    bytes = (uint64_t)1 << floe_bit_width(want - 1u);
+    return (size_t)(bytes < cap ? bytes : cap);
 }
 
 /* The block a hash picks: its high 32 bits scaled to the block count. */

@@ -74,6 +74,7 @@ struct column {
         struct floe_delta_encoder delta;
     } enc;
     struct floe_dict dict;
+    uint32_t bloom_size;            /* its filter's bytes if the row group ended now (0: none) */
     uint32_t page_values, page_nulls;
     /* this row group */
     uint32_t first_page, last_page; /* store offset + 1 of the page list; 0: none */
@@ -99,9 +100,7 @@ struct floe_parquet_state {
     uint32_t page_bytes;
     uint8_t codec;
     uint8_t bloom;         /* write Bloom filters for dictionary-encoded chunks */
-    uint64_t dict_added;   /* dictionary entries added, ever */
-    uint64_t bloom_est_at; /* dict_added when bloom_est was computed */
-    size_t bloom_est;      /* bytes the open row group's filters will take */
+    size_t bloom_est;      /* bytes the open row group's filters would take now */
     uint8_t *store;        /* compressed pages of the open row group */
     size_t store_cap, store_len;
     uint8_t *scratch;      /* one page assembled for compression */
@@ -761,6 +760,7 @@ static void reset_column_for_row_group(struct column *c)
     else if (c->dict_state != DICT_NEVER)
         c->dict_state = DICT_TRY;
     c->idx_width = 0;
+    c->bloom_size = 0;
     begin_page(c);
 }
 
@@ -988,7 +988,6 @@ static int flush_row_group(struct floe_parquet *pq)
     st->n_rgs++;
     st->rg_rows = 0;
     st->bloom_est = 0;
-    st->bloom_est_at = st->dict_added;
     st->store_len = 0;
     reset_dictionaries(st);
     pq->stats.row_groups = st->n_rgs;
@@ -999,6 +998,14 @@ static int flush_row_group(struct floe_parquet *pq)
 
 static int dict_insert_value(struct column *c, const struct floe_value *v, uint32_t *index);
 static int grow_dictionary(struct floe_parquet_state *st, struct column *c);
+
+/* The column's dictionary took a new entry: its filter may have grown. */
+static void note_bloom_size(struct floe_parquet_state *st, struct column *c)
+{
+    uint32_t b = (uint32_t)(floe_bloom_bytes(floe_dict_count(&c->dict), st->scratch_cap) + FLOE_BLOOM_HEADER_MAX);
+    st->bloom_est = st->bloom_est - c->bloom_size + b;
+    c->bloom_size = b;
+}
 
 /* Makes room for one value in c's page and picks its encoding; for a
  * dictionary-encoded page, *index gets the value's entry. Pages may be
@@ -1028,6 +1035,8 @@ static int prepare_value(struct floe_parquet *pq, struct column *c, const struct
         /* Fall back for the rest of the row group: the page so far keeps
          * its indices, the next one is in the fallback encoding. */
         c->dict_state = DICT_OFF;
+        pq->st->bloom_est -= c->bloom_size; /* no filter for this chunk now */
+        c->bloom_size = 0;
         FLOE_TRY(flush_page(pq, c));
         if (c->page_values == 0)
             begin_page(c);
@@ -1180,11 +1189,10 @@ int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *val
         /* Min and max of a multiset are those of its distinct values: a
          * value already in this row group's dictionary was counted when it
          * went in (statistics are per column chunk, as is the dictionary). */
-        if (c->page_enc != ENC_RLE_DICT) {
+        if (c->page_enc != ENC_RLE_DICT || index + 1u == floe_dict_count(&c->dict)) {
             stat_value(c, v);
-        } else if (index + 1u == floe_dict_count(&c->dict)) {
-            stat_value(c, v);
-            st->dict_added++;
+            if (c->page_enc == ENC_RLE_DICT && st->bloom)
+                note_bloom_size(st, c); /* a new dictionary entry */
         }
     }
     st->rg_rows++;
@@ -1198,28 +1206,9 @@ const char *floe_parquet_reject_reason(const struct floe_parquet *pq)
     return pq != NULL && pq->st != NULL ? pq->st->reject : "";
 }
 
-/* The filters the open row group would get now, header included. Cached:
- * it changes only when a dictionary takes a new entry. */
-static size_t bloom_estimate(struct floe_parquet_state *st)
-{
-    uint32_t i;
-    if (!st->bloom || st->rg_rows == 0)
-        return 0;
-    if (st->bloom_est_at != st->dict_added) {
-        st->bloom_est = 0;
-        for (i = 0; i < st->n_cols; i++) {
-            const struct column *c = &st->cols[i];
-            if (c->dict_state == DICT_TRY && floe_dict_count(&c->dict) > 0)
-                st->bloom_est += floe_bloom_bytes(floe_dict_count(&c->dict), st->scratch_cap) + FLOE_BLOOM_HEADER_MAX;
-        }
-        st->bloom_est_at = st->dict_added;
-    }
-    return st->bloom_est;
-}
-
 uint64_t floe_parquet_pending_bytes(const struct floe_parquet *pq)
 {
-    return pq != NULL && pq->st != NULL ? pq->st->store_len + bloom_estimate(pq->st) : 0;
+    return pq != NULL && pq->st != NULL ? pq->st->store_len + pq->st->bloom_est : 0;
 }
 
 /* ---- files --------------------------------------------------------------- */
