@@ -1,18 +1,28 @@
 #!/usr/bin/env node
-// Checks floe's Parquet Bloom filters with DuckDB's own probe
-// (parquet_bloom_probe), a reader floe's authors did not write.
+// Checks floe's Parquet Bloom filters with DuckDB, a reader (and writer)
+// floe's authors did not write.
 //
-// Usage: node bloom_check.mjs [--expect COLUMN]... [--sample N] PARQUET...
+// Usage: node bloom_check.mjs probe [--expect COLUMN]... [--sample N] PARQUET...
+//        node bloom_check.mjs columns WANT PARQUET_GLOB [NONE_GLOB]
+//        node bloom_check.mjs same-as-duckdb FLOE_PARQUET DUCK_OUT.parquet SQL
+//        node bloom_check.mjs zeros PARQUET_GLOB
 //
-// For every column chunk that has a filter:
+// probe, with DuckDB's parquet_bloom_probe, for every chunk with a filter:
 //   1. no false negatives: for up to N (default 100) of the column's distinct
 //      values (spread over the sorted list), every row group holding the value
 //      must not be excluded by its filter;
 //   2. the filter works: for 40 values the file does not hold, at least 90%
 //      of the (value, row group) probes are excluded (1% is the design rate).
-// With --expect COLUMN: every row group of every file has a filter on COLUMN.
-// Prints one JSON summary; exit 0 when all holds, 1 when not, 2 on errors.
+//   With --expect COLUMN: every row group of every file has a filter on COLUMN.
+// columns: the columns with filters are exactly WANT ("a,b"), and the files of
+//   NONE_GLOB have none.
+// same-as-duckdb: DuckDB writes SQL's rows to DUCK_OUT; its filters must equal
+//   floe's byte for byte (headers and bitsets), column by column.
+// zeros: for every FLOAT/DOUBLE column with a filter, col = 0.0 and col = -0.0
+//   find every row holding either zero (readers take -0.0 = 0.0).
+// Prints one line; exit 0 when all holds, 1 when not, 2 on errors.
 import { loadModules } from './compare.mjs';
+import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
@@ -110,18 +120,83 @@ export async function checkBloom(files, { expect = [], sample = 100, requireFilt
            absent_probes: absentProbes, absent_excluded: Number(rate.toFixed(4)), problems: bad.slice(0, 5) };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const args = process.argv.slice(2), files = [], expect = [];
-  let sample = 100;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--expect') expect.push(args[++i]);
-    else if (args[i] === '--sample') sample = Number(args[++i]);
-    else files.push(args[i]);
+async function connect() {
+  const { duck } = await loadModules();
+  const con = await (await duck.DuckDBInstance.create(':memory:')).connect();
+  return async (sql, params) => (await con.runAndReadAll(sql, params)).getRows();
+}
+
+const filtersOf = (rows, glob) => rows(`SELECT DISTINCT path_in_schema FROM parquet_metadata(${lit(glob)})
+  WHERE bloom_filter_offset IS NOT NULL ORDER BY 1`).then((r) => r.map((x) => x[0]).join(','));
+
+export async function checkColumns(want, glob, noneGlob) {
+  const rows = await connect();
+  const got = await filtersOf(rows, glob), none = noneGlob ? await filtersOf(rows, noneGlob) : '';
+  const ok = got === want && none === '';
+  return { ok, line: ok ? `filters on ${got} only${noneGlob ? ', none in the other files' : ''}`
+    : `filters on "${got}" (want "${want}")${noneGlob ? `, "${none}" in the files that should have none` : ''}` };
+}
+
+export async function checkSameAsDuckDB(floeFile, duckFile, sql) {
+  const rows = await connect();
+  await rows(`COPY (${sql}) TO ${lit(duckFile)} (FORMAT parquet)`);
+  const filters = async (f) => {
+    const bytes = fs.readFileSync(f);
+    return (await rows(`SELECT path_in_schema, bloom_filter_offset, bloom_filter_length FROM parquet_metadata(${lit(f)})
+      WHERE bloom_filter_offset IS NOT NULL ORDER BY 1`)).map(([c, o, n]) => ({ c, hex: bytes.subarray(Number(o), Number(o) + Number(n)).toString('hex') }));
+  };
+  const [a, b] = [await filters(floeFile), await filters(duckFile)];
+  const ok = a.length > 0 && a.map((x) => x.c + x.hex).join() === b.map((x) => x.c + x.hex).join();
+  return { ok, line: ok ? `${a.map((x) => `${x.c} ${x.hex.length / 2} bytes`).join(', ')}, as DuckDB writes them`
+    : `floe ${a.map((x) => `${x.c}:${x.hex.slice(0, 48)}`).join(' ')} / DuckDB ${b.map((x) => `${x.c}:${x.hex.slice(0, 48)}`).join(' ')}` };
+}
+
+export async function checkZeros(glob) {
+  const rows = await connect();
+  const cols = (await rows(`SELECT DISTINCT m.path_in_schema, s.type FROM parquet_metadata(${lit(glob)}) m
+    JOIN parquet_schema(${lit(glob)}) s ON s.name = m.path_in_schema
+    WHERE m.bloom_filter_offset IS NOT NULL AND s.type IN ('FLOAT', 'DOUBLE') ORDER BY 1`));
+  const bad = [], seen = [];
+  for (const [c, t] of cols) {
+    const q = `"${c.replace(/"/g, '""')}"`;
+    const [[want]] = await rows(`SELECT count(*) FROM read_parquet(${lit(glob)}) WHERE CAST(${q} AS VARCHAR) IN ('0.0', '-0.0')`);
+    for (const z of ['0.0', '-0.0']) {
+      const [[got]] = await rows(`SELECT count(*) FROM read_parquet(${lit(glob)}) WHERE ${q} = ${z}::${t}`);
+      if (got !== want) bad.push(`${c} = ${z}: ${got} rows of ${want}`);
+    }
+    seen.push(`${c} ${want}`);
   }
-  if (files.length === 0) { console.error('usage: bloom_check.mjs [--expect COLUMN]... [--sample N] PARQUET...'); process.exit(2); }
+  const ok = cols.length > 0 && bad.length === 0;
+  return { ok, line: ok ? `both zeros find every zero row (${seen.join(', ')})` : bad.join('; ') || 'no FLOAT/DOUBLE column with a filter' };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [mode, ...args] = process.argv.slice(2);
+  const usage = () => { console.error('usage: bloom_check.mjs probe|columns|same-as-duckdb|zeros ... (see the top of this file)'); process.exit(2); };
   try {
-    const r = await checkBloom(files, { expect, sample });
-    console.log(JSON.stringify(r, (k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    let r;
+    if (mode === 'probe') {
+      const files = [], expect = [];
+      let sample = 100;
+      for (let i = 0; i < args.length; i++) {
+        if (args[i] === '--expect') expect.push(args[++i]);
+        else if (args[i] === '--sample') sample = Number(args[++i]);
+        else files.push(args[i]);
+      }
+      if (files.length === 0) usage();
+      const p = await checkBloom(files, { expect, sample });
+      r = { ok: p.ok, line: p.ok ? `${p.chunks_with_filters} chunks, ${p.present_probes} present values found, ${p.absent_excluded} of ${p.absent_probes} absent excluded`
+        : JSON.stringify(p, (k, v) => (typeof v === 'bigint' ? String(v) : v)) };
+    } else if (mode === 'columns' && args.length >= 2) {
+      r = await checkColumns(args[0], args[1], args[2]);
+    } else if (mode === 'same-as-duckdb' && args.length === 3) {
+      r = await checkSameAsDuckDB(args[0], args[1], args[2]);
+    } else if (mode === 'zeros' && args.length === 1) {
+      r = await checkZeros(args[0]);
+    } else {
+      usage();
+    }
+    console.log(r.line);
     process.exit(r.ok ? 0 : 1);
   } catch (e) {
     console.error(`bloom_check: ${e.message}`);

@@ -123,108 +123,59 @@ telemetry small-groups "$T" --row-group-bytes 256K --page-bytes 8K --file-rows 2
 CODEC=ZSTD telemetry zstd-pages "$T" --codec zstd
 CODEC=ZSTD telemetry zstd-small-groups "$T" --codec zstd --row-group-bytes 256K --page-bytes 8K --file-rows 20000
 
-# ---- Bloom filters, through DuckDB's parquet_bloom_probe ----
-# bloom NAME [bloom_check.mjs options] FILES...: no false negatives, absent
-# values mostly excluded (bloom_check.mjs says how).
+# ---- Bloom filters, checked with DuckDB (bloom_check.mjs says how) ----
+# bloom NAME MODE ARGS...: one bloom_check.mjs check.
 bloom() {
     local name=$1 out
     shift
     if out=$(node "$HERE/bloom_check.mjs" "$@" 2>&1); then
-        pass "Bloom filters $name: $(echo "$out" | sed -E 's/.*"chunks_with_filters":([0-9]+),"present_probes":([0-9]+),"absent_probes":([0-9]+),"absent_excluded":([0-9.]+).*/\1 chunks, \2 present values found, \4 of \3 absent excluded/')"
+        pass "Bloom filters, $name: $out"
     else
-        fail "Bloom filters $name: $out"
+        fail "Bloom filters, $name: $out"
     fi
 }
-bloom telemetry --expect device_id "$WORK"/plain/*.parquet
-bloom "small row groups, 3 files" --expect device_id --expect status "$WORK"/small-groups/*.parquet
-bloom "zstd pages" --expect device_id "$WORK"/zstd-pages/*.parquet
+# bloom_input NAME DIR SCHEMA PYTHON [convert options]: DIR/in.ndjson from
+# PYTHON, converted into DIR/out; a FAIL and non-zero when floe convert fails.
+bloom_input() {
+    local name=$1 dir=$2 schema=$3 py=$4
+    shift 4
+    mkdir -p "$dir"
+    python3 -c "$py" >"$dir/in.ndjson" && printf '%s' "$schema" >"$dir/schema.json" &&
+        "$FLOE" convert --schema "$dir/schema.json" -o "$dir/out" "$@" "$dir/in.ndjson" >/dev/null 2>"$dir/err" ||
+        { fail "Bloom filters, $name: floe convert: $(tail -1 "$dir/err")"; return 1; }
+}
+bloom telemetry probe --expect device_id "$WORK"/plain/*.parquet
+bloom "small row groups, 3 files" probe --expect device_id --expect status "$WORK"/small-groups/*.parquet
+bloom "zstd pages" probe --expect device_id "$WORK"/zstd-pages/*.parquet
 # A column whose dictionary gives up part-way (unique ids after 500 rows) gets
 # no filter: its dictionary no longer holds every value.
 B=$WORK/bloom
-mkdir -p "$B"
-python3 -c '
+FALLBACK='
 import json
 for i in range(30000):
-    print(json.dumps({"id": "u-%06d" % ((i * 7919) % 100000) if i > 500 else "early-%d" % (i % 7), "k": i % 13, "x": (i % 50) * 0.5}))
-' >"$B/in.ndjson"
-printf '{"columns":[{"name":"id","type":"string"},{"name":"k","type":"int32"},{"name":"x","type":"double"}]}' >"$B/schema.json"
-if "$FLOE" convert --schema "$B/schema.json" -o "$B/out" "$B/in.ndjson" >/dev/null 2>"$B/err" &&
-    "$FLOE" convert --schema "$B/schema.json" --no-bloom-filters -o "$B/none" "$B/in.ndjson" >/dev/null 2>>"$B/err"; then
-    bloom "dictionary fallback" --expect k --expect x "$B"/out/*.parquet
-    if out=$(node --input-type=module -e "
-        const m = await import('$HERE/compare.mjs');
-        const { duck } = await m.loadModules();
-        const con = await (await duck.DuckDBInstance.create(':memory:')).connect();
-        const q = (f) => con.runAndReadAll(\"SELECT DISTINCT path_in_schema FROM parquet_metadata('\" + f + \"') WHERE bloom_filter_offset IS NOT NULL ORDER BY 1\").then((r) => r.getRows().map((x) => x[0]).join(','));
-        const [withF, none] = [await q('$B/out/*.parquet'), await q('$B/none/*.parquet')];
-        if (withF !== 'k,x' || none !== '') { console.log('filters on: ' + withF + ' / with --no-bloom-filters: ' + none); process.exit(1); }
-        console.log('k,x only; none with --no-bloom-filters');
-      " 2>&1); then
-        pass "Bloom filters: which chunks ($out)"
-    else
-        fail "Bloom filters: which chunks: $out"
-    fi
-else
-    fail "Bloom filters: floe convert: $(tail -1 "$B/err")"
+    print(json.dumps({"id": "u-%06d" % ((i * 7919) % 100000) if i > 500 else "early-%d" % (i % 7), "k": i % 13, "x": (i % 50) * 0.5}))'
+SCHEMA_IKX='{"columns":[{"name":"id","type":"string"},{"name":"k","type":"int32"},{"name":"x","type":"double"}]}'
+if bloom_input "dictionary fallback" "$B" "$SCHEMA_IKX" "$FALLBACK" &&
+    bloom_input "--no-bloom-filters" "$B/off" "$SCHEMA_IKX" "$FALLBACK" --no-bloom-filters; then
+    bloom "dictionary fallback" probe --expect k --expect x "$B"/out/*.parquet
+    bloom "which chunks" columns k,x "$B/out/*.parquet" "$B/off/out/*.parquet"
 fi
-
-# The same values give DuckDB's Bloom filters byte for byte (header and bitset):
-# the block layout, salts, hash and sizing all agree with another writer's.
+# The same values give DuckDB's filters byte for byte (header and bitset): the
+# block layout, salts, hash and sizing all agree with another writer's.
 D=$WORK/bloom-duck
-mkdir -p "$D"
-python3 -c '
+if bloom_input "as DuckDB writes them" "$D" '{"columns":[{"name":"k","type":"int32"},{"name":"s","type":"string"}]}' '
 import json
-for i in range(3000): print(json.dumps({"k": i % 10, "s": "dev-%d" % (i % 300)}))' >"$D/in.ndjson"
-printf '{"columns":[{"name":"k","type":"int32"},{"name":"s","type":"string"}]}' >"$D/schema.json"
-if ! "$FLOE" convert --schema "$D/schema.json" -o "$D/out" "$D/in.ndjson" >/dev/null 2>"$D/err"; then
-    fail "Bloom filters as DuckDB writes them: floe convert: $(tail -1 "$D/err")"
-elif out=$(node --input-type=module -e "
-    import fs from 'node:fs';
-    const m = await import('$HERE/compare.mjs');
-    const { duck } = await m.loadModules();
-    const con = await (await duck.DuckDBInstance.create(':memory:')).connect();
-    await con.run(\"COPY (SELECT (i % 10)::INTEGER AS k, 'dev-' || (i % 300) AS s FROM range(3000) t(i)) TO '$D/duck.parquet' (FORMAT parquet)\");
-    const floeFile = fs.readdirSync('$D/out').filter((f) => f.endsWith('.parquet')).map((f) => '$D/out/' + f)[0];
-    const filters = async (f) => {
-      const rows = (await con.runAndReadAll(\"SELECT path_in_schema, bloom_filter_offset, bloom_filter_length FROM parquet_metadata('\" + f + \"') WHERE bloom_filter_offset IS NOT NULL ORDER BY 1\")).getRows();
-      const bytes = fs.readFileSync(f);
-      return rows.map(([c, o, n]) => c + ':' + bytes.subarray(Number(o), Number(o) + Number(n)).toString('hex'));
-    };
-    const [a, b] = [await filters(floeFile), await filters('$D/duck.parquet')];
-    if (a.length !== 2 || a.join() !== b.join()) { console.log('floe ' + a.map((x) => x.slice(0, 60)).join(' ') + ' / DuckDB ' + b.map((x) => x.slice(0, 60)).join(' ')); process.exit(1); }
-    console.log('k and s, ' + a.map((x) => (x.length - 2) / 2).join(' and ') + ' bytes');
-  " 2>&1); then
-    pass "Bloom filters as DuckDB writes them ($out)"
-else
-    fail "Bloom filters as DuckDB writes them: $out"
+for i in range(3000): print(json.dumps({"k": i % 10, "s": "dev-%d" % (i % 300)}))'; then
+    bloom "as DuckDB writes them" same-as-duckdb "$(ls "$D"/out/*.parquet | head -1)" "$D/duck.parquet" \
+        "SELECT (i % 10)::INTEGER AS k, 'dev-' || (i % 300) AS s FROM range(3000) t(i)"
 fi
-
 # Readers take -0.0 = 0.0: a filter holding one zero must not exclude the other.
 Z=$WORK/zeros
-mkdir -p "$Z"
-python3 -c '
+if bloom_input "signed zeros" "$Z" '{"columns":[{"name":"x","type":"double"},{"name":"f","type":"float"},{"name":"y","type":"double"}]}' '
 for i in range(100):
     v = "-0.0" if i == 50 else str(1 + i % 10)
-    print("{\"x\": %s, \"f\": %s, \"y\": %s}" % (v, v, "0.0" if i == 7 else str(2 + i % 5)))
-' >"$Z/in.ndjson"
-printf '{"columns":[{"name":"x","type":"double"},{"name":"f","type":"float"},{"name":"y","type":"double"}]}' >"$Z/schema.json"
-if ! "$FLOE" convert --schema "$Z/schema.json" -o "$Z/out" "$Z/in.ndjson" >/dev/null 2>"$Z/err"; then
-    fail "Bloom filters, signed zeros: floe convert: $(tail -1 "$Z/err")"
-elif out=$(node --input-type=module -e "
-    const m = await import('$HERE/compare.mjs');
-    const { duck } = await m.loadModules();
-    const con = await (await duck.DuckDBInstance.create(':memory:')).connect();
-    const one = async (sql) => Number((await con.runAndReadAll(sql)).getRows()[0][0]);
-    const f = '$Z/out/*.parquet', got = [];
-    const n = await one(\"SELECT count(*) FROM parquet_metadata('\" + f + \"') WHERE bloom_filter_offset IS NOT NULL\");
-    for (const w of ['x = 0.0', 'x = -0.0', 'f = 0.0::FLOAT', 'f = -0.0::FLOAT', 'y = 0.0', 'y = -0.0'])
-      got.push(w + ': ' + await one(\"SELECT count(*) FROM '\" + f + \"' WHERE \" + w));
-    if (n !== 3 || got.some((g) => !g.endsWith(': 1'))) { console.log(n + ' filters; ' + got.join(', ')); process.exit(1); }
-    console.log(n + ' filters; each zero found by the other');
-  " 2>&1); then
-    pass "Bloom filters, signed zeros ($out)"
-else
-    fail "Bloom filters, signed zeros: $out"
+    print("{\"x\": %s, \"f\": %s, \"y\": %s}" % (v, v, "0.0" if i == 7 else str(2 + i % 5)))'; then
+    bloom "signed zeros" zeros "$Z/out/*.parquet"
 fi
 
 # ---- string statistics longer than FLOE_PARQUET_STAT_MAX (32 bytes) ----
