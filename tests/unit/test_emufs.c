@@ -1,6 +1,7 @@
 #include "test.h"
 #include "floe/floe.h"
 #include "floe_emufs.h"
+#include "core/internal.h" /* floe_fs_write_all: the writers' own short-write loop */
 
 /* One emulator and its memory for every test (no heap). */
 static struct floe_emufs emu;
@@ -23,22 +24,6 @@ static int setup_default(void)
     return setup(&cfg);
 }
 
-/* Writes all of data, retrying short writes, as floe's writers do. */
-static int write_all(const struct floe_fs_port *fs, void *file, const void *data, size_t n)
-{
-    const uint8_t *p = (const uint8_t *)data;
-    while (n > 0) {
-        floe_ssize_t w = fs->write(fs->ctx, file, p, n);
-        if (w < 0)
-            return (int)w;
-        if (w == 0)
-            return FLOE_ERR_IO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return FLOE_OK;
-}
-
 /* Creates or replaces path with data; syncs the file when asked. */
 static int put(const char *path, const void *data, size_t n, int flags, int sync)
 {
@@ -46,7 +31,7 @@ static int put(const char *path, const void *data, size_t n, int flags, int sync
     int err = fs->open(fs->ctx, fobj, path, FLOE_FS_WRITE | flags);
     if (err != FLOE_OK)
         return err;
-    err = write_all(fs, fobj, data, n);
+    err = floe_fs_write_all(fs, fobj, data, n);
     if (err == FLOE_OK && sync)
         err = fs->sync(fs->ctx, fobj);
     {
@@ -575,7 +560,7 @@ static int replace_file(const char *dir, const char *tmp, const char *dst, const
     int err = fs->open(fs->ctx, fobj, tmp, FLOE_FS_WRITE | FLOE_FS_TRUNC);
     if (err != FLOE_OK)
         return err;
-    err = write_all(fs, fobj, data, n);
+    err = floe_fs_write_all(fs, fobj, data, n);
     if (err == FLOE_OK && fsync)
         err = fs->sync(fs->ctx, fobj);
     {
