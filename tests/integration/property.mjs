@@ -753,10 +753,13 @@ async function main(argv) {
   const t0 = Date.now();
   let passed = 0;
   let failed = 0;
+  let bloomChunks = 0, bloomCases = 0;
   for (let i = 0; i < ctx.cases; i++) {
     if (ctx.only !== undefined && i !== ctx.only) continue;
     const r = await runCase(ctx, i);
-    const facts = `rows=${r.rows ?? '?'} files=${r.files ?? '?'} row_groups=${r.row_groups ?? '?'} ${r.seconds.toFixed(1)}s`;
+    bloomChunks += r.bloom_chunks || 0;
+    bloomCases++;
+    const facts = `rows=${r.rows ?? '?'} files=${r.files ?? '?'} row_groups=${r.row_groups ?? '?'} bloom=${r.bloom_chunks ?? '?'} ${r.seconds.toFixed(1)}s`;
     if (r.ok) {
       passed++;
       console.log(`ok   ${String(i).padStart(3)} ${r.kind.padEnd(16)} ${facts}`);
@@ -766,6 +769,12 @@ async function main(argv) {
       console.log(jsonOut({ case: i, kind: r.kind, dir: r.dir, command: r.command, problems: r.problems, floe_stderr: r.floe_stderr }));
     }
     if (ctx.verbose && r.ok) console.log(`     ${r.command}`);
+  }
+  // Each case may have no filter (all columns fell back, booleans only), but a
+  // full run without any would mean the filters were never checked.
+  if (bloomCases >= 10 && bloomChunks === 0) {
+    failed++;
+    console.log(`FAIL bloom: no case wrote a Bloom filter (${bloomCases} cases)`);
   }
   if (failed === 0 && !ctx.keep) fs.rmSync(ctx.tmp, { recursive: true, force: true });
   console.log(`property: seed ${ctx.seed}, ${ctx.cases} cases in ${((Date.now() - t0) / 1000).toFixed(1)}s${failed ? `, failed cases kept under ${ctx.tmp}` : ''}`);
