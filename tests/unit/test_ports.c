@@ -3,6 +3,7 @@
 #include "floe/floe.h"
 #include "floe_posix.h"
 #include "floe_fault.h"
+#include "core/internal.h" /* floe_fs_write_all: the writers' own short-write loop */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -60,22 +61,6 @@ TEST(posix_fs_write_sync_rename_read_list_remove)
     CHECK_EQ_INT(fs->remove(fs->ctx, dir), FLOE_OK);
 }
 
-/* Writes all of data through a port, retrying short writes, as the library's
- * writers do; returns FLOE_OK or the first error. */
-static int write_all(const struct floe_fs_port *fs, void *file, const char *data, size_t n)
-{
-    while (n > 0) {
-        floe_ssize_t w = fs->write(fs->ctx, file, data, n);
-        if (w < 0)
-            return (int)w;
-        if (w == 0)
-            return FLOE_ERR_IO;
-        data += w;
-        n -= (size_t)w;
-    }
-    return FLOE_OK;
-}
-
 TEST(fault_port_fails_nth_call_of_each_kind)
 {
     struct floe_fault f;
@@ -118,7 +103,7 @@ TEST(fault_port_short_writes_still_land_every_byte)
         floe_fault_reset(&f);
         floe_fault_set(&f, FLOE_FAULT_FS_WRITE, nth, FLOE_FAULT_SHORT, 0, 0);
         REQUIRE(f.fs.open(f.fs.ctx, file_obj, path, FLOE_FS_WRITE | FLOE_FS_TRUNC) == FLOE_OK);
-        CHECK_EQ_INT(write_all(&f.fs, file_obj, text, sizeof text - 1), FLOE_OK);
+        CHECK_EQ_INT(floe_fs_write_all(&f.fs, file_obj, text, sizeof text - 1), FLOE_OK);
         f.fs.close(f.fs.ctx, file_obj);
         REQUIRE(f.fs.open(f.fs.ctx, file_obj, path, FLOE_FS_READ) == FLOE_OK);
         CHECK_EQ_INT(f.fs.read(f.fs.ctx, file_obj, 0, back, sizeof back), sizeof text - 1);
@@ -129,7 +114,7 @@ TEST(fault_port_short_writes_still_land_every_byte)
     floe_fault_reset(&f);
     floe_fault_set(&f, FLOE_FAULT_FS_WRITE, 1, FLOE_FAULT_ZERO, 0, 1);
     REQUIRE(f.fs.open(f.fs.ctx, file_obj, path, FLOE_FS_WRITE | FLOE_FS_TRUNC) == FLOE_OK);
-    CHECK_EQ_INT(write_all(&f.fs, file_obj, text, 4), FLOE_ERR_IO);
+    CHECK_EQ_INT(floe_fs_write_all(&f.fs, file_obj, text, 4), FLOE_ERR_IO);
     f.fs.close(f.fs.ctx, file_obj);
     f.fs.remove(f.fs.ctx, path);
 }
