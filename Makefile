@@ -13,6 +13,7 @@
 #   make budgets              size and stack against boards/<board>/budget.mk
 #   make test-kill-long       both kill tests with KILLS_LONG=1000 kills each
 #   make install              PREFIX=/usr/local DESTDIR= (lib, headers, floe.pc)
+#   make pgo                  the floe CLI built with profile feedback (build/BOARD-pgo)
 #   make clean
 #
 # Honoured: BOARD=host|linux-aarch64|linux-armhf|linux-s390x|cortex-m7,
@@ -244,6 +245,7 @@ test: bootstrap
 	$(MAKE) -f $(TOP)/Makefile BOARD=linux-armhf check
 	$(MAKE) -f $(TOP)/Makefile fuzz-smoke FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) -f $(TOP)/Makefile test-integration
+	$(MAKE) -f $(TOP)/Makefile pgo
 	$(MAKE) -f $(TOP)/Makefile budgets
 	$(MAKE) -f $(TOP)/Makefile BOARD=linux-s390x check
 	bash $(TOP)/tests/boards/bigendian_parquet.sh
@@ -271,6 +273,22 @@ test-boards:
 .PHONY: run
 run:
 	$(TOP)/tools/demo/run.sh
+
+# The CLI built with GCC's profile feedback, into build/<board>-pgo: an
+# instrumented build converts generated telemetry (tools/pgo_train.sh, under
+# the board's TEST_RUNNER), the same tree is rebuilt with that profile, and
+# the result must write the same bytes as the instrumented build did. Only
+# the layout of branches and blocks changes. The libfloe.a left there is
+# built for the CLI's profile; programs of your own link the plain one.
+PGO_DIR := $(TOP)/build/$(BOARD)-pgo
+PGO_USE := -fprofile-use -fprofile-partial-training -Wno-missing-profile
+.PHONY: pgo
+pgo:
+	$(MAKE) -f $(TOP)/Makefile BOARD=$(BOARD) BUILDDIR=$(PGO_DIR) CFLAGS='$(CFLAGS) -fprofile-generate -fprofile-update=single' cli
+	find $(PGO_DIR)/obj -name '*.gcda' -delete
+	$(TOP)/tools/pgo_train.sh train $(PGO_DIR)/floe $(PGO_DIR)/train $(TEST_RUNNER)
+	$(MAKE) -f $(TOP)/Makefile BOARD=$(BOARD) BUILDDIR=$(PGO_DIR) CFLAGS='$(CFLAGS) $(PGO_USE)' cli
+	$(TOP)/tools/pgo_train.sh check $(PGO_DIR)/floe $(PGO_DIR)/train $(TEST_RUNNER)
 
 # floe vs DuckDB on the same data, side by side (a benchmark, not a test).
 .PHONY: bench

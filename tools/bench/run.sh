@@ -3,6 +3,9 @@
 # Prints each figure and the ratios (a benchmark, not a test: it never fails
 # on a number). Usage: tools/bench/run.sh [ROWS]   (default 2000000, ~431 MB)
 #   BENCH_DIR=/tmp/floe-bench  where the data and outputs go (kept for reuse)
+#   PGO=1 (default)  floe is the profile-guided build (make pgo); the plain
+#                    -O2 build is timed beside it in the first case. PGO=0:
+#                    the plain build only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${1:-${ROWS:-2000000}}
@@ -11,8 +14,15 @@ REPEATS=${REPEATS:-5}
 SCHEMA=tools/schemas/telemetry.json
 mkdir -p "$DIR"
 tools/bootstrap.sh host npm bench >&2
+PGO=${PGO:-1}
 make -s -j2 BOARD=host cli >&2
 FLOE=build/host/floe
+PLAIN=""
+if [ "$PGO" = 1 ]; then
+  make -s pgo >&2
+  FLOE=build/host-pgo/floe
+  PLAIN=build/host/floe
+fi
 export NODE_PATH=$PWD/build/npm/node_modules
 
 data=$DIR/telemetry-$ROWS.ndjson
@@ -25,20 +35,26 @@ in_bytes=$(stat -c %s "$data")
 
 # floe and DuckDB take turns (floe, DuckDB, floe, ...), so a slow minute on a
 # shared machine slows both sides rather than one; each keeps its best run.
-pair() { # input; sets F and D to the best "wall_s rss_kb cpu_s" lines of each
+# With a second floe binary (with_plain=1 and PLAIN set) it takes its turn
+# too, best kept in P.
+pair() { # input [with_plain]; sets F and D (and P) to the best "wall_s rss_kb cpu_s" lines of each
   local r i
-  F=""; D=""
+  F=""; D=""; P=""
   for i in $(seq "$REPEATS"); do
     r=$(floe_runf "$1") || return 1
     if [ -z "$F" ] || awk -v a="${r%% *}" -v c="${F%% *}" 'BEGIN{exit !(a<c)}'; then F=$r; fi
     r=$(duck_runf "$1") || return 1
     if [ -z "$D" ] || awk -v a="${r%% *}" -v c="${D%% *}" 'BEGIN{exit !(a<c)}'; then D=$r; fi
+    if [ "${2:-0}" = 1 ] && [ -n "$PLAIN" ]; then
+      r=$(floe_runf "$1" "$PLAIN") || return 1
+      if [ -z "$P" ] || awk -v a="${r%% *}" -v c="${P%% *}" 'BEGIN{exit !(a<c)}'; then P=$r; fi
+    fi
   done
 }
 
-floe_runf() { # prints "seconds maxrss_kb cpu_seconds" of one run
+floe_runf() { # input [binary]; prints "seconds maxrss_kb cpu_seconds" of one run
   rm -rf "$DIR/out"
-  /usr/bin/time -o "$DIR/time.txt" -f '%e %M %U %S' "$FLOE" convert --schema "$SCHEMA" --codec "$CODEC" -o "$DIR/out" "$1" \
+  /usr/bin/time -o "$DIR/time.txt" -f '%e %M %U %S' "${2:-$FLOE}" convert --schema "$SCHEMA" --codec "$CODEC" -o "$DIR/out" "$1" \
     > /dev/null 2> "$DIR/floe.err" || { cat "$DIR/floe.err" >&2; return 1; }
   tail -1 "$DIR/time.txt" | awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}'
 }
@@ -68,8 +84,19 @@ report() { # name input floe_result duck_result
 
 CODEC=snappy
 echo "== convert: $ROWS rows, $((in_bytes / 1000000)) MB of NDJSON, single thread, snappy, best of $REPEATS, runs alternating with DuckDB's (whole-process wall time)"
-pair "$data"
+pair "$data" 1
 report "plain NDJSON" "$data" "$F" "$D"
+if [ -n "$PLAIN" ]; then
+  cat "$DIR"/out/*.parquet > "$DIR/pgo.parquet" # names are time-ordered: both runs list alike
+  rm -rf "$DIR/out"; "$PLAIN" convert --schema "$SCHEMA" -o "$DIR/out" "$data" >/dev/null 2>&1
+  same=no; cat "$DIR"/out/*.parquet | cmp -s "$DIR/pgo.parquet" - && same=yes
+  read -r ps _ pc <<<"$P"
+  read -r ds _ dc _ <<<"$D"
+  awk -v ib="$in_bytes" -v ps="$ps" -v pc="$pc" -v ds="$ds" -v dc="$dc" -v same="$same" 'BEGIN{
+    printf "%-22s floe without profile feedback (make cli): %7.1f MB/s, %.2fx DuckDB (CPU %.2fx); its file byte-identical to the PGO build'"'"'s: %s\n",
+      "", ib/1e6/ps, ds/ps, dc/pc, same }'
+  printf '{"case":"plain NDJSON, no PGO","floe_s":%s,"floe_cpu_s":%s,"same_file":"%s"}\n' "$ps" "$pc" "$same" >&2
+fi
 pair "$data.zst"
 report "zstd NDJSON" "$data.zst" "$F" "$D"
 "$FLOE" convert --json --schema "$SCHEMA" -o "$DIR/out" "$data" 2>/dev/null | sed 's/^/floe convert summary: /'
