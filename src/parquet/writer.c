@@ -830,7 +830,10 @@ static int grow_dictionary(struct floe_parquet_state *st, struct column *c)
         return FLOE_ERR_LIMIT;
     if (entries > st->dict_entries_max)
         entries = st->dict_entries_max;
-    if (bytes > st->dict_bytes_max)
+    /* dict_bytes budgets string values; fixed-width ones take entries x width. */
+    if (c->phys != PHYS_BYTE_ARRAY)
+        bytes = (size_t)entries * c->dict.width;
+    else if (bytes > st->dict_bytes_max)
         bytes = st->dict_bytes_max;
     if (floe_dict_init(&bigger, &st->dict_pool, dict_kind(c->phys), entries, bytes) != FLOE_OK)
         return FLOE_ERR_LIMIT;
@@ -1007,6 +1010,21 @@ static void note_bloom_size(struct floe_parquet_state *st, struct column *c)
     c->bloom_size = b;
 }
 
+/* Whether a dictionary of index + 1 entries, past 1,024, took so many of
+ * the column's values new that it would only add a page. Integers give up
+ * above 90% new: their fallback, DELTA, suits counters and timestamps.
+ * Other types give up above 31 in 32, the rate of a column of about 16,000
+ * or more distinct values, which would outgrow the dictionary anyway: one of
+ * a few thousand readings (90 to 95% new at this point) gains more from its
+ * dictionary than from BYTE_STREAM_SPLIT or PLAIN. */
+static int mostly_new(const struct column *c, uint32_t index)
+{
+    uint64_t values = c->rg_values - c->rg_nulls;
+    if (c->phys == PHYS_INT32 || c->phys == PHYS_INT64)
+        return (uint64_t)index * 10u > values * 9u;
+    return (uint64_t)index * 32u > values * 31u;
+}
+
 /* Makes room for one value in c's page and picks its encoding; for a
  * dictionary-encoded page, *index gets the value's entry. Pages may be
  * flushed here, never the row group: write_row made sure the store can take
@@ -1028,8 +1046,7 @@ static int prepare_value(struct floe_parquet *pq, struct column *c, const struct
     err = dict_insert_value(c, v, index);
     if (err == FLOE_ERR_LIMIT && grow_dictionary(pq->st, c) == FLOE_OK)
         err = dict_insert_value(c, v, index);
-    /* Over 90% of the values new: a dictionary would only add a page. */
-    if (err == FLOE_OK && *index >= 1024u && (uint64_t)*index * 10u > (c->rg_values - c->rg_nulls) * 9u)
+    if (err == FLOE_OK && *index >= 1024u && mostly_new(c, *index))
         err = FLOE_ERR_LIMIT;
     if (err == FLOE_ERR_LIMIT) {
         /* Fall back for the rest of the row group: the page so far keeps

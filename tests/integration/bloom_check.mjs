@@ -185,7 +185,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
       }
       if (files.length === 0) usage();
       const p = await checkBloom(files, { expect, sample });
-      r = { ok: p.ok, line: p.ok ? `${p.chunks_with_filters} chunks, ${p.present_probes} present values found, ${p.absent_excluded} of ${p.absent_probes} absent excluded`
+      r = { ok: p.ok, line: p.ok ? `${p.chunks_with_filters} chunks, ${p.present_probes} present values found, ${(p.absent_excluded * 100).toFixed(1)}% of ${p.absent_probes} absent values excluded`
         : JSON.stringify(p, (k, v) => (typeof v === 'bigint' ? String(v) : v)) };
     } else if (mode === 'columns' && args.length >= 2) {
       r = await checkColumns(args[0], args[1], args[2]);

@@ -336,6 +336,8 @@ function valueText(rng, col, prof, rowIdx) {
   case 'int64':
     if (edge) return rng.pick(EDGES.int64);
     if (prof.style === 'seq') return String(BigInt(rowIdx) * 1000003n - 5000000000n);
+    // a pool of distinct values: random ones would repeat (most are small)
+    if (prof.uniq !== undefined) return String((BigInt(int64Text(rng)) & ~0xffffn) | BigInt(prof.uniq & 0xffff));
     return int64Text(rng);
   case 'float': return edge ? rng.pick(EDGES.float) : floatText(rng);
   case 'double': return edge ? rng.pick(EDGES.double) : doubleText(rng);

@@ -26,6 +26,7 @@
 struct chunk_facts {
     int32_t codec;
     int64_t num_values, null_count, data_offset, dict_offset;
+    uint32_t encodings; /* bit e set: Encoding e in the chunk's list */
     int has_min, has_max, min_exact, max_exact; /* exact: -1 when absent */
     uint8_t min[64], max[64];
     size_t min_len, max_len;
@@ -72,7 +73,17 @@ static int read_column_meta(struct floe_thrift_reader *r, struct chunk_facts *c)
     int16_t id;
     FLOE_TRY(floe_thrift_read_struct_begin(r));
     while ((t = floe_thrift_read_field_header(r, NULL, &id)) > 0) {
-        if (id == 4)
+        if (id == 2) {
+            int et;
+            uint32_t n, k;
+            FLOE_TRY(floe_thrift_read_list_header(r, &et, &n));
+            for (k = 0; k < n; k++) {
+                int32_t e;
+                FLOE_TRY(floe_thrift_read_i32(r, &e));
+                if (e >= 0 && e < 32)
+                    c->encodings |= 1u << e;
+            }
+        } else if (id == 4)
             FLOE_TRY(floe_thrift_read_i32(r, &c->codec));
         else if (id == 5)
             FLOE_TRY(floe_thrift_read_i64(r, &c->num_values));
@@ -221,10 +232,9 @@ static void small_config(struct floe_parquet_config *c, const struct floe_schema
     c->dict_bytes = 4096;
 }
 
-/* One column of the given type; opens a file on the memory sink. */
-static int open_one(int type, int nullable, int codec)
+/* The schema: one column "c" of the given type. */
+static void one_column(int type, int nullable)
 {
-    struct floe_arena a;
     memset(columns, 0, sizeof columns);
     columns[0].name = "c";
     columns[0].type = (uint8_t)type;
@@ -232,7 +242,12 @@ static int open_one(int type, int nullable, int codec)
     schema.columns = columns;
     schema.n_columns = 1;
     schema.extra = 0;
-    small_config(&pcfg, &schema, codec);
+}
+
+/* Sets the writer up with pcfg and opens a file on the memory sink. */
+static int open_configured(void)
+{
+    struct floe_arena a;
     if (floe_parquet_size(&pcfg) == 0 || floe_parquet_size(&pcfg) > sizeof pq_mem)
         return FLOE_ERR_NOMEM;
     floe_arena_init(&a, pq_mem, sizeof pq_mem);
@@ -240,6 +255,14 @@ static int open_one(int type, int nullable, int codec)
     FLOE_TRY(floe_parquet_setup(&pq, &pcfg, &a));
     file_len = 0;
     return floe_parquet_open(&pq, &mem_sink);
+}
+
+/* One column of the given type, small budgets; opens a file. */
+static int open_one(int type, int nullable, int codec)
+{
+    one_column(type, nullable);
+    small_config(&pcfg, &schema, codec);
+    return open_configured();
 }
 
 static int put_i64(int64_t v)
@@ -343,6 +366,60 @@ TEST(parquet_stats_from_dictionary_entries_and_after_fallback)
     REQUIRE(close_and_read() == FLOE_OK);
     CHECK(le64(ff.c[0][0].min) == -777);
     CHECK(le64(ff.c[0][0].max) == 123456789);
+}
+
+/* Parquet's Encoding values. */
+#define ENC_BIT_PLAIN (1u << 0)
+#define ENC_BIT_RLE_DICTIONARY (1u << 8)
+#define ENC_BIT_BYTE_STREAM_SPLIT (1u << 9)
+
+/* The default dictionary budget, with a file-sized row group. */
+static int open_one_default_dict(int type)
+{
+    one_column(type, 0);
+    memset(&pcfg, 0, sizeof pcfg);
+    pcfg.schema = &schema;
+    pcfg.codec = FLOE_PARQUET_SNAPPY;
+    pcfg.page_bytes = 8192;
+    pcfg.row_group_bytes = 512 * 1024;
+    return open_configured();
+}
+
+/* A reading with 12,000 possible values (one of every 100 hundredths from
+ * 0 to 120): its first 1,024 distinct values come about 96% new, and a
+ * 20,000-row chunk holds some 9,700 of them. The dictionary must keep it:
+ * more than 8,192 entries of 8 bytes (the string budget, 64 KiB, does not
+ * apply) and not given up for being "mostly new" at 1,024. Distinct doubles
+ * do give up, and integers keep the 90% rule. */
+TEST(parquet_dictionary_keeps_a_reading_of_thousands_of_values)
+{
+    uint64_t x = 88172645463325252ull;
+    uint32_t i;
+    REQUIRE(open_one_default_dict(FLOE_TYPE_DOUBLE) == FLOE_OK);
+    for (i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        REQUIRE(put_double((double)(x % 12000u) / 100.0) == FLOE_OK);
+    }
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.n_rgs == 1);
+    CHECK(ff.c[0][0].dict_offset > 0);
+    CHECK(ff.c[0][0].encodings & ENC_BIT_RLE_DICTIONARY);
+    CHECK_EQ_INT(ff.c[0][0].encodings & ENC_BIT_BYTE_STREAM_SPLIT, 0);
+
+    REQUIRE(open_one_default_dict(FLOE_TYPE_DOUBLE) == FLOE_OK);
+    for (i = 0; i < 5000; i++)
+        REQUIRE(put_double(i * 0.5) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK(ff.c[0][0].encodings & ENC_BIT_BYTE_STREAM_SPLIT);
+
+    REQUIRE(open_one_default_dict(FLOE_TYPE_INT64) == FLOE_OK);
+    for (i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        REQUIRE(put_i64((int64_t)(x % 12000u)) == FLOE_OK);
+    }
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.c[0][0].encodings & ENC_BIT_RLE_DICTIONARY, ENC_BIT_RLE_DICTIONARY);
+    CHECK(ff.c[0][0].encodings & (1u << 5)); /* DELTA_BINARY_PACKED after 1,024 */
 }
 
 TEST(parquet_stats_nan_never_a_bound)
