@@ -17,6 +17,8 @@ struct floe_roll_state {
     struct floe_uuid7_gen uuids;
     uint8_t uuid[16];
     char partition[40];
+    int64_t part_start;         /* the open file's partition: a day or hour from here (us) */
+    int part_null;              /* ... or the one of rows without a timestamp */
     char tmp_path[FLOE_ROLL_PATH_MAX];
     char final_path[FLOE_ROLL_PATH_MAX];
     char final_dir[FLOE_ROLL_PATH_MAX];
@@ -163,21 +165,58 @@ int floe_roll_is_open(const struct floe_roll *r)
     return r != NULL && r->st != NULL && r->st->open;
 }
 
+/* The row's timestamp in microseconds; 0 when it has none. */
+static int row_us(const struct floe_roll_state *st, const struct floe_row *row, int64_t *us)
+{
+    const struct floe_value *v = &row->values[st->ts_col];
+    if (v->is_null)
+        return 0;
+    *us = st->ts_is_ms ? v->v.i64 * 1000 : v->v.i64;
+    return 1;
+}
+
+/* A day or an hour of Unix time, which has no leap seconds: every
+ * timestamp in [start, start + span) has the same partition name. */
+static int64_t partition_span(const struct floe_roll_state *st)
+{
+    return st->cfg->partition_by == FLOE_PARTITION_DAY ? 86400000000LL : 3600000000LL;
+}
+
+/* Remembers the open file's partition as a span, so that later rows are
+ * placed by two comparisons instead of formatting their partition name. */
+static void note_partition(struct floe_roll_state *st, const struct floe_row *row)
+{
+    int64_t us = 0, span, rem;
+    if (st->cfg->partition_by == FLOE_PARTITION_NONE)
+        return;
+    st->part_null = !row_us(st, row, &us);
+    span = partition_span(st);
+    rem = us % span;
+    st->part_start = us - (rem < 0 ? rem + span : rem);
+}
+
+static int in_open_partition(const struct floe_roll_state *st, const struct floe_row *row)
+{
+    int64_t us;
+    if (st->cfg->partition_by == FLOE_PARTITION_NONE)
+        return 1;
+    if (!row_us(st, row, &us))
+        return st->part_null;
+    return !st->part_null && us >= st->part_start && us - st->part_start < partition_span(st);
+}
+
 /* The row's partition, e.g. "dt=2026-11-21/hour=10" (empty when none). */
 static void partition_of(const struct floe_roll_state *st, const struct floe_row *row, char *out, size_t cap)
 {
-    const struct floe_value *v;
     struct floe_civil c;
     int64_t us;
     out[0] = '\0';
     if (st->cfg->partition_by == FLOE_PARTITION_NONE)
         return;
-    v = &row->values[st->ts_col];
-    if (v->is_null) {
+    if (!row_us(st, row, &us)) {
         floe_format(out, cap, "dt=__HIVE_DEFAULT_PARTITION__");
         return;
     }
-    us = st->ts_is_ms ? v->v.i64 * 1000 : v->v.i64;
     floe_utc_civil(us, &c);
     if (st->cfg->partition_by == FLOE_PARTITION_DAY)
         floe_format(out, cap, "dt=%d-%c%c-%c%c", c.year, '0' + c.month / 10, '0' + c.month % 10, '0' + c.day / 10,
@@ -384,16 +423,17 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
     int err;
     FLOE_FAIL_IF(r == NULL || r->st == NULL || row == NULL, FLOE_ERR_INVAL);
     st = r->st;
-    partition_of(st, row, partition, sizeof partition);
-    if (st->open && (floe_strlen(partition) != floe_strlen(st->partition) ||
-                     floe_memcmp(partition, st->partition, floe_strlen(partition)) != 0 ||
-                     file_is_full(r)))
+    if (st->open && (!in_open_partition(st, row) || file_is_full(r)))
         FLOE_TRY(floe_roll_seal(r)); /* another partition, or the file is big enough */
-    if (!st->open)
+    if (!st->open) {
+        partition_of(st, row, partition, sizeof partition);
         FLOE_TRY(open_file(r, partition));
+        note_partition(st, row);
+    }
     err = floe_parquet_write_row(&r->pq, row->values);
     if (err == FLOE_PARQUET_FILE_FULL) {
         /* The file used all its row groups: the row opens the next one. */
+        floe_memcpy(partition, st->partition, sizeof partition);
         FLOE_TRY(floe_roll_seal(r));
         FLOE_TRY(open_file(r, partition));
         err = floe_parquet_write_row(&r->pq, row->values);

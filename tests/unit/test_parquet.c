@@ -1202,6 +1202,42 @@ TEST(roll_by_rows_exactly)
     CHECK_EQ_INT(ff.num_rows, 50);
 }
 
+/* Hour partitions: a row an hour later, or back in an earlier hour, or
+ * before 1970 (where a naive division rounds the wrong way), seals the file
+ * and opens one under its own hour; rows of the same hour share a file. */
+TEST(roll_partitions_by_hour_at_the_edges)
+{
+    static const int64_t H = 1764702000000000; /* 2025-12-02T19:00:00Z */
+    static const struct {
+        int64_t ts;
+        const char *dir;
+    } rows[] = {
+        {H - 1, "/out/dt=2025-12-02/hour=18/"},
+        {H, "/out/dt=2025-12-02/hour=19/"},
+        {H + 3599999999, "/out/dt=2025-12-02/hour=19/"},
+        {H + 3600000000, "/out/dt=2025-12-02/hour=20/"},
+        {H - 1, "/out/dt=2025-12-02/hour=18/"},
+        {-1, "/out/dt=1969-12-31/hour=23/"},
+        {-3600000000, "/out/dt=1969-12-31/hour=23/"},
+        {-3600000001, "/out/dt=1969-12-31/hour=22/"},
+    };
+    static const uint64_t records[] = {1, 2, 1, 1, 2, 1};
+    size_t i;
+    int f;
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    rcfg.ts_column = 0;
+    rcfg.partition_by = FLOE_PARTITION_HOUR;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        REQUIRE(roll_put(rows[i].ts, "x") == FLOE_OK);
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    REQUIRE(n_seen == 6);
+    for (f = 0, i = 0; f < n_seen; i += records[f], f++) {
+        CHECK_EQ_U64(seen[f].records, records[f]);
+        CHECK(strncmp(seen[f].path, rows[i].dir, strlen(rows[i].dir)) == 0);
+        CHECK(seen[f].min_ts == (records[f] == 2 && rows[i + 1].ts < rows[i].ts ? rows[i + 1].ts : rows[i].ts));
+    }
+}
+
 TEST(roll_by_file_bytes)
 {
     int i, f;
