@@ -1136,48 +1136,46 @@ static void put_value(struct column *c, const struct floe_value *v, uint32_t ind
     }
 }
 
-/* A row never spans row groups, and every column may flush one page while
- * taking it: end the row group first unless the store can take one more
- * page of each column at its present size. */
-static int row_group_must_end(const struct floe_parquet_state *st, const struct floe_value *values)
+/* Checks the row (a rejected row leaves nothing behind) and says what the
+ * store must hold for it. A row never spans row groups, and every column
+ * may flush one page while taking it, so *need is one more page of each
+ * column at its present size. */
+static int check_row(struct floe_parquet_state *st, const struct floe_value *values, size_t *need)
 {
-    size_t need = 0, room = st->store_cap - st->store_len;
     uint32_t i;
+    *need = 0;
     for (i = 0; i < st->n_cols; i++) {
         const struct column *c = &st->cols[i];
+        const struct floe_value *v = &values[i];
         size_t page = c->levels.len + c->values.len + APPEND_SLACK + FLOE_DELTA_HEADER_MAX + 64u;
-        if (!values[i].is_null && c->phys == PHYS_BYTE_ARRAY)
-            page += 4u + values[i].v.str.len;
-        /* Snappy's worst case, written out: this runs for every column of every row.
-         * It covers zstd's too (n + n/256 + 64 at most), as page > 1280. */
-        need += STORE_LINK + PAGE_HEADER_MAX + 32u + page + page / 6u;
-        if (need > room)
-            return 1;
+        if (v->is_null && !c->nullable)
+            return FLOE_ERR_MISSING;
+        if (!v->is_null && c->phys == PHYS_BYTE_ARRAY) {
+            if ((size_t)v->v.str.len + 4u + APPEND_SLACK > st->page_bytes) {
+                floe_format(st->reject, sizeof st->reject,
+                            "column \"%s\": a value of %u bytes does not fit a page (page_bytes %u)", c->name,
+                            (unsigned)v->v.str.len, (unsigned)st->page_bytes);
+                return FLOE_ERR_LIMIT;
+            }
+            page += 4u + v->v.str.len;
+        }
+        /* Snappy's worst case, written out. It covers zstd's too
+         * (n + n/256 + 64 at most), as page > 1280. */
+        *need += STORE_LINK + PAGE_HEADER_MAX + 32u + page + page / 6u;
     }
-    return 0;
+    return FLOE_OK;
 }
 
 int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *values)
 {
     struct floe_parquet_state *st;
     uint32_t i;
+    size_t need;
     FLOE_FAIL_IF(pq == NULL || pq->st == NULL || values == NULL, FLOE_ERR_INVAL);
     st = pq->st;
     FLOE_FAIL_IF(!st->open, FLOE_ERR_STATE);
-    /* Check the whole row first, so a rejected row leaves nothing behind. */
-    for (i = 0; i < st->n_cols; i++) {
-        const struct column *c = &st->cols[i];
-        const struct floe_value *v = &values[i];
-        if (v->is_null && !c->nullable)
-            return FLOE_ERR_MISSING;
-        if (!v->is_null && c->phys == PHYS_BYTE_ARRAY && (size_t)v->v.str.len + 4u + APPEND_SLACK > st->page_bytes) {
-            floe_format(st->reject, sizeof st->reject,
-                        "column \"%s\": a value of %u bytes does not fit a page (page_bytes %u)", c->name,
-                        (unsigned)v->v.str.len, (unsigned)st->page_bytes);
-            return FLOE_ERR_LIMIT;
-        }
-    }
-    if (row_group_must_end(st, values)) {
+    FLOE_TRY(check_row(st, values, &need));
+    if (need > st->store_cap - st->store_len) {
         if (st->rg_rows == 0) {
             /* An empty row group cannot take it: no file ever will. */
             floe_format(st->reject, sizeof st->reject,
