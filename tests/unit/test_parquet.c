@@ -369,7 +369,7 @@ TEST(parquet_stats_from_dictionary_entries_and_after_fallback)
 }
 
 /* Parquet's Encoding values. */
-#define ENC_BIT_PLAIN (1u << 0)
+#define ENC_BIT_DELTA_BINARY_PACKED (1u << 5)
 #define ENC_BIT_RLE_DICTIONARY (1u << 8)
 #define ENC_BIT_BYTE_STREAM_SPLIT (1u << 9)
 
@@ -419,7 +419,7 @@ TEST(parquet_dictionary_keeps_a_reading_of_thousands_of_values)
     }
     REQUIRE(close_and_read() == FLOE_OK);
     CHECK_EQ_INT(ff.c[0][0].encodings & ENC_BIT_RLE_DICTIONARY, ENC_BIT_RLE_DICTIONARY);
-    CHECK(ff.c[0][0].encodings & (1u << 5)); /* DELTA_BINARY_PACKED after 1,024 */
+    CHECK(ff.c[0][0].encodings & ENC_BIT_DELTA_BINARY_PACKED); /* after 1,024 entries */
 }
 
 TEST(parquet_stats_nan_never_a_bound)
