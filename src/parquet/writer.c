@@ -818,23 +818,37 @@ static void compact_dictionaries(struct floe_parquet_state *st)
     floe_arena_rewind(&st->dict_pool, (size_t)(top - base));
 }
 
-/* Doubles a full dictionary from the pool, keeping every entry's index.
- * FLOE_ERR_LIMIT when it is at its maximum or the pool is spent. */
-static int grow_dictionary(struct floe_parquet_state *st, struct column *c)
+/* Doubles whichever budget of c's dictionary a value of value_len bytes
+ * found full (entries, or for strings the value bytes, doubled until the
+ * value fits), from the pool, keeping every entry's index: a column of a
+ * few long ids does not take a table for thousands. FLOE_ERR_LIMIT when
+ * that budget is at its maximum or the pool is spent. */
+static int grow_dictionary(struct floe_parquet_state *st, struct column *c, size_t value_len)
 {
     struct floe_dict bigger;
     uint32_t n = floe_dict_count(&c->dict), i, idx;
-    uint32_t entries = c->dict.max_entries * 2u;
-    size_t bytes = c->dict.max_bytes * 2u;
-    if (c->dict.max_entries >= st->dict_entries_max || (c->phys == PHYS_BYTE_ARRAY && c->dict.max_bytes >= st->dict_bytes_max))
-        return FLOE_ERR_LIMIT;
-    if (entries > st->dict_entries_max)
-        entries = st->dict_entries_max;
-    /* dict_bytes budgets string values; fixed-width ones take entries x width. */
-    if (c->phys != PHYS_BYTE_ARRAY)
+    uint32_t entries = c->dict.max_entries;
+    size_t bytes = c->dict.max_bytes;
+    if (n >= c->dict.cap_entries) {
+        if (entries >= st->dict_entries_max)
+            return FLOE_ERR_LIMIT;
+        entries = entries * 2u > st->dict_entries_max ? st->dict_entries_max : entries * 2u;
+    }
+    if (c->phys != PHYS_BYTE_ARRAY) {
+        /* dict_bytes budgets string values; fixed-width ones take entries x width. */
         bytes = (size_t)entries * c->dict.width;
-    else if (bytes > st->dict_bytes_max)
-        bytes = st->dict_bytes_max;
+    } else if (value_len > bytes - c->dict.bytes) {
+        if (bytes >= st->dict_bytes_max)
+            return FLOE_ERR_LIMIT;
+        while (value_len > bytes - c->dict.bytes && bytes < st->dict_bytes_max)
+            bytes *= 2u;
+        if (bytes > st->dict_bytes_max)
+            bytes = st->dict_bytes_max;
+        if (value_len > bytes - c->dict.bytes)
+            return FLOE_ERR_LIMIT;
+    }
+    if (entries == c->dict.max_entries && bytes == c->dict.max_bytes)
+        return FLOE_ERR_LIMIT; /* neither budget was full */
     if (floe_dict_init(&bigger, &st->dict_pool, dict_kind(c->phys), entries, bytes) != FLOE_OK)
         return FLOE_ERR_LIMIT;
     for (i = 0; i < n; i++) {
@@ -1000,7 +1014,7 @@ static int flush_row_group(struct floe_parquet *pq)
 /* ---- rows ---------------------------------------------------------------- */
 
 static int dict_insert_value(struct column *c, const struct floe_value *v, uint32_t *index);
-static int grow_dictionary(struct floe_parquet_state *st, struct column *c);
+static int grow_dictionary(struct floe_parquet_state *st, struct column *c, size_t value_len);
 
 /* The column's dictionary took a new entry: its filter may have grown. */
 static void note_bloom_size(struct floe_parquet_state *st, struct column *c)
@@ -1044,7 +1058,8 @@ static int prepare_value(struct floe_parquet *pq, struct column *c, const struct
     if (c->dict_state != DICT_TRY)
         return FLOE_OK;
     err = dict_insert_value(c, v, index);
-    if (err == FLOE_ERR_LIMIT && grow_dictionary(pq->st, c) == FLOE_OK)
+    if (err == FLOE_ERR_LIMIT &&
+        grow_dictionary(pq->st, c, c->phys == PHYS_BYTE_ARRAY ? v->v.str.len : 0u) == FLOE_OK)
         err = dict_insert_value(c, v, index);
     if (err == FLOE_OK && *index >= 1024u && mostly_new(c, *index))
         err = FLOE_ERR_LIMIT;
