@@ -422,6 +422,30 @@ TEST(parquet_dictionary_keeps_a_reading_of_thousands_of_values)
     CHECK(ff.c[0][0].encodings & ENC_BIT_DELTA_BINARY_PACKED); /* after 1,024 entries */
 }
 
+/* A string much longer than the dictionary's starting byte budget (4 KiB)
+ * grows it as often as it takes, not once, and the column keeps its
+ * dictionary: a repeated 20,000-byte message is stored once. */
+TEST(parquet_dictionary_grows_to_a_long_string)
+{
+    static char msg[20000];
+    uint32_t i;
+    memset(msg, 'm', sizeof msg);
+    one_column(FLOE_TYPE_STRING, 0);
+    memset(&pcfg, 0, sizeof pcfg);
+    pcfg.schema = &schema;
+    pcfg.codec = FLOE_PARQUET_UNCOMPRESSED;
+    pcfg.page_bytes = 32768;
+    pcfg.row_group_bytes = 512 * 1024;
+    REQUIRE(open_configured() == FLOE_OK);
+    for (i = 0; i < 50; i++)
+        REQUIRE(put_str(msg, i % 2 ? sizeof msg : 3) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.n_rgs == 1);
+    CHECK(ff.c[0][0].dict_offset > 0);
+    CHECK_EQ_INT(ff.c[0][0].encodings & ENC_BIT_RLE_DICTIONARY, ENC_BIT_RLE_DICTIONARY);
+    CHECK(file_len < 2u * sizeof msg); /* the message once, not 25 times */
+}
+
 TEST(parquet_stats_nan_never_a_bound)
 {
     double nan = 0.0 / 0.0;
