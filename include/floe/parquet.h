@@ -127,6 +127,16 @@ int floe_parquet_open(struct floe_parquet *pq, const struct floe_parquet_sink *s
  */
 int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *values);
 
+/**
+ * @brief Whether floe_parquet_write_row() would refuse @p values for what
+ * they hold, without writing anything: FLOE_ERR_MISSING for a null in a
+ * REQUIRED column, FLOE_ERR_LIMIT (with floe_parquet_reject_reason()) for a
+ * string longer than a page; FLOE_OK otherwise. floe_roll_write() asks
+ * before it closes or opens a file for a row, so a refused row never splits
+ * a file or leaves an empty one.
+ */
+int floe_parquet_check_row(struct floe_parquet *pq, const struct floe_value *values);
+
 /** Bytes of floe_parquet_reject_reason()'s text, its NUL included. */
 #define FLOE_PARQUET_REJECT_MAX 128
 

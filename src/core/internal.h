@@ -85,6 +85,18 @@ int floe_fs_write_all(const struct floe_fs_port *fs, void *file, const void *dat
  * the directory when the rename must survive a power cut. */
 int floe_fs_finish(const struct floe_fs_port *fs, void *file, int err, const char *tmp, const char *final_path);
 
+/* Length of the valid UTF-8 sequence at s[0..n) (2..4), or 0 if invalid:
+ * overlong forms, UTF-16 surrogates and code points past U+10FFFF are not
+ * UTF-8 (RFC 3629). */
+size_t floe_utf8_seq(const uint8_t *s, size_t n);
+
+/* How byte c of a string goes into a JSON string: 0 when as it is, else the
+ * length of its escape in out. '"' and '\\' take a backslash, control bytes
+ * \u00XX; when the string is not UTF-8 (utf8 0), so does every byte from
+ * 0x7f up (its latin-1 code point): the text stays valid JSON and the bytes
+ * stay recoverable. */
+size_t floe_json_escape_byte(unsigned char c, int utf8, char out[6]);
+
 size_t floe_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
 size_t floe_format(char *buf, size_t cap, const char *fmt, ...)
 #if defined(__GNUC__)

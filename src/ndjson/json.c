@@ -123,51 +123,6 @@ static int hex4(const char *s, uint32_t *out)
     return 1;
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n) (2..4), or 0 if invalid:
- * overlong forms, UTF-16 surrogates and code points past U+10FFFF are not
- * UTF-8 (RFC 3629). */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-    uint8_t c = s[0];
-    uint8_t lo = 0x80, hi = 0xbf;
-    size_t len, i;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else
-        return 0;
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (i = 2; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return len;
-}
-
-size_t floe_utf8_prefix(const char *s, size_t n)
-{
-    const uint8_t *u = (const uint8_t *)s;
-    size_t i = 0;
-    while (i < n) {
-        size_t len = u[i] < 0x80 ? 1u : utf8_seq(u + i, n - i);
-        if (len == 0)
-            break;
-        i += len;
-    }
-    return i;
-}
-
 /* Checks a string token's bytes; sets FLOE_JSON_ESCAPED in *flags. */
 /* Nonzero when any byte of w is < 0x20, >= 0x80 or a backslash: the bytes
  * a plain ASCII string run never has (eight at a time). */
@@ -212,7 +167,7 @@ static int check_string(struct floe_json_parser *p, const char *s, size_t start,
         if (c < 0x20)
             return fault(p, FLOE_JSON_UTF8, "control character in string (must be escaped)", i);
         if (c >= 0x80) {
-            size_t len = utf8_seq((const uint8_t *)s + i, end - i);
+            size_t len = floe_utf8_seq((const uint8_t *)s + i, end - i);
             if (len == 0)
                 return fault(p, FLOE_JSON_UTF8, "invalid UTF-8 in string", i);
             i += len;

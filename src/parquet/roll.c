@@ -2,6 +2,7 @@
 #include "floe/roll.h"
 #include "floe/crc32c.h"
 #include "floe/utc.h"
+#include "floe/ndjson.h" /* floe_utf8_prefix */
 #include "core/internal.h"
 
 #define SOURCES_BYTES 1024u
@@ -16,7 +17,7 @@ struct floe_roll_state {
     int ts_is_ms;
     struct floe_uuid7_gen uuids;
     uint8_t uuid[16];
-    char partition[40];
+    char partition[64];         /* the longest: both levels of Hive's default partition */
     int64_t part_start;         /* the open file's partition: a day or hour from here (us) */
     int part_null;              /* ... or the one of rows without a timestamp */
     char tmp_path[FLOE_ROLL_PATH_MAX];
@@ -205,25 +206,35 @@ static int in_open_partition(const struct floe_roll_state *st, const struct floe
     return !st->part_null && us >= st->part_start && us - st->part_start < partition_span(st);
 }
 
-/* The row's partition, e.g. "dt=2026-11-21/hour=10" (empty when none). */
+/* The row's partition, e.g. "dt=2026-11-21/hour=10" (empty when none). A
+ * row without a timestamp goes to Hive's default partition, at every level,
+ * so a reader finds the same keys in every path. Years 0 to 9999 have four
+ * digits, so dt reads as a DATE. */
 static void partition_of(const struct floe_roll_state *st, const struct floe_row *row, char *out, size_t cap)
 {
     struct floe_civil c;
+    char year[16];
+    size_t n;
     int64_t us;
     out[0] = '\0';
     if (st->cfg->partition_by == FLOE_PARTITION_NONE)
         return;
     if (!row_us(st, row, &us)) {
-        floe_format(out, cap, "dt=__HIVE_DEFAULT_PARTITION__");
+        floe_format(out, cap, st->cfg->partition_by == FLOE_PARTITION_DAY
+                                  ? "dt=__HIVE_DEFAULT_PARTITION__"
+                                  : "dt=__HIVE_DEFAULT_PARTITION__/hour=__HIVE_DEFAULT_PARTITION__");
         return;
     }
     floe_utc_civil(us, &c);
-    if (st->cfg->partition_by == FLOE_PARTITION_DAY)
-        floe_format(out, cap, "dt=%d-%c%c-%c%c", c.year, '0' + c.month / 10, '0' + c.month % 10, '0' + c.day / 10,
-                    '0' + c.day % 10);
+    if (c.year >= 0 && c.year <= 9999)
+        floe_format(year, sizeof year, "%c%c%c%c", '0' + c.year / 1000, '0' + c.year / 100 % 10,
+                    '0' + c.year / 10 % 10, '0' + c.year % 10);
     else
-        floe_format(out, cap, "dt=%d-%c%c-%c%c/hour=%c%c", c.year, '0' + c.month / 10, '0' + c.month % 10,
-                    '0' + c.day / 10, '0' + c.day % 10, '0' + c.hour / 10, '0' + c.hour % 10);
+        floe_format(year, sizeof year, "%d", c.year);
+    n = floe_format(out, cap, "dt=%s-%c%c-%c%c", year, '0' + c.month / 10, '0' + c.month % 10, '0' + c.day / 10,
+                    '0' + c.day % 10);
+    if (st->cfg->partition_by == FLOE_PARTITION_HOUR)
+        floe_format(out + n, cap - n, "/hour=%c%c", '0' + c.hour / 10, '0' + c.hour % 10);
 }
 
 /* mkdir -p for the partition folders under dir; each new folder's entry is
@@ -256,24 +267,37 @@ static int make_dirs(const struct floe_fs_port *fs, char *path, size_t base_len)
 
 static void note_source(struct floe_roll_state *st, const char *src)
 {
-    size_t n;
+    size_t n, i, len;
+    int utf8;
     if (src == NULL || src == st->last_source)
         return;
     st->last_source = src;
     n = floe_strlen(src);
     if (st->n_sources == 0)
         floe_format(st->first_source, sizeof st->first_source, "%s", src);
-    /* Distinct names, as long as they fit: the footer stays bounded. */
-    if (st->sources_len + n + 8 < SOURCES_BYTES) {
-        size_t i;
-        for (i = 0; i < n && src[i] != '"' && src[i] != '\\' && (unsigned char)src[i] >= 0x20; i++)
-            ;
-        if (i == n) {
-            st->sources_len += floe_format(st->sources + st->sources_len, SOURCES_BYTES - st->sources_len,
-                                           "%s\"%s\"", st->n_sources ? "," : "[", src);
-            st->n_sources++;
-        }
+    /* Distinct names as JSON strings (any bytes: a file name need not be
+     * UTF-8, and the footer's text must be), as long as they fit: the
+     * footer stays bounded. */
+    utf8 = floe_utf8_prefix(src, n) == n;
+    len = st->sources_len + 1u; /* '[' or ',' */
+    for (i = 0; i < n && len < SOURCES_BYTES; i++) {
+        char e[6];
+        size_t k = floe_json_escape_byte((unsigned char)src[i], utf8, e);
+        len += k ? k : 1u;
     }
+    if (len + 4u > SOURCES_BYTES) /* the quotes, "]" and the NUL */
+        return;
+    st->sources[st->sources_len++] = st->n_sources ? ',' : '[';
+    st->sources[st->sources_len++] = '"';
+    for (i = 0; i < n; i++) {
+        size_t k = floe_json_escape_byte((unsigned char)src[i], utf8, st->sources + st->sources_len);
+        if (k == 0)
+            st->sources[st->sources_len++] = src[i];
+        st->sources_len += k;
+    }
+    st->sources[st->sources_len++] = '"';
+    st->sources[st->sources_len] = '\0';
+    st->n_sources++;
 }
 
 static int open_file(struct floe_roll *r, const char *partition)
@@ -351,7 +375,11 @@ int floe_roll_seal(struct floe_roll *r)
         floe_roll_abort(r); /* never seal a file a write failed in */
         return err;
     }
-    if (st->n_sources > 0 && st->sources_len + 2 < SOURCES_BYTES) {
+    if (st->rows == 0) {
+        floe_roll_abort(r); /* its only row was refused: nothing to publish */
+        return FLOE_OK;
+    }
+    if (st->n_sources > 0 && st->sources_len + 2 <= SOURCES_BYTES) {
         st->sources[st->sources_len] = ']';
         st->sources[st->sources_len + 1] = '\0';
         floe_parquet_add_kv(&r->pq, "floe.sources", st->sources);
@@ -423,8 +451,12 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
     int err;
     FLOE_FAIL_IF(r == NULL || r->st == NULL || row == NULL, FLOE_ERR_INVAL);
     st = r->st;
-    if (st->open && (!in_open_partition(st, row) || file_is_full(r)))
-        FLOE_TRY(floe_roll_seal(r)); /* another partition, or the file is big enough */
+    if (!st->open || !in_open_partition(st, row) || file_is_full(r)) {
+        /* A row the writer would refuse neither closes nor opens a file. */
+        FLOE_TRY(floe_parquet_check_row(&r->pq, row->values));
+        /* another partition, or the file is big enough */
+        FLOE_TRY(floe_roll_seal(r));
+    }
     if (!st->open) {
         partition_of(st, row, partition, sizeof partition);
         FLOE_TRY(open_file(r, partition));

@@ -1151,6 +1151,24 @@ static void put_value(struct column *c, const struct floe_value *v, uint32_t ind
     }
 }
 
+/* Whether the column refuses value v for what it holds: a null where the
+ * column is REQUIRED, a string longer than a page. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int refuse_value(struct floe_parquet_state *st, const struct column *c, const struct floe_value *v)
+{
+    if (v->is_null && !c->nullable)
+        return FLOE_ERR_MISSING;
+    if (!v->is_null && c->phys == PHYS_BYTE_ARRAY && (size_t)v->v.str.len + 4u + APPEND_SLACK > st->page_bytes) {
+        floe_format(st->reject, sizeof st->reject,
+                    "column \"%s\": a value of %u bytes does not fit a page (page_bytes %u)", c->name,
+                    (unsigned)v->v.str.len, (unsigned)st->page_bytes);
+        return FLOE_ERR_LIMIT;
+    }
+    return FLOE_OK;
+}
+
 /* Checks the row (a rejected row leaves nothing behind) and says what the
  * store must hold for it. A row never spans row groups, and every column
  * may flush one page while taking it, so *need is one more page of each
@@ -1163,21 +1181,22 @@ static int check_row(struct floe_parquet_state *st, const struct floe_value *val
         const struct column *c = &st->cols[i];
         const struct floe_value *v = &values[i];
         size_t page = c->levels.len + c->values.len + APPEND_SLACK + FLOE_DELTA_HEADER_MAX + 64u;
-        if (v->is_null && !c->nullable)
-            return FLOE_ERR_MISSING;
-        if (!v->is_null && c->phys == PHYS_BYTE_ARRAY) {
-            if ((size_t)v->v.str.len + 4u + APPEND_SLACK > st->page_bytes) {
-                floe_format(st->reject, sizeof st->reject,
-                            "column \"%s\": a value of %u bytes does not fit a page (page_bytes %u)", c->name,
-                            (unsigned)v->v.str.len, (unsigned)st->page_bytes);
-                return FLOE_ERR_LIMIT;
-            }
+        FLOE_TRY(refuse_value(st, c, v));
+        if (!v->is_null && c->phys == PHYS_BYTE_ARRAY)
             page += 4u + v->v.str.len;
-        }
         /* Snappy's worst case, written out. It covers zstd's too
          * (n + n/256 + 64 at most), as page > 1280. */
         *need += STORE_LINK + PAGE_HEADER_MAX + 32u + page + page / 6u;
     }
+    return FLOE_OK;
+}
+
+int floe_parquet_check_row(struct floe_parquet *pq, const struct floe_value *values)
+{
+    uint32_t i;
+    FLOE_FAIL_IF(pq == NULL || pq->st == NULL || values == NULL, FLOE_ERR_INVAL);
+    for (i = 0; i < pq->st->n_cols; i++)
+        FLOE_TRY(refuse_value(pq->st, &pq->st->cols[i], &values[i]));
     return FLOE_OK;
 }
 
@@ -1254,6 +1273,7 @@ int floe_parquet_open(struct floe_parquet *pq, const struct floe_parquet_sink *s
     st->n_rgs = 0;
     st->rg_rows = 0;
     st->store_len = 0;
+    st->bloom_est = 0; /* an aborted file may have left its row group's */
     st->kv_len = 0;
     st->n_kv = 0;
     pq->stats.rows = 0;

@@ -910,32 +910,16 @@ static void dead_put(struct floe_spool_state *st, const char *p, size_t n, int *
  * file stays valid NDJSON and the bytes stay recoverable. */
 static void dead_put_json_string(struct floe_spool_state *st, const char *s, size_t n, int utf8, int *err)
 {
-    static const char hex[] = "0123456789abcdef";
     size_t i, run = 0;
     dead_put(st, "\"", 1, err);
     for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && (c < 0x7f || utf8))
+        char e[6];
+        size_t k = floe_json_escape_byte((unsigned char)s[i], utf8, e);
+        if (k == 0)
             continue;
         dead_put(st, s + run, i - run, err);
+        dead_put(st, e, k, err);
         run = i + 1;
-        if (c == '"' || c == '\\') {
-            char e[2];
-            e[0] = '\\';
-            e[1] = (char)c;
-            dead_put(st, e, 2, err);
-        } else {
-            /* Control bytes and every byte >= 0x7f as \u00XX: the raw line
-             * may not be UTF-8, and this keeps the file valid JSON. */
-            char e[6];
-            e[0] = '\\';
-            e[1] = 'u';
-            e[2] = '0';
-            e[3] = '0';
-            e[4] = hex[c >> 4];
-            e[5] = hex[c & 15];
-            dead_put(st, e, 6, err);
-        }
     }
     dead_put(st, s + run, n - run, err);
     dead_put(st, "\"", 1, err);

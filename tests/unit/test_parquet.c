@@ -1053,6 +1053,8 @@ static int on_file(void *ctx, const struct floe_file_facts *f)
     return FLOE_OK;
 }
 
+static int roll_ts_nullable; /* for roll_setup's next roller */
+
 /* A roller over a fresh emulated file system: ts (timestamp_us) and v (string). */
 static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_ms, uint32_t idle_ms)
 {
@@ -1067,6 +1069,7 @@ static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_
     memset(roll_cols, 0, sizeof roll_cols);
     roll_cols[0].name = "ts";
     roll_cols[0].type = FLOE_TYPE_TIMESTAMP_US;
+    roll_cols[0].nullable = roll_ts_nullable;
     roll_cols[1].name = "v";
     roll_cols[1].type = FLOE_TYPE_STRING;
     roll_cols[1].nullable = 1;
@@ -1095,12 +1098,15 @@ static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_
     return floe_roll_setup(&roll, &rcfg, &a);
 }
 
-static int roll_put(int64_t ts, const char *s)
+#define NULL_TS INT64_MIN /* roll_put_from's ts: a null timestamp */
+
+static int roll_put_from(const char *source, int64_t ts, const char *s)
 {
     struct floe_value v[2];
     struct floe_row row;
     memset(v, 0, sizeof v);
     v[0].v.i64 = ts;
+    v[0].is_null = ts == NULL_TS;
     if (s == NULL)
         v[1].is_null = 1;
     else {
@@ -1110,8 +1116,13 @@ static int roll_put(int64_t ts, const char *s)
     memset(&row, 0, sizeof row);
     row.values = v;
     row.n_values = 2;
-    row.source = "unit";
+    row.source = source;
     return floe_roll_write(&roll, &row);
+}
+
+static int roll_put(int64_t ts, const char *s)
+{
+    return roll_put_from("unit", ts, s);
 }
 
 /* Reads a sealed file into file_buf. */
@@ -1260,6 +1271,72 @@ TEST(roll_partitions_by_hour_at_the_edges)
         CHECK(strncmp(seen[f].path, rows[i].dir, strlen(rows[i].dir)) == 0);
         CHECK(seen[f].min_ts == (records[f] == 2 && rows[i + 1].ts < rows[i].ts ? rows[i + 1].ts : rows[i].ts));
     }
+}
+
+/* A row the writer refuses (a string longer than a page) in another
+ * partition neither seals the open file nor opens one of its own: the day's
+ * rows stay in one file, and a roller whose only row was refused publishes
+ * nothing. */
+TEST(roll_refused_row_neither_splits_nor_leaves_a_file)
+{
+    static const int64_t DAY = 86400000000;
+    static char huge[8192];
+    memset(huge, 'h', sizeof huge - 1);
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    rcfg.ts_column = 0;
+    rcfg.partition_by = FLOE_PARTITION_DAY;
+    REQUIRE(roll_put(DAY * 20000, "a") == FLOE_OK);
+    CHECK_EQ_INT(roll_put(DAY * 20001, huge), FLOE_ERR_LIMIT);
+    CHECK(strstr(floe_parquet_reject_reason(&roll.pq), "does not fit a page") != NULL);
+    REQUIRE(roll_put(DAY * 20000 + 1, "b") == FLOE_OK);
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    REQUIRE(n_seen == 1);
+    CHECK_EQ_U64(seen[0].records, 2);
+
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    CHECK_EQ_INT(roll_put(1, huge), FLOE_ERR_LIMIT);
+    CHECK(!floe_roll_is_open(&roll));
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    CHECK_EQ_INT(n_seen, 0);
+    CHECK_EQ_U64(roll.files_sealed, 0);
+}
+
+/* Partition names readers parse: a null timestamp goes to Hive's default
+ * partition at both levels (DuckDB refuses a tree whose paths have different
+ * keys), and early years have four digits (or dt is no longer a DATE). */
+TEST(roll_partition_names_for_every_reader)
+{
+    static const int64_t YEAR1 = -62135596800000000; /* 0001-01-01T00:00:00Z */
+    REQUIRE((roll_ts_nullable = 1, roll_setup(0, 0, 0, 0)) == FLOE_OK);
+    roll_ts_nullable = 0;
+    rcfg.ts_column = 0;
+    rcfg.partition_by = FLOE_PARTITION_HOUR;
+    REQUIRE(roll_put(YEAR1, "x") == FLOE_OK);
+    REQUIRE(roll_put_from("unit", NULL_TS, "y") == FLOE_OK);
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    REQUIRE(n_seen == 2);
+    CHECK(strncmp(seen[0].path, "/out/dt=0001-01-01/hour=00/", 27) == 0);
+    CHECK(strncmp(seen[1].path, "/out/dt=__HIVE_DEFAULT_PARTITION__/hour=__HIVE_DEFAULT_PARTITION__/", 67) == 0);
+}
+
+/* The footer's floe.sources is JSON text whatever the file names hold: a
+ * quote and a backslash escaped, a name that is not UTF-8 kept byte for byte
+ * as \u00XX, a UTF-8 one as it is. */
+TEST(roll_source_names_stay_json_and_utf8)
+{
+    static const char want[] = "[\"a\\\"b\\\\c\",\"caf\\u00e9\",\"caf\xc3\xa9\"]";
+    size_t i;
+    int found = 0;
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    REQUIRE(roll_put_from("a\"b\\c", 1, "x") == FLOE_OK);
+    REQUIRE(roll_put_from("caf\xe9", 2, "x") == FLOE_OK);
+    REQUIRE(roll_put_from("caf\xc3\xa9", 3, "x") == FLOE_OK);
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    REQUIRE(n_seen == 1);
+    REQUIRE(load(seen[0].path) == FLOE_OK);
+    for (i = 0; i + sizeof want - 1 <= file_len && !found; i++)
+        found = memcmp(file_buf + i, want, sizeof want - 1) == 0;
+    CHECK(found);
 }
 
 TEST(roll_by_file_bytes)
