@@ -233,7 +233,7 @@ static int dir_path_for(struct floe_uploader *u, const char *key)
 {
     struct floe_uploader_state *st = u->st;
     const struct floe_fs_port *fs = st->cfg->fs;
-    size_t base = floe_strlen(st->cfg->dir), i, n;
+    size_t base = floe_strlen(st->cfg->dir), i, n, parent = base;
     int err;
     floe_format(st->path2, sizeof st->path2, "%s/%s", st->cfg->dir, key);
     n = floe_strlen(st->path2);
@@ -241,13 +241,34 @@ static int dir_path_for(struct floe_uploader *u, const char *key)
         if (st->path2[i] == '/') {
             st->path2[i] = '\0';
             err = fs->mkdir(fs->ctx, st->path2);
+            if (err == FLOE_OK) { /* its entry is durable in its parent */
+                st->path2[parent] = '\0';
+                err = fs->sync_dir(fs->ctx, st->path2);
+                st->path2[parent] = '/';
+            }
             st->path2[i] = '/';
             if (err != FLOE_OK)
                 return err;
+            parent = i;
         }
     }
     floe_format(st->path, sizeof st->path, "%s.part", st->path2);
     return FLOE_OK;
+}
+
+/* The rename that made path2 visible survives a power cut only once its
+ * folder is synced; until then the spool must not let the batch go. */
+static int sync_key_dir(struct floe_uploader *u)
+{
+    struct floe_uploader_state *st = u->st;
+    char *slash = st->path2 + floe_strlen(st->path2);
+    int err;
+    while (slash > st->path2 && *slash != '/')
+        slash--;
+    *slash = '\0';
+    err = st->cfg->fs->sync_dir(st->cfg->fs->ctx, st->path2);
+    *slash = '/';
+    return err;
 }
 
 static int copy_to_dir(struct floe_uploader *u, const char *from, const char *key)
@@ -276,6 +297,8 @@ static int copy_to_dir(struct floe_uploader *u, const char *from, const char *ke
     }
     fs->close(fs->ctx, st->src);
     err = floe_fs_finish(st->cfg->fs, st->dst, err, st->path, st->path2);
+    if (err == FLOE_OK)
+        err = sync_key_dir(u);
     u->stats.bytes_sent += off;
     return err;
 }
@@ -288,7 +311,8 @@ static int write_to_dir(struct floe_uploader *u, const void *data, size_t n, con
     const struct floe_fs_port *fs = st->cfg->fs;
     FLOE_TRY(dir_path_for(u, key));
     FLOE_TRY(fs->open(fs->ctx, st->dst, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC));
-    return floe_fs_finish(fs, st->dst, floe_fs_write_all(fs, st->dst, data, n), st->path, st->path2);
+    FLOE_TRY(floe_fs_finish(fs, st->dst, floe_fs_write_all(fs, st->dst, data, n), st->path, st->path2));
+    return sync_key_dir(u);
 }
 
 /* ---- manifests ------------------------------------------------------------- */
@@ -531,6 +555,15 @@ static void journal_remove(struct floe_uploader_state *st, uint64_t seq)
     st->cfg->fs->remove(st->cfg->fs->ctx, st->path);
 }
 
+/* The journal could not be written (a full or failing disk): a retry, not
+ * the end of uploads. Parts sent since the last entry are sent again. */
+static int journal_failed(struct floe_uploader *u, int err)
+{
+    char what[120];
+    floe_format(what, sizeof what, "writing the multipart journal: %s", floe_strerror(err));
+    return failed(u, what, 0);
+}
+
 static int upload_multipart(struct floe_uploader *u, const struct floe_spool_batch *b)
 {
     struct floe_uploader_state *st = u->st;
@@ -554,7 +587,9 @@ static int upload_multipart(struct floe_uploader *u, const struct floe_spool_bat
         err = floe_s3_multipart_create(&u->s3, st->key, st->upload_id, sizeof st->upload_id, &res);
         if (err != FLOE_OK)
             return s3_outcome(u, err, &res, "CreateMultipartUpload");
-        FLOE_TRY(journal_write(u, b->seq, part, 0));
+        err = journal_write(u, b->seq, part, 0);
+        if (err != FLOE_OK)
+            return journal_failed(u, err);
     }
     n_parts = (uint32_t)((b->size + part - 1) / part);
     for (i = done; i < n_parts; i++) {
@@ -578,7 +613,9 @@ static int upload_multipart(struct floe_uploader *u, const struct floe_spool_bat
         floe_format(st->parts[i].crc32c_b64, sizeof st->parts[i].crc32c_b64, "%s", res.crc32c_b64);
         u->stats.parts++;
         u->stats.bytes_sent += len;
-        FLOE_TRY(journal_write(u, b->seq, part, i + 1));
+        err = journal_write(u, b->seq, part, i + 1);
+        if (err != FLOE_OK)
+            return journal_failed(u, err);
     }
     err = floe_s3_multipart_complete(&u->s3, st->key, st->upload_id, st->parts, n_parts, &res);
     if (err != FLOE_OK) {

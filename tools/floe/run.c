@@ -233,14 +233,20 @@ static void keep_failed_source(struct agent *a, const char *name, const char *wh
     pthread_mutex_unlock(&a->lock);
 }
 
-static void retire(struct agent *a, struct source_ledger *ledger, const char *name, const struct source_id *id)
+/* A source whose records are all committed leaves the source folder (done/
+ * or deleted), and only then the ledger: a file that cannot leave stays
+ * known as committed, or the next listing would read it again as new.
+ * Returns -1 when it could not leave (logged). */
+static int retire(struct agent *a, struct source_ledger *ledger, const char *name, const struct source_id *id)
 {
     char from[1400], to[1400];
     struct source_id now;
+    int gone;
     snprintf(from, sizeof from, "%s/%s", a->cfg.source_dir, name);
-    source_ledger_forget(ledger, id);
-    if (source_id_of_path(from, &now) != 0 || !source_id_same_file(&now, id))
-        return; /* a new file has taken the name: it is read in its turn */
+    if (source_id_of_path(from, &now) != 0 || !source_id_same_file(&now, id)) {
+        source_ledger_forget(ledger, id);
+        return 0; /* a new file has taken the name: it is read in its turn */
+    }
     if (!source_id_equal(&now, id)) {
         /* Written to after it was read: what was read is committed; what
          * came later is not read (it would start mid-record). Keep it. */
@@ -249,22 +255,35 @@ static void retire(struct agent *a, struct source_ledger *ledger, const char *na
                  "renamed in): the part read is committed, the rest is not read",
                  (unsigned long long)id->size, (unsigned long long)now.size);
         keep_failed_source(a, name, why);
-        unlink(from);
-        return;
-    }
-    if (strcmp(a->cfg.done_policy, "keep") == 0) {
+    } else if (strcmp(a->cfg.done_policy, "keep") == 0) {
         snprintf(to, sizeof to, "%s/done", a->cfg.source_dir);
         mkdir(to, 0750);
         snprintf(to, sizeof to, "%s/done/%s", a->cfg.source_dir, name);
-        rename(from, to);
-    } else {
-        unlink(from);
+        gone = rename(from, to) == 0;
+        if (!gone) {
+            cli_log(FLOE_LOG_ERROR, &a->log, "writer: %s is committed but cannot move to done/: %s (reading stops "
+                    "until it can)", name, strerror(errno));
+            return -1;
+        }
+        goto done;
     }
+    gone = unlink(from) == 0 || errno == ENOENT;
+    if (!gone) {
+        cli_log(FLOE_LOG_ERROR, &a->log, "writer: %s is committed but cannot be deleted: %s (reading stops until it "
+                "can)", name, strerror(errno));
+        return -1;
+    }
+    if (!source_id_equal(&now, id)) {
+        source_ledger_forget(ledger, id);
+        return 0;
+    }
+done:
+    source_ledger_forget(ledger, id);
     pthread_mutex_lock(&a->lock);
     a->files_done++;
     pthread_mutex_unlock(&a->lock);
+    return 0;
 }
-
 
 struct pending {
     uint32_t index;
@@ -287,7 +306,7 @@ static void retire_committed(struct agent *a, struct floe_writer *w, struct sour
     floe_writer_position(w, &pos);
     for (i = 0; i < *n; i++) {
         if (is_committed(&pos, p[i].index))
-            retire(a, ledger, p[i].name, &p[i].id);
+            (void)retire(a, ledger, p[i].name, &p[i].id); /* if it stays, the listing retries it */
         else
             p[k++] = p[i];
     }
@@ -310,6 +329,24 @@ static void snapshot_writer(struct agent *a, struct floe_writer *w, const struct
     }
     a->writer_high_water = arena->high_water;
     pthread_mutex_unlock(&a->lock);
+}
+
+/* A failed push, seal or commit dropped the uncommitted batch: every
+ * source read since the last commit is read again from the spool's
+ * position, so none of them may count as pending (retire_committed would
+ * delete a file whose rows were dropped once a later one commits). */
+static void resume_from_commit(struct agent *a, struct floe_writer *w, int err, int *n_pending,
+                               uint32_t *next_index, uint32_t *backoff)
+{
+    struct floe_spool_position pos;
+    cli_log(FLOE_LOG_WARN, &a->log, "writer: %s; resuming from the last committed batch in %u ms",
+            floe_strerror(err), (unsigned)*backoff);
+    floe_writer_rewind(w);
+    *n_pending = 0;
+    floe_writer_position(w, &pos);
+    *next_index = pos.seq != 0 ? pos.source_index + 1u : 0u;
+    sleep_ms(*backoff);
+    *backoff = *backoff < 8000 ? *backoff * 2 : *backoff;
 }
 
 static void *writer_thread(void *arg)
@@ -414,8 +451,11 @@ static void *writer_thread(void *arg)
         } else {
             if (!(n_pending == 0 && part_way_source(a, &ledger, &pos, &src)) &&
                 !next_source_after(a, n_pending ? pending[n_pending - 1].name : "", &src)) {
-                if (floe_writer_tick(&w) != FLOE_OK)
-                    floe_writer_rewind(&w);
+                err = floe_writer_tick(&w);
+                if (err != FLOE_OK) {
+                    resume_from_commit(a, &w, err, &n_pending, &next_index, &backoff);
+                    continue;
+                }
                 retire_committed(a, &w, &ledger, pending, &n_pending);
                 snapshot_writer(a, &w, &arena);
                 sleep_ms(200);
@@ -435,7 +475,8 @@ static void *writer_thread(void *arg)
                 const struct source_entry *known = source_ledger_find(&ledger, &id);
                 if (known != NULL && is_committed(&pos, known->index)) {
                     close(fd);
-                    retire(a, &ledger, src.name, &id);
+                    if (retire(a, &ledger, src.name, &id) != 0)
+                        sleep_ms(5000); /* it stays first in the listing: no busy loop */
                     continue;
                 }
                 if (known != NULL && pos.seq != 0 && known->index == pos.source_index) {
@@ -467,7 +508,14 @@ static void *writer_thread(void *arg)
             ssize_t n = read(fd, buf, READ_CHUNK);
             if (n < 0 && errno == EINTR)
                 continue;
-            if (n <= 0)
+            if (n < 0) {
+                /* Not the end of the file: it must not be committed as read
+                 * in full (and then retired). */
+                cli_log(FLOE_LOG_ERROR, &a->log, "writer: reading %s: %s", src.name, strerror(errno));
+                err = FLOE_ERR_IO;
+                break;
+            }
+            if (n == 0)
                 break;
             err = floe_writer_push(&w, buf, (size_t)n);
             if (err == FLOE_ERR_MALFORMED) {
@@ -501,14 +549,7 @@ static void *writer_thread(void *arg)
         if (err != FLOE_OK) {
             /* Spool full (block policy), disk full or an I/O error: drop the
              * uncommitted batch and start again from the committed position. */
-            cli_log(FLOE_LOG_WARN, &a->log, "writer: %s; resuming from the last committed batch in %u ms", floe_strerror(err),
-                          (unsigned)backoff);
-            floe_writer_rewind(&w);
-            n_pending = 0;
-            floe_writer_position(&w, &pos);
-            next_index = pos.seq != 0 ? pos.source_index + 1u : 0u;
-            sleep_ms(backoff);
-            backoff = backoff < 8000 ? backoff * 2 : backoff;
+            resume_from_commit(a, &w, err, &n_pending, &next_index, &backoff);
             continue;
         }
         backoff = 500;
@@ -518,8 +559,13 @@ static void *writer_thread(void *arg)
         if (!from_stdin && n_pending > 0) {
             /* Seal soon if no other file follows (idle rolling also does). */
             struct source_file nxt;
-            if (!next_source_after(a, pending[n_pending - 1].name, &nxt))
-                floe_writer_tick(&w);
+            if (!next_source_after(a, pending[n_pending - 1].name, &nxt)) {
+                err = floe_writer_tick(&w);
+                if (err != FLOE_OK) {
+                    resume_from_commit(a, &w, err, &n_pending, &next_index, &backoff);
+                    continue;
+                }
+            }
         }
         if (from_stdin)
             break;
@@ -812,6 +858,13 @@ int cmd_run(int argc, char **argv)
         struct stat sb;
         if (stat(a.cfg.source_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
             fprintf(stderr, "floe run: [source] dir %s is not a folder\n", a.cfg.source_dir);
+            return EXIT_USAGE;
+        }
+        /* A source is retired (deleted or moved to done/) once committed;
+         * one that could not be would have to be read again. */
+        if (access(a.cfg.source_dir, W_OK | X_OK) != 0) {
+            fprintf(stderr, "floe run: [source] dir %s: %s (floe moves or deletes each file once it is committed)\n",
+                    a.cfg.source_dir, strerror(errno));
             return EXIT_USAGE;
         }
     }

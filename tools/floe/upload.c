@@ -44,7 +44,8 @@ static void upload_usage(FILE *f)
             "  --timeout-ms N            longest wait without progress on a connection (default 30000)\n"
             "  --connections N           uploads in flight, each on its own connection and process\n"
             "                            (default 2, at most 16; 1: strictly oldest first)\n"
-            "  --dead-letters            also upload dead letters under PREFIX_dead_letters/\n"
+            "  --no-dead-letters         do not upload dead letters (the default uploads them under\n"
+            "                            PREFIX_dead_letters/); they are deleted with their batch\n"
             "  --manifests               after each Parquet object, a JSON manifest at the same\n"
             "                            path under PREFIX_manifests/ (.json for .parquet)\n"
             "  --quiet                   no per-file lines\n"
@@ -342,6 +343,7 @@ int cmd_upload(int argc, char **argv)
     double t0 = cli_now();
 
     memset(&cfg, 0, sizeof cfg);
+    cfg.upload_dead_letters = 1; /* the spool forgets a batch once uploaded: its dead letters too */
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0) {
@@ -353,6 +355,8 @@ int cmd_upload(int argc, char **argv)
             insecure = 1;
         } else if (strcmp(a, "--dead-letters") == 0) {
             cfg.upload_dead_letters = 1;
+        } else if (strcmp(a, "--no-dead-letters") == 0) {
+            cfg.upload_dead_letters = 0;
         } else if (strcmp(a, "--manifests") == 0) {
             cfg.write_manifests = 1;
         } else if (strcmp(a, "--quiet") == 0) {
