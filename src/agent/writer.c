@@ -12,6 +12,7 @@ struct floe_writer_state {
     int source_done;
     int failed;          /* a port error: only rewind helps */
     uint64_t uncommitted; /* records (rows, dead letters) since the last commit */
+    struct floe_writer_stats at_commit; /* the stats as the last commit left them */
     uint64_t last_file_bytes; /* what the next file is expected to take */
 };
 
@@ -30,6 +31,13 @@ static void set_pending(struct floe_writer_state *st, uint64_t offset, uint64_t 
     }
 }
 
+/* A commit took every record so far: none of them is read again. */
+static void note_commit(struct floe_writer_state *st)
+{
+    st->uncommitted = 0;
+    st->at_commit = st->w->stats;
+}
+
 /* The roll sealed a file: commit it with the dead letters before it. */
 static int commit_file(void *ctx, const struct floe_file_facts *facts)
 {
@@ -41,10 +49,10 @@ static int commit_file(void *ctx, const struct floe_file_facts *facts)
         const struct floe_hooks *h = st->cfg->hooks;
         if (h != NULL && h->file_sealed != NULL)
             h->file_sealed(h->ctx, facts);
-        st->uncommitted = 0;
         st->last_file_bytes = facts->size;
         w->stats.files_sealed++;
         w->stats.bytes_out += facts->size;
+        note_commit(st);
     }
     return err;
 }
@@ -93,7 +101,7 @@ static int end_batch_before(struct floe_writer_state *st, const struct floe_dead
         return floe_roll_seal(&w->roll); /* commits through commit_file */
     err = floe_spool_commit(&w->spool, NULL, &st->pending);
     if (err == FLOE_OK)
-        st->uncommitted = 0;
+        note_commit(st);
     return err;
 }
 
@@ -286,7 +294,7 @@ int floe_writer_flush(struct floe_writer *w)
                                     committed.source_done != st->pending.source_done)) {
             err = floe_spool_commit(&w->spool, NULL, &st->pending);
             if (err == FLOE_OK)
-                st->uncommitted = 0;
+                note_commit(st);
             return note_error(st, err);
         }
     }
@@ -315,5 +323,9 @@ void floe_writer_rewind(struct floe_writer *w)
     w->st->in_source = 0;
     w->st->uncommitted = 0;
     floe_spool_position(&w->spool, &w->st->pending);
+    /* The dropped records are read again: count them once. */
+    w->stats.records_ok = w->st->at_commit.records_ok;
+    w->stats.dead_letters = w->st->at_commit.dead_letters;
+    floe_memcpy(w->stats.dead_by_reason, w->st->at_commit.dead_by_reason, sizeof w->stats.dead_by_reason);
     w->stats.rewinds++;
 }
