@@ -233,6 +233,17 @@ static void keep_failed_source(struct agent *a, const char *name, const char *wh
     pthread_mutex_unlock(&a->lock);
 }
 
+static void sync_source_dirs(struct agent *a)
+{
+    char done[1400];
+    if (floe_posix_fs.sync_dir(floe_posix_fs.ctx, a->cfg.source_dir) != FLOE_OK)
+        cli_log(FLOE_LOG_WARN, &a->log, "writer: cannot sync %s", a->cfg.source_dir);
+    if (strcmp(a->cfg.done_policy, "keep") == 0) {
+        snprintf(done, sizeof done, "%s/done", a->cfg.source_dir);
+        (void)floe_posix_fs.sync_dir(floe_posix_fs.ctx, done);
+    }
+}
+
 /* A source whose records are all committed leaves the source folder (done/
  * or deleted), and only then the ledger: a file that cannot leave stays
  * known as committed, or the next listing would read it again as new.
@@ -273,11 +284,15 @@ static int retire(struct agent *a, struct source_ledger *ledger, const char *nam
                 "can)", name, strerror(errno));
         return -1;
     }
+    /* Gone for good before the ledger forgets it: after a power cut a file
+     * that came back with no ledger entry would be read again as new. */
+    sync_source_dirs(a);
     if (!source_id_equal(&now, id)) {
         source_ledger_forget(ledger, id);
         return 0;
     }
 done:
+    sync_source_dirs(a);
     source_ledger_forget(ledger, id);
     pthread_mutex_lock(&a->lock);
     a->files_done++;
