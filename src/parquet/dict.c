@@ -61,9 +61,14 @@ static inline int bytes_equal(const uint8_t *a, const uint8_t *b, size_t len)
     return 1;
 }
 
-static size_t slot_bytes(enum floe_dict_kind kind)
+/* A FIXED slot holds the entry's index + 1: 16 bits while that fits (half
+ * the table, and half its cache and RSS, for every dictionary up to 65,535
+ * entries), else 32. A BYTES slot also carries 32 bits of the hash. */
+static unsigned slot_size(enum floe_dict_kind kind, uint32_t max_entries)
 {
-    return kind == FLOE_DICT_BYTES ? sizeof(struct floe_dict_slot) : sizeof(uint32_t);
+    if (kind == FLOE_DICT_BYTES)
+        return (unsigned)sizeof(struct floe_dict_slot);
+    return max_entries <= 0xffffu ? 2u : 4u;
 }
 
 static int dict_carve(struct floe_dict *d, struct floe_arena *a, enum floe_dict_kind kind,
@@ -84,8 +89,9 @@ static int dict_carve(struct floe_dict *d, struct floe_arena *a, enum floe_dict_
     d->max_entries = max_entries;
     d->max_bytes = max_bytes;
     d->slot_mask = slots - 1u;
-    FLOE_FAIL_IF((uint64_t)slots * slot_bytes(kind) > SIZE_MAX, FLOE_ERR_NOMEM);
-    FLOE_TRY(floe_arena_take(a, (size_t)slots * slot_bytes(kind), 8, &p));
+    d->slot_size = slot_size(kind, max_entries);
+    FLOE_FAIL_IF((uint64_t)slots * d->slot_size > SIZE_MAX, FLOE_ERR_NOMEM);
+    FLOE_TRY(floe_arena_take(a, (size_t)slots * d->slot_size, 8, &p));
     d->table = p;
     if (kind == FLOE_DICT_BYTES) {
         FLOE_TRY(floe_arena_take(a, ((size_t)max_entries + 1u) * sizeof(uint32_t), 4, &p));
@@ -158,7 +164,7 @@ void floe_dict_reset(struct floe_dict *d)
 {
     if (d == NULL || d->table == NULL)
         return;
-    floe_memset(d->table, 0, ((size_t)d->slot_mask + 1u) * slot_bytes(d->kind));
+    floe_memset(d->table, 0, ((size_t)d->slot_mask + 1u) * d->slot_size);
     d->count = 0;
     d->bytes = 0;
 }
@@ -177,9 +183,11 @@ __attribute__((always_inline))
 static inline int insert_fixed(struct floe_dict *d, uint64_t v, uint32_t *index)
 {
     uint32_t i = (uint32_t)hash_fixed(v) & d->slot_mask;
-    uint32_t *slots = (uint32_t *)d->table;
+    uint16_t *narrow = (uint16_t *)d->table;
+    uint32_t *wide = (uint32_t *)d->table;
+    int is_narrow = d->slot_size == 2u;
     for (;;) {
-        uint32_t e1 = slots[i];
+        uint32_t e1 = is_narrow ? narrow[i] : wide[i];
         uint64_t got;
         if (e1 == 0)
             break;
@@ -197,7 +205,11 @@ static inline int insert_fixed(struct floe_dict *d, uint64_t v, uint32_t *index)
     else
         ((uint64_t *)d->data)[d->count] = v;
     d->bytes += d->width;
-    slots[i] = ++d->count;
+    ++d->count;
+    if (is_narrow)
+        narrow[i] = (uint16_t)d->count;
+    else
+        wide[i] = d->count;
     *index = d->count - 1u;
     return FLOE_OK;
 }

@@ -11,7 +11,8 @@
  * Lookup is open addressing with linear probing over a power-of-two table
  * kept at most half full. A BYTES slot carries 32 bits of the hash, so a
  * probe only compares strings whose hashes agree; a FIXED slot is just the
- * entry's index, the value itself being as cheap to compare as a tag.
+ * entry's index (16 bits up to 65,535 entries), the value itself being as
+ * cheap to compare as a tag.
  *
  *     struct floe_dict d;
  *     size_t need = floe_dict_size(FLOE_DICT_BYTES, 4096, 64 * 1024);
@@ -51,15 +52,16 @@ struct floe_dict {
     uint32_t count;
     enum floe_dict_kind kind;
     unsigned width;      /* 4 or 8; 0 for BYTES */
+    unsigned slot_size;  /* bytes per table slot: 8 for BYTES; FIXED 2 (up to 65,535 entries) or 4 */
 };
 
 /**
  * @brief Arena bytes floe_dict_init() takes for this budget, or 0 for an
  * invalid one (max_entries 0 or above FLOE_DICT_MAX_ENTRIES; for BYTES,
  * max_bytes above UINT32_MAX). The table (load <= 0.5, a power of two):
- * 16 to 32 bytes per entry for BYTES (8-byte slots), 8 to 16 for FIXED
- * (4-byte slots); plus 4 per entry of offsets and max_bytes of values for
- * BYTES, or width per entry for FIXED.
+ * 16 to 32 bytes per entry for BYTES (8-byte slots), 4 to 8 for FIXED
+ * (2-byte slots; 8 to 16 past 65,535 entries); plus 4 per entry of offsets
+ * and max_bytes of values for BYTES, or width per entry for FIXED.
  */
 size_t floe_dict_size(enum floe_dict_kind kind, uint32_t max_entries, size_t max_bytes);
 

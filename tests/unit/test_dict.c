@@ -213,10 +213,13 @@ TEST(dict_size_matches_init)
             CHECK_EQ_INT(a.used, 0); /* the arena is left as it was */
         }
     }
-    /* The table is at most half full: 256 slots for 100 entries, of 4 bytes
-     * (an index) for FIXED, 8 (index and hash tag) for BYTES. */
-    CHECK_EQ_INT(floe_dict_size(FLOE_DICT_FIXED4, 100, 400), 256 * 4 + 400);
-    CHECK_EQ_INT(floe_dict_size(FLOE_DICT_FIXED8, 100, 800), 256 * 4 + 800);
+    /* The table is at most half full: 256 slots for 100 entries, of 2 bytes
+     * (an index) for FIXED, 8 (index and hash tag) for BYTES; past 65,535
+     * entries a FIXED index takes 4. */
+    CHECK_EQ_INT(floe_dict_size(FLOE_DICT_FIXED4, 100, 400), 256 * 2 + 400);
+    CHECK_EQ_INT(floe_dict_size(FLOE_DICT_FIXED8, 100, 800), 256 * 2 + 800);
+    CHECK_EQ_INT(floe_dict_size(FLOE_DICT_FIXED4, 65535, 4 * 65535), 131072 * 2 + 4 * 65535);
+    CHECK_EQ_INT(floe_dict_size(FLOE_DICT_FIXED4, 65536, 4 * 65536), 131072 * 4 + 4 * 65536);
     CHECK(floe_dict_size(FLOE_DICT_BYTES, 100, 400) >= 256 * 8 + 101 * 4 + 400);
     CHECK_EQ_INT(floe_dict_size(FLOE_DICT_BYTES, 0, 10), 0);
     CHECK_EQ_INT(floe_dict_size(FLOE_DICT_BYTES, FLOE_DICT_MAX_ENTRIES + 1, 10), 0);
@@ -356,4 +359,31 @@ TEST(dict_region_moves_whole)
     CHECK_EQ_INT(put_str(&d, "new", &idx), FLOE_OK);
     CHECK_EQ_INT(idx, 200);
     CHECK_EQ_INT(floe_dict_count(&d), 201);
+}
+
+/* Both slot widths hold every index: a FIXED dictionary of 65,535 entries
+ * (16-bit slots, the last index 65,535 itself) and one of 70,000 (32-bit). */
+TEST(dict_fixed_slots_narrow_and_wide)
+{
+    static uint64_t mem[(1600u * 1024u) / 8];
+    static const uint32_t sizes[] = {65535, 70000};
+    struct floe_dict d;
+    struct floe_arena a;
+    size_t k;
+    for (k = 0; k < 2; k++) {
+        uint32_t n = sizes[k], i, idx;
+        int bad = 0;
+        REQUIRE(floe_dict_size(FLOE_DICT_FIXED8, n, (size_t)n * 8) <= sizeof mem);
+        floe_arena_init(&a, mem, sizeof mem);
+        REQUIRE(floe_dict_init(&d, &a, FLOE_DICT_FIXED8, n, (size_t)n * 8) == FLOE_OK);
+        CHECK_EQ_INT(d.slot_size, k == 0 ? 2 : 4);
+        for (i = 0; i < n && !bad; i++)
+            bad = floe_dict_insert_u64(&d, (uint64_t)i * 0x9e3779b97f4a7c15ull, &idx) != FLOE_OK || idx != i;
+        CHECK(!bad);
+        for (i = 0; i < n && !bad; i++)
+            bad = floe_dict_insert_u64(&d, (uint64_t)i * 0x9e3779b97f4a7c15ull, &idx) != FLOE_OK || idx != i;
+        CHECK(!bad);
+        CHECK_EQ_INT(floe_dict_count(&d), n);
+        CHECK_EQ_INT(floe_dict_insert_u64(&d, 12345u, &idx), FLOE_ERR_LIMIT); /* full */
+    }
 }
