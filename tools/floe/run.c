@@ -124,6 +124,9 @@ static void write_metrics(struct agent *a, int final)
     fprintf(f, "# HELP floe_dropped_files_total Files dropped by the drop_oldest policy.\n"
                "# TYPE floe_dropped_files_total counter\nfloe_dropped_files_total %llu\n",
             (unsigned long long)a->spool_stats.batches_dropped);
+    fprintf(f, "# HELP floe_dropped_records_total Records (rows and dead letters) in files dropped by the "
+               "drop_oldest policy.\n# TYPE floe_dropped_records_total counter\nfloe_dropped_records_total %llu\n",
+            (unsigned long long)a->spool_stats.records_dropped);
     fprintf(f, "# HELP floe_spool_recoveries_total Starts that found interrupted work.\n"
                "# TYPE floe_spool_recoveries_total counter\nfloe_spool_recoveries_total %llu\n",
             (unsigned long long)a->spool_stats.recoveries);
