@@ -1122,6 +1122,10 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
          * next open) removes it; the caller resumes from the old position. */
         batch_path(st, st->path, "tmp", seq, ".meta.tmp");
         fs->remove(fs->ctx, st->path);
+        /* The meta first: renamed but not synced is not committed, and a
+         * meta beside no data would stop the uploader. */
+        batch_path(st, st->path, "ready", seq, ".meta");
+        fs->remove(fs->ctx, st->path);
         batch_path(st, st->path, "ready", seq, ".parquet");
         fs->remove(fs->ctx, st->path);
         batch_path(st, st->path, "dead", seq, ".ndjson");

@@ -501,7 +501,7 @@ static long long committed_rows(int64_t *max_row_groups)
  * once (space comes back) and for good (until the test frees it). The file
  * being written is torn: it must be aborted, never committed, and the writer
  * must resume from its last commit with nothing lost or doubled. */
-static void short_write_then_full_disk(int sticky)
+static void fault_at_every_call(int op, int mode, int error, int sticky)
 {
     static struct floe_fault fault;
     uint32_t at, total_writes;
@@ -514,12 +514,12 @@ static void short_write_then_full_disk(int sticky)
     floe_fault_init(&fault, &emu.fs, NULL, NULL);
     REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
     REQUIRE(push_all() == FLOE_OK);
-    total_writes = fault.calls[FLOE_FAULT_FS_WRITE];
+    total_writes = fault.calls[op];
     REQUIRE(committed_rows(&rgs) == 400);
     CHECK(rgs >= 2); /* several row groups per file */
     if (getenv("TEST_VERBOSE"))
-        fprintf(stderr, "short write then ENOSPC (sticky %d): at each of %u writes, up to %lld row groups a file\n",
-                sticky, (unsigned)total_writes, (long long)rgs);
+        fprintf(stderr, "fault %d mode %d (sticky %d): at each of %u calls, up to %lld row groups a file\n", op,
+                mode, sticky, (unsigned)total_writes, (long long)rgs);
     for (at = 1; at <= total_writes && failures < 3; at++) {
         struct floe_spool_position pos;
         int err, tries = 0;
@@ -527,12 +527,16 @@ static void short_write_then_full_disk(int sticky)
         REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
         floe_fault_init(&fault, &emu.fs, NULL, NULL);
         REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
-        floe_fault_set(&fault, FLOE_FAULT_FS_WRITE, at, FLOE_FAULT_SHORT_THEN_FAIL, FLOE_ERR_NOSPC, sticky);
+        floe_fault_set(&fault, op, at, mode, error, sticky);
         err = push_all();
         floe_fault_reset(&fault);
         if (err != FLOE_OK) {
-            CHECK(err == FLOE_ERR_NOSPC || err == FLOE_ERR_AGAIN);
+            CHECK(err == error || err == FLOE_ERR_AGAIN);
             floe_writer_rewind(&w);
+            /* What an uploader would see now: every meta has its data. */
+            if (committed_rows(&rgs) < 0 && failures++ < 3)
+                test_fail(__FILE__, __LINE__, "fault %d at call %u: a meta in ready/ without its data", op,
+                          (unsigned)at);
         }
         while (err != FLOE_OK && tries++ < 3) {
             err = push_rest();
@@ -542,16 +546,16 @@ static void short_write_then_full_disk(int sticky)
         floe_writer_position(&w, &pos);
         rows = committed_rows(&rgs);
         if (err != FLOE_OK || pos.records != 400 || rows != 400) {
-            test_fail(__FILE__, __LINE__, "fault at write %u (sticky %d): err %d, position %llu records, %lld rows",
-                      (unsigned)at, sticky, err, (unsigned long long)pos.records, rows);
+            test_fail(__FILE__, __LINE__, "fault %d at call %u (sticky %d): err %d, position %llu records, %lld rows",
+                      op, (unsigned)at, sticky, err, (unsigned long long)pos.records, rows);
             failures++;
             continue;
         }
         /* Reopened, nothing fails verification. */
         REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
         if (w.spool.stats.quarantined != 0) {
-            test_fail(__FILE__, __LINE__, "fault at write %u (sticky %d): %llu quarantined", (unsigned)at, sticky,
-                      (unsigned long long)w.spool.stats.quarantined);
+            test_fail(__FILE__, __LINE__, "fault %d at call %u (sticky %d): %llu quarantined", op, (unsigned)at,
+                      sticky, (unsigned long long)w.spool.stats.quarantined);
             failures++;
         }
     }
@@ -561,12 +565,20 @@ static void short_write_then_full_disk(int sticky)
 
 TEST(spool_short_write_then_enospc_once_never_commits_a_torn_file)
 {
-    short_write_then_full_disk(0);
+    fault_at_every_call(FLOE_FAULT_FS_WRITE, FLOE_FAULT_SHORT_THEN_FAIL, FLOE_ERR_NOSPC, 0);
+}
+
+/* A folder sync that fails, at each one of the run: the batch it belonged to
+ * is not committed and leaves nothing behind, not even its meta (a meta
+ * renamed into ready/ beside no data stopped the uploader). */
+TEST(spool_failed_folder_sync_never_leaves_a_meta_without_data)
+{
+    fault_at_every_call(FLOE_FAULT_FS_SYNC_DIR, FLOE_FAULT_FAIL, FLOE_ERR_IO, 0);
 }
 
 TEST(spool_short_write_then_enospc_for_good_never_commits_a_torn_file)
 {
-    short_write_then_full_disk(1);
+    fault_at_every_call(FLOE_FAULT_FS_WRITE, FLOE_FAULT_SHORT_THEN_FAIL, FLOE_ERR_NOSPC, 1);
 }
 
 static void make_bad_text(int lines)
