@@ -34,7 +34,10 @@ struct path_node {
 struct walk_frame {
     uint32_t end;  /* token index where this object's members end */
     uint16_t node; /* trie node matched to the object */
-    uint16_t extra_prefix; /* length of the dotted key prefix for _extra */
+    uint32_t key_tok;     /* the key this object is the value of (0 for the record) */
+    uint32_t extra_start; /* where its object begins in _extra (its '{'), once open */
+    uint8_t extra_open;   /* 1 once _extra holds this object's '{' */
+    uint8_t extra_members; /* 1 once it holds a member */
 };
 
 /* One step of a record's walk over the schema: the key at token key_tok
@@ -87,7 +90,6 @@ struct floe_ndjson_state {
     uint32_t scratch_len;
     char *extra;         /* _extra JSON text */
     uint32_t extra_cap, extra_len;
-    char *key_prefix;    /* dotted path of the object being walked */
     struct path_node *nodes;
     uint16_t n_nodes;
     struct plan_step *plan; /* the last clean record's walk, n_nodes steps at most */
@@ -184,17 +186,14 @@ static int carve(struct floe_arena *a, const struct floe_ndjson_config *cfg, str
     if (st)
         st->scratch = (char *)p;
     if (cfg->schema != NULL && cfg->schema->extra) {
-        /* Keys of nested unknown fields are written as dotted paths, which
-         * can make _extra longer than the line itself. */
-        size_t cap = (size_t)l.max_line * 2u + 2u;
+        /* _extra keeps some of the line's members, compacted, in the
+         * line's own nesting: never more than the line. */
+        size_t cap = (size_t)l.max_line + 2u;
         FLOE_TRY(floe_arena_take_raw(a, cap, 1, &p));
         if (st) {
             st->extra = (char *)p;
             st->extra_cap = (uint32_t)cap;
         }
-        FLOE_TRY(floe_arena_take(a, FLOE_SCHEMA_MAX_NAME * FLOE_SCHEMA_MAX_PATH_DEPTH + FLOE_SCHEMA_MAX_PATH_DEPTH, 1, &p));
-        if (st)
-            st->key_prefix = (char *)p;
     }
 #ifndef FLOE_NO_ZSTD
     if (!cfg->no_zstd) {
@@ -779,36 +778,131 @@ static size_t canonical_key(const char *raw, size_t n, char *out)
     return len;
 }
 
-/* Appends "prefix.key":value to _extra, after checking that the same key was
- * not already written at this level (unknown duplicates are errors too). */
-static int extra_add(struct floe_ndjson_state *st, const char *line, const struct floe_json_tok *k,
-                     const struct floe_json_tok *v, size_t prefix_len, uint32_t level_start)
+/* The key of token k as _extra spells it: canonical when escaped (in
+ * scratch past its end, free: this record's strings use less than the
+ * line), else as written. */
+static const char *extra_key(struct floe_ndjson_state *st, const char *line, const struct floe_json_tok *k,
+                             size_t *len)
 {
-    size_t klen = k->end - k->start;
-    const char *key = line + k->start;
+    *len = k->end - k->start;
+    if (!(k->flags & FLOE_JSON_ESCAPED))
+        return line + k->start;
+    *len = canonical_key(line + k->start, *len, st->scratch + st->scratch_len);
+    return st->scratch + st->scratch_len;
+}
+
+/* Opens the objects of stack[0..depth] in _extra that are not yet open:
+ * an unknown field inside a schema object (say tags.x) keeps the input's
+ * shape, {"tags":{"x":...}}. */
+static int extra_open(struct floe_ndjson_state *st, const char *line, struct walk_frame *stack, int depth)
+{
+    int d;
+    for (d = 0; d <= depth; d++) {
+        struct walk_frame *f = &stack[d];
+        if (f->extra_open)
+            continue;
+        if (d > 0) {
+            size_t klen;
+            const char *key = extra_key(st, line, &st->jp.tokens[f->key_tok], &klen);
+            if (!extra_put(st, stack[d - 1].extra_members ? ",\"" : "\"", stack[d - 1].extra_members ? 2 : 1) ||
+                !extra_put(st, key, klen) || !extra_put(st, "\":", 2))
+                return FLOE_DL_LINE_TOO_LONG;
+            stack[d - 1].extra_members = 1;
+        }
+        f->extra_start = st->extra_len;
+        f->extra_open = 1;
+        f->extra_members = 0;
+        if (!extra_put(st, "{", 1))
+            return FLOE_DL_LINE_TOO_LONG;
+    }
+    return 0;
+}
+
+/* Closes the object of frame f in _extra if it was opened. */
+static int extra_close(struct floe_ndjson_state *st, const struct walk_frame *f)
+{
+    return f->extra_open && !extra_put(st, "}", 1) ? FLOE_DL_LINE_TOO_LONG : 0;
+}
+
+/* Whether the key of token k appears again among the members that follow
+ * it in its object (the members end at token end). */
+static int repeated_key(struct floe_ndjson_state *st, const char *line, uint32_t k, uint32_t end)
+{
+    const struct floe_json_tok *tok = st->jp.tokens;
+    size_t alen, blen;
+    uint32_t j;
+    const char *a = line + tok[k].start;
+    alen = tok[k].end - tok[k].start;
+    for (j = tok[k + 1].next; j < end; j = tok[j + 1].next) {
+        const char *b = line + tok[j].start;
+        blen = tok[j].end - tok[j].start;
+        if (!((tok[k].flags | tok[j].flags) & FLOE_JSON_ESCAPED)) {
+            if (alen == blen && floe_memcmp(a, b, alen) == 0)
+                return 1;
+        } else {
+            /* Decoded, both: scratch past its end holds the two. */
+            char *da = st->scratch + st->scratch_len, *db;
+            size_t na = floe_json_unescape(a, alen, da), nb;
+            db = da + na;
+            nb = floe_json_unescape(b, blen, db);
+            if (na == nb && floe_memcmp(da, db, na) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether an object anywhere in the value at token v has a key twice. The
+ * record's own keys are checked as they are walked; a value kept whole in
+ * _extra is checked here, or readers of _extra would disagree on it. */
+static int value_has_repeated_key(struct floe_ndjson_state *st, const char *line, uint32_t v)
+{
+    const struct floe_json_tok *tok = st->jp.tokens;
+    uint32_t i, end = tok[v].next;
+    for (i = v; i < end; i++) {
+        if (tok[i].type == FLOE_JSON_OBJECT) {
+            uint32_t k;
+            for (k = i + 1; k < tok[i].next; k = tok[k + 1].next)
+                if (repeated_key(st, line, k, tok[i].next))
+                    return 1;
+        }
+    }
+    return 0;
+}
+
+/* Appends "key":value to the object of stack[depth] in _extra, after
+ * checking that the key is not there yet (unknown duplicates are errors
+ * too) and that the value has no repeated key of its own. */
+static int extra_add(struct floe_ndjson_state *st, const char *line, uint32_t k_tok, struct walk_frame *stack,
+                     int depth)
+{
+    const struct floe_json_tok *k = &st->jp.tokens[k_tok], *v = k + 1;
+    struct walk_frame *f = &stack[depth];
+    size_t klen;
+    const char *key;
     char *vdst;
     uint32_t i;
-    if (k->flags & FLOE_JSON_ESCAPED) {
-        /* Scratch past its end is free: this record's strings use less than the line. */
-        char *canon = st->scratch + st->scratch_len;
-        klen = canonical_key(key, klen, canon);
-        key = canon;
-    }
-    /* Duplicate check: scan keys already written for this object level. */
-    for (i = level_start; i < st->extra_len;) {
-        /* entries look like ,"key":value or {"key":value; find the key */
+    int r;
+    if (value_has_repeated_key(st, line, k_tok + 1))
+        return FLOE_DL_DUPLICATE_KEY;
+    r = extra_open(st, line, stack, depth);
+    if (r != 0)
+        return r;
+    key = extra_key(st, line, k, &klen);
+    /* Duplicate check: the keys already written in this object, each
+     * entry ,"key":value or {"key":value from its '{' on. */
+    for (i = f->extra_start; f->extra_members && i < st->extra_len;) {
         uint32_t ks = i + 2, ke = ks;
         int esc = 0;
         while (ke < st->extra_len && (esc || st->extra[ke] != '"')) {
             esc = !esc && st->extra[ke] == '\\';
             ke++;
         }
-        if (ke - ks == prefix_len + klen && floe_memcmp(st->extra + ks, st->key_prefix, prefix_len) == 0 &&
-            floe_memcmp(st->extra + ks + prefix_len, key, klen) == 0)
+        if (ke - ks == klen && floe_memcmp(st->extra + ks, key, klen) == 0)
             return FLOE_DL_DUPLICATE_KEY;
         /* skip ":value" to the next entry start (a ',' at depth 0 outside strings) */
         {
-            int depth = 0, in_str = 0;
+            int level = 0, in_str = 0;
             esc = 0;
             for (i = ke + 2; i < st->extra_len; i++) {
                 char c = st->extra[i];
@@ -822,18 +916,19 @@ static int extra_add(struct floe_ndjson_state *st, const char *line, const struc
                 } else if (c == '"') {
                     in_str = 1;
                 } else if (c == '{' || c == '[') {
-                    depth++;
+                    level++;
                 } else if (c == '}' || c == ']') {
-                    depth--;
-                } else if (c == ',' && depth == 0) {
+                    level--;
+                } else if (c == ',' && level == 0) {
                     break;
                 }
             }
         }
     }
-    if (!extra_put(st, st->extra_len == 0 ? "{\"" : ",\"", 2) || !extra_put(st, st->key_prefix, prefix_len) ||
-        !extra_put(st, key, klen) || !extra_put(st, "\":", 2))
+    if (!extra_put(st, f->extra_members ? ",\"" : "\"", f->extra_members ? 2 : 1) || !extra_put(st, key, klen) ||
+        !extra_put(st, "\":", 2))
         return FLOE_DL_LINE_TOO_LONG;
+    f->extra_members = 1;
     if (st->extra_cap - st->extra_len < v->end - v->start + (v->type == FLOE_JSON_STRING ? 2u : 0u))
         return FLOE_DL_LINE_TOO_LONG;
     vdst = st->extra + st->extra_len;
@@ -876,7 +971,8 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
     st->extra_len = 0;
     stack[0].end = end;
     stack[0].node = 0;
-    stack[0].extra_prefix = 0;
+    stack[0].key_tok = 0;
+    stack[0].extra_open = 0;
 
     for (;;) {
         const struct floe_json_tok *k, *v;
@@ -884,6 +980,8 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
         size_t key_len;
         uint16_t child;
         if (i >= end) {
+            if (sc->extra && extra_close(st, &stack[depth]) != 0)
+                return FLOE_DL_LINE_TOO_LONG;
             if (depth == 0)
                 break;
             depth--;
@@ -940,17 +1038,12 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
             /* An inner path node: the value must be an object (or null). */
             if (v->type == FLOE_JSON_OBJECT) {
                 struct walk_frame *nf = &stack[depth + 1];
-                size_t plen = stack[depth].extra_prefix;
-                if (st->key_prefix != NULL) {
-                    floe_memcpy(st->key_prefix + plen, key, key_len);
-                    st->key_prefix[plen + key_len] = '.';
-                    plen += key_len + 1;
-                }
+                nf->key_tok = i;
                 i = i + 2;
                 end = v->next;
                 nf->end = end;
                 nf->node = child;
-                nf->extra_prefix = (uint16_t)plen;
+                nf->extra_open = 0;
                 depth++;
                 continue;
             }
@@ -964,7 +1057,7 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
         }
         planning = 0;
         if (sc->extra) {
-            r = extra_add(st, line, k, v, stack[depth].extra_prefix, 0);
+            r = extra_add(st, line, i, stack, depth);
             if (r != 0) {
                 /* The key as written: extra_add's canonical copy may have
                  * overwritten the decoded one in scratch. */
@@ -999,13 +1092,12 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
         st->plan_required = plan_required;
         st->plan_tokens = st->jp.n_tokens;
     }
-    if (sc->extra) {
+    if (sc->extra && st->extra_len > 0) {
+        /* (the walk closed every object it opened in _extra) */
         struct floe_value *x = &values[sc->n_columns];
-        if (st->extra_len > 0 && extra_put(st, "}", 1)) {
-            x->is_null = 0;
-            x->v.str.ptr = st->extra;
-            x->v.str.len = st->extra_len;
-        }
+        x->is_null = 0;
+        x->v.str.ptr = st->extra;
+        x->v.str.len = st->extra_len;
     }
     return 0;
 }

@@ -307,7 +307,7 @@ static void check_telemetry_rows(void)
     CHECK(cap.row[0].v[7].v.f32 == 0.1f);
     CHECK_EQ_INT(cap.row[0].v[8].v.i64, 20413);
     CHECK_EQ_INT(cap.row[0].v[9].v.i64, 1735689600000LL);
-    CHECK_EQ_STR(cap.row[0].strs[10], "{\"tags.line\":\"L1\"}");
+    CHECK_EQ_STR(cap.row[0].strs[10], "{\"tags\":{\"line\":\"L1\"}}");
     CHECK_EQ_INT(cap.row[0].line, 1);
 
     CHECK_EQ_INT(cap.row[1].line, 4);
@@ -319,7 +319,7 @@ static void check_telemetry_rows(void)
     CHECK_EQ_STR(cap.row[1].strs[10], "{\"fw\":\"1.4.2\"}");
 
     /* The last line has no newline: a record once the input ends. */
-    CHECK_EQ_STR(cap.row[2].strs[10], "{\"tags.zone\":[1,2],\"z\":{}}");
+    CHECK_EQ_STR(cap.row[2].strs[10], "{\"tags\":{\"zone\":[1,2]},\"z\":{}}");
     CHECK_EQ_INT(dec.stats.records_ok, 3);
     CHECK_EQ_INT(dec.stats.lines, 3);
 }
@@ -937,7 +937,7 @@ TEST(ndjson_replayed_walk_matches_a_fresh_walk)
     CHECK_EQ_STR(cap.row[3].strs[2], "y4");
     CHECK_EQ_INT(cap.row[5].v[0].v.i64, 6);
     CHECK(cap.row[5].v[2].is_null);
-    CHECK_EQ_STR(cap.row[5].strs[3], "{\"t.z\":\"y6\"}");
+    CHECK_EQ_STR(cap.row[5].strs[3], "{\"t\":{\"z\":\"y6\"}}");
     CHECK_EQ_INT(cap.row[6].v[0].v.i64, 7);
     CHECK_EQ_STR(cap.row[6].strs[2], "y7");
     CHECK(cap.row[6].v[3].is_null);
@@ -950,4 +950,39 @@ TEST(ndjson_replayed_walk_matches_a_fresh_walk)
     CHECK_EQ_STR(cap.dl_text[2], "field 'a': required field is null");
     CHECK_EQ_INT(cap.dl_reason[3], FLOE_DL_WRONG_TYPE);
     CHECK_EQ_STR(cap.dl_text[3], "field 'b': expected a string");
+}
+
+/* _extra keeps the input's shape and is valid JSON whatever the keys: an
+ * unknown field under a schema object stays nested (so "tags.x" written
+ * literally is another key, not a duplicate), a schema key with a quote is
+ * escaped, and a value kept whole may not repeat a key inside it (readers
+ * of _extra would disagree on which one counts). */
+TEST(ndjson_extra_keeps_the_shape_and_stays_json)
+{
+    static const struct floe_column cols[] = {{"id", NULL, FLOE_TYPE_INT64, 0, 0},
+                                              {"site", "tags.site", FLOE_TYPE_STRING, 1, 0},
+                                              {"w", "we\"ird.w", FLOE_TYPE_STRING, 1, 0}};
+    static const struct floe_schema s = {cols, 3, 1};
+    static const char text[] = "{\"id\":1,\"tags\":{\"x\":1},\"tags.x\":2}\n"
+                               "{\"id\":2,\"tags.x\":2,\"tags\":{\"site\":\"A\",\"x\":1}}\n"
+                               "{\"id\":3,\"we\\\"ird\":{\"w\":\"v\",\"other\":1}}\n"
+                               "{\"id\":4,\"q\":{\"a\":1,\"a\":2}}\n"
+                               "{\"id\":5,\"q\":[{\"b\":1},{\"\\u0062\":2,\"b\":3}]}\n"
+                               "{\"id\":6,\"tags\":{\"x\":1,\"x\":2}}\n"
+                               "{\"id\":7,\"q\":{\"a\":{\"a\":1},\"b\":[1,{\"a\":2}]}}\n";
+    setup_decoder(&s, 0, 0);
+    floe_ndjson_begin(&dec, "extra");
+    floe_ndjson_push(&dec, text, sizeof text - 1);
+    floe_ndjson_end(&dec);
+    REQUIRE(cap.rows == 4);
+    REQUIRE(cap.dls == 3);
+    CHECK_EQ_STR(cap.row[0].strs[3], "{\"tags\":{\"x\":1},\"tags.x\":2}");
+    CHECK_EQ_STR(cap.row[1].strs[3], "{\"tags.x\":2,\"tags\":{\"x\":1}}");
+    CHECK_EQ_STR(cap.row[1].strs[1], "A");
+    CHECK_EQ_STR(cap.row[2].strs[3], "{\"we\\\"ird\":{\"other\":1}}");
+    CHECK_EQ_STR(cap.row[2].strs[2], "v");
+    CHECK_EQ_STR(cap.row[3].strs[3], "{\"q\":{\"a\":{\"a\":1},\"b\":[1,{\"a\":2}]}}");
+    CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_DUPLICATE_KEY);
+    CHECK_EQ_INT(cap.dl_reason[1], FLOE_DL_DUPLICATE_KEY);
+    CHECK_EQ_INT(cap.dl_reason[2], FLOE_DL_DUPLICATE_KEY);
 }
