@@ -10,7 +10,9 @@
  *
  * "path" defaults to "name"; "nullable" defaults to true; "epoch_unit" ("s",
  * "ms", "us") lets a timestamp column take epoch numbers as well as RFC 3339
- * strings. With "extra": true, fields the schema does not name are kept as
+ * strings: a number is rounded once to the column's unit, half away from
+ * zero (as SQL's round()); a string's extra fraction digits are cut off, as
+ * RFC 3339 readers do. With "extra": true, fields the schema does not name are kept as
  * compact JSON text in a trailing string column "_extra", nested as in the
  * input ({"tags":{"zone":1}} for an unknown field beside "tags.site"). */
 #ifndef FLOE_SCHEMA_H

@@ -475,6 +475,9 @@ static int scale_exact(const char *s, size_t n, int k, int64_t *out)
     return FLOE_OK;
 }
 
+/* An epoch number in the column's own unit (us, or ms for TIMESTAMP_MS),
+ * rounded once: through us first, 1.0019995 s rounded up to 1,002,000 us
+ * and then down to 1,001 ms, a ms away from 1.0016 s. */
 static int epoch_to_unit(struct floe_ndjson_state *st, uint16_t col, const char *s, size_t n, int64_t *out)
 {
     const struct floe_column *c = &st->schema->columns[col];
@@ -492,6 +495,8 @@ static int epoch_to_unit(struct floe_ndjson_state *st, uint16_t col, const char 
     default:
         return field_fault(st, FLOE_DL_WRONG_TYPE, col, "expected an RFC 3339 timestamp string");
     }
+    if (c->type == FLOE_TYPE_TIMESTAMP_MS)
+        k -= 3;
     if (scale_exact(s, n, k, out) != FLOE_OK)
         return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range");
     return 0;
@@ -585,9 +590,8 @@ static int convert_any(struct floe_ndjson_state *st, const char *line, uint16_t 
     case FLOE_TYPE_TIMESTAMP_US: {
         int64_t us;
         if (t->type == FLOE_JSON_NUMBER) {
-            err = epoch_to_unit(st, col, s, n, &us);
-            if (err != 0)
-                return err;
+            err = epoch_to_unit(st, col, s, n, &out->v.i64);
+            return err;
         } else if (t->type == FLOE_JSON_STRING) {
             /* Timestamps never need escapes; an escaped one is not RFC 3339. */
             err = (t->flags & FLOE_JSON_ESCAPED) ? FLOE_ERR_MALFORMED

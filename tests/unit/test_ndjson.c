@@ -813,6 +813,34 @@ TEST(ndjson_epoch_numbers_scale_exactly)
     CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_OUT_OF_RANGE);
 }
 
+/* An epoch number into a millisecond column is rounded once, to the ms:
+ * 1.0016 s and 1.0019995 s are both 1,002 ms (through microseconds the
+ * first was 1,001: rounded to us, then floored to ms). Past int64
+ * microseconds but within int64 milliseconds is no longer out of range. */
+TEST(ndjson_epoch_numbers_round_once_into_milliseconds)
+{
+    static const struct floe_column cols[] = {{"s", NULL, FLOE_TYPE_TIMESTAMP_MS, 1, FLOE_EPOCH_S},
+                                              {"m", NULL, FLOE_TYPE_TIMESTAMP_MS, 1, FLOE_EPOCH_MS},
+                                              {"u", NULL, FLOE_TYPE_TIMESTAMP_MS, 1, FLOE_EPOCH_US}};
+    static const struct floe_schema s = {cols, 3, 0};
+    static const char text[] = "{\"s\":1.0016,\"m\":1001.9995,\"u\":1001499}\n"
+                               "{\"s\":1.0019995,\"m\":-1.5,\"u\":-1500}\n"
+                               "{\"m\":9.2e15,\"u\":499}\n";
+    setup_decoder(&s, 0, 0);
+    floe_ndjson_begin(&dec, "epochs-ms");
+    floe_ndjson_push(&dec, text, sizeof text - 1);
+    floe_ndjson_end(&dec);
+    REQUIRE(cap.rows == 3);
+    CHECK_EQ_INT(cap.row[0].v[0].v.i64, 1002);
+    CHECK_EQ_INT(cap.row[0].v[1].v.i64, 1002);
+    CHECK_EQ_INT(cap.row[0].v[2].v.i64, 1001);
+    CHECK_EQ_INT(cap.row[1].v[0].v.i64, 1002);
+    CHECK_EQ_INT(cap.row[1].v[1].v.i64, -2); /* half away from zero, as SQL's round() */
+    CHECK_EQ_INT(cap.row[1].v[2].v.i64, -2);
+    CHECK_EQ_INT(cap.row[2].v[1].v.i64, 9200000000000000LL);
+    CHECK_EQ_INT(cap.row[2].v[2].v.i64, 0);
+}
+
 /* The decoder converts short numbers from the digits the validator read;
  * every value must equal the standalone conversion of the same text, and
  * the same numbers fail the same way (range, fraction in an integer). */
