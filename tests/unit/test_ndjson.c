@@ -271,6 +271,15 @@ static void setup_decoder(const struct floe_schema *schema, uint32_t max_line, u
     CHECK_EQ_INT(a.used, need);
 }
 
+/* Decodes all of text[0..n) as one source named name, in one push. */
+static void decode_whole(const struct floe_schema *schema, const char *name, const char *text, size_t n)
+{
+    setup_decoder(schema, 0, 0);
+    floe_ndjson_begin(&dec, name);
+    floe_ndjson_push(&dec, text, n);
+    floe_ndjson_end(&dec);
+}
+
 /* Pushes text in chunks of pseudo-random sizes (including 0 and 1). */
 static void push_chunked(const char *text, size_t n, int max_chunk)
 {
@@ -535,10 +544,7 @@ TEST(ndjson_overlong_line_is_dead_lettered_and_stream_continues)
 TEST(ndjson_bom_at_start_and_validate_only_mode)
 {
     static const char text[] = "\xef\xbb\xbf{\"a\":1}\n\xef\xbb\xbf{\"a\":2}\n{\"b\":[1,{}]}";
-    setup_decoder(NULL, 0, 0);
-    floe_ndjson_begin(&dec, "bom");
-    floe_ndjson_push(&dec, text, sizeof text - 1);
-    floe_ndjson_end(&dec);
+    decode_whole(NULL, "bom", text, sizeof text - 1);
     CHECK_EQ_INT(cap.rows, 2);
     CHECK_EQ_INT(cap.dls, 1); /* a BOM is only dropped at the start of a source */
     CHECK_EQ_INT(cap.dl_line[0], 2);
@@ -793,10 +799,7 @@ TEST(ndjson_epoch_numbers_scale_exactly)
                                "{\"t\":4503599627.370497,\"m\":1e-4}\n"
                                "{\"t\":-1.5e-6,\"m\":9.2233720368547758e15}\n"
                                "{\"t\":9223372036854.775808}\n";
-    setup_decoder(&s, 0, 0);
-    floe_ndjson_begin(&dec, "epochs");
-    floe_ndjson_push(&dec, text, sizeof text - 1);
-    floe_ndjson_end(&dec);
+    decode_whole(&s, "epochs", text, sizeof text - 1);
     if (cap.rows != 4)
         fprintf(stderr, "rows %d dls %d: %s\n", cap.rows, cap.dls, cap.dl_text[0]);
     REQUIRE(cap.rows == 4);
@@ -826,10 +829,7 @@ TEST(ndjson_epoch_numbers_round_once_into_milliseconds)
     static const char text[] = "{\"s\":1.0016,\"m\":1001.9995,\"u\":1001499}\n"
                                "{\"s\":1.0019995,\"m\":-1.5,\"u\":-1500}\n"
                                "{\"m\":9.2e15,\"u\":499}\n";
-    setup_decoder(&s, 0, 0);
-    floe_ndjson_begin(&dec, "epochs-ms");
-    floe_ndjson_push(&dec, text, sizeof text - 1);
-    floe_ndjson_end(&dec);
+    decode_whole(&s, "epochs-ms", text, sizeof text - 1);
     REQUIRE(cap.rows == 3);
     CHECK_EQ_INT(cap.row[0].v[0].v.i64, 1002);
     CHECK_EQ_INT(cap.row[0].v[1].v.i64, 1002);
@@ -912,10 +912,7 @@ TEST(ndjson_replayed_walk_tells_long_keys_apart)
         "{\"k8ABCDEF\":1,\"k9ABCDEFG\":2,\"k16ABCDEFGHIJKLM\":3,\"k17ABCDEFGHIJKLMX\":4}\n"
         "{\"k8ABCDEF\":1,\"k9ABCDEFG\":2,\"k16ABCDEFGHIJKLM\":3,\"k17ABCDEFGHIJKLMN\":4}";
     int i;
-    setup_decoder(&s, 0, 0);
-    floe_ndjson_begin(&dec, "long-keys");
-    floe_ndjson_push(&dec, text, sizeof text - 1);
-    floe_ndjson_end(&dec);
+    decode_whole(&s, "long-keys", text, sizeof text - 1);
     REQUIRE(cap.rows == 7);
     CHECK_EQ_INT(cap.dls, 0);
     for (i = 0; i < 7; i++) {
@@ -952,10 +949,7 @@ TEST(ndjson_replayed_walk_matches_a_fresh_walk)
                                "{\"a\":10,\"b\":1,\"t\":{\"s\":\"y10\"}}\n"    /* dl: wrong type */
                                "{\"a\":11,\"b\":null,\"t\":{\"s\":null}}\n"     /* 8: nulls */
                                "{\"a\":12,\"b\":\"x12\",\"q\":{\"s\":\"y12\"}}\n"; /* 9: unknown object */
-    setup_decoder(&s, 0, 0);
-    floe_ndjson_begin(&dec, "plan");
-    floe_ndjson_push(&dec, text, sizeof text - 1);
-    floe_ndjson_end(&dec);
+    decode_whole(&s, "plan", text, sizeof text - 1);
     REQUIRE(cap.rows == 9);
     REQUIRE(cap.dls == 4);
     CHECK_EQ_INT(cap.row[1].v[0].v.i64, 2);
@@ -998,10 +992,7 @@ TEST(ndjson_extra_keeps_the_shape_and_stays_json)
                                "{\"id\":5,\"q\":[{\"b\":1},{\"\\u0062\":2,\"b\":3}]}\n"
                                "{\"id\":6,\"tags\":{\"x\":1,\"x\":2}}\n"
                                "{\"id\":7,\"q\":{\"a\":{\"a\":1},\"b\":[1,{\"a\":2}]}}\n";
-    setup_decoder(&s, 0, 0);
-    floe_ndjson_begin(&dec, "extra");
-    floe_ndjson_push(&dec, text, sizeof text - 1);
-    floe_ndjson_end(&dec);
+    decode_whole(&s, "extra", text, sizeof text - 1);
     REQUIRE(cap.rows == 4);
     REQUIRE(cap.dls == 3);
     CHECK_EQ_STR(cap.row[0].strs[3], "{\"tags\":{\"x\":1},\"tags.x\":2}");

@@ -374,15 +374,20 @@ TEST(parquet_stats_from_dictionary_entries_and_after_fallback)
 #define ENC_BIT_BYTE_STREAM_SPLIT (1u << 9)
 
 /* The default dictionary budget, with a file-sized row group. */
-static int open_one_default_dict(int type)
+static int open_one_default_dict_paged(int type, int codec, uint32_t page_bytes)
 {
     one_column(type, 0);
     memset(&pcfg, 0, sizeof pcfg);
     pcfg.schema = &schema;
-    pcfg.codec = FLOE_PARQUET_SNAPPY;
-    pcfg.page_bytes = 8192;
+    pcfg.codec = (uint8_t)codec;
+    pcfg.page_bytes = page_bytes;
     pcfg.row_group_bytes = 512 * 1024;
     return open_configured();
+}
+
+static int open_one_default_dict(int type)
+{
+    return open_one_default_dict_paged(type, FLOE_PARQUET_SNAPPY, 8192);
 }
 
 /* A reading with 12,000 possible values (one of every 100 hundredths from
@@ -430,13 +435,7 @@ TEST(parquet_dictionary_grows_to_a_long_string)
     static char msg[20000];
     uint32_t i;
     memset(msg, 'm', sizeof msg);
-    one_column(FLOE_TYPE_STRING, 0);
-    memset(&pcfg, 0, sizeof pcfg);
-    pcfg.schema = &schema;
-    pcfg.codec = FLOE_PARQUET_UNCOMPRESSED;
-    pcfg.page_bytes = 32768;
-    pcfg.row_group_bytes = 512 * 1024;
-    REQUIRE(open_configured() == FLOE_OK);
+    REQUIRE(open_one_default_dict_paged(FLOE_TYPE_STRING, FLOE_PARQUET_UNCOMPRESSED, 32768) == FLOE_OK);
     for (i = 0; i < 50; i++)
         REQUIRE(put_str(msg, i % 2 ? sizeof msg : 3) == FLOE_OK);
     REQUIRE(close_and_read() == FLOE_OK);
