@@ -29,8 +29,9 @@
 // (floe takes them), reads the integer -0 as +0 for a FLOAT/DOUBLE (floe keeps
 // the sign) and rejects floats above FLT_MAX that round down to it. Timestamp
 // columns compare as epoch integers of their unit, floor-divided for
-// timestamp_ms (floe floors sub-millisecond digits, also before 1970); an
-// epoch_unit number is the same round-half-away-from-zero of value * unit,
+// timestamp_ms (floe floors a string's sub-millisecond digits, also before
+// 1970); an epoch_unit number is the round-half-away-from-zero of value times
+// the column's unit (us, or ms for timestamp_ms: rounded once),
 // computed exactly in DECIMAL(38,12) from the number's text (floe scales the
 // decimal digits exactly; a DOUBLE product would lose digits past 2^53).
 // Struct field names are case-insensitive in DuckDB: paths differing only in
@@ -58,6 +59,7 @@ export const TYPES = {
   date: { duck: 'DATE', phys: 'INT32' },
 };
 const EPOCH_PER_US = { s: 1000000n, ms: 1000n, us: 1n };
+const EPOCH_PER_MS = { s: '1000', ms: '1', us: '0.001' };
 
 export class ReaderError extends Error {}
 
@@ -170,6 +172,12 @@ function jsonValue(c) {
   const x = jsonLeaf(c);
   if (c.type === 'timestamp_ms' || c.type === 'timestamp_us') {
     let us = `epoch_us(${x})`;
+    if (c.epoch && c.type === 'timestamp_ms') {
+      // A number is rounded once, to the ms; a string's sub-ms digits are cut.
+      const per = EPOCH_PER_MS[c.epoch];
+      return `CASE json_type(${x}) WHEN 'VARCHAR' THEN ${floorDiv(`epoch_us(CAST(${x}->>'$' AS TIMESTAMPTZ))`, 1000)}
+             ELSE CAST(round(CAST(CAST(${x} AS VARCHAR) AS DECIMAL(38,12)) * ${per}) AS BIGINT) END`;
+    }
     if (c.epoch) {
       const per = EPOCH_PER_US[c.epoch];
       us = `CASE json_type(${x}) WHEN 'VARCHAR' THEN epoch_us(CAST(${x}->>'$' AS TIMESTAMPTZ))
