@@ -232,26 +232,17 @@ static int s3_outcome(struct floe_uploader *u, int err, const struct floe_s3_res
 static int dir_path_for(struct floe_uploader *u, const char *key)
 {
     struct floe_uploader_state *st = u->st;
-    const struct floe_fs_port *fs = st->cfg->fs;
-    size_t base = floe_strlen(st->cfg->dir), i, n, parent = base;
+    char *slash;
     int err;
     floe_format(st->path2, sizeof st->path2, "%s/%s", st->cfg->dir, key);
-    n = floe_strlen(st->path2);
-    for (i = base + 1; i < n; i++) {
-        if (st->path2[i] == '/') {
-            st->path2[i] = '\0';
-            err = fs->mkdir(fs->ctx, st->path2);
-            if (err == FLOE_OK) { /* its entry is durable in its parent */
-                st->path2[parent] = '\0';
-                err = fs->sync_dir(fs->ctx, st->path2);
-                st->path2[parent] = '/';
-            }
-            st->path2[i] = '/';
-            if (err != FLOE_OK)
-                return err;
-            parent = i;
-        }
-    }
+    slash = st->path2 + floe_strlen(st->path2);
+    while (*slash != '/')
+        slash--; /* the key's folder: path2 has the '/' after dir at least */
+    *slash = '\0';
+    err = floe_fs_make_dirs(st->cfg->fs, st->path2, floe_strlen(st->cfg->dir));
+    *slash = '/';
+    if (err != FLOE_OK)
+        return err;
     floe_format(st->path, sizeof st->path, "%s.part", st->path2);
     return FLOE_OK;
 }

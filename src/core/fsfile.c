@@ -31,3 +31,29 @@ int floe_fs_finish(const struct floe_fs_port *fs, void *file, int err, const cha
         fs->remove(fs->ctx, tmp);
     return err;
 }
+
+int floe_fs_make_dirs(const struct floe_fs_port *fs, char *path, size_t base_len)
+{
+    size_t i, n = floe_strlen(path), parent_end = base_len;
+    for (i = base_len + 1; i <= n; i++) {
+        if (path[i] == '/' || path[i] == '\0') {
+            char saved = path[i];
+            int err = FLOE_OK;
+            path[i] = '\0';
+            if (i > base_len + 1) {
+                err = fs->mkdir(fs->ctx, path);
+                if (err == FLOE_OK) {
+                    char psaved = path[parent_end];
+                    path[parent_end] = '\0';
+                    err = fs->sync_dir(fs->ctx, path);
+                    path[parent_end] = psaved;
+                }
+            }
+            path[i] = saved;
+            if (err != FLOE_OK)
+                return err;
+            parent_end = i;
+        }
+    }
+    return FLOE_OK;
+}

@@ -85,6 +85,11 @@ int floe_fs_write_all(const struct floe_fs_port *fs, void *file, const void *dat
  * the directory when the rename must survive a power cut. */
 int floe_fs_finish(const struct floe_fs_port *fs, void *file, int err, const char *tmp, const char *final_path);
 
+/* mkdir -p for the folders of path past its first base_len bytes (a folder
+ * that exists already); each one's entry is made durable in its parent, or a
+ * file renamed into it could vanish with it after a power cut. */
+int floe_fs_make_dirs(const struct floe_fs_port *fs, char *path, size_t base_len);
+
 /* Length of the valid UTF-8 sequence at s[0..n) (2..4), or 0 if invalid:
  * overlong forms, UTF-16 surrogates and code points past U+10FFFF are not
  * UTF-8 (RFC 3629). */

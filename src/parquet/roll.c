@@ -237,34 +237,6 @@ static void partition_of(const struct floe_roll_state *st, const struct floe_row
         floe_format(out + n, cap - n, "/hour=%c%c", '0' + c.hour / 10, '0' + c.hour % 10);
 }
 
-/* mkdir -p for the partition folders under dir; each new folder's entry is
- * made durable in its parent, or a sealed file could vanish with it. */
-static int make_dirs(const struct floe_fs_port *fs, char *path, size_t base_len)
-{
-    size_t i, n = floe_strlen(path), parent_end = base_len;
-    for (i = base_len + 1; i <= n; i++) {
-        if (path[i] == '/' || path[i] == '\0') {
-            char saved = path[i];
-            int err = FLOE_OK;
-            path[i] = '\0';
-            if (i > base_len + 1) {
-                err = fs->mkdir(fs->ctx, path);
-                if (err == FLOE_OK) {
-                    char psaved = path[parent_end];
-                    path[parent_end] = '\0';
-                    err = fs->sync_dir(fs->ctx, path);
-                    path[parent_end] = psaved;
-                }
-            }
-            path[i] = saved;
-            if (err != FLOE_OK)
-                return err;
-            parent_end = i;
-        }
-    }
-    return FLOE_OK;
-}
-
 static void note_source(struct floe_roll_state *st, const char *src)
 {
     size_t n, i, len;
@@ -399,7 +371,7 @@ int floe_roll_seal(struct floe_roll *r)
         facts.path = st->tmp_path;
         err = st->cfg->commit(st->cfg->cb_ctx, &facts);
     } else if (err == FLOE_OK) {
-        err = make_dirs(fs, st->final_dir, floe_strlen(st->cfg->dir));
+        err = floe_fs_make_dirs(fs, st->final_dir, floe_strlen(st->cfg->dir));
         if (err == FLOE_OK)
             err = fs->rename(fs->ctx, st->tmp_path, st->final_path);
         if (err == FLOE_OK)
