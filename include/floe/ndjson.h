@@ -70,6 +70,8 @@ struct floe_row {
     const struct floe_value *values; /* one per column, then _extra if enabled */
     size_t n_values;
     const char *source;
+    uint32_t source_seq; /* changes with each source the decoder starts: a name
+                          * buffer reused for every source is still told apart */
     uint64_t line;   /* 1-based line number in the (decompressed) source */
     uint64_t offset; /* byte offset of the line in the decompressed source */
     char *reject_reason;        /* a callback returning FLOE_ROW_REJECT may say */

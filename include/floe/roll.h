@@ -62,6 +62,16 @@ struct floe_roll_config {
     uint64_t file_rows;     /* 0: no limit */
     uint32_t max_age_ms;    /* 0: no limit */
     uint32_t idle_ms;       /* 0: no limit */
+    /* Rows grouped by one column: with sort_window_bytes, rows are held in
+     * a window of that many bytes and written ordered by (sort_column,
+     * arrival) each time it fills, a partition changes, or the file is
+     * sealed. Runs of one device compress far better (seq steps by 1, the
+     * readings move slowly) and row groups prune by that column. A row
+     * given is then in no file until its window is written, and a full file
+     * may be sealed partway through a window: a caller that commits input
+     * positions with each file (the agent's writer) must leave this 0. */
+    uint32_t sort_window_bytes; /* 0: rows go to the file as they come */
+    uint16_t sort_column;
     floe_file_cb on_file;
     floe_commit_cb commit; /* NULL: rename into dir (with partition folders) */
     int (*before_open)(void *ctx); /* optional: a new file is about to start (quota check);
@@ -101,13 +111,14 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row);
 /** @brief Seals the open file if it has been open or idle too long. */
 int floe_roll_tick(struct floe_roll *r);
 
-/** @brief Seals the open file now (no-op when none is open). */
+/** @brief Seals the open file now, after writing out rows a sort window
+ *  holds (no-op when there are none and no file is open). */
 int floe_roll_seal(struct floe_roll *r);
 
 /** @brief Abandons the open file (removes its temporary file). */
 void floe_roll_abort(struct floe_roll *r);
 
-/** @brief Nonzero while a file is open. */
+/** @brief Nonzero while a file is open or a sort window holds rows. */
 int floe_roll_is_open(const struct floe_roll *r);
 
 #ifdef __cplusplus

@@ -60,6 +60,7 @@ struct floe_ndjson_state {
     uint32_t max_line, dl_raw_max, n_values;
     uint32_t n_required; /* columns that are not nullable */
     const char *source;
+    uint32_t source_seq; /* counts floe_ndjson_begin calls */
 
     /* framing */
     char *line;          /* max_line bytes: a line split across pushes */
@@ -318,6 +319,7 @@ int floe_ndjson_begin(struct floe_ndjson *dec, const char *name)
     FLOE_FAIL_IF(dec == NULL || dec->st == NULL, FLOE_ERR_INVAL);
     st = dec->st;
     st->source = name != NULL ? name : "";
+    st->source_seq++;
     st->line_len = 0;
     st->overlong = 0;
     st->overlong_len = 0;
@@ -1234,6 +1236,7 @@ static int process_line(struct floe_ndjson *dec, const char *s, size_t n)
         row.values = st->values;
         row.n_values = st->n_values;
         row.source = st->source;
+        row.source_seq = st->source_seq;
         row.line = st->line_no;
         row.offset = st->offset;
         row.reject_reason = st->reason;

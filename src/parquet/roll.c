@@ -4,6 +4,7 @@
 #include "floe/utc.h"
 #include "floe/ndjson.h" /* floe_utf8_prefix */
 #include "core/internal.h"
+#include "parquet/rowwin.h"
 
 #define SOURCES_BYTES 1024u
 
@@ -28,7 +29,8 @@ struct floe_roll_state {
     char sources[SOURCES_BYTES]; /* JSON array of distinct source names */
     size_t sources_len;
     uint32_t n_sources;
-    const char *last_source;
+    const char *last_source;    /* the last row's name, as given */
+    uint32_t last_source_seq;
     uint32_t crc;
     struct floe_sha256 sha;
     uint64_t size;
@@ -37,6 +39,9 @@ struct floe_roll_state {
     int has_ts;
     uint64_t opened_ms, last_row_ms;
     uint64_t rows_since_tick;
+    struct floe_rowwin win;     /* with sort_window_bytes: rows held back */
+    int64_t win_part_start;     /* the window's partition, as part_start */
+    int win_part_null;
 };
 
 static int carve(struct floe_arena *a, const struct floe_roll_config *cfg, struct floe_roll_state **out,
@@ -56,6 +61,16 @@ static int carve(struct floe_arena *a, const struct floe_roll_config *cfg, struc
         FLOE_TRY(floe_arena_take(a, n, 8, &p));
     } else {
         FLOE_TRY(floe_parquet_setup(pq, &cfg->parquet, a));
+    }
+    if (cfg->sort_window_bytes != 0) {
+        if (st == NULL) {
+            size_t n = floe_rowwin_size(cfg->parquet.schema, cfg->sort_column, cfg->sort_window_bytes);
+            if (n == 0)
+                return FLOE_ERR_INVAL;
+            FLOE_TRY(floe_arena_take(a, n, 8, &p));
+        } else {
+            FLOE_TRY(floe_rowwin_init(&st->win, a, cfg->parquet.schema, cfg->sort_column, cfg->sort_window_bytes));
+        }
     }
     *out = st;
     return FLOE_OK;
@@ -163,7 +178,8 @@ int floe_roll_setup(struct floe_roll *r, const struct floe_roll_config *cfg, str
 
 int floe_roll_is_open(const struct floe_roll *r)
 {
-    return r != NULL && r->st != NULL && r->st->open;
+    return r != NULL && r->st != NULL &&
+           (r->st->open || (r->st->cfg->sort_window_bytes != 0 && floe_rowwin_rows(&r->st->win) > 0));
 }
 
 /* The row's timestamp in microseconds; 0 when it has none. */
@@ -183,27 +199,29 @@ static int64_t partition_span(const struct floe_roll_state *st)
     return st->cfg->partition_by == FLOE_PARTITION_DAY ? 86400000000LL : 3600000000LL;
 }
 
-/* Remembers the open file's partition as a span, so that later rows are
- * placed by two comparisons instead of formatting their partition name. */
-static void note_partition(struct floe_roll_state *st, const struct floe_row *row)
+/* The row's partition as a span, so that later rows are placed by two
+ * comparisons instead of formatting their partition name. */
+static void span_of(const struct floe_roll_state *st, const struct floe_row *row, int64_t *start, int *null)
 {
     int64_t us = 0, span, rem;
+    *start = 0;
+    *null = 0;
     if (st->cfg->partition_by == FLOE_PARTITION_NONE)
         return;
-    st->part_null = !row_us(st, row, &us);
+    *null = !row_us(st, row, &us);
     span = partition_span(st);
     rem = us % span;
-    st->part_start = us - (rem < 0 ? rem + span : rem);
+    *start = us - (rem < 0 ? rem + span : rem);
 }
 
-static int in_open_partition(const struct floe_roll_state *st, const struct floe_row *row)
+static int in_span(const struct floe_roll_state *st, const struct floe_row *row, int64_t start, int null)
 {
     int64_t us;
     if (st->cfg->partition_by == FLOE_PARTITION_NONE)
         return 1;
     if (!row_us(st, row, &us))
-        return st->part_null;
-    return !st->part_null && us >= st->part_start && us - st->part_start < partition_span(st);
+        return null;
+    return !null && us >= start && us - start < partition_span(st);
 }
 
 /* The row's partition, e.g. "dt=2026-11-21/hour=10" (empty when none). A
@@ -237,13 +255,33 @@ static void partition_of(const struct floe_roll_state *st, const struct floe_row
         floe_format(out + n, cap - n, "/hour=%c%c", '0' + c.hour / 10, '0' + c.hour % 10);
 }
 
-static void note_source(struct floe_roll_state *st, const char *src)
+/* Whether the JSON string at list[at] (its opening quote) is src escaped. */
+static int listed_as(const char *list, size_t at, size_t end, const char *src, size_t n, int utf8)
 {
+    size_t i, pos = at + 1u;
+    for (i = 0; i < n; i++) {
+        char e[6];
+        size_t k = floe_json_escape_byte((unsigned char)src[i], utf8, e);
+        if (k == 0) {
+            e[0] = src[i];
+            k = 1;
+        }
+        if (pos + k > end || floe_memcmp(list + pos, e, k) != 0)
+            return 0;
+        pos += k;
+    }
+    return pos < end && list[pos] == '"' && (pos + 1u == end || list[pos + 1u] == ',');
+}
+
+static void note_source(struct floe_roll_state *st, const struct floe_row *row)
+{
+    const char *src = row->source;
     size_t n, i, len;
     int utf8;
-    if (src == NULL || src == st->last_source)
+    if (src == NULL || (src == st->last_source && row->source_seq == st->last_source_seq))
         return;
     st->last_source = src;
+    st->last_source_seq = row->source_seq;
     n = floe_strlen(src);
     if (st->n_sources == 0)
         floe_format(st->first_source, sizeof st->first_source, "%s", src);
@@ -251,6 +289,12 @@ static void note_source(struct floe_roll_state *st, const char *src)
      * UTF-8, and the footer's text must be), as long as they fit: the
      * footer stays bounded. */
     utf8 = floe_utf8_prefix(src, n) == n;
+    /* Names escape with no bare quote or comma, so a quote after '[' or ','
+     * starts a name: sorted rows may come back to one already listed. */
+    for (i = 1; i < st->sources_len; i++)
+        if (st->sources[i] == '"' && (st->sources[i - 1u] == '[' || st->sources[i - 1u] == ',') &&
+            listed_as(st->sources, i, st->sources_len, src, n, utf8))
+            return;
     len = st->sources_len + 1u; /* '[' or ',' */
     for (i = 0; i < n && len < SOURCES_BYTES; i++) {
         char e[6];
@@ -320,9 +364,13 @@ static int open_file(struct floe_roll *r, const char *partition)
 void floe_roll_abort(struct floe_roll *r)
 {
     struct floe_roll_state *st;
-    if (r == NULL || r->st == NULL || !r->st->open)
+    if (r == NULL || r->st == NULL)
         return;
     st = r->st;
+    if (st->cfg->sort_window_bytes != 0)
+        floe_rowwin_clear(&st->win);
+    if (!st->open)
+        return;
     st->cfg->fs->close(st->cfg->fs->ctx, st->file);
     st->cfg->fs->remove(st->cfg->fs->ctx, st->tmp_path);
     floe_parquet_abort(&r->pq);
@@ -331,14 +379,12 @@ void floe_roll_abort(struct floe_roll *r)
 
 static void fill_facts(struct floe_roll_state *st, struct floe_file_facts *facts);
 
-int floe_roll_seal(struct floe_roll *r)
+static int seal_file(struct floe_roll *r)
 {
-    struct floe_roll_state *st;
+    struct floe_roll_state *st = r->st;
     const struct floe_fs_port *fs;
     struct floe_file_facts facts;
     int err;
-    FLOE_FAIL_IF(r == NULL || r->st == NULL, FLOE_ERR_INVAL);
-    st = r->st;
     if (!st->open)
         return FLOE_OK;
     fs = st->cfg->fs;
@@ -416,29 +462,28 @@ static int file_is_full(const struct floe_roll *r)
     return r->pq.stats.bytes + floe_parquet_pending_bytes(&r->pq) >= limit;
 }
 
-int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
+/* The row into the open file, sealing and opening files as needed. */
+static int write_now(struct floe_roll *r, const struct floe_row *row)
 {
-    struct floe_roll_state *st;
+    struct floe_roll_state *st = r->st;
     char partition[sizeof st->partition];
     int err;
-    FLOE_FAIL_IF(r == NULL || r->st == NULL || row == NULL, FLOE_ERR_INVAL);
-    st = r->st;
-    if (!st->open || !in_open_partition(st, row) || file_is_full(r)) {
+    if (!st->open || !in_span(st, row, st->part_start, st->part_null) || file_is_full(r)) {
         /* A row the writer would refuse neither closes nor opens a file. */
         FLOE_TRY(floe_parquet_check_row(&r->pq, row->values));
         /* another partition, or the file is big enough */
-        FLOE_TRY(floe_roll_seal(r));
+        FLOE_TRY(seal_file(r));
     }
     if (!st->open) {
         partition_of(st, row, partition, sizeof partition);
         FLOE_TRY(open_file(r, partition));
-        note_partition(st, row);
+        span_of(st, row, &st->part_start, &st->part_null);
     }
     err = floe_parquet_write_row(&r->pq, row->values);
     if (err == FLOE_PARQUET_FILE_FULL) {
         /* The file used all its row groups: the row opens the next one. */
         floe_memcpy(partition, st->partition, sizeof partition);
-        FLOE_TRY(floe_roll_seal(r));
+        FLOE_TRY(seal_file(r));
         FLOE_TRY(open_file(r, partition));
         err = floe_parquet_write_row(&r->pq, row->values);
         if (err == FLOE_PARQUET_FILE_FULL)
@@ -455,7 +500,7 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
         return err;
     st->rows++;
     r->rows_written++;
-    note_source(st, row->source);
+    note_source(st, row);
     if (st->ts_col >= 0 && !row->values[st->ts_col].is_null) {
         int64_t ts = row->values[st->ts_col].v.i64;
         if (!st->has_ts || ts < st->min_ts)
@@ -466,6 +511,66 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
     }
     st->rows_since_tick++;
     return FLOE_OK;
+}
+
+/* Writes the window's rows, grouped, into the open file (or a new one). A
+ * row it holds was checked when it came, so none is refused now; if one
+ * were, the file is aborted rather than the caller told to dead-letter
+ * the row it is giving. */
+static int flush_window(struct floe_roll *r)
+{
+    struct floe_roll_state *st = r->st;
+    uint32_t i, n;
+    int err = FLOE_OK;
+    if (st->cfg->sort_window_bytes == 0 || floe_rowwin_rows(&st->win) == 0)
+        return FLOE_OK;
+    n = floe_rowwin_rows(&st->win);
+    floe_rowwin_sort(&st->win);
+    st->last_source = NULL; /* the window's names move on clear */
+    for (i = 0; i < n && err == FLOE_OK; i++) {
+        struct floe_row row;
+        floe_rowwin_get(&st->win, i, &row);
+        err = write_now(r, &row);
+    }
+    floe_rowwin_clear(&st->win);
+    st->last_source = NULL;
+    if (err != FLOE_OK) {
+        floe_roll_abort(r);
+        FLOE_LOG_ERROR(st->cfg->log, "writing a sort window failed: %s", floe_strerror(err));
+        return err == FLOE_ERR_LIMIT || err == FLOE_ERR_MISSING ? FLOE_ERR_STATE : err;
+    }
+    return FLOE_OK;
+}
+
+int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
+{
+    struct floe_roll_state *st;
+    int err;
+    FLOE_FAIL_IF(r == NULL || r->st == NULL || row == NULL, FLOE_ERR_INVAL);
+    st = r->st;
+    if (st->cfg->sort_window_bytes == 0)
+        return write_now(r, row);
+    /* A window holds one partition: grouping never mixes two in a file. */
+    if (floe_rowwin_rows(&st->win) > 0 && !in_span(st, row, st->win_part_start, st->win_part_null))
+        FLOE_TRY(flush_window(r));
+    FLOE_TRY(floe_parquet_check_row(&r->pq, row->values));
+    err = floe_rowwin_add(&st->win, row);
+    if (err == FLOE_ROWWIN_FULL) {
+        FLOE_TRY(flush_window(r));
+        err = floe_rowwin_add(&st->win, row);
+    }
+    if (err == FLOE_ERR_LIMIT) /* bigger than the window: on its own */
+        return write_now(r, row);
+    if (err == FLOE_OK && floe_rowwin_rows(&st->win) == 1)
+        span_of(st, row, &st->win_part_start, &st->win_part_null);
+    return err;
+}
+
+int floe_roll_seal(struct floe_roll *r)
+{
+    FLOE_FAIL_IF(r == NULL || r->st == NULL, FLOE_ERR_INVAL);
+    FLOE_TRY(flush_window(r));
+    return seal_file(r);
 }
 
 int floe_roll_tick(struct floe_roll *r)

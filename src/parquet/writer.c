@@ -1172,16 +1172,20 @@ static inline int refuse_value(struct floe_parquet_state *st, const struct colum
 /* Checks the row (a rejected row leaves nothing behind) and says what the
  * store must hold for it. A row never spans row groups, and every column
  * may flush one page while taking it, so *need is one more page of each
- * column at its present size. */
-static int check_row(struct floe_parquet_state *st, const struct floe_value *values, size_t *need)
+ * column at its present size (or, with empty_pages, at the start of a row
+ * group: the least any row group can need for the row). */
+static int check_row(struct floe_parquet_state *st, const struct floe_value *values, int empty_pages,
+                     size_t *need)
 {
     uint32_t i;
     *need = 0;
     for (i = 0; i < st->n_cols; i++) {
         const struct column *c = &st->cols[i];
         const struct floe_value *v = &values[i];
-        size_t page = c->levels.len + c->values.len + APPEND_SLACK + FLOE_DELTA_HEADER_MAX + 64u;
+        size_t page = APPEND_SLACK + FLOE_DELTA_HEADER_MAX + 64u;
         FLOE_TRY(refuse_value(st, c, v));
+        if (!empty_pages)
+            page += c->levels.len + c->values.len;
         if (!v->is_null && c->phys == PHYS_BYTE_ARRAY)
             page += 4u + v->v.str.len;
         /* Snappy's worst case, written out. It covers zstd's too
@@ -1191,13 +1195,19 @@ static int check_row(struct floe_parquet_state *st, const struct floe_value *val
     return FLOE_OK;
 }
 
+static int refuse_row_too_big(struct floe_parquet_state *st)
+{
+    floe_format(st->reject, sizeof st->reject,
+                "the row's pages need more than a whole row group (row_group_bytes %zu)", st->store_cap);
+    return FLOE_ERR_LIMIT;
+}
+
 int floe_parquet_check_row(struct floe_parquet *pq, const struct floe_value *values)
 {
-    uint32_t i;
+    size_t need;
     FLOE_FAIL_IF(pq == NULL || pq->st == NULL || values == NULL, FLOE_ERR_INVAL);
-    for (i = 0; i < pq->st->n_cols; i++)
-        FLOE_TRY(refuse_value(pq->st, &pq->st->cols[i], &values[i]));
-    return FLOE_OK;
+    FLOE_TRY(check_row(pq->st, values, 1, &need));
+    return need > pq->st->store_cap ? refuse_row_too_big(pq->st) : FLOE_OK;
 }
 
 int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *values)
@@ -1208,14 +1218,12 @@ int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *val
     FLOE_FAIL_IF(pq == NULL || pq->st == NULL || values == NULL, FLOE_ERR_INVAL);
     st = pq->st;
     FLOE_FAIL_IF(!st->open, FLOE_ERR_STATE);
-    FLOE_TRY(check_row(st, values, &need));
+    FLOE_TRY(check_row(st, values, 0, &need));
     if (need > st->store_cap - st->store_len) {
-        if (st->rg_rows == 0) {
-            /* An empty row group cannot take it: no file ever will. */
-            floe_format(st->reject, sizeof st->reject,
-                        "the row's pages need more than a whole row group (row_group_bytes %zu)", st->store_cap);
-            return FLOE_ERR_LIMIT;
-        }
+        size_t need_alone;
+        (void)check_row(st, values, 1, &need_alone);
+        if (need_alone > st->store_cap || st->rg_rows == 0)
+            return refuse_row_too_big(st); /* an empty row group cannot take it: no file ever will */
         if (st->n_rgs + 1u >= st->max_rgs)
             return FLOE_PARQUET_FILE_FULL; /* close the file, write the row to the next */
         FLOE_TRY(flush_row_group(pq));

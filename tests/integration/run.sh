@@ -90,7 +90,8 @@ fi
 zstd -q -f "$T" -o "$T.zst" || fail "zstd -q $T"
 
 # telemetry NAME INPUT [floe options...]: convert INPUT, compare it with $T.
-# CODEC=NAME: every column chunk must also say that codec.
+# CODEC=NAME: every column chunk must also say that codec. UNORDERED=1: the
+# rows are compared as multisets (for --sort-by, whose order is the point).
 telemetry() {
     local name=$1 input=$2 out=$WORK/$1 start end stats rc
     shift 2
@@ -105,7 +106,7 @@ telemetry() {
     *'"records":50000,'*'"dead_letters":0,'*) ;;
     *) fail "telemetry $name: floe convert summary $stats"; return ;;
     esac
-    if node "$HERE/compare.mjs" --quiet ${CODEC:+--codec "$CODEC"} "$SCHEMA" "$out/*.parquet" "$input" \
+    if node "$HERE/compare.mjs" --quiet ${UNORDERED:+--unordered} ${CODEC:+--codec "$CODEC"} "$SCHEMA" "$out/*.parquet" "$input" \
         >"$WORK/$name.compare.json"; then
         end=$(date +%s.%N)
         pass "telemetry $name ($(awk "BEGIN { printf \"%.1f\", $end - $start }")s, $(ls "$out"/*.parquet | wc -l) files)"
@@ -122,6 +123,41 @@ telemetry small-groups "$T" --row-group-bytes 256K --page-bytes 8K --file-rows 2
 # ZSTD pages need a library built with FLOE_ZSTD_COMPRESS=1 (the host default).
 CODEC=ZSTD telemetry zstd-pages "$T" --codec zstd
 CODEC=ZSTD telemetry zstd-small-groups "$T" --codec zstd --row-group-bytes 256K --page-bytes 8K --file-rows 20000
+
+# ---- --sort-by: every row kept, grouped by device, each device's rows in arrival order ----
+# A 64M window holds all 50,000 rows (each file sorted whole); 256K holds a
+# few thousand, and --file-rows 20000 seals files partway through windows.
+UNORDERED=1 telemetry sorted-whole "$T" --sort-by device_id --sort-window-bytes 64M
+UNORDERED=1 CODEC=ZSTD telemetry sorted-windows "$T.zst" --codec zstd --sort-by device_id --sort-window-bytes 256K \
+    --file-rows 20000
+# sorted NAME MAX_DOWN: in each file, device_id goes down at most MAX_DOWN
+# times (once a window: ids start over), and each device's seq only goes up.
+sorted() {
+    local out
+    if out=$(node --input-type=module -e "
+        const m = await import('$HERE/compare.mjs');
+        const { duck } = await m.loadModules();
+        const con = await (await duck.DuckDBInstance.create(':memory:')).connect();
+        const one = async (q) => Number((await con.runAndReadAll(q)).getRows()[0][0]);
+        const src = \"read_parquet('$WORK/$1/*.parquet', filename = true, file_row_number = true)\";
+        const down = await one(\`SELECT count(*) FROM (SELECT device_id < lag(device_id) OVER w AS d FROM \${src}
+            WINDOW w AS (PARTITION BY filename ORDER BY file_row_number)) WHERE d\`);
+        const runs = await one(\`SELECT count(*) FROM (SELECT device_id <> lag(device_id) OVER w AS d FROM \${src}
+            WINDOW w AS (PARTITION BY filename ORDER BY file_row_number)) WHERE d\`);
+        const back = await one(\`SELECT count(*) FROM (SELECT seq - lag(seq) OVER w AS d FROM \${src}
+            WINDOW w AS (PARTITION BY filename, device_id ORDER BY file_row_number)) WHERE d <= 0\`);
+        console.log(\`\${runs} device runs, \${down} steps down, \${back} seq steps back\`);
+        if (back !== 0 || down > $2) process.exit(1);
+      " 2>&1); then
+        pass "sorted $1: $out"
+    else
+        fail "sorted $1: $out"
+    fi
+}
+sorted sorted-whole 0
+# About 20 windows of ~2,600 rows; in arrival order device_id goes down at
+# every other row (25,000 times).
+sorted sorted-windows 40
 
 # ---- Bloom filters, checked with DuckDB (bloom_check.mjs says how) ----
 # bloom NAME MODE ARGS...: one bloom_check.mjs check.

@@ -1053,6 +1053,9 @@ static int on_file(void *ctx, const struct floe_file_facts *f)
 }
 
 static int roll_ts_nullable; /* for roll_setup's next roller */
+static uint32_t roll_sort_window; /* for roll_setup's next roller: rows grouped by v */
+static uint32_t roll_source_seq;  /* roll_put_from's rows say this */
+static int roll_codec = FLOE_PARQUET_SNAPPY; /* for roll_setup's next roller */
 
 /* A roller over a fresh emulated file system: ts (timestamp_us) and v (string). */
 static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_ms, uint32_t idle_ms)
@@ -1076,7 +1079,7 @@ static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_
     roll_schema.n_columns = 2;
     roll_schema.extra = 0;
     memset(&rcfg, 0, sizeof rcfg);
-    small_config(&rcfg.parquet, &roll_schema, FLOE_PARQUET_SNAPPY);
+    small_config(&rcfg.parquet, &roll_schema, roll_codec);
     rcfg.dir = "/out";
     rcfg.ts_column = -1;
     rcfg.file_bytes = file_bytes;
@@ -1084,6 +1087,8 @@ static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_
     rcfg.max_age_ms = max_age_ms;
     rcfg.idle_ms = idle_ms;
     rcfg.on_file = on_file;
+    rcfg.sort_window_bytes = roll_sort_window;
+    rcfg.sort_column = 1;
     rcfg.fs = &emu.fs;
     rcfg.clock = &clock_port;
     rcfg.entropy = &entropy;
@@ -1116,6 +1121,7 @@ static int roll_put_from(const char *source, int64_t ts, const char *s)
     row.values = v;
     row.n_values = 2;
     row.source = source;
+    row.source_seq = roll_source_seq;
     return floe_roll_write(&roll, &row);
 }
 
@@ -1336,6 +1342,79 @@ TEST(roll_source_names_stay_json_and_utf8)
     for (i = 0; i + sizeof want - 1 <= file_len && !found; i++)
         found = memcmp(file_buf + i, want, sizeof want - 1) == 0;
     CHECK(found);
+}
+
+static int file_holds(const void *bytes, size_t n)
+{
+    size_t i;
+    for (i = 0; i + n <= file_len; i++)
+        if (memcmp(file_buf + i, bytes, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* The agent's writer names every source from one buffer: a file that takes
+ * rows of two sources lists both, each once. */
+TEST(roll_sources_from_one_reused_buffer_are_all_listed)
+{
+    static const char want[] = "[\"a.ndjson\",\"b.ndjson\"]";
+    char name[16];
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    snprintf(name, sizeof name, "a.ndjson");
+    roll_source_seq = 1;
+    REQUIRE(roll_put_from(name, 1, "x") == FLOE_OK);
+    snprintf(name, sizeof name, "b.ndjson");
+    roll_source_seq = 2;
+    REQUIRE(roll_put_from(name, 2, "x") == FLOE_OK);
+    REQUIRE(roll_put_from(name, 3, "x") == FLOE_OK);
+    snprintf(name, sizeof name, "a.ndjson");
+    roll_source_seq = 3;
+    REQUIRE(roll_put_from(name, 4, "x") == FLOE_OK);
+    roll_source_seq = 0;
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    REQUIRE(n_seen == 1);
+    REQUIRE(load(seen[0].path) == FLOE_OK);
+    CHECK(file_holds(want, sizeof want - 1));
+}
+
+/* With a sort window, rows reach a file grouped by v (the dictionary page
+ * lists a, b, c, not the arrival order c, a, b) when the window is written:
+ * a row of the next hour writes it first, so each hour's file has its own
+ * rows, and a seal writes the last. A refused row is refused as it comes. */
+TEST(roll_sort_window_groups_rows_by_hour)
+{
+    static const int64_t HOUR = 3600000000;
+    static const char *vs[3] = {"c", "a", "b"};
+    static const uint8_t dict_sorted[] = {1, 0, 0, 0, 'a', 1, 0, 0, 0, 'b', 1, 0, 0, 0, 'c'};
+    static char huge[8192];
+    int i;
+    roll_sort_window = 64u << 10;
+    roll_codec = FLOE_PARQUET_UNCOMPRESSED;
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    roll_sort_window = 0;
+    roll_codec = FLOE_PARQUET_SNAPPY;
+    rcfg.ts_column = 0;
+    rcfg.partition_by = FLOE_PARTITION_HOUR;
+    memset(huge, 'h', sizeof huge - 1);
+    for (i = 0; i < 300; i++) { /* 150 rows an hour */
+        REQUIRE(roll_put(HOUR * 490001 - 150 + i, vs[i % 3]) == FLOE_OK);
+        if (i == 10)
+            CHECK_EQ_INT(roll_put(HOUR * 490001, huge), FLOE_ERR_LIMIT);
+    }
+    /* The first hour's rows are in the open file, the second's wait in the
+     * window: its file opens when they are written. */
+    CHECK_EQ_INT(n_seen, 0);
+    CHECK(floe_roll_is_open(&roll));
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    CHECK(!floe_roll_is_open(&roll));
+    REQUIRE(n_seen == 2);
+    for (i = 0; i < n_seen; i++) {
+        CHECK_EQ_U64(seen[i].records, 150);
+        CHECK_EQ_INT(seen[i].min_ts, HOUR * 490001 - 150 + 150 * i);
+        CHECK_EQ_INT(seen[i].max_ts, HOUR * 490001 - 1 + 150 * i);
+        REQUIRE(load(seen[i].path) == FLOE_OK);
+        CHECK(file_holds(dict_sorted, sizeof dict_sorted));
+    }
 }
 
 TEST(roll_by_file_bytes)

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #define READ_CHUNK (64u * 1024u)
+#define DEFAULT_SORT_WINDOW (4u * 1024u * 1024u)
+#define FLOE_ROWWIN_MIN_BYTES 4096u /* as src/parquet/rowwin.h */
 
 struct convert {
     struct floe_ndjson dec;
@@ -90,6 +92,10 @@ static void convert_usage(FILE *f)
             "  --file-bytes N             roll files at this size (default 128M)\n"
             "  --file-rows N              roll files at this many rows (default: no limit)\n"
             "  --partition-by COL:day|hour  hive partitions dt=YYYY-MM-DD[/hour=HH]/ from a timestamp column\n"
+            "  --sort-by COL              write rows grouped by COL (then in arrival order) within\n"
+            "                             each window of rows held in memory: smaller files, row\n"
+            "                             groups that prune on COL; not with --spool\n"
+            "  --sort-window-bytes N      memory for the rows held by --sort-by (default 4M)\n"
             "  --max-line N               longest line (default 64K); longer lines are dead letters\n"
             "  --zstd-window-log N        largest zstd window accepted, 2^N bytes (default 21)\n"
             "  --json                     print the summary as one JSON object\n"
@@ -306,7 +312,8 @@ int cmd_convert(int argc, char **argv)
     struct floe_schema schema;
     struct floe_arena arena;
     struct floe_log_port log = floe_posix_log(FLOE_LOG_WARN);
-    const char *schema_path = NULL, *outdir = NULL, *partition = NULL, *spool_dir = NULL;
+    const char *schema_path = NULL, *outdir = NULL, *partition = NULL, *spool_dir = NULL, *sort_by = NULL;
+    uint64_t sort_window = DEFAULT_SORT_WINDOW;
     uint64_t spool_quota = 0;
     char *schema_text = NULL, why[256];
     size_t schema_len, need, arena_size;
@@ -358,11 +365,14 @@ int cmd_convert(int argc, char **argv)
             }
         } else if (strcmp(a, "--partition-by") == 0) {
             partition = argv[++i];
+        } else if (strcmp(a, "--sort-by") == 0) {
+            sort_by = argv[++i];
         } else if (strcmp(a, "--no-bloom-filters") == 0) {
             rcfg.parquet.no_bloom_filters = 1;
         } else if (strcmp(a, "--row-group-bytes") == 0 || strcmp(a, "--page-bytes") == 0 ||
                    strcmp(a, "--file-bytes") == 0 || strcmp(a, "--file-rows") == 0 ||
-                   strcmp(a, "--max-line") == 0 || strcmp(a, "--zstd-window-log") == 0) {
+                   strcmp(a, "--max-line") == 0 || strcmp(a, "--zstd-window-log") == 0 ||
+                   strcmp(a, "--sort-window-bytes") == 0) {
             i++;
             if (cli_parse_bytes(val, &v) != 0) {
                 fprintf(stderr, "floe convert: %s %s: not a number\n", a, val);
@@ -378,6 +388,8 @@ int cmd_convert(int argc, char **argv)
                 rcfg.file_rows = v;
             else if (strcmp(a, "--max-line") == 0)
                 dcfg.max_line_bytes = (uint32_t)v;
+            else if (strcmp(a, "--sort-window-bytes") == 0)
+                sort_window = v;
             else
                 dcfg.zstd_window_log = (uint32_t)v;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -418,6 +430,22 @@ int cmd_convert(int argc, char **argv)
         }
         rcfg.ts_column = (int16_t)col;
         rcfg.partition_by = strcmp(colon + 1, "day") == 0 ? FLOE_PARTITION_DAY : FLOE_PARTITION_HOUR;
+    }
+    if (sort_by != NULL) {
+        int col = find_column(&schema, sort_by, strlen(sort_by));
+        if (col < 0 || sort_window < FLOE_ROWWIN_MIN_BYTES || sort_window > (1u << 30)) {
+            fprintf(stderr, "floe convert: --sort-by %s --sort-window-bytes %llu: want a schema column and "
+                            "4K to 1G\n", sort_by, (unsigned long long)sort_window);
+            return EXIT_USAGE;
+        }
+        if (spool_dir != NULL) {
+            /* A spool commits input positions with each file; rows held in
+             * a window are past them (see floe/roll.h). */
+            fprintf(stderr, "floe convert: --sort-by cannot be used with --spool\n");
+            return EXIT_USAGE;
+        }
+        rcfg.sort_column = (uint16_t)col;
+        rcfg.sort_window_bytes = (uint32_t)sort_window;
     }
     if (spool_dir == NULL && mkdir(outdir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "floe convert: cannot create %s: %s\n", outdir, strerror(errno));

@@ -1,0 +1,270 @@
+/* The sort window: rows held back and handed out grouped by one column. */
+#include "test.h"
+#include "floe/floe.h"
+#include "parquet/rowwin.h"
+#include <math.h>
+
+static uint64_t win_mem[(1u << 20) / 8];
+static struct floe_rowwin win;
+static struct floe_column cols[9];
+static struct floe_schema sc;
+
+/* Columns of every type; the key is column `key`. */
+static int win_setup(uint32_t key, size_t bytes)
+{
+    static const uint8_t types[9] = {FLOE_TYPE_BOOL,   FLOE_TYPE_INT32,        FLOE_TYPE_INT64,
+                                     FLOE_TYPE_FLOAT,  FLOE_TYPE_DOUBLE,       FLOE_TYPE_STRING,
+                                     FLOE_TYPE_TIMESTAMP_MS, FLOE_TYPE_TIMESTAMP_US, FLOE_TYPE_DATE};
+    static const char *names[9] = {"b", "i32", "i64", "f32", "f64", "s", "tms", "tus", "d"};
+    struct floe_arena a;
+    size_t i;
+    for (i = 0; i < 9; i++) {
+        memset(&cols[i], 0, sizeof cols[i]);
+        cols[i].name = names[i];
+        cols[i].type = types[i];
+        cols[i].nullable = 1;
+    }
+    sc.columns = cols;
+    sc.n_columns = 9;
+    sc.extra = 1;
+    if (floe_rowwin_size(&sc, key, bytes) == 0 || floe_rowwin_size(&sc, key, bytes) > sizeof win_mem)
+        return FLOE_ERR_NOMEM;
+    floe_arena_init(&a, win_mem, sizeof win_mem);
+    return floe_rowwin_init(&win, &a, &sc, key, bytes);
+}
+
+/* A row whose every column derives from n (column k null when n % 7 == k). */
+static void make_row(int64_t n, struct floe_value v[10], char *text, size_t cap)
+{
+    int i;
+    memset(v, 0, 10 * sizeof v[0]);
+    snprintf(text, cap, "s-%lld%s", (long long)n, n % 3 == 0 ? "-with-a-longer-tail-past-one-hundred-and-twenty-eight-bytes-"
+                                                               "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" : "");
+    v[0].v.b = (int)(n & 1);
+    v[1].v.i64 = (int32_t)(n * -7919);
+    v[2].v.i64 = n * 1000003 - 5000000;
+    v[3].v.f32 = (float)n / 8.0f;
+    v[4].v.f64 = (double)n * -0.25;
+    v[5].v.str.ptr = text;
+    v[5].v.str.len = (uint32_t)strlen(text);
+    v[6].v.i64 = 1764700000000 + n;
+    v[7].v.i64 = -n * 1000;
+    v[8].v.i64 = 20000 - n;
+    v[9].v.str.ptr = "{\"x\":1}";
+    v[9].v.str.len = 7;
+    for (i = 0; i < 10; i++)
+        if (n % 7 == i)
+            v[i].is_null = 1;
+}
+
+static int same_value(int type, const struct floe_value *a, const struct floe_value *b)
+{
+    if (a->is_null || b->is_null)
+        return a->is_null == b->is_null;
+    switch (type) {
+    case FLOE_TYPE_BOOL:
+        return !a->v.b == !b->v.b;
+    case FLOE_TYPE_FLOAT:
+        return memcmp(&a->v.f32, &b->v.f32, 4) == 0;
+    case FLOE_TYPE_DOUBLE:
+        return memcmp(&a->v.f64, &b->v.f64, 8) == 0;
+    case FLOE_TYPE_STRING:
+        return a->v.str.len == b->v.str.len && memcmp(a->v.str.ptr, b->v.str.ptr, a->v.str.len) == 0;
+    default:
+        return a->v.i64 == b->v.i64;
+    }
+}
+
+/* Every value of every type comes back as it went in, nulls included, and
+ * equal keys keep their arrival order. */
+TEST(rowwin_rows_come_back_whole_grouped_and_stable)
+{
+    struct floe_value v[10], want[10];
+    struct floe_row row;
+    char text[256], want_text[256];
+    int64_t n, last_n[4] = {-1, -1, -1, -1};
+    uint32_t i, k;
+    REQUIRE(win_setup(1, 256u << 10) == FLOE_OK); /* key: i32 (n * -7919) */
+    for (n = 0; n < 600; n++) {
+        make_row(n, v, text, sizeof text);
+        v[1].v.i64 = n % 4; /* four keys, arriving interleaved */
+        v[1].is_null = 0;
+        memset(&row, 0, sizeof row);
+        row.values = v;
+        row.n_values = 10;
+        row.source = "in.ndjson";
+        REQUIRE(floe_rowwin_add(&win, &row) == FLOE_OK);
+    }
+    CHECK_EQ_INT(floe_rowwin_rows(&win), 600);
+    floe_rowwin_sort(&win);
+    for (i = 0; i < 600; i++) {
+        int64_t key;
+        floe_rowwin_get(&win, i, &row);
+        REQUIRE(row.n_values == 10);
+        key = row.values[1].v.i64;
+        CHECK_EQ_INT(key, i / 150); /* grouped, keys ascending */
+        /* the row's own n is in column tms (never null when n % 7 != 6) */
+        n = row.values[6].is_null ? (int64_t)(row.values[7].v.i64 / -1000) : row.values[6].v.i64 - 1764700000000;
+        CHECK(n > last_n[key]); /* arrival order within a key */
+        CHECK_EQ_INT(n % 4, key);
+        last_n[key] = n;
+        make_row(n, want, want_text, sizeof want_text);
+        want[1].v.i64 = n % 4;
+        want[1].is_null = 0;
+        for (k = 0; k < 10; k++)
+            CHECK(same_value(k < 9 ? cols[k].type : FLOE_TYPE_STRING, &row.values[k], &want[k]));
+        CHECK(row.source != NULL && strcmp(row.source, "in.ndjson") == 0);
+    }
+    floe_rowwin_clear(&win);
+    CHECK_EQ_INT(floe_rowwin_rows(&win), 0);
+}
+
+static int add_key(int column, const struct floe_value *key, int64_t id)
+{
+    struct floe_value v[10];
+    struct floe_row row;
+    char text[256];
+    make_row(id, v, text, sizeof text);
+    v[column] = *key;
+    v[2].v.i64 = id; /* the row's id, never null here */
+    v[2].is_null = 0;
+    memset(&row, 0, sizeof row);
+    row.values = v;
+    row.n_values = 10;
+    return floe_rowwin_add(&win, &row);
+}
+
+static int64_t id_at(uint32_t i)
+{
+    struct floe_row row;
+    floe_rowwin_get(&win, i, &row);
+    return row.values[2].v.i64;
+}
+
+/* Keys order as DuckDB's ORDER BY: numbers by value (-0 before 0, NaN
+ * last of the numbers), strings byte-wise with a prefix first, nulls last. */
+TEST(rowwin_keys_order_as_sql_does)
+{
+    static const double d[] = {NAN, 1.5, -INFINITY, 0.0, -0.0, -2.0, INFINITY, -1e-300};
+    static const int order_d[] = {2, 5, 7, 4, 3, 1, 6, 0};
+    static const int64_t ints[] = {5, INT64_MIN, -1, INT64_MAX, 0};
+    static const int order_i[] = {1, 2, 4, 0, 3};
+    static const char *strs[] = {"b", "", "ab", "a", "\xc3\xa9", "a\x01"};
+    static const int order_s[] = {1, 3, 5, 2, 0, 4};
+    struct floe_value k;
+    uint32_t i;
+
+    REQUIRE(win_setup(4, 64u << 10) == FLOE_OK);
+    for (i = 0; i < 8; i++) {
+        memset(&k, 0, sizeof k);
+        k.v.f64 = d[i];
+        REQUIRE(add_key(4, &k, i) == FLOE_OK);
+    }
+    memset(&k, 0, sizeof k);
+    k.is_null = 1;
+    REQUIRE(add_key(4, &k, 8) == FLOE_OK);
+    for (i = 0; i < 8; i++)
+        CHECK_EQ_INT(id_at(i), order_d[i]);
+    CHECK_EQ_INT(id_at(8), 8);
+
+    REQUIRE(win_setup(7, 64u << 10) == FLOE_OK);
+    for (i = 0; i < 5; i++) {
+        memset(&k, 0, sizeof k);
+        k.v.i64 = ints[i];
+        REQUIRE(add_key(7, &k, i) == FLOE_OK);
+    }
+    for (i = 0; i < 5; i++)
+        CHECK_EQ_INT(id_at(i), order_i[i]);
+
+    REQUIRE(win_setup(5, 64u << 10) == FLOE_OK);
+    for (i = 0; i < 6; i++) {
+        memset(&k, 0, sizeof k);
+        k.v.str.ptr = strs[i];
+        k.v.str.len = (uint32_t)strlen(strs[i]);
+        REQUIRE(add_key(5, &k, i) == FLOE_OK);
+    }
+    for (i = 0; i < 6; i++)
+        CHECK_EQ_INT(id_at(i), order_s[i]);
+
+    REQUIRE(win_setup(3, 64u << 10) == FLOE_OK); /* float keys */
+    for (i = 0; i < 3; i++) {
+        memset(&k, 0, sizeof k);
+        k.v.f32 = (float)(2 - (int)i) * 0.5f;
+        REQUIRE(add_key(3, &k, i) == FLOE_OK);
+    }
+    CHECK_EQ_INT(id_at(0), 2);
+    CHECK_EQ_INT(id_at(2), 0);
+
+    REQUIRE(win_setup(0, 64u << 10) == FLOE_OK); /* bool keys */
+    for (i = 0; i < 4; i++) {
+        memset(&k, 0, sizeof k);
+        k.v.b = (int)(i % 2 == 0);
+        REQUIRE(add_key(0, &k, i) == FLOE_OK);
+    }
+    CHECK_EQ_INT(id_at(0), 1);
+    CHECK_EQ_INT(id_at(1), 3);
+    CHECK_EQ_INT(id_at(2), 0);
+}
+
+/* A full window says so and changes nothing; a row no window could hold
+ * says that instead; the names of many sources fill the window too. */
+TEST(rowwin_says_full_and_too_big)
+{
+    static char big[8192];
+    struct floe_value v[10];
+    struct floe_row row;
+    char text[256], name[16];
+    uint32_t n = 0, i;
+    int err;
+    REQUIRE(win_setup(5, FLOE_ROWWIN_MIN_BYTES) == FLOE_OK);
+    for (;;) {
+        make_row(n, v, text, sizeof text);
+        memset(&row, 0, sizeof row);
+        row.values = v;
+        row.n_values = 10;
+        err = floe_rowwin_add(&win, &row);
+        if (err != FLOE_OK)
+            break;
+        n++;
+    }
+    CHECK_EQ_INT(err, FLOE_ROWWIN_FULL);
+    CHECK(n > 10);
+    CHECK_EQ_INT(floe_rowwin_rows(&win), n);
+    floe_rowwin_clear(&win);
+    REQUIRE(floe_rowwin_add(&win, &row) == FLOE_OK);
+
+    memset(big, 'x', sizeof big);
+    v[5].is_null = 0;
+    v[5].v.str.ptr = big;
+    v[5].v.str.len = sizeof big;
+    CHECK_EQ_INT(floe_rowwin_add(&win, &row), FLOE_ERR_LIMIT);
+    CHECK_EQ_INT(floe_rowwin_rows(&win), 1);
+
+    REQUIRE(win_setup(1, 64u << 10) == FLOE_OK);
+    for (i = 0; i <= FLOE_ROWWIN_SOURCES; i++) {
+        make_row(i, v, text, sizeof text);
+        snprintf(name, sizeof name, "src-%u", i);
+        memset(&row, 0, sizeof row);
+        row.values = v;
+        row.n_values = 10;
+        row.source = name; /* one buffer: names are compared, not pointers */
+        err = floe_rowwin_add(&win, &row);
+        if (i < FLOE_ROWWIN_SOURCES)
+            REQUIRE(err == FLOE_OK);
+    }
+    CHECK_EQ_INT(err, FLOE_ROWWIN_FULL);
+    for (i = 0; i < FLOE_ROWWIN_SOURCES; i++) {
+        char want[32];
+        floe_rowwin_get(&win, i, &row);
+        snprintf(want, sizeof want, "src-%lld", (long long)(row.values[6].is_null ? 6 : row.values[6].v.i64 - 1764700000000));
+        CHECK(row.source != NULL && strcmp(row.source, want) == 0);
+    }
+}
+
+TEST(rowwin_refuses_what_it_cannot_hold)
+{
+    REQUIRE(win_setup(0, 64u << 10) == FLOE_OK);
+    CHECK_EQ_U64(floe_rowwin_size(&sc, 9, 64u << 10), 0); /* _extra is no key */
+    CHECK_EQ_U64(floe_rowwin_size(&sc, 0, FLOE_ROWWIN_MIN_BYTES - 1), 0);
+    CHECK(floe_rowwin_size(&sc, 0, FLOE_ROWWIN_MIN_BYTES) > FLOE_ROWWIN_MIN_BYTES);
+}
