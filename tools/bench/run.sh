@@ -11,6 +11,7 @@ cd "$(dirname "$0")/../.."
 ROWS=${1:-${ROWS:-2000000}}
 DIR=${BENCH_DIR:-/tmp/floe-bench}
 REPEATS=${REPEATS:-5}
+FLOE_ARGS=""
 SCHEMA=tools/schemas/telemetry.json
 mkdir -p "$DIR"
 tools/bootstrap.sh host npm bench >&2
@@ -54,7 +55,8 @@ pair() { # input [with_plain]; sets F and D (and P) to the best "wall_s rss_kb c
 
 floe_runf() { # input [binary]; prints "seconds maxrss_kb cpu_seconds" of one run
   rm -rf "$DIR/out"
-  /usr/bin/time -o "$DIR/time.txt" -f '%e %M %U %S' "${2:-$FLOE}" convert --schema "$SCHEMA" --codec "$CODEC" -o "$DIR/out" "$1" \
+  # shellcheck disable=SC2086 # FLOE_ARGS: options, split on purpose
+  /usr/bin/time -o "$DIR/time.txt" -f '%e %M %U %S' "${2:-$FLOE}" convert --schema "$SCHEMA" --codec "$CODEC" $FLOE_ARGS -o "$DIR/out" "$1" \
     > /dev/null 2> "$DIR/floe.err" || { cat "$DIR/floe.err" >&2; return 1; }
   tail -1 "$DIR/time.txt" | awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}'
 }
@@ -68,7 +70,8 @@ report() { # name input floe_result duck_result
   local name=$1 input=$2 fs fr fc ds dr dc dq fout dout
   read -r fs fr fc <<<"$3"
   read -r ds dr dc dq <<<"$4"
-  rm -rf "$DIR/out"; "$FLOE" convert --schema "$SCHEMA" --codec "$CODEC" -o "$DIR/out" "$input" >/dev/null 2>&1
+  # shellcheck disable=SC2086
+  rm -rf "$DIR/out"; "$FLOE" convert --schema "$SCHEMA" --codec "$CODEC" $FLOE_ARGS -o "$DIR/out" "$input" >/dev/null 2>&1
   fout=$(du -cb "$DIR"/out/*.parquet | tail -1 | cut -f1)
   node ../shared/bench/duck_convert.mjs "$input" "$DIR/duck.parquet" --threads 1 --codec "$CODEC" >/dev/null
   dout=$(stat -c %s "$DIR/duck.parquet")
@@ -106,6 +109,17 @@ CODEC=zstd
 echo "== convert, zstd pages: $ROWS rows, single thread, best of $REPEATS"
 pair "$data"
 report "plain NDJSON, zstd" "$data" "$F" "$D"
+
+# Rows grouped by device in a window of 4 MiB (convert --sort-by): DuckDB
+# writes the rows in arrival order, as above; floe's memory includes the
+# window.
+FLOE_ARGS="--sort-by device_id"
+for CODEC in snappy zstd; do
+  echo "== convert --sort-by device_id (4 MiB window), $CODEC pages: $ROWS rows, single thread, best of $REPEATS"
+  pair "$data"
+  report "sorted, $CODEC" "$data" "$F" "$D"
+done
+FLOE_ARGS=""
 
 echo "== decode only (tokens + strict validation + typed values) vs jsmn tokenizing the same lines"
 cc -O2 -std=gnu99 -Iinclude -Isrc -isystem build/deps/jsmn -isystem build/deps/zstd/lib \
