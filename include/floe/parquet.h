@@ -137,7 +137,25 @@ int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *val
  */
 int floe_parquet_check_row(struct floe_parquet *pq, const struct floe_value *values);
 
-/** Bytes of floe_parquet_reject_reason()'s text, its NUL included. */
+/**
+ * @brief The most the row's values can add to the file's stored pages (an
+ * overestimate, counting dictionary entries, levels, headers and the
+ * codec's worst case), in the units of floe_parquet_sure_room().
+ */
+size_t floe_parquet_row_bound(const struct floe_parquet *pq, const struct floe_value *values);
+
+/**
+ * @brief Rows whose floe_parquet_row_bound() values add up to at most this
+ * are all taken by the open file, whatever they hold: none of them gets
+ * FLOE_PARQUET_FILE_FULL (with no file open: what a new file takes). 0
+ * when the page and row-group sizes leave no such guarantee (pages nearly
+ * as big as a row group) or the file has fewer than three row groups left.
+ * floe_roll_write() keeps a sort window within it, so a file is never
+ * sealed partway through one.
+ */
+uint64_t floe_parquet_sure_room(const struct floe_parquet *pq);
+
+/** Bytes of floe_parquet_reject_reason()'s text, its NUL included. *//** Bytes of floe_parquet_reject_reason()'s text, its NUL included. */
 #define FLOE_PARQUET_REJECT_MAX 128
 
 /** @brief Why the last row refused with FLOE_ERR_LIMIT was, naming the column

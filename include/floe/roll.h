@@ -64,12 +64,14 @@ struct floe_roll_config {
     uint32_t idle_ms;       /* 0: no limit */
     /* Rows grouped by one column: with sort_window_bytes, rows are held in
      * a window of that many bytes and written ordered by (sort_column,
-     * arrival) each time it fills, a partition changes, or the file is
-     * sealed. Runs of one device compress far better (seq steps by 1, the
-     * readings move slowly) and row groups prune by that column. A row
-     * given is then in no file until its window is written, and a full file
-     * may be sealed partway through a window: a caller that commits input
-     * positions with each file (the agent's writer) must leave this 0. */
+     * arrival) when it fills, a partition changes, or the file is sealed.
+     * Runs of one device compress far better (seq steps by 1, the readings
+     * move slowly) and row groups prune by that column. Files are sealed
+     * only between windows (a window starts where its file surely takes it
+     * whole: floe_parquet_sure_room), so when a file is sealed every row
+     * given before is in a file, as without a window: the agent's commits
+     * stay exact. file_rows still holds exactly; file_bytes may be passed
+     * by up to one window's output. */
     uint32_t sort_window_bytes; /* 0: rows go to the file as they come */
     uint16_t sort_column;
     floe_file_cb on_file;

@@ -142,8 +142,7 @@ size_t floe_writer_size(const struct floe_writer_config *cfg)
     struct floe_writer_state *st;
     size_t d, r, s;
     struct floe_roll_config rc;
-    /* A sort window holds rows past the positions a commit records. */
-    if (cfg == NULL || cfg->roll.sort_window_bytes != 0)
+    if (cfg == NULL)
         return 0;
     rc = cfg->roll;
     rc.dir = cfg->spool.dir; /* as setup will set it */
@@ -171,7 +170,6 @@ int floe_writer_setup(struct floe_writer *w, struct floe_writer_config *cfg, str
     size_t mark;
     int err;
     FLOE_FAIL_IF(w == NULL || cfg == NULL || arena == NULL || floe_arena_counting(arena), FLOE_ERR_INVAL);
-    FLOE_FAIL_IF(cfg->roll.sort_window_bytes != 0, FLOE_ERR_INVAL);
     mark = floe_arena_mark(arena);
     FLOE_TRY(carve(arena, &st));
     floe_memset(st, 0, sizeof *st);

@@ -42,6 +42,10 @@ struct floe_roll_state {
     struct floe_rowwin win;     /* with sort_window_bytes: rows held back */
     int64_t win_part_start;     /* the window's partition, as part_start */
     int win_part_null;
+    uint64_t win_room;          /* row bounds the open file surely takes */
+    uint64_t win_bound;         /* the window's rows' bounds */
+    uint64_t win_bound_full;    /* ... when the last full window was written */
+    uint64_t win_rows_left;     /* rows the file takes before file_rows */
 };
 
 static int carve(struct floe_arena *a, const struct floe_roll_config *cfg, struct floe_roll_state **out,
@@ -172,6 +176,11 @@ int floe_roll_setup(struct floe_roll *r, const struct floe_roll_config *cfg, str
     }
     if (st->ts_col >= 0)
         st->ts_is_ms = sc->columns[st->ts_col].type == FLOE_TYPE_TIMESTAMP_MS;
+    if (cfg->sort_window_bytes != 0 && floe_parquet_sure_room(&r->pq) == 0) {
+        /* Pages too big for the row groups: no window could be kept whole. */
+        floe_arena_rewind(arena, mark);
+        return FLOE_ERR_INVAL;
+    }
     r->st = st;
     return FLOE_OK;
 }
@@ -463,41 +472,10 @@ static int file_is_full(const struct floe_roll *r)
 }
 
 /* The row into the open file, sealing and opening files as needed. */
-static int write_now(struct floe_roll *r, const struct floe_row *row)
+/* Counts a row the open file took. */
+static void took_row(struct floe_roll *r, const struct floe_row *row)
 {
     struct floe_roll_state *st = r->st;
-    char partition[sizeof st->partition];
-    int err;
-    if (!st->open || !in_span(st, row, st->part_start, st->part_null) || file_is_full(r)) {
-        /* A row the writer would refuse neither closes nor opens a file. */
-        FLOE_TRY(floe_parquet_check_row(&r->pq, row->values));
-        /* another partition, or the file is big enough */
-        FLOE_TRY(seal_file(r));
-    }
-    if (!st->open) {
-        partition_of(st, row, partition, sizeof partition);
-        FLOE_TRY(open_file(r, partition));
-        span_of(st, row, &st->part_start, &st->part_null);
-    }
-    err = floe_parquet_write_row(&r->pq, row->values);
-    if (err == FLOE_PARQUET_FILE_FULL) {
-        /* The file used all its row groups: the row opens the next one. */
-        floe_memcpy(partition, st->partition, sizeof partition);
-        FLOE_TRY(seal_file(r));
-        FLOE_TRY(open_file(r, partition));
-        err = floe_parquet_write_row(&r->pq, row->values);
-        if (err == FLOE_PARQUET_FILE_FULL)
-            err = FLOE_ERR_LIMIT; /* not even a fresh file takes it */
-    }
-    if (st->sink_err != FLOE_OK) {
-        /* A write failed (a full disk, an I/O error): the file is torn.
-         * The caller rewinds to its last commit and tries again later. */
-        err = st->sink_err;
-        floe_roll_abort(r);
-        return err;
-    }
-    if (err != FLOE_OK)
-        return err;
     st->rows++;
     r->rows_written++;
     note_source(st, row);
@@ -510,13 +488,68 @@ static int write_now(struct floe_roll *r, const struct floe_row *row)
         st->has_ts = 1;
     }
     st->rows_since_tick++;
+}
+
+/* A write failed (a full disk, an I/O error): the file is torn. The
+ * caller rewinds to its last commit and tries again later. */
+static int torn(struct floe_roll *r)
+{
+    int err = r->st->sink_err;
+    floe_roll_abort(r);
+    return err;
+}
+
+/* Seals the open file if the row cannot go into it (another partition, the
+ * file big enough), then opens one for the row if none is open. */
+static int file_for(struct floe_roll *r, const struct floe_row *row, int more)
+{
+    struct floe_roll_state *st = r->st;
+    char partition[sizeof st->partition];
+    if (!st->open || !in_span(st, row, st->part_start, st->part_null) || file_is_full(r) || more) {
+        /* A row the writer would refuse neither closes nor opens a file. */
+        FLOE_TRY(floe_parquet_check_row(&r->pq, row->values));
+        FLOE_TRY(seal_file(r));
+    }
+    if (!st->open) {
+        partition_of(st, row, partition, sizeof partition);
+        FLOE_TRY(open_file(r, partition));
+        span_of(st, row, &st->part_start, &st->part_null);
+    }
     return FLOE_OK;
 }
 
-/* Writes the window's rows, grouped, into the open file (or a new one). A
- * row it holds was checked when it came, so none is refused now; if one
- * were, the file is aborted rather than the caller told to dead-letter
- * the row it is giving. */
+/* The row into the open file, sealing and opening files as needed. */
+static int write_now(struct floe_roll *r, const struct floe_row *row)
+{
+    struct floe_roll_state *st = r->st;
+    char partition[sizeof st->partition];
+    int err;
+    FLOE_TRY(file_for(r, row, 0));
+    err = floe_parquet_write_row(&r->pq, row->values);
+    if (err == FLOE_PARQUET_FILE_FULL) {
+        /* The file used all its row groups: the row opens the next one. */
+        floe_memcpy(partition, st->partition, sizeof partition);
+        FLOE_TRY(seal_file(r));
+        FLOE_TRY(open_file(r, partition));
+        err = floe_parquet_write_row(&r->pq, row->values);
+        if (err == FLOE_PARQUET_FILE_FULL)
+            err = FLOE_ERR_LIMIT; /* not even a fresh file takes it */
+    }
+    if (st->sink_err != FLOE_OK)
+        return torn(r);
+    if (err != FLOE_OK)
+        return err;
+    took_row(r, row);
+    return FLOE_OK;
+}
+
+/* Writes the window's rows, grouped, into the open file. It never seals:
+ * the window began where the file had room for all of it (same partition,
+ * rows and row groups to spare), so that every seal falls between windows,
+ * where each row given so far is in a file, as without a window. A row
+ * the window holds was checked when it came; were one refused now, the
+ * file is aborted (the caller rewinds) rather than the caller told to
+ * dead-letter the row it is giving. */
 static int flush_window(struct floe_roll *r)
 {
     struct floe_roll_state *st = r->st;
@@ -526,14 +559,21 @@ static int flush_window(struct floe_roll *r)
         return FLOE_OK;
     n = floe_rowwin_rows(&st->win);
     floe_rowwin_sort(&st->win);
-    st->last_source = NULL; /* the window's names move on clear */
+    st->last_source = NULL; /* the window's names are its own */
     for (i = 0; i < n && err == FLOE_OK; i++) {
         struct floe_row row;
         floe_rowwin_get(&st->win, i, &row);
-        err = write_now(r, &row);
+        err = st->open ? floe_parquet_write_row(&r->pq, row.values) : FLOE_ERR_STATE;
+        if (err == FLOE_PARQUET_FILE_FULL)
+            err = FLOE_ERR_STATE; /* floe_parquet_sure_room() rules it out */
+        if (st->open && st->sink_err != FLOE_OK)
+            err = st->sink_err;
+        if (err == FLOE_OK)
+            took_row(r, &row);
     }
     floe_rowwin_clear(&st->win);
     st->last_source = NULL;
+    st->win_bound = 0;
     if (err != FLOE_OK) {
         floe_roll_abort(r);
         FLOE_LOG_ERROR(st->cfg->log, "writing a sort window failed: %s", floe_strerror(err));
@@ -542,28 +582,61 @@ static int flush_window(struct floe_roll *r)
     return FLOE_OK;
 }
 
+/* A window begins with this row: every row given before it is in the open
+ * file, so a seal here is a seal before the row, as without a window. The
+ * file is sealed first if it could not take a window about as big as the
+ * last full one; the window then ends before it outgrows what the file
+ * surely takes (floe_parquet_sure_room) or the rows it has left. */
+static int start_window(struct floe_roll *r, const struct floe_row *row, size_t bound)
+{
+    struct floe_roll_state *st = r->st;
+    uint64_t room = st->open ? floe_parquet_sure_room(&r->pq) : 0;
+    int err;
+    FLOE_TRY(file_for(r, row, st->open && room < st->win_bound_full / 2u));
+    room = floe_parquet_sure_room(&r->pq);
+    if (bound > room)
+        return write_now(r, row); /* no guarantee for it: on its own */
+    err = floe_rowwin_add(&st->win, row);
+    if (err == FLOE_ERR_LIMIT)
+        return write_now(r, row); /* bigger than the window: on its own */
+    if (err != FLOE_OK)
+        return err == FLOE_ROWWIN_FULL ? FLOE_ERR_STATE : err; /* an empty window takes any row that fits it */
+    span_of(st, row, &st->win_part_start, &st->win_part_null);
+    st->win_room = room;
+    st->win_bound = bound;
+    st->win_rows_left = st->cfg->file_rows != 0 ? st->cfg->file_rows - st->rows - 1u : UINT64_MAX;
+    return FLOE_OK;
+}
+
 int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
 {
     struct floe_roll_state *st;
+    size_t bound;
     int err;
     FLOE_FAIL_IF(r == NULL || r->st == NULL || row == NULL, FLOE_ERR_INVAL);
     st = r->st;
     if (st->cfg->sort_window_bytes == 0)
         return write_now(r, row);
-    /* A window holds one partition: grouping never mixes two in a file. */
-    if (floe_rowwin_rows(&st->win) > 0 && !in_span(st, row, st->win_part_start, st->win_part_null))
-        FLOE_TRY(flush_window(r));
     FLOE_TRY(floe_parquet_check_row(&r->pq, row->values));
-    err = floe_rowwin_add(&st->win, row);
-    if (err == FLOE_ROWWIN_FULL) {
+    bound = floe_parquet_row_bound(&r->pq, row->values);
+    if (floe_rowwin_rows(&st->win) > 0) {
+        /* A window holds one partition, and what its file surely takes. */
+        err = FLOE_ROWWIN_FULL;
+        if (in_span(st, row, st->win_part_start, st->win_part_null) && st->win_rows_left > 0 &&
+            st->win_bound + bound <= st->win_room)
+            err = floe_rowwin_add(&st->win, row);
+        if (err == FLOE_OK) {
+            st->win_bound += bound;
+            st->win_rows_left--;
+            return FLOE_OK;
+        }
+        if (err == FLOE_ROWWIN_FULL && in_span(st, row, st->win_part_start, st->win_part_null))
+            st->win_bound_full = st->win_bound;
+        else if (err != FLOE_ROWWIN_FULL && err != FLOE_ERR_LIMIT)
+            return err;
         FLOE_TRY(flush_window(r));
-        err = floe_rowwin_add(&st->win, row);
     }
-    if (err == FLOE_ERR_LIMIT) /* bigger than the window: on its own */
-        return write_now(r, row);
-    if (err == FLOE_OK && floe_rowwin_rows(&st->win) == 1)
-        span_of(st, row, &st->win_part_start, &st->win_part_null);
-    return err;
+    return start_window(r, row, bound);
 }
 
 int floe_roll_seal(struct floe_roll *r)

@@ -8,6 +8,7 @@
 #define MIN_ROW_BYTES 32u /* rows are counted against this too: order[] stays cap/8 */
 #define MAX_KEYS 4096u
 #define KEY_BYTES_PER_KEY 64u
+#define ROWS_AHEAD 8u
 
 static uint32_t max_rows_of(size_t bytes)
 {
@@ -353,6 +354,15 @@ void floe_rowwin_get(struct floe_rowwin *w, uint32_t i, struct floe_row *row)
     uint32_t k;
     if (!w->sorted)
         floe_rowwin_sort(w);
+#if defined(__GNUC__)
+    /* Rows come back in key order, scattered over the window: fetch a few
+     * ahead, or each waits on memory (a seventh of convert's time). */
+    if (i + ROWS_AHEAD < w->rows) {
+        const uint8_t *ahead = w->buf + w->order[i + ROWS_AHEAD];
+        __builtin_prefetch(ahead);
+        __builtin_prefetch(ahead + 64);
+    }
+#endif
     p = w->buf + w->order[i];
     bitmap = p + ROW_HEADER;
     p = bitmap + (w->n_values + 7u) / 8u;

@@ -1210,6 +1210,60 @@ int floe_parquet_check_row(struct floe_parquet *pq, const struct floe_value *val
     return need > pq->st->store_cap ? refuse_row_too_big(pq->st) : FLOE_OK;
 }
 
+/* The most one value can add to stored pages: its PLAIN bytes twice (a
+ * dictionary entry and the value or index in a page), 5 for its index and
+ * level and the page headers a page of them takes, a quarter more for the
+ * codec (Snappy's worst case is a sixth, plus 32 bytes a page). */
+size_t floe_parquet_row_bound(const struct floe_parquet *pq, const struct floe_value *values)
+{
+    const struct floe_parquet_state *st;
+    size_t bound = 0;
+    uint32_t i;
+    if (pq == NULL || pq->st == NULL || values == NULL)
+        return 0;
+    st = pq->st;
+    for (i = 0; i < st->n_cols; i++) {
+        const struct column *c = &st->cols[i];
+        size_t plain = 0;
+        if (!values[i].is_null)
+            plain = c->phys == PHYS_BYTE_ARRAY                          ? 4u + values[i].v.str.len
+                    : c->phys == PHYS_INT32 || c->phys == PHYS_FLOAT ? 4u
+                    : c->phys == PHYS_BOOLEAN                        ? 1u
+                                                                     : 8u;
+        bound += 2u * plain + 5u;
+    }
+    return bound + bound / 4u;
+}
+
+/* A row group is closed only when a row's need (check_row) does not fit
+ * the store, so every closed one holds more than store_cap - need_max of
+ * pages, and those came from its rows' bounds (the few pages a chunk ends
+ * early, on a dictionary fallback, aside). Rows whose bounds add up to T
+ * close at most 1 + T / that many row groups, and the file reports
+ * FLOE_PARQUET_FILE_FULL only at its (max_rgs - n_rgs)th close. */
+uint64_t floe_parquet_sure_room(const struct floe_parquet *pq)
+{
+    const struct floe_parquet_state *st;
+    uint64_t need_max = 0, per_group;
+    uint32_t i, used;
+    if (pq == NULL || pq->st == NULL)
+        return 0;
+    st = pq->st;
+    used = st->open ? st->n_rgs : 0u;
+    for (i = 0; i < st->n_cols; i++) {
+        const struct column *c = &st->cols[i];
+        uint64_t page = c->levels.cap + c->values.cap + APPEND_SLACK + FLOE_DELTA_HEADER_MAX + 64u;
+        if (c->phys == PHYS_BYTE_ARRAY)
+            page += st->page_bytes; /* the longest string refuse_value lets in, and its length */
+        need_max += STORE_LINK + PAGE_HEADER_MAX + 32u + page + page / 6u;
+        need_max += 2u * (STORE_LINK + PAGE_HEADER_MAX + 32u); /* a page ended early */
+    }
+    if (need_max >= st->store_cap || used + 2u >= st->max_rgs)
+        return 0;
+    per_group = st->store_cap - need_max;
+    return per_group * (uint64_t)(st->max_rgs - 2u - used);
+}
+
 int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *values)
 {
     struct floe_parquet_state *st;

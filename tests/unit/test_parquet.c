@@ -1027,7 +1027,7 @@ static uint64_t entropy_state = 3;
 static struct floe_entropy_port entropy = {&entropy_state, fake_fill};
 static struct floe_emufs emu;
 static uint64_t emu_mem[(12u << 20) / 8];
-static uint64_t roll_mem[(1u << 20) / 8];
+static uint64_t roll_mem[(2u << 20) / 8];
 static struct seen_file seen[MAX_FACTS];
 static int n_seen;
 static struct floe_roll roll;
@@ -1053,9 +1053,11 @@ static int on_file(void *ctx, const struct floe_file_facts *f)
 }
 
 static int roll_ts_nullable; /* for roll_setup's next roller */
-static uint32_t roll_sort_window; /* for roll_setup's next roller: rows grouped by v */
+static uint32_t roll_sort_window; /* for roll_setup's next roller: rows grouped by */
+static uint16_t roll_sort_column = 1; /* ... this column (1: v) */
 static uint32_t roll_source_seq;  /* roll_put_from's rows say this */
 static int roll_codec = FLOE_PARQUET_SNAPPY; /* for roll_setup's next roller */
+static uint16_t roll_max_rgs;                  /* for roll_setup's next roller; 0: default */
 
 /* A roller over a fresh emulated file system: ts (timestamp_us) and v (string). */
 static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_ms, uint32_t idle_ms)
@@ -1080,6 +1082,7 @@ static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_
     roll_schema.extra = 0;
     memset(&rcfg, 0, sizeof rcfg);
     small_config(&rcfg.parquet, &roll_schema, roll_codec);
+    rcfg.parquet.max_row_groups = roll_max_rgs;
     rcfg.dir = "/out";
     rcfg.ts_column = -1;
     rcfg.file_bytes = file_bytes;
@@ -1088,7 +1091,7 @@ static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_
     rcfg.idle_ms = idle_ms;
     rcfg.on_file = on_file;
     rcfg.sort_window_bytes = roll_sort_window;
-    rcfg.sort_column = 1;
+    rcfg.sort_column = roll_sort_column;
     rcfg.fs = &emu.fs;
     rcfg.clock = &clock_port;
     rcfg.entropy = &entropy;
@@ -1379,8 +1382,9 @@ TEST(roll_sources_from_one_reused_buffer_are_all_listed)
 
 /* With a sort window, rows reach a file grouped by v (the dictionary page
  * lists a, b, c, not the arrival order c, a, b) when the window is written:
- * a row of the next hour writes it first, so each hour's file has its own
- * rows, and a seal writes the last. A refused row is refused as it comes. */
+ * a row of the next hour writes it and seals its file first, so each hour's
+ * file has its own rows, and a seal writes the last. A refused row is
+ * refused as it comes. */
 TEST(roll_sort_window_groups_rows_by_hour)
 {
     static const int64_t HOUR = 3600000000;
@@ -1401,9 +1405,9 @@ TEST(roll_sort_window_groups_rows_by_hour)
         if (i == 10)
             CHECK_EQ_INT(roll_put(HOUR * 490001, huge), FLOE_ERR_LIMIT);
     }
-    /* The first hour's rows are in the open file, the second's wait in the
-     * window: its file opens when they are written. */
-    CHECK_EQ_INT(n_seen, 0);
+    /* The first hour's file was sealed when the second hour began; the
+     * second's rows wait in the window. */
+    CHECK_EQ_INT(n_seen, 1);
     CHECK(floe_roll_is_open(&roll));
     REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
     CHECK(!floe_roll_is_open(&roll));
@@ -1415,6 +1419,41 @@ TEST(roll_sort_window_groups_rows_by_hour)
         REQUIRE(load(seen[i].path) == FLOE_OK);
         CHECK(file_holds(dict_sorted, sizeof dict_sorted));
     }
+}
+
+/* Files of at most four row groups, filled by random strings: each window
+ * is kept within what its file surely takes, so no row ever meets a full
+ * file partway through a window (that would fail the write), and files
+ * still roll. */
+TEST(roll_sort_window_never_meets_a_full_file)
+{
+    int i, f;
+    uint64_t total = 0;
+    char s[48];
+    int err;
+    roll_sort_window = 512u << 10; /* rows for more row groups than a file has */
+    roll_max_rgs = 4;
+    roll_sort_column = 0; /* by ts: 20 keys */
+    err = roll_setup(0, 0, 0, 0);
+    roll_sort_window = 0;
+    roll_max_rgs = 0;
+    roll_sort_column = 1;
+    REQUIRE(err == FLOE_OK);
+    test_seed(7);
+    for (i = 0; i < 20000; i++) {
+        snprintf(s, sizeof s, "%016llx%016llx", (unsigned long long)test_rand(), (unsigned long long)test_rand());
+        REQUIRE(roll_put(19 - i / 1000, s) == FLOE_OK);
+    }
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    REQUIRE(n_seen >= 3);
+    for (f = 0; f < n_seen; f++) {
+        REQUIRE(load(seen[f].path) == FLOE_OK);
+        REQUIRE(read_footer(file_buf, file_len) == FLOE_OK);
+        CHECK((uint64_t)ff.num_rows == seen[f].records);
+        CHECK(ff.n_rgs <= 4);
+        total += seen[f].records;
+    }
+    CHECK_EQ_U64(total, 20000);
 }
 
 TEST(roll_by_file_bytes)

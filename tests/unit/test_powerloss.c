@@ -78,6 +78,8 @@ static struct floe_emufs emu;
 static uint64_t entropy_state = 1;
 static struct floe_entropy_port entropy = {&entropy_state, fake_fill};
 
+static uint32_t sort_window; /* writer_config's roll: rows grouped by id when set */
+
 static void writer_config(struct floe_writer_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -93,6 +95,8 @@ static void writer_config(struct floe_writer_config *c)
     c->roll.parquet.max_row_groups = 4;
     c->roll.file_rows = 16;
     c->roll.ts_column = -1;
+    c->roll.sort_window_bytes = sort_window;
+    c->roll.sort_column = 1;
     c->roll.fs = &emu.fs;
     c->roll.clock = &floe_posix_clock;
     c->roll.entropy = &entropy;
@@ -505,6 +509,18 @@ TEST(powerloss_tear_unsynced_at_every_call)
 TEST(powerloss_reorder_unsynced_at_every_call)
 {
     power_cuts(FLOE_EMUFS_REORDER, 1);
+}
+
+/* Rows held in a sort window are past the position a commit records: the
+ * roller seals files only between windows, so every batch still holds
+ * exactly the rows of its input range (grouped by id: "s0-10" before
+ * "s0-9"), across 16-row files and 4-row-group files. */
+TEST(powerloss_sorted_rows_at_every_call)
+{
+    sort_window = 4096;
+    power_cuts(FLOE_EMUFS_REORDER, 1);
+    power_cuts(FLOE_EMUFS_TEAR, 3);
+    sort_window = 0;
 }
 
 TEST(powerloss_twice_in_a_row)

@@ -94,7 +94,7 @@ static void convert_usage(FILE *f)
             "  --partition-by COL:day|hour  hive partitions dt=YYYY-MM-DD[/hour=HH]/ from a timestamp column\n"
             "  --sort-by COL              write rows grouped by COL (then in arrival order) within\n"
             "                             each window of rows held in memory: smaller files, row\n"
-            "                             groups that prune on COL; not with --spool\n"
+            "                             groups that prune on COL\n"
             "  --sort-window-bytes N      memory for the rows held by --sort-by (default 4M)\n"
             "  --max-line N               longest line (default 64K); longer lines are dead letters\n"
             "  --zstd-window-log N        largest zstd window accepted, 2^N bytes (default 21)\n"
@@ -436,12 +436,6 @@ int cmd_convert(int argc, char **argv)
         if (col < 0 || sort_window < FLOE_ROWWIN_MIN_BYTES || sort_window > (1u << 30)) {
             fprintf(stderr, "floe convert: --sort-by %s --sort-window-bytes %llu: want a schema column and "
                             "4K to 1G\n", sort_by, (unsigned long long)sort_window);
-            return EXIT_USAGE;
-        }
-        if (spool_dir != NULL) {
-            /* A spool commits input positions with each file; rows held in
-             * a window are past them (see floe/roll.h). */
-            fprintf(stderr, "floe convert: --sort-by cannot be used with --spool\n");
             return EXIT_USAGE;
         }
         rcfg.sort_column = (uint16_t)col;
