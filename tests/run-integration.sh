@@ -43,6 +43,8 @@ for suite in tests/integration/run.sh tests/integration/kill_test.sh tests/integ
   [ -f "$suite" ] || continue
   run_suite "$suite" bash "$suite"
 done
+# The agent again, its rows grouped by device in windows held past its commits.
+SORT_BY=device_id KILLS=30 run_suite "agent_kill_test.sh, sort_by = device_id" bash tests/integration/agent_kill_test.sh
 
 echo "integration: ${total_pass} passed, ${total_fail} failed"
 echo "${total_pass} passed, ${total_fail} failed"

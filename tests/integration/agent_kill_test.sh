@@ -18,6 +18,8 @@
 # before the files already taken (two producers, or a clock step): it must be
 # read, and a source left part-way by a kill must be finished before it (the
 # committed position is one source index and offset). LATE_NAME=0: in order.
+# SORT_BY=COLUMN: the agent groups rows by it ([parquet] sort_by, 64K
+# windows), which holds rows back past the positions it commits.
 # Needs NODE_PATH with @duckdb/node-api, zstd and python3.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -113,6 +115,8 @@ file_rows = 500
 idle_s = 1
 partition_by = ts:hour
 max_line = 8K
+${SORT_BY:+sort_by = $SORT_BY}
+${SORT_BY:+sort_window_bytes = 64K}
 [spool]
 dir = $spool
 [target]

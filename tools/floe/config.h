@@ -20,6 +20,8 @@ struct agent_config {
     char codec[16];
     uint64_t row_group_bytes, page_bytes, file_bytes, file_rows, max_age_s, idle_s;
     char partition_by[128];    /* "" or COLUMN:day|hour */
+    char sort_by[128];         /* "" or COLUMN: rows grouped by it */
+    uint64_t sort_window_bytes;
     uint64_t max_line;
     int bloom_filters;
     /* [spool] */

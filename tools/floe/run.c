@@ -413,6 +413,13 @@ static void *writer_thread(void *arg)
                 wcfg.roll.ts_column = (int16_t)i;
         wcfg.roll.partition_by = colon && strcmp(colon + 1, "day") == 0 ? FLOE_PARTITION_DAY : FLOE_PARTITION_HOUR;
     }
+    if (a->cfg.sort_by[0] != '\0') { /* sort_column_check found it */
+        size_t i;
+        for (i = 0; i < a->schema.n_columns; i++)
+            if (strcmp(a->schema.columns[i].name, a->cfg.sort_by) == 0)
+                wcfg.roll.sort_column = (uint16_t)i;
+        wcfg.roll.sort_window_bytes = (uint32_t)a->cfg.sort_window_bytes;
+    }
     wcfg.spool.dir = a->cfg.spool_dir;
     wcfg.spool.quota_bytes = a->cfg.quota;
     wcfg.spool.dead_bytes = a->cfg.dead_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)a->cfg.dead_bytes;
@@ -809,6 +816,25 @@ static int partition_column_check(const struct agent *a)
     return -1;
 }
 
+/* sort_by names a column of the schema, and the window is 4K to 1G. */
+static int sort_column_check(const struct agent *a)
+{
+    size_t i;
+    if (a->cfg.sort_by[0] == '\0')
+        return 0;
+    if (a->cfg.sort_window_bytes < 4096 || a->cfg.sort_window_bytes > (1u << 30)) {
+        agent_config_complain(&a->cfg, stderr, "parquet", "sort_window_bytes", "want 4K to 1G, not %llu",
+                              (unsigned long long)a->cfg.sort_window_bytes);
+        return -1;
+    }
+    for (i = 0; i < a->schema.n_columns; i++)
+        if (strcmp(a->schema.columns[i].name, a->cfg.sort_by) == 0)
+            return 0;
+    agent_config_complain(&a->cfg, stderr, "parquet", "sort_by", "no column %s in %s", a->cfg.sort_by,
+                          a->cfg.schema_file);
+    return -1;
+}
+
 static int log_level_of(const char *name)
 {
     if (strcmp(name, "error") == 0)
@@ -870,7 +896,8 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "floe run: %s: %s\n", a.cfg.schema_file, why);
         return EXIT_USAGE;
     }
-    if (agent_config_check(&a.cfg, &a.cred, stderr) != 0 || partition_column_check(&a) != 0)
+    if (agent_config_check(&a.cfg, &a.cred, stderr) != 0 || partition_column_check(&a) != 0 ||
+        sort_column_check(&a) != 0)
         return EXIT_USAGE;
     if (strcmp(a.cfg.source_dir, "-") != 0) {
         struct stat sb;
