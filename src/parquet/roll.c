@@ -602,6 +602,7 @@ static int start_window(struct floe_roll *r, const struct floe_row *row, size_t 
     if (err != FLOE_OK)
         return err == FLOE_ROWWIN_FULL ? FLOE_ERR_STATE : err; /* an empty window takes any row that fits it */
     span_of(st, row, &st->win_part_start, &st->win_part_null);
+    st->rows_since_tick++;
     st->win_room = room;
     st->win_bound = bound;
     st->win_rows_left = st->cfg->file_rows != 0 ? st->cfg->file_rows - st->rows - 1u : UINT64_MAX;
@@ -628,6 +629,7 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
         if (err == FLOE_OK) {
             st->win_bound += bound;
             st->win_rows_left--;
+            st->rows_since_tick++; /* a row held is not idleness */
             return FLOE_OK;
         }
         if (err == FLOE_ROWWIN_FULL && in_span(st, row, st->win_part_start, st->win_part_null))

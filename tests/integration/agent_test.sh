@@ -57,7 +57,7 @@ bad_value '8: \[parquet\] partition_by: want COLUMN:day' '[parquet]' 'partition_
 bad_value '8: \[parquet\] partition_by: no column nosuch' '[parquet]' 'partition_by = nosuch:hour' '[target]' "url = file://$work/x"
 bad_value '8: \[parquet\] partition_by: column device_id .* is not a timestamp' '[parquet]' 'partition_by = device_id:day' '[target]' "url = file://$work/x"
 bad_value '8: \[parquet\] sort_by: no column nosuch' '[parquet]' 'sort_by = nosuch' '[target]' "url = file://$work/x"
-bad_value '8: \[parquet\] sort_window_bytes: want 4K to 1G' '[parquet]' 'sort_by = device_id' 'sort_window_bytes = 1K' '[target]' "url = file://$work/x"
+bad_value '9: \[parquet\] sort_window_bytes: want 4K to 1G' '[parquet]' 'sort_by = device_id' 'sort_window_bytes = 1K' '[target]' "url = file://$work/x"
 bad_value '11: \[upload\] part_size: S3 takes parts of 5M' '[target]' 'url = s3://lake/x' "credentials_file = $work/cred" '[upload]' 'part_size = 1K'
 
 # 2. SIGTERM in the middle, restart, drain.

@@ -1205,6 +1205,31 @@ TEST(roll_by_age_with_a_fake_clock)
     CHECK_EQ_INT(n_seen, 1);
 }
 
+/* Rows held in a sort window are activity: a file whose rows all wait in
+ * the window is not idle, and an idle seal writes them. */
+TEST(roll_sort_window_rows_keep_a_file_busy)
+{
+    roll_sort_window = 64u << 10;
+    REQUIRE(roll_setup(0, 0, 0, 500) == FLOE_OK);
+    roll_sort_window = 0;
+    REQUIRE(roll_put(1, "b") == FLOE_OK); /* opened at 1000 */
+    clk.mono = 1400;
+    REQUIRE(roll_put(2, "a") == FLOE_OK);
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    clk.mono = 1800;
+    REQUIRE(roll_put(3, "c") == FLOE_OK);
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    clk.mono = 2299;
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    CHECK(floe_roll_is_open(&roll));
+    CHECK_EQ_INT(n_seen, 0);
+    clk.mono = 2300;
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    CHECK(!floe_roll_is_open(&roll));
+    REQUIRE(n_seen == 1);
+    CHECK_EQ_U64(seen[0].records, 3);
+}
+
 TEST(roll_by_inactivity_with_a_fake_clock)
 {
     REQUIRE(roll_setup(0, 0, 0, 500) == FLOE_OK);
