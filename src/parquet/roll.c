@@ -575,9 +575,12 @@ static int flush_window(struct floe_roll *r)
     st->last_source = NULL;
     st->win_bound = 0;
     if (err != FLOE_OK) {
+        int torn_file = st->open && st->sink_err != FLOE_OK; /* a full disk: the caller's retry says so */
         floe_roll_abort(r);
+        if (torn_file)
+            return err;
         FLOE_LOG_ERROR(st->cfg->log, "writing a sort window failed: %s", floe_strerror(err));
-        return err == FLOE_ERR_LIMIT || err == FLOE_ERR_MISSING ? FLOE_ERR_STATE : err;
+        return FLOE_ERR_STATE;
     }
     return FLOE_OK;
 }

@@ -125,9 +125,10 @@ CODEC=ZSTD telemetry zstd-pages "$T" --codec zstd
 CODEC=ZSTD telemetry zstd-small-groups "$T" --codec zstd --row-group-bytes 256K --page-bytes 8K --file-rows 20000
 
 # ---- --sort-by: every row kept, grouped by device, each device's rows in arrival order ----
-# A 64M window holds all 50,000 rows (each file sorted whole); 256K holds a
-# few thousand, and --file-rows 20000 seals files partway through windows.
-UNORDERED=1 telemetry sorted-whole "$T" --sort-by device_id --sort-window-bytes 64M
+# A 64M window holds all 50,000 rows (the file sorted whole: 4M row groups
+# leave room for them, see floe_parquet_sure_room); 256K holds a few
+# thousand, and --file-rows 20000 ends windows where files roll.
+UNORDERED=1 telemetry sorted-whole "$T" --sort-by device_id --sort-window-bytes 64M --row-group-bytes 4M
 UNORDERED=1 CODEC=ZSTD telemetry sorted-windows "$T.zst" --codec zstd --sort-by device_id --sort-window-bytes 256K \
     --file-rows 20000
 # sorted NAME MAX_DOWN: in each file, device_id goes down at most MAX_DOWN

@@ -601,8 +601,25 @@ TEST(powerloss_folder_target_keeps_what_it_uploaded)
 }
 
 /* A batch dropped by a rewind (the disk filled) is read again from the last
- * commit: its records are counted once, not once per attempt. */
+ * commit: its records are counted once, not once per attempt. With a sort
+ * window, the rows it held are dropped with the batch and read again. */
+static void rewound_batch_counted_once(void);
+
 TEST(writer_counts_a_rewound_batch_once)
+{
+    rewound_batch_counted_once();
+}
+
+TEST(writer_rewinds_a_sort_window_with_its_batch)
+{
+    char why[200];
+    sort_window = 4096;
+    rewound_batch_counted_once();
+    sort_window = 0;
+    CHECK(check_spool(why, sizeof why));
+}
+
+static void rewound_batch_counted_once(void)
 {
     static struct floe_writer_config cfg;
     static struct floe_writer w;
