@@ -5,7 +5,9 @@
 # left out of the archive; see README.md), no spool, no agent.
 BOARD_DESC := bare-metal Cortex-M7 (arm-none-eabi, newlib), library and a firmware example that links
 CROSS_COMPILE ?= arm-none-eabi-
-BOARD_CFLAGS ?= -mthumb -mcpu=cortex-m7 -mfpu=fpv5-d16 -mfloat-abi=hard
+# No sort window (convert --sort-by's rows held in memory): a firmware image
+# keeps its few KB of code.
+BOARD_CFLAGS ?= -mthumb -mcpu=cortex-m7 -mfpu=fpv5-d16 -mfloat-abi=hard -DFLOE_NO_SORT_WINDOW
 # Size first, on floe and on the third-party code (DEPS_EXTRA_CFLAGS comes last
 # on zstd's and mbedTLS's command lines, so its -Os wins over their -O2).
 CFLAGS ?= -Os -g

@@ -8,6 +8,14 @@
 
 #define SOURCES_BYTES 1024u
 
+/* FLOE_NO_SORT_WINDOW: no sort window (a roll config asking for one is
+ * refused), and none of its code in a firmware image. */
+#ifdef FLOE_NO_SORT_WINDOW
+#define SORTING(cfg) 0
+#else
+#define SORTING(cfg) ((cfg)->sort_window_bytes != 0)
+#endif
+
 struct floe_roll_state {
     const struct floe_roll_config *cfg;
     struct floe_parquet_sink sink;
@@ -66,7 +74,7 @@ static int carve(struct floe_arena *a, const struct floe_roll_config *cfg, struc
     } else {
         FLOE_TRY(floe_parquet_setup(pq, &cfg->parquet, a));
     }
-    if (cfg->sort_window_bytes != 0) {
+    if (SORTING(cfg)) {
         if (st == NULL) {
             size_t n = floe_rowwin_size(cfg->parquet.schema, cfg->sort_column, cfg->sort_window_bytes);
             if (n == 0)
@@ -88,6 +96,10 @@ static int config_ok(const struct floe_roll_config *cfg)
     sc = cfg->parquet.schema;
     if (sc == NULL || cfg->partition_by > FLOE_PARTITION_HOUR)
         return 0;
+#ifdef FLOE_NO_SORT_WINDOW
+    if (cfg->sort_window_bytes != 0)
+        return 0;
+#endif
     if (cfg->ts_column >= 0 && ((size_t)cfg->ts_column >= sc->n_columns ||
                                 (sc->columns[cfg->ts_column].type != FLOE_TYPE_TIMESTAMP_MS &&
                                  sc->columns[cfg->ts_column].type != FLOE_TYPE_TIMESTAMP_US)))
@@ -176,7 +188,7 @@ int floe_roll_setup(struct floe_roll *r, const struct floe_roll_config *cfg, str
     }
     if (st->ts_col >= 0)
         st->ts_is_ms = sc->columns[st->ts_col].type == FLOE_TYPE_TIMESTAMP_MS;
-    if (cfg->sort_window_bytes != 0 && floe_parquet_sure_room(&r->pq) == 0) {
+    if (SORTING(cfg) && floe_parquet_sure_room(&r->pq) == 0) {
         /* Pages too big for the row groups: no window could be kept whole. */
         floe_arena_rewind(arena, mark);
         return FLOE_ERR_INVAL;
@@ -188,7 +200,7 @@ int floe_roll_setup(struct floe_roll *r, const struct floe_roll_config *cfg, str
 int floe_roll_is_open(const struct floe_roll *r)
 {
     return r != NULL && r->st != NULL &&
-           (r->st->open || (r->st->cfg->sort_window_bytes != 0 && floe_rowwin_rows(&r->st->win) > 0));
+           (r->st->open || (SORTING(r->st->cfg) && floe_rowwin_rows(&r->st->win) > 0));
 }
 
 /* The row's timestamp in microseconds; 0 when it has none. */
@@ -376,7 +388,7 @@ void floe_roll_abort(struct floe_roll *r)
     if (r == NULL || r->st == NULL)
         return;
     st = r->st;
-    if (st->cfg->sort_window_bytes != 0)
+    if (SORTING(st->cfg))
         floe_rowwin_clear(&st->win);
     if (!st->open)
         return;
@@ -555,7 +567,7 @@ static int flush_window(struct floe_roll *r)
     struct floe_roll_state *st = r->st;
     uint32_t i, n;
     int err = FLOE_OK;
-    if (st->cfg->sort_window_bytes == 0 || floe_rowwin_rows(&st->win) == 0)
+    if (!SORTING(st->cfg) || floe_rowwin_rows(&st->win) == 0)
         return FLOE_OK;
     n = floe_rowwin_rows(&st->win);
     floe_rowwin_sort(&st->win);
@@ -619,7 +631,7 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
     int err;
     FLOE_FAIL_IF(r == NULL || r->st == NULL || row == NULL, FLOE_ERR_INVAL);
     st = r->st;
-    if (st->cfg->sort_window_bytes == 0)
+    if (!SORTING(st->cfg))
         return write_now(r, row);
     FLOE_TRY(floe_parquet_check_row(&r->pq, row->values));
     bound = floe_parquet_row_bound(&r->pq, row->values);

@@ -26,18 +26,23 @@ static int value_type(const struct floe_rowwin *w, uint32_t i)
     return i < w->schema->n_columns ? w->schema->columns[i].type : FLOE_TYPE_STRING; /* _extra */
 }
 
+/* Takes the window's memory; fills *w unless it is NULL (counting). */
 static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_schema *sc, size_t bytes)
 {
     uint32_t rows = max_rows_of(bytes), keys = max_keys_of(bytes);
     uint32_t n_values = (uint32_t)sc->n_columns + (sc->extra ? 1u : 0u);
     void *buf, *order, *count, *ids, *scratch, *values;
+    struct floe_dict counted;
     FLOE_TRY(floe_arena_take_raw(a, bytes, 8, &buf));
     FLOE_TRY(floe_arena_take_raw(a, (size_t)rows * 4u, 4, &order));
     FLOE_TRY(floe_arena_take(a, (size_t)keys * 4u, 4, &count));
     FLOE_TRY(floe_arena_take_raw(a, (size_t)keys * 4u, 4, &ids));
     FLOE_TRY(floe_arena_take_raw(a, (size_t)keys * 4u, 4, &scratch));
     FLOE_TRY(floe_arena_take(a, (size_t)n_values * sizeof(struct floe_value), 8, &values));
-    FLOE_TRY(floe_dict_init(&w->keys, a, FLOE_DICT_BYTES, keys, (size_t)keys * KEY_BYTES_PER_KEY));
+    FLOE_TRY(floe_dict_init(w != NULL ? &w->keys : &counted, a, FLOE_DICT_BYTES, keys,
+                            (size_t)keys * KEY_BYTES_PER_KEY));
+    if (w == NULL)
+        return FLOE_OK;
     w->buf = (uint8_t *)buf;
     w->order = (uint32_t *)order;
     w->count = (uint32_t *)count;
@@ -59,12 +64,10 @@ static int request_ok(const struct floe_schema *sc, uint32_t key_col, size_t byt
 size_t floe_rowwin_size(const struct floe_schema *schema, uint32_t key_col, size_t bytes)
 {
     struct floe_arena a;
-    struct floe_rowwin w;
     if (!request_ok(schema, key_col, bytes))
         return 0;
     floe_arena_init_counting(&a);
-    floe_memset(&w, 0, sizeof w);
-    if (carve(&a, &w, schema, bytes) != FLOE_OK)
+    if (carve(&a, NULL, schema, bytes) != FLOE_OK)
         return 0;
     return a.used;
 }
