@@ -483,7 +483,6 @@ static int file_is_full(const struct floe_roll *r)
     return r->pq.stats.bytes + floe_parquet_pending_bytes(&r->pq) >= limit;
 }
 
-/* The row into the open file, sealing and opening files as needed. */
 /* Counts a row the open file took. */
 static void took_row(struct floe_roll *r, const struct floe_row *row)
 {
@@ -584,7 +583,6 @@ static int flush_window(struct floe_roll *r)
             took_row(r, &row);
     }
     floe_rowwin_clear(&st->win);
-    st->last_source = NULL;
     st->win_bound = 0;
     if (err != FLOE_OK) {
         int torn_file = st->open && st->sink_err != FLOE_OK; /* a full disk: the caller's retry says so */
@@ -647,10 +645,10 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
             st->rows_since_tick++; /* a row held is not idleness */
             return FLOE_OK;
         }
-        if (err == FLOE_ROWWIN_FULL && in_span(st, row, st->win_part_start, st->win_part_null))
-            st->win_bound_full = st->win_bound;
-        else if (err != FLOE_ROWWIN_FULL && err != FLOE_ERR_LIMIT)
+        if (err != FLOE_ROWWIN_FULL && err != FLOE_ERR_LIMIT)
             return err;
+        if (in_span(st, row, st->win_part_start, st->win_part_null))
+            st->win_bound_full = st->win_bound; /* full, not cut by a new partition */
         FLOE_TRY(flush_window(r));
     }
     return start_window(r, row, bound);

@@ -52,7 +52,6 @@ static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_
     w->n_values = n_values;
     w->cap = bytes;
     w->max_rows = rows;
-    w->max_keys = keys;
     return FLOE_OK;
 }
 
@@ -270,8 +269,6 @@ int floe_rowwin_add(struct floe_rowwin *w, const struct floe_row *row)
         if (floe_dict_insert(&w->keys, key, klen, &id) != FLOE_OK)
             return w->rows == 0 ? FLOE_ERR_LIMIT : FLOE_ROWWIN_FULL; /* the keys' budget is spent */
         w->count[id]++;
-    } else {
-        w->null_keys++;
     }
     p = w->buf + w->used;
     floe_put_le32(p, (uint32_t)need);
@@ -389,7 +386,6 @@ void floe_rowwin_clear(struct floe_rowwin *w)
     floe_dict_reset(&w->keys);
     w->used = 0;
     w->rows = 0;
-    w->null_keys = 0;
     w->sorted = 0;
     w->n_sources = 0;
     w->sources_len = 0;

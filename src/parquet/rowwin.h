@@ -47,8 +47,6 @@ struct floe_rowwin {
     uint32_t *count;   /* per key id: rows; after sort, each key's first slot */
     uint32_t *ids, *scratch; /* key ids being sorted */
     struct floe_dict keys;
-    uint32_t max_keys;
-    uint32_t null_keys; /* rows whose key is null */
     int sorted;
     struct floe_value *values; /* the row floe_rowwin_get() hands out */
     char sources[FLOE_ROWWIN_SOURCE_BYTES];
