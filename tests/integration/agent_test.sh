@@ -416,5 +416,31 @@ if grep -q '^dead_bytes = 4K$' "$work/floe9.conf" && [ "$dl_files" -ge 5 ] && [ 
 else bad "dead_bytes: $dl_files objects, $dl_lines lines, largest ${dl_max:-none} bytes; $(tail -2 "$work/agent9.log")"; fi
 landed_once "$work/landed9" 2700 && ok "dead_bytes: the 2700 good records landed once" || bad "dead_bytes: records lost or duplicated"
 
+# 10. A read error (EIO) partway through a source: the agent says so and
+#     reads again from its last commit; the source is not taken as ended
+#     (it was once: 1,210 of 10,000 rows landed, and the file was deleted).
+if cc -shared -fPIC -o "$work/eio_once.so" tests/tools/eio_once.c -ldl 2> "$work/eio.err"; then
+  mkdir -p "$work/in10"
+  sed -e "s#^dir = $work/in\$#dir = $work/in10#" -e "s#^dir = $work/spool\$#dir = $work/spool10#" \
+    -e "s#^url = file://$work/landed\$#url = file://$work/landed10#" -e "s#^file = $work/floe.prom\$#file = $work/floe10.prom#" \
+    "$work/floe.conf" > "$work/floe10.conf"
+  python3 tools/gen_telemetry.py --rows 10000 --seed 101 --start-ms 1762500000000 > "$work/in10/big.tmp"
+  mv "$work/in10/big.tmp" "$work/in10/big.ndjson"
+  EIO_MATCH=/in10/big.ndjson EIO_AT=262144 LD_PRELOAD=$work/eio_once.so \
+    "$FLOE" run --config "$work/floe10.conf" 2>> "$work/agent10.log" & pids+=($!)
+  for _ in $(seq 300); do
+    [ -z "$(ls -A "$work/in10")" ] && [ -z "$(ls "$work/spool10/ready" 2>/dev/null)" ] &&
+      grep -q '^floe_files_sealed_total [1-9]' "$work/floe10.prom" 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.5
+  kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+  if grep -q "reading .*big.ndjson: Input/output error" "$work/agent10.log"; then
+    ok "a read error partway through a source is reported"
+  else bad "no read error in the log (the shim did not fire?): $(tail -3 "$work/agent10.log")"; fi
+  landed_once "$work/landed10" 10000 && ok "after a read error, every record of the source landed once" ||
+    bad "after a read error: records lost or duplicated"
+else bad "cannot build tests/tools/eio_once.c: $(tail -2 "$work/eio.err")"; fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
