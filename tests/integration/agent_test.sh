@@ -416,6 +416,14 @@ if grep -q '^dead_bytes = 4K$' "$work/floe9.conf" && [ "$dl_files" -ge 5 ] && [ 
 else bad "dead_bytes: $dl_files objects, $dl_lines lines, largest ${dl_max:-none} bytes; $(tail -2 "$work/agent9.log")"; fi
 landed_once "$work/landed9" 2700 && ok "dead_bytes: the 2700 good records landed once" || bad "dead_bytes: records lost or duplicated"
 
+# preload SHIM: LD_PRELOAD for a test shim (after ASan's runtime when $FLOE
+# has one: it must come first).
+preload() {
+  local asan
+  asan=$(ldd "$FLOE" 2>/dev/null | awk '/libasan/ {print $3; exit}')
+  echo "${asan:+$asan }$1"
+}
+
 # 10. A read error (EIO) partway through a source: the agent says so and
 #     reads again from its last commit; the source is not taken as ended
 #     (it was once: 1,210 of 10,000 rows landed, and the file was deleted).
@@ -426,7 +434,7 @@ if cc -shared -fPIC -o "$work/eio_once.so" tests/tools/eio_once.c -ldl 2> "$work
     "$work/floe.conf" > "$work/floe10.conf"
   python3 tools/gen_telemetry.py --rows 10000 --seed 101 --start-ms 1762500000000 > "$work/in10/big.tmp"
   mv "$work/in10/big.tmp" "$work/in10/big.ndjson"
-  EIO_MATCH=/in10/big.ndjson EIO_AT=262144 LD_PRELOAD=$work/eio_once.so \
+  EIO_MATCH=/in10/big.ndjson EIO_AT=262144 LD_PRELOAD=$(preload "$work/eio_once.so") \
     "$FLOE" run --config "$work/floe10.conf" 2>> "$work/agent10.log" & pids+=($!)
   for _ in $(seq 300); do
     [ -z "$(ls -A "$work/in10")" ] && [ -z "$(ls "$work/spool10/ready" 2>/dev/null)" ] &&
@@ -441,6 +449,43 @@ if cc -shared -fPIC -o "$work/eio_once.so" tests/tools/eio_once.c -ldl 2> "$work
   landed_once "$work/landed10" 10000 && ok "after a read error, every record of the source landed once" ||
     bad "after a read error: records lost or duplicated"
 else bad "cannot build tests/tools/eio_once.c: $(tail -2 "$work/eio.err")"; fi
+
+# 11. The spool's disk fills while rows of two sources wait in the open file
+#     (its idle seal fails), then frees; a third source follows. Every record
+#     of the three lands once (a failed idle seal once left the first two
+#     listed as pending, and the next commit deleted them unread).
+if cc -shared -fPIC -o "$work/enospc_while.so" tests/tools/enospc_while.c -ldl 2> "$work/enospc.err"; then
+  mkdir -p "$work/in11"
+  sed -e "s#^dir = $work/in\$#dir = $work/in11#" -e "s#^dir = $work/spool\$#dir = $work/spool11#" \
+    -e "s#^url = file://$work/landed\$#url = file://$work/landed11#" -e "s#^file = $work/floe.prom\$#file = $work/floe11.prom#" \
+    -e "s#^idle_s = 1\$#idle_s = 4#" "$work/floe.conf" > "$work/floe11.conf"
+  for k in 1 2 3; do
+    python3 tools/gen_telemetry.py --rows 2000 --seed $((110 + k)) --start-ms $((1762600000000 + k * 100000000)) \
+      > "$work/s11-$k.ndjson"
+  done
+  ENOSPC_MATCH=/spool11/ ENOSPC_FLAG=$work/disk-full LD_PRELOAD=$(preload "$work/enospc_while.so") \
+    "$FLOE" run --config "$work/floe11.conf" 2>> "$work/agent11.log" & pids+=($!)
+  for k in 1 2; do cp "$work/s11-$k.ndjson" "$work/in11/.s$k.tmp" && mv "$work/in11/.s$k.tmp" "$work/in11/s$k.ndjson"; done
+  # Both read into the open file (the metrics say so each second), then the
+  # disk fills before the idle seal (idle_s = 4) comes.
+  for _ in $(seq 100); do grep -q '^floe_records_total{outcome="ok"} 4000$' "$work/floe11.prom" 2>/dev/null && break; sleep 0.1; done
+  touch "$work/disk-full"
+  for _ in $(seq 100); do grep -q 'no space left' "$work/agent11.log" 2>/dev/null && break; sleep 0.1; done
+  rm -f "$work/disk-full"
+  cp "$work/s11-3.ndjson" "$work/in11/.s3.tmp" && mv "$work/in11/.s3.tmp" "$work/in11/s3.ndjson"
+  for _ in $(seq 300); do
+    [ -z "$(ls -A "$work/in11")" ] && [ -z "$(ls "$work/spool11/ready" 2>/dev/null)" ] &&
+      grep -q '^floe_files_sealed_total [1-9]' "$work/floe11.prom" 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.5
+  kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+  fails=$(grep -c 'no space left' "$work/agent11.log")
+  [ "$fails" -gt 0 ] && ok "the spool's disk was full for a while ($fails failed writes logged)" ||
+    bad "the disk-full shim did not fire: $(tail -3 "$work/agent11.log")"
+  landed_once "$work/landed11" 6000 && ok "after a full disk, every record of three sources landed once" ||
+    bad "after a full disk: records lost or duplicated"
+else bad "cannot build tests/tools/enospc_while.c: $(tail -2 "$work/enospc.err")"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
