@@ -392,22 +392,36 @@ if [ "$(wc -l < "$work/in8/failed/grow.ndjson" 2>/dev/null)" = 1010 ] && [ ! -e 
 else bad "grown file: failed/ $(ls "$work/in8/failed" 2>&1), in8: $(ls "$work/in8"), log: $(tail -2 "$work/agent8.log")"; fi
 landed_once "$work/landed8" 1000 && ok "the part read before the change landed once (1000 records)" || bad "grown file: records lost or duplicated"
 
+# variant N [SED_ARGS...]: $work/floeN.conf, section 2's config with its own
+# in/spool/landed folders and metrics file (suffix N), edited by SED_ARGS.
+variant() {
+  local n=$1
+  shift
+  mkdir -p "$work/in$n"
+  sed -e "s#^dir = $work/in\$#dir = $work/in$n#" -e "s#^dir = $work/spool\$#dir = $work/spool$n#" \
+    -e "s#^url = file://$work/landed\$#url = file://$work/landed$n#" -e "s#^file = $work/floe.prom\$#file = $work/floe$n.prom#" \
+    "$@" "$work/floe.conf" > "$work/floe$n.conf"
+}
+# drain_and_stop N: waits until agent N has taken every source, uploaded every
+# batch and sealed a file, then stops it.
+drain_and_stop() {
+  local n=$1
+  for _ in $(seq 300); do
+    [ -z "$(ls -A "$work/in$n")" ] && [ -z "$(ls "$work/spool$n/ready" 2>/dev/null)" ] &&
+      grep -q '^floe_files_sealed_total [1-9]' "$work/floe$n.prom" 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.5
+  kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+}
+
 # 9. [spool] dead_bytes: a batch's dead letters end at about that size, so
 #    many bad lines make many small dead-letter objects, every line in one.
-mkdir -p "$work/in9"
-sed -e "s#^dir = $work/in\$#dir = $work/in9#" -e "s#^dir = $work/spool\$#dir = $work/spool9\ndead_bytes = 4K#" \
-  -e "s#^url = file://$work/landed\$#url = file://$work/landed9#" -e "s#^file = $work/floe.prom\$#file = $work/floe9.prom#" \
-  "$work/floe.conf" > "$work/floe9.conf"
+variant 9 -e "s#^dir = $work/spool9\$#dir = $work/spool9\ndead_bytes = 4K#"
 python3 tools/gen_telemetry.py --rows 3000 --seed 91 --bad 300 --start-ms 1762400000000 > "$work/in9/bad.tmp"
 mv "$work/in9/bad.tmp" "$work/in9/bad.ndjson"
 "$FLOE" run --config "$work/floe9.conf" 2>> "$work/agent9.log" & pids+=($!)
-for _ in $(seq 300); do
-  [ -z "$(ls -A "$work/in9")" ] && [ -z "$(ls "$work/spool9/ready" 2>/dev/null)" ] &&
-    grep -q '^floe_files_sealed_total [1-9]' "$work/floe9.prom" 2>/dev/null && break
-  sleep 0.1
-done
-sleep 0.5
-kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+drain_and_stop 9
 dl_files=$(find "$work/landed9/_dead_letters" -type f 2>/dev/null | wc -l)
 dl_lines=$(cat "$work/landed9/_dead_letters/"* 2>/dev/null | wc -l)
 dl_max=$(find "$work/landed9/_dead_letters" -type f -printf '%s\n' 2>/dev/null | sort -n | tail -1)
@@ -416,54 +430,38 @@ if grep -q '^dead_bytes = 4K$' "$work/floe9.conf" && [ "$dl_files" -ge 5 ] && [ 
 else bad "dead_bytes: $dl_files objects, $dl_lines lines, largest ${dl_max:-none} bytes; $(tail -2 "$work/agent9.log")"; fi
 landed_once "$work/landed9" 2700 && ok "dead_bytes: the 2700 good records landed once" || bad "dead_bytes: records lost or duplicated"
 
-# preload SHIM: LD_PRELOAD for a test shim (after ASan's runtime when $FLOE
-# has one: it must come first).
-preload() {
-  local asan
+# Disk faults from tests/tools/io_faults.c, preloaded (after ASan's runtime
+# when $FLOE has one: it must come first).
+if cc -shared -fPIC -o "$work/io_faults.so" tests/tools/io_faults.c -ldl 2> "$work/io_faults.err"; then
   asan=$(ldd "$FLOE" 2>/dev/null | awk '/libasan/ {print $3; exit}')
-  echo "${asan:+$asan }$1"
-}
+  faults="${asan:+$asan }$work/io_faults.so"
 
-# 10. A read error (EIO) partway through a source: the agent says so and
-#     reads again from its last commit; the source is not taken as ended
-#     (it was once: 1,210 of 10,000 rows landed, and the file was deleted).
-if cc -shared -fPIC -o "$work/eio_once.so" tests/tools/eio_once.c -ldl 2> "$work/eio.err"; then
-  mkdir -p "$work/in10"
-  sed -e "s#^dir = $work/in\$#dir = $work/in10#" -e "s#^dir = $work/spool\$#dir = $work/spool10#" \
-    -e "s#^url = file://$work/landed\$#url = file://$work/landed10#" -e "s#^file = $work/floe.prom\$#file = $work/floe10.prom#" \
-    "$work/floe.conf" > "$work/floe10.conf"
+  # 10. A read error (EIO) partway through a source: the agent says so and
+  #     reads again from its last commit; the source is not taken as ended
+  #     (it was once: 1,211 of 10,000 rows landed, and the file was deleted).
+  variant 10
   python3 tools/gen_telemetry.py --rows 10000 --seed 101 --start-ms 1762500000000 > "$work/in10/big.tmp"
   mv "$work/in10/big.tmp" "$work/in10/big.ndjson"
-  EIO_MATCH=/in10/big.ndjson EIO_AT=262144 LD_PRELOAD=$(preload "$work/eio_once.so") \
+  EIO_MATCH=/in10/big.ndjson EIO_AT=262144 LD_PRELOAD=$faults \
     "$FLOE" run --config "$work/floe10.conf" 2>> "$work/agent10.log" & pids+=($!)
-  for _ in $(seq 300); do
-    [ -z "$(ls -A "$work/in10")" ] && [ -z "$(ls "$work/spool10/ready" 2>/dev/null)" ] &&
-      grep -q '^floe_files_sealed_total [1-9]' "$work/floe10.prom" 2>/dev/null && break
-    sleep 0.1
-  done
-  sleep 0.5
-  kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+  drain_and_stop 10
   if grep -q "reading .*big.ndjson: Input/output error" "$work/agent10.log"; then
     ok "a read error partway through a source is reported"
   else bad "no read error in the log (the shim did not fire?): $(tail -3 "$work/agent10.log")"; fi
   landed_once "$work/landed10" 10000 && ok "after a read error, every record of the source landed once" ||
     bad "after a read error: records lost or duplicated"
-else bad "cannot build tests/tools/eio_once.c: $(tail -2 "$work/eio.err")"; fi
 
-# 11. The spool's disk fills while rows of two sources wait in the open file
-#     (its idle seal fails), then frees; a third source follows. Every record
-#     of the three lands once (a failed idle seal once left the first two
-#     listed as pending, and the next commit deleted them unread).
-if cc -shared -fPIC -o "$work/enospc_while.so" tests/tools/enospc_while.c -ldl 2> "$work/enospc.err"; then
-  mkdir -p "$work/in11"
-  sed -e "s#^dir = $work/in\$#dir = $work/in11#" -e "s#^dir = $work/spool\$#dir = $work/spool11#" \
-    -e "s#^url = file://$work/landed\$#url = file://$work/landed11#" -e "s#^file = $work/floe.prom\$#file = $work/floe11.prom#" \
-    -e "s#^idle_s = 1\$#idle_s = 4#" "$work/floe.conf" > "$work/floe11.conf"
+  # 11. The spool's disk fills while rows of two sources wait in the open
+  #     file (its idle seal fails), then frees; a third source follows. Every
+  #     record of the three lands once (a failed idle seal once left the
+  #     first two listed as pending, and the next commit deleted them unread:
+  #     2,000 of 6,000 landed).
+  variant 11 -e "s#^idle_s = 1\$#idle_s = 4#"
   for k in 1 2 3; do
     python3 tools/gen_telemetry.py --rows 2000 --seed $((110 + k)) --start-ms $((1762600000000 + k * 100000000)) \
       > "$work/s11-$k.ndjson"
   done
-  ENOSPC_MATCH=/spool11/ ENOSPC_FLAG=$work/disk-full LD_PRELOAD=$(preload "$work/enospc_while.so") \
+  ENOSPC_MATCH=/spool11/ ENOSPC_FLAG=$work/disk-full LD_PRELOAD=$faults \
     "$FLOE" run --config "$work/floe11.conf" 2>> "$work/agent11.log" & pids+=($!)
   for k in 1 2; do cp "$work/s11-$k.ndjson" "$work/in11/.s$k.tmp" && mv "$work/in11/.s$k.tmp" "$work/in11/s$k.ndjson"; done
   # Both read into the open file (the metrics say so each second), then the
@@ -473,19 +471,13 @@ if cc -shared -fPIC -o "$work/enospc_while.so" tests/tools/enospc_while.c -ldl 2
   for _ in $(seq 100); do grep -q 'no space left' "$work/agent11.log" 2>/dev/null && break; sleep 0.1; done
   rm -f "$work/disk-full"
   cp "$work/s11-3.ndjson" "$work/in11/.s3.tmp" && mv "$work/in11/.s3.tmp" "$work/in11/s3.ndjson"
-  for _ in $(seq 300); do
-    [ -z "$(ls -A "$work/in11")" ] && [ -z "$(ls "$work/spool11/ready" 2>/dev/null)" ] &&
-      grep -q '^floe_files_sealed_total [1-9]' "$work/floe11.prom" 2>/dev/null && break
-    sleep 0.1
-  done
-  sleep 0.5
-  kill -TERM "${pids[-1]}"; wait "${pids[-1]}"
+  drain_and_stop 11
   fails=$(grep -c 'no space left' "$work/agent11.log")
   [ "$fails" -gt 0 ] && ok "the spool's disk was full for a while ($fails failed writes logged)" ||
     bad "the disk-full shim did not fire: $(tail -3 "$work/agent11.log")"
   landed_once "$work/landed11" 6000 && ok "after a full disk, every record of three sources landed once" ||
     bad "after a full disk: records lost or duplicated"
-else bad "cannot build tests/tools/enospc_while.c: $(tail -2 "$work/enospc.err")"; fi
+else bad "cannot build tests/tools/io_faults.c: $(tail -2 "$work/io_faults.err")"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
