@@ -479,5 +479,28 @@ if cc -shared -fPIC -o "$work/io_faults.so" tests/tools/io_faults.c -ldl 2> "$wo
     bad "after a full disk: records lost or duplicated"
 else bad "cannot build tests/tools/io_faults.c: $(tail -2 "$work/io_faults.err")"; fi
 
+# 12. A file whose mtime is in the future (the clock stepped back, or the file
+#     came from a box whose clock ran ahead) is not taken as settled: it
+#     waits until it has been seen unchanged for settle_ms. Here it grows
+#     once after the agent first sees it; every record lands once and nothing
+#     goes to failed/ (taken at once, as it once was, the first 1000 records
+#     landed and the grown file was kept in failed/).
+variant 12 -e "s#^settle_ms = 0\$#settle_ms = 1500#"
+python3 tools/gen_telemetry.py --rows 1000 --seed 121 --start-ms 1762700000000 > "$work/in12/late.ndjson"
+touch -d '+1 hour' "$work/in12/late.ndjson"
+"$FLOE" run --config "$work/floe12.conf" 2>> "$work/agent12.log" & pids+=($!)
+# The metrics file comes after the writer's first listings (every 200 ms).
+for _ in $(seq 100); do [ -s "$work/floe12.prom" ] && break; sleep 0.1; done
+sleep 0.3
+python3 tools/gen_telemetry.py --rows 10 --seed 122 --start-ms 1762800000000 >> "$work/in12/late.ndjson"
+touch -d '+1 hour' "$work/in12/late.ndjson"
+drain_and_stop 12
+if grep -q '^settle_ms = 1500$' "$work/floe12.conf" && [ ! -e "$work/in12/failed/late.ndjson" ] &&
+   ! grep -q 'changed after it was read' "$work/agent12.log"; then
+  ok "a file with a future mtime waits to settle; it is not read while it still grows"
+else bad "future mtime: failed/ $(ls "$work/in12/failed" 2>&1), log: $(tail -2 "$work/agent12.log")"; fi
+landed_once "$work/landed12" 1010 && ok "future mtime: all 1010 records landed once" ||
+  bad "future mtime: records lost or duplicated"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,6 +8,7 @@
 #define _DEFAULT_SOURCE
 #include "cli.h"
 #include "config.h"
+#include "settle.h"
 #include "sources.h"
 #include "floe/uploader.h"
 #include <dirent.h>
@@ -66,6 +67,7 @@ struct agent {
     uint64_t files_done;
     uint64_t files_failed;
     struct agent_credentials cred; /* resolved by agent_config_check before the threads start */
+    struct settle_table settle;     /* the writer thread's */
     char bucket[64], prefix[512], endpoint[2048], target_dir[1024];
 };
 
@@ -165,12 +167,14 @@ static int is_source_name(const char *n)
 
 /* The first settled source file whose name sorts after @p after (by name),
  * or 0 if none. */
-static int next_source_after(const struct agent *a, const char *after, struct source_file *out)
+static int next_source_after(struct agent *a, const char *after, struct source_file *out)
 {
     DIR *d = opendir(a->cfg.source_dir);
     struct dirent *e;
     char best[256] = "";
-    time_t now = time(NULL);
+    struct timespec wall, mono;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
     if (d == NULL)
         return 0;
     while ((e = readdir(d)) != NULL) {
@@ -182,7 +186,8 @@ static int next_source_after(const struct agent *a, const char *after, struct so
         if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode))
             continue;
         /* Still being written: wait for it to settle. */
-        if ((uint64_t)(now - sb.st_mtime) * 1000u < a->cfg.settle_ms)
+        if (!settle_check(&a->settle, &sb, (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec,
+                          (uint64_t)mono.tv_sec * 1000u + (uint64_t)mono.tv_nsec / 1000000u))
             continue;
         if (best[0] == '\0' || strcmp(e->d_name, best) < 0)
             snprintf(best, sizeof best, "%s", e->d_name);
@@ -918,6 +923,7 @@ int cmd_run(int argc, char **argv)
     else
         a.log = floe_posix_log(log_level_of(a.cfg.log_level));
     pthread_mutex_init(&a.lock, NULL);
+    settle_init(&a.settle, a.cfg.settle_ms);
     memset(&sig, 0, sizeof sig);
     sig.sa_handler = on_signal;
     sigaction(SIGTERM, &sig, NULL);
