@@ -161,7 +161,9 @@ int floe_spool_oldest(struct floe_spool *sp, struct floe_spool_batch *batch);
 int floe_spool_oldest_lane(struct floe_spool *sp, uint32_t lanes, uint32_t lane,
                            struct floe_spool_batch *batch);
 
-/** @brief Removes a batch once the bucket has acknowledged it. */
+/** @brief Removes a batch once the bucket has acknowledged it.
+ *  @return FLOE_ERR_NOENT when the batch is gone already: the writer's
+ *  FLOE_SPOOL_DROP_OLDEST policy dropped it while it was being uploaded. */
 int floe_spool_remove(struct floe_spool *sp, uint64_t seq);
 
 /** Recounts stats.bytes_used and stats.files_ready from the folder, as they

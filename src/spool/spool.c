@@ -1152,12 +1152,15 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
 
 /* ---- quota ------------------------------------------------------------------ */
 
+/* Drops batch seq for room. The uploader may take the same batch at the
+ * same time: whichever moves its meta to done/ first has it. If the
+ * uploader won, nothing is dropped or counted, and the caller looks again. */
 static int drop_batch(struct floe_spool *sp, uint64_t seq)
 {
     struct floe_spool_state *st = sp->st;
     const struct floe_fs_port *fs = st->cfg->fs;
     uint64_t rows = 0, dead = 0;
-    int n = 0;
+    int n = 0, err;
     size_t covered = 0;
     batch_path(st, st->path, "ready", seq, ".meta");
     n = read_record(st, st->path);
@@ -1169,7 +1172,10 @@ static int drop_batch(struct floe_spool *sp, uint64_t seq)
     }
     /* Same order as an upload: the meta leaves first (through done/). */
     batch_path(st, st->path2, "done", seq, ".meta");
-    FLOE_TRY(fs->rename(fs->ctx, st->path, st->path2));
+    err = fs->rename(fs->ctx, st->path, st->path2);
+    if (err == FLOE_ERR_NOENT)
+        return FLOE_OK; /* uploaded meanwhile: it made its room */
+    FLOE_TRY(err);
     /* Durable before the data goes, as in floe_spool_remove: a power cut
      * must not bring the meta back without its Parquet file. */
     sub_path(st, st->path2, "done");

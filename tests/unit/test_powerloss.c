@@ -10,6 +10,7 @@
 #include "floe/writer.h"
 #include "floe/uploader.h"
 #include "floe_emufs.h"
+#include "floe_fault.h"
 #include "floe_posix.h"
 #include "parquet/thrift.h"
 #include "core/internal.h"
@@ -598,6 +599,45 @@ TEST(powerloss_folder_target_keeps_what_it_uploaded)
     REQUIRE(emu.fs.list(emu.fs.ctx, SPOOL "/ready", count_parquet, &spooled) == FLOE_OK);
     CHECK(landed + spooled >= before);
     CHECK_EQ_INT(landed, before);
+}
+
+/* A batch that lands while the writer's drop_oldest policy drops it: the
+ * spool's removal finds its meta gone (here a rename that says so). The
+ * upload counts as done, not as a failure to retry with a backoff. */
+TEST(uploader_takes_a_batch_dropped_during_its_upload_as_landed)
+{
+    static uint64_t up_mem[(4u << 20) / 8];
+    static struct floe_uploader_config ucfg;
+    static struct floe_uploader u;
+    static struct floe_fault fault;
+    struct floe_emufs_config ecfg;
+    struct floe_arena a;
+    memset(&ecfg, 0, sizeof ecfg);
+    ecfg.capacity = 2u << 20;
+    make_sources();
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, &ecfg) == FLOE_OK);
+    REQUIRE(emu.fs.mkdir(emu.fs.ctx, "/lake") == FLOE_OK);
+    REQUIRE(run_writer() == FLOE_OK);
+    floe_fault_init(&fault, &emu.fs, NULL, NULL);
+    memset(&ucfg, 0, sizeof ucfg);
+    ucfg.spool.dir = SPOOL;
+    ucfg.spool.fs = &fault.fs; /* the spool's side only: the target's renames are not counted */
+    ucfg.spool.max_files = 64;
+    ucfg.target = FLOE_TARGET_DIR;
+    ucfg.dir = "/lake";
+    ucfg.fs = &emu.fs;
+    ucfg.clock = &floe_posix_clock;
+    ucfg.entropy = &entropy;
+    floe_arena_init(&a, up_mem, sizeof up_mem);
+    floe_uploader_init(&u);
+    REQUIRE(floe_uploader_setup(&u, &ucfg, &a) == FLOE_OK);
+    floe_fault_set(&fault, FLOE_FAULT_FS_RENAME, fault.calls[FLOE_FAULT_FS_RENAME] + 1u, FLOE_FAULT_FAIL,
+                   FLOE_ERR_NOENT, 0);
+    CHECK_EQ_INT(floe_uploader_step(&u), FLOE_OK);
+    CHECK_EQ_INT(fault.injected, 1);
+    CHECK_EQ_INT(u.stats.uploads_ok, 1);
+    CHECK_EQ_INT(u.stats.uploads_failed, 0);
+    CHECK_EQ_INT(floe_uploader_wait_ms(&u), 0);
 }
 
 /* A batch dropped by a rewind (the disk filled) is read again from the last

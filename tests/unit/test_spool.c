@@ -194,6 +194,58 @@ TEST(spool_drop_oldest_policy_counts_what_it_drops)
     CHECK(w.spool.stats.bytes_used <= 6000);
 }
 
+/* The uploader has the oldest batch when the writer needs room and drops
+ * that very batch: the upload's removal then says the batch is gone
+ * (FLOE_ERR_NOENT), which the uploader takes as landed-but-dropped rather
+ * than as a failed upload to retry. */
+TEST(spool_drop_of_a_batch_being_uploaded_is_reported_to_the_uploader)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    uint64_t dropped;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    make_text(400);
+    REQUIRE(setup(6000, FLOE_SPOOL_DROP_OLDEST) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    REQUIRE(floe_spool_oldest(&up, &b) == FLOE_OK);
+    dropped = w.spool.stats.batches_dropped;
+    CHECK_EQ_INT(floe_spool_reserve(&w.spool, 6000), FLOE_OK); /* room for a whole quota: drops all */
+    CHECK(w.spool.stats.batches_dropped > dropped);
+    CHECK_EQ_INT(floe_spool_remove(&up, b.seq), FLOE_ERR_NOENT);
+    CHECK_EQ_INT(up.stats.uploaded, 0);
+}
+
+/* The other order: the uploader removes the oldest batch between the
+ * writer's listing and its drop (here the drop's rename finds the meta gone
+ * once). The writer must not fail its reserve (it once returned the
+ * rename's FLOE_ERR_NOENT, and the writer rewound its input), nor count a
+ * drop it did not make. */
+TEST(spool_drop_that_loses_the_race_to_an_upload_is_not_an_error)
+{
+    static struct floe_fault fault;
+    uint64_t dropped, ready;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    floe_fault_init(&fault, &emu.fs, NULL, NULL);
+    setup_fs = &fault.fs;
+    make_text(400);
+    REQUIRE(setup(6000, FLOE_SPOOL_DROP_OLDEST) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    setup_fs = NULL;
+    REQUIRE(floe_spool_refresh(&w.spool) == FLOE_OK);
+    ready = w.spool.stats.files_ready;
+    REQUIRE(ready >= 2);
+    dropped = w.spool.stats.batches_dropped;
+    floe_fault_set(&fault, FLOE_FAULT_FS_RENAME, fault.calls[FLOE_FAULT_FS_RENAME] + 1u, FLOE_FAULT_FAIL,
+                   FLOE_ERR_NOENT, 0);
+    CHECK_EQ_INT(floe_spool_reserve(&w.spool, 6000), FLOE_OK);
+    CHECK_EQ_INT(fault.injected, 1);
+    /* Every batch went, each counted once: the lost race counted nothing. */
+    CHECK_EQ_INT(w.spool.stats.batches_dropped - dropped, ready);
+    CHECK_EQ_INT(w.spool.stats.files_ready, 0);
+}
+
 struct hook_counts {
     uint64_t sealed_rows, dead, dropped_records;
     int sealed, dropped, errors;
