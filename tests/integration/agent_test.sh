@@ -477,6 +477,29 @@ if cc -shared -fPIC -o "$work/io_faults.so" tests/tools/io_faults.c -ldl 2> "$wo
     bad "the disk-full shim did not fire: $(tail -3 "$work/agent11.log")"
   landed_once "$work/landed11" 6000 && ok "after a full disk, every record of three sources landed once" ||
     bad "after a full disk: records lost or duplicated"
+
+  # 13. A committed source the agent may not delete (EACCES on unlink while
+  #     a flag file exists): it says so and stops reading rather than read
+  #     it again as new, then goes on once the file can go. Every record of
+  #     it and of the source after it lands once.
+  variant 13
+  python3 tools/gen_telemetry.py --rows 1000 --seed 131 --start-ms 1762900000000 > "$work/in13/.a.tmp"
+  python3 tools/gen_telemetry.py --rows 1000 --seed 132 --start-ms 1763000000000 > "$work/s13-b.ndjson"
+  mv "$work/in13/.a.tmp" "$work/in13/a.ndjson"
+  touch "$work/stuck13"
+  UNLINK_MATCH=/in13/a.ndjson UNLINK_FLAG=$work/stuck13 LD_PRELOAD=$faults \
+    "$FLOE" run --config "$work/floe13.conf" 2>> "$work/agent13.log" & pids+=($!)
+  for _ in $(seq 100); do grep -q 'a.ndjson is committed but cannot be deleted' "$work/agent13.log" 2>/dev/null && break; sleep 0.1; done
+  cp "$work/s13-b.ndjson" "$work/in13/.b.tmp" && mv "$work/in13/.b.tmp" "$work/in13/b.ndjson"
+  sleep 1
+  stuck_ok=0
+  grep -q 'a.ndjson is committed but cannot be deleted' "$work/agent13.log" && [ -e "$work/in13/a.ndjson" ] && stuck_ok=1
+  rm -f "$work/stuck13"
+  drain_and_stop 13
+  [ "$stuck_ok" = 1 ] && [ ! -e "$work/in13/a.ndjson" ] && ok "a committed source that cannot be deleted is reported, and deleted once it can be" ||
+    bad "undeletable source: stuck_ok=$stuck_ok, in13: $(ls "$work/in13"), log: $(tail -2 "$work/agent13.log")"
+  landed_once "$work/landed13" 2000 && ok "undeletable source: its records and the next source's landed once" ||
+    bad "undeletable source: records lost or duplicated"
 else bad "cannot build tests/tools/io_faults.c: $(tail -2 "$work/io_faults.err")"; fi
 
 # 12. A file whose mtime is in the future (the clock stepped back, or the file

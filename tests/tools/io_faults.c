@@ -5,6 +5,7 @@
  *   ENOSPC_MATCH, ENOSPC_FLAG  write() to a file whose path contains
  *                            ENOSPC_MATCH fails with ENOSPC while the file
  *                            ENOSPC_FLAG exists (a disk that fills, then frees)
+ *   UNLINK_MATCH, UNLINK_FLAG  (below)
  * Build: cc -shared -fPIC -o io_faults.so tests/tools/io_faults.c -ldl */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -54,4 +55,20 @@ ssize_t write(int fd, const void *buf, size_t n)
         return -1;
     }
     return next_write(fd, buf, n);
+}
+
+/*   UNLINK_MATCH, UNLINK_FLAG  unlink() of a path containing UNLINK_MATCH
+ *                            fails with EACCES while the file UNLINK_FLAG
+ *                            exists (a source the agent may not delete) */
+int unlink(const char *path)
+{
+    static int (*next_unlink)(const char *);
+    const char *match = getenv("UNLINK_MATCH"), *flag = getenv("UNLINK_FLAG");
+    if (next_unlink == NULL)
+        next_unlink = (int (*)(const char *))dlsym(RTLD_NEXT, "unlink");
+    if (match != NULL && flag != NULL && access(flag, F_OK) == 0 && strstr(path, match) != NULL) {
+        errno = EACCES;
+        return -1;
+    }
+    return next_unlink(path);
 }
