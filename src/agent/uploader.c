@@ -201,6 +201,11 @@ static int failed(struct floe_uploader *u, const char *what, uint32_t retry_afte
 
 static int fatal(struct floe_uploader *u, int err, const char *what)
 {
+    /* The step's FLOE_ERR_NOENT says "nothing to upload" and FLOE_ERR_AGAIN
+     * "wait": a stop must be neither. (S3's 404, NoSuchBucket, arrives as
+     * NOENT, and `floe upload` took it for an empty spool and exited 0.) */
+    if (err == FLOE_ERR_NOENT || err == FLOE_ERR_AGAIN || err == FLOE_OK)
+        err = FLOE_ERR_HTTP;
     u->stats.fatal = 1;
     u->stats.uploads_failed++;
     floe_format(u->stats.last_error, sizeof u->stats.last_error, "%s", what);

@@ -587,6 +587,16 @@ static int send_and_judge(struct floe_s3 *s3, const struct req *rq, struct floe_
 
 /* Plain PUT: the endpoint's own path and query, the key encoded into it. */
 #define SLOT_LEN 9u
+/* Where "{key}" is in s[0..n), as a URL carries it (escaped: %7Bkey%7D). */
+static const char *find_key_slot(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i + SLOT_LEN <= n; i++)
+        if (floe_memcmp(s + i, "%7Bkey%7D", SLOT_LEN) == 0 || floe_memcmp(s + i, "%7bkey%7d", SLOT_LEN) == 0)
+            return s + i;
+    return NULL;
+}
+
 static int plain_exchange(struct floe_s3 *s3, const struct req *rq, struct floe_s3_result *res)
 {
     struct floe_s3_state *st = s3->st;
@@ -598,16 +608,13 @@ static int plain_exchange(struct floe_s3 *s3, const struct req *rq, struct floe_
      * Authorization value live there, off the stack. */
     char *enc_key = st->scratch, *bearer = st->scratch + st->scratch_size / 2, digest[80];
     size_t half = st->scratch_size / 2;
-    const char *slot = NULL;
+    /* The slot is "{key}", in the path or else in the query. */
+    const char *slot = find_key_slot(u->path, u->path_len);
+    const char *qslot = slot == NULL && u->query != NULL ? find_key_slot(u->query, u->query_len) : NULL;
     size_t i, n_hh = 0, len;
     int err;
-    /* The slot is "{key}", which a URL carries escaped: %7Bkey%7D. */
-    for (i = 0; i + SLOT_LEN <= u->path_len; i++)
-        if (floe_memcmp(u->path + i, "%7Bkey%7D", SLOT_LEN) == 0 || floe_memcmp(u->path + i, "%7bkey%7d", SLOT_LEN) == 0) {
-            slot = u->path + i;
-            break;
-        }
-    err = floe_sigv4_uri_encode(rq->key, enc_key, half, 1);
+    /* In a query value a '/' is escaped too. */
+    err = floe_sigv4_uri_encode(rq->key, enc_key, half, qslot == NULL);
     if (err < 0) {
         res->outcome = FLOE_S3_FATAL;
         return res->err = err;
@@ -615,11 +622,16 @@ static int plain_exchange(struct floe_s3 *s3, const struct req *rq, struct floe_
     if (slot != NULL)
         len = floe_format(st->target, TARGET_BUF, "%.*s%s%.*s", (int)(slot - u->path), u->path, enc_key,
                           (int)(u->path_len - (size_t)(slot - u->path) - SLOT_LEN), slot + SLOT_LEN);
+    else if (qslot != NULL)
+        len = floe_format(st->target, TARGET_BUF, "%.*s", (int)u->path_len, u->path);
     else
         len = floe_format(st->target, TARGET_BUF, "%.*s/%s",
                           (int)(u->path_len > 0 && u->path[u->path_len - 1] == '/' ? u->path_len - 1 : u->path_len),
                           u->path, enc_key);
-    if (u->query != NULL)
+    if (qslot != NULL)
+        len += floe_format(st->target + len, TARGET_BUF - len, "?%.*s%s%.*s", (int)(qslot - u->query), u->query,
+                           enc_key, (int)(u->query_len - (size_t)(qslot - u->query) - SLOT_LEN), qslot + SLOT_LEN);
+    else if (u->query != NULL)
         len += floe_format(st->target + len, TARGET_BUF - len, "?%.*s", (int)u->query_len, u->query);
     if (len + 1 >= TARGET_BUF) {
         res->outcome = FLOE_S3_FATAL;

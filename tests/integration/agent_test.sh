@@ -525,5 +525,17 @@ else bad "future mtime: failed/ $(ls "$work/in12/failed" 2>&1), log: $(tail -2 "
 landed_once "$work/landed12" 1010 && ok "future mtime: all 1010 records landed once" ||
   bad "future mtime: records lost or duplicated"
 
+# 14. A presigned target URL the uploader cannot use: the error names the
+#     URL without its query (the signature is a credential; this one error
+#     printed it whole).
+variant 14 -e "s#^url = file://$work/landed14\$#url = https://ingest.example.invalid/up/{key}?X-Amz-Signature=SECRETSIG14\&x=a|b#"
+"$FLOE" run --config "$work/floe14.conf" 2>> "$work/agent14.log" & pids+=($!)
+for _ in $(seq 50); do grep -q 'invalid target settings' "$work/agent14.log" 2>/dev/null && break; sleep 0.1; done
+kill -TERM "${pids[-1]}" 2>/dev/null; wait "${pids[-1]}"
+if grep -q 'SECRETSIG14' "$work/floe14.conf" && grep -q 'invalid target settings (https://ingest.example.invalid/up/{key}?(query not logged))' "$work/agent14.log" &&
+   ! grep -q 'SECRETSIG14' "$work/agent14.log" "$work/floe14.prom" 2>/dev/null; then
+  ok "an unusable presigned URL is reported without its query"
+else bad "presigned URL in the log: $(grep -m1 'invalid target' "$work/agent14.log")"; fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -37,11 +37,13 @@ export AWS_EC2_METADATA_DISABLED=true AWS_PAGER=
 printf '[default]\ns3 =\n    addressing_style = path\n' > "$AWS_CONFIG_FILE"
 : > "$AWS_SHARED_CREDENTIALS_FILE"
 
-start_server() { # [fault spec]
+start_server() { # [fault spec [server options...]]
+  local faults=${1:-}
+  shift || true
   stop_server
   rm -rf "$work/data" "$work/srv.json"
   node tests/integration/s3/server.mjs --data "$work/data" --bucket lake --min-part-size 65536 \
-    ${1:+--faults "$1"} ${TLS_PAIR:+--tls "$TLS_PAIR"} > "$work/srv.json" 2> "$work/srv.log" &
+    ${faults:+--faults "$faults"} ${TLS_PAIR:+--tls "$TLS_PAIR"} "$@" > "$work/srv.json" 2> "$work/srv.log" &
   srv_pid=$!
   for _ in $(seq 100); do grep -q '}' "$work/srv.json" 2>/dev/null && break; sleep 0.1; done
   EP=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/srv.json','utf8')).endpoint)")
@@ -216,6 +218,37 @@ if [ "$rc" -eq 1 ] && grep -q 'SignatureDoesNotMatch' "$work/up.log" && [ $(($(d
   ok "bad credentials: $(grep -o 'HTTP 403 SignatureDoesNotMatch' "$work/up.log" | head -1)"
 else bad "bad credentials: exit $rc, $(tail -2 "$work/up.log")"; fi
 
+# 4a. A 404 that will not heal (NoSuchBucket): a failure (exit 1), not an
+#     empty spool (exit 0, as S3's 404 once was, the batch still spooled).
+start_server "error@1,status=404,code=NoSuchBucket"
+make_spool "$work/sp4a" 1000
+upload "$work/sp4a"; rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'NoSuchBucket' "$work/up.log" && [ -n "$(ls "$work/sp4a/ready" | grep parquet)" ]; then
+  ok "NoSuchBucket: exit 1, the batch kept in the spool"
+else bad "NoSuchBucket: exit $rc, spool $(ls "$work/sp4a/ready" 2>&1 | tr '\n' ' '), $(tail -2 "$work/up.log")"; fi
+start_server
+
+# 4c. A session token of 1,200 characters (STS tokens are often over 1,000)
+#     in a shared credentials file: read whole (it was cut at 1 KiB, and every
+#     request was refused as InvalidToken); a longer line than floe takes is
+#     refused by name instead of cut.
+token=$(python3 -c 'import base64, random; r = random.Random(7); print(base64.b64encode(bytes(r.randrange(256) for _ in range(900))).decode())')
+start_server "" --session-token "$token" --require-session-token
+make_spool "$work/sp4c" 1000
+printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\n' \
+  "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$token" > "$work/cred4c"
+chmod 600 "$work/cred4c"
+(unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; AWS_SHARED_CREDENTIALS_FILE="$work/cred4c" upload "$work/sp4c"); rc=$?
+if [ "$rc" -eq 0 ] && AWS_SESSION_TOKEN=$token check_landed "$work/sp4c.copy"; then
+  ok "a ${#token}-character session token from a credentials file: landed"
+else bad "long session token: exit $rc, $(tail -2 "$work/up.log")"; fi
+python3 -c 'print("[default]\naws_access_key_id = a\naws_secret_access_key = b\naws_session_token = " + "x" * 5000)' > "$work/cred4c"
+(unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; AWS_SHARED_CREDENTIALS_FILE="$work/cred4c" upload "$work/sp4c"); rc=$?
+if [ "$rc" -eq 2 ] && grep -q 'longer than' "$work/up.log"; then
+  ok "a credentials line longer than floe takes is refused by name: $(grep -o 'has a line longer[^(]*' "$work/up.log")"
+else bad "too long a credentials line: exit $rc, $(tail -2 "$work/up.log")"; fi
+start_server
+
 # 4b. Credentials from a shared credentials file, by profile: [default]
 #     holds wrong keys, [floe] the right ones.
 make_spool "$work/sp4b" 1000
@@ -294,6 +327,17 @@ FLOE_BEARER_TOKEN=wrong-token "$FLOE" upload --spool "$work/sp10" "$IN/v1/lake/{
 if [ "$rc" -ne 0 ] && grep -q '401' "$work/up.log" && ! grep -q 'wrong-token' "$work/up.log"; then
   ok "plain PUT: a refused token stops at once: $(grep -o 'giving up: .*' "$work/up.log" | cut -c1-80)"
 else bad "plain PUT, wrong token: exit $rc, $(tail -2 "$work/up.log")"; fi
+# 7b. {key} in the query (an endpoint that names objects by a parameter):
+#     each PUT carries its own key there. (The key went onto the path and
+#     the query kept a literal %7Bkey%7D: one name for every object.)
+make_spool "$work/sp10b" 3000
+FLOE_BEARER_TOKEN=tok-3f9a "$FLOE" upload --spool "$work/sp10b" "$IN/v1/put?name={key}&tenant=gw-7" \
+  --ca-file "$work/certs/ca.pem" --quiet --timeout-ms 3000 > "$work/up.log" 2>&1; rc=$?
+want=$(sed -n 's/^\(dead_\)\{0,1\}key //p' "$work/sp10b.copy"/ready/*.meta | sed 's#/#%2F#g; s#^#?name=#; s#$#\&tenant=gw-7#' | sort)
+got=$(NODE_EXTRA_CA_CERTS="$work/certs/ca.pem" node -e "fetch('$IN/__stats').then(r => r.json()).then(s => console.log(s.queries.filter(q => q.startsWith('?name=')).join('\n')))" | sort)
+if [ "$rc" -eq 0 ] && [ -n "$want" ] && [ "$got" = "$want" ]; then
+  ok "plain PUT with {key} in the query: each of $(echo "$want" | wc -l) objects under its own name"
+else bad "{key} in the query: exit $rc, want [$want], got [$got]"; fi
 kill "$in_pid" 2>/dev/null
 
 # 8. Mutual TLS: the endpoint wants a client certificate from the test CA.

@@ -270,7 +270,7 @@ void agent_config_complain(const struct agent_config *c, FILE *err, const char *
 int agent_config_read_credentials(const char *path, const char *profile, struct agent_credentials *cred, FILE *err,
                                   const char **why)
 {
-    char line[1024], want[160];
+    char line[sizeof cred->token + 512], want[160];
     struct stat sb;
     int in_profile = 1; /* keys before any [section] count: a file of the agent's own */
     FILE *f = fopen(path, "r");
@@ -284,6 +284,12 @@ int agent_config_read_credentials(const char *path, const char *profile, struct 
     memset(cred, 0, sizeof *cred);
     while (fgets(line, sizeof line, f) != NULL) {
         char *k = line, *eq, *v, *end = line + strlen(line);
+        if (end == line + sizeof line - 1 && end[-1] != '\n') {
+            /* Cut, not read whole: a key cut short fails every request. */
+            fclose(f);
+            *why = "has a line longer than the longest session token floe takes (4 KiB)";
+            return -1;
+        }
         while (end > line && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
             *--end = '\0';
         while (*k == ' ' || *k == '\t')
@@ -300,6 +306,13 @@ int agent_config_read_credentials(const char *path, const char *profile, struct 
         *eq = '\0';
         while (*v == ' ' || *v == '\t')
             v++;
+        if ((strcmp(k, "aws_access_key_id") == 0 && strlen(v) >= sizeof cred->akid) ||
+            (strcmp(k, "aws_secret_access_key") == 0 && strlen(v) >= sizeof cred->secret) ||
+            (strcmp(k, "aws_session_token") == 0 && strlen(v) >= sizeof cred->token)) {
+            fclose(f);
+            *why = "has a key longer than floe takes (key id and secret 255 bytes, session token 4095)";
+            return -1;
+        }
         if (strcmp(k, "aws_access_key_id") == 0)
             snprintf(cred->akid, sizeof cred->akid, "%s", v);
         else if (strcmp(k, "aws_secret_access_key") == 0)
@@ -350,6 +363,11 @@ int agent_config_check(const struct agent_config *c, struct agent_credentials *c
             if (id == NULL || key == NULL || id[0] == '\0' || key[0] == '\0') {
                 agent_config_complain(c, err, "target", "url", "no credentials for %s: set [target] credentials_file, "
                                       "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", c->url);
+                bad = 1;
+            } else if (strlen(id) >= sizeof cred->akid || strlen(key) >= sizeof cred->secret ||
+                       (token != NULL && strlen(token) >= sizeof cred->token)) {
+                agent_config_complain(c, err, "target", "url", "a credential in the environment is longer than floe "
+                                      "takes (key id and secret 255 bytes, session token 4095)");
                 bad = 1;
             } else {
                 snprintf(cred->akid, sizeof cred->akid, "%s", id);

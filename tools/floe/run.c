@@ -723,7 +723,9 @@ static void *uploader_thread(void *arg)
     size = floe_uploader_size(&ucfg);
     mem = size ? malloc(size) : NULL;
     if (mem == NULL) {
-        cli_log(FLOE_LOG_ERROR, &a->log, "uploader: invalid target settings (%s)", a->cfg.url);
+        /* A presigned URL's query is a credential: not logged. */
+        cli_log(FLOE_LOG_ERROR, &a->log, "uploader: invalid target settings (%.*s%s)", (int)strcspn(a->cfg.url, "?"),
+                a->cfg.url, strchr(a->cfg.url, '?') ? "?(query not logged)" : "");
         a->uploader_done = -1;
         return NULL;
     }

@@ -67,7 +67,11 @@ static int credentials_file(struct agent_credentials *cred)
         snprintf(def, sizeof def, "%s/.aws/credentials", home);
         path = def;
     }
-    return agent_config_read_credentials(path, getenv("AWS_PROFILE"), cred, stderr, &why) == 0;
+    if (agent_config_read_credentials(path, getenv("AWS_PROFILE"), cred, stderr, &why) == 0)
+        return 1;
+    if (access(path, F_OK) == 0)
+        fprintf(stderr, "floe upload: %s: %s\n", path, why); /* there, but not usable: say why */
+    return 0;
 }
 
 static void sleep_ms(uint32_t ms)
@@ -477,6 +481,13 @@ int cmd_upload(int argc, char **argv)
             cfg.s3.plain_put = 1;
             cfg.s3.bearer_token = getenv("FLOE_BEARER_TOKEN");
         } else if (getenv("AWS_ACCESS_KEY_ID") != NULL && getenv("AWS_SECRET_ACCESS_KEY") != NULL) {
+            if (strlen(getenv("AWS_ACCESS_KEY_ID")) >= sizeof akid ||
+                strlen(getenv("AWS_SECRET_ACCESS_KEY")) >= sizeof secret ||
+                (getenv("AWS_SESSION_TOKEN") != NULL && strlen(getenv("AWS_SESSION_TOKEN")) >= sizeof token)) {
+                fprintf(stderr, "floe upload: a credential in the environment is longer than floe takes (key id "
+                                "and secret 255 bytes, session token 4095)\n");
+                return EXIT_USAGE;
+            }
             snprintf(akid, sizeof akid, "%s", getenv("AWS_ACCESS_KEY_ID"));
             snprintf(secret, sizeof secret, "%s", getenv("AWS_SECRET_ACCESS_KEY"));
             if (getenv("AWS_SESSION_TOKEN") != NULL)
