@@ -12,7 +12,9 @@
  * "ms", "us") lets a timestamp column take epoch numbers as well as RFC 3339
  * strings: a number is rounded once to the column's unit, half away from
  * zero (as SQL's round()); a string's extra fraction digits are cut off, as
- * RFC 3339 readers do. With "extra": true, fields the schema does not name are kept as
+ * RFC 3339 readers do. Either form must name an instant of years 0000 to
+ * 9999 UTC (else the record is an out_of_range or bad_timestamp dead
+ * letter). With "extra": true, fields the schema does not name are kept as
  * compact JSON text in a trailing string column "_extra", nested as in the
  * input ({"tags":{"zone":1}} for an unknown field beside "tags.site"). */
 #ifndef FLOE_SCHEMA_H

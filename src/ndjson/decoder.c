@@ -477,6 +477,9 @@ static int scale_exact(const char *s, size_t n, int k, int64_t *out)
     return FLOE_OK;
 }
 
+#define EPOCH_S_MIN (-62167219200LL) /* 0000-01-01T00:00:00Z */
+#define EPOCH_S_MAX 253402300799LL    /* 9999-12-31T23:59:59Z */
+
 /* An epoch number in the column's own unit (us, or ms for TIMESTAMP_MS),
  * rounded once: through us first, 1.0019995 s rounded up to 1,002,000 us
  * and then down to 1,001 ms, a ms away from 1.0016 s. */
@@ -499,8 +502,14 @@ static int epoch_to_unit(struct floe_ndjson_state *st, uint16_t col, const char 
     }
     if (c->type == FLOE_TYPE_TIMESTAMP_MS)
         k -= 3;
-    if (scale_exact(s, n, k, out) != FLOE_OK)
-        return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range");
+    /* Only the instants of years 0000..9999 UTC, as the string form: a
+     * nanosecond epoch sent to an ms column would otherwise be stored as a
+     * year no reader converts (DuckDB fails the whole column), and its
+     * microseconds would overflow where the writer computes partitions. */
+    if (scale_exact(s, n, k, out) != FLOE_OK ||
+        *out < EPOCH_S_MIN * (c->type == FLOE_TYPE_TIMESTAMP_MS ? 1000 : 1000000) ||
+        *out > (EPOCH_S_MAX + 1) * (c->type == FLOE_TYPE_TIMESTAMP_MS ? 1000 : 1000000) - 1)
+        return field_fault(st, FLOE_DL_OUT_OF_RANGE, col, "epoch number out of range (years 0000 to 9999)");
     return 0;
 }
 

@@ -203,13 +203,26 @@ int floe_roll_is_open(const struct floe_roll *r)
            (r->st->open || (SORTING(r->st->cfg) && floe_rowwin_rows(&r->st->win) > 0));
 }
 
+/* Milliseconds as microseconds, held within +-2^62 (a day's span still
+ * adds to it without overflow): the decoder keeps epochs to years
+ * 0000..9999, but rows may come from elsewhere. */
+static int64_t ms_to_us(int64_t ms)
+{
+    const int64_t limit = (int64_t)1 << 62;
+    if (ms > limit / 1000)
+        return limit;
+    if (ms < -(limit / 1000))
+        return -limit;
+    return ms * 1000;
+}
+
 /* The row's timestamp in microseconds; 0 when it has none. */
 static int row_us(const struct floe_roll_state *st, const struct floe_row *row, int64_t *us)
 {
     const struct floe_value *v = &row->values[st->ts_col];
     if (v->is_null)
         return 0;
-    *us = st->ts_is_ms ? v->v.i64 * 1000 : v->v.i64;
+    *us = st->ts_is_ms ? ms_to_us(v->v.i64) : v->v.i64;
     return 1;
 }
 
@@ -468,8 +481,8 @@ static void fill_facts(struct floe_roll_state *st, struct floe_file_facts *facts
     facts->size = st->size;
     facts->records = st->rows;
     facts->has_ts = st->has_ts;
-    facts->min_ts = st->has_ts ? (st->ts_is_ms ? st->min_ts * 1000 : st->min_ts) : 0;
-    facts->max_ts = st->has_ts ? (st->ts_is_ms ? st->max_ts * 1000 : st->max_ts) : 0;
+    facts->min_ts = st->has_ts ? (st->ts_is_ms ? ms_to_us(st->min_ts) : st->min_ts) : 0;
+    facts->max_ts = st->has_ts ? (st->ts_is_ms ? ms_to_us(st->max_ts) : st->max_ts) : 0;
     facts->crc32c = st->crc;
     floe_sha256_final(&st->sha, facts->sha256);
 }

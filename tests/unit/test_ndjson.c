@@ -788,7 +788,11 @@ TEST(schema_file_parses_and_reports_bad_keys)
 }
 
 /* Epoch numbers are scaled from their decimal text exactly, rounding half
- * away from zero, at any size (no pass through a double). */
+ * away from zero, at any size (no pass through a double), and must name an
+ * instant of years 0000 to 9999, as the string form must: the last
+ * microsecond of 9999 and the first of 0000 are in, a microsecond past
+ * either is a dead letter (a year-10000 or int64-sized epoch once went into
+ * the file, where DuckDB could not read the column). */
 TEST(ndjson_epoch_numbers_scale_exactly)
 {
     static const struct floe_column cols[] = {{"t", NULL, FLOE_TYPE_TIMESTAMP_US, 1, FLOE_EPOCH_S},
@@ -797,12 +801,17 @@ TEST(ndjson_epoch_numbers_scale_exactly)
     static const char text[] = "{\"t\":0.0000005,\"m\":-0.0005}\n"
                                "{\"t\":1735689600.4999994,\"m\":4503599627370.497}\n"
                                "{\"t\":4503599627.370497,\"m\":1e-4}\n"
-                               "{\"t\":-1.5e-6,\"m\":9.2233720368547758e15}\n"
-                               "{\"t\":9223372036854.775808}\n";
+                               "{\"t\":-1.5e-6,\"m\":253402300799999.9994}\n"
+                               "{\"t\":-62167219200,\"m\":0}\n"
+                               "{\"t\":9223372036854.775808}\n"
+                               "{\"t\":253402300800}\n"
+                               "{\"m\":253402300799999.9995}\n"
+                               "{\"t\":-62167219200.000001}\n";
+    int i;
     decode_whole(&s, "epochs", text, sizeof text - 1);
-    if (cap.rows != 4)
+    if (cap.rows != 5)
         fprintf(stderr, "rows %d dls %d: %s\n", cap.rows, cap.dls, cap.dl_text[0]);
-    REQUIRE(cap.rows == 4);
+    REQUIRE(cap.rows == 5);
     CHECK_EQ_INT(cap.row[0].v[0].v.i64, 1);
     CHECK_EQ_INT(cap.row[0].v[1].v.i64, -1);
     CHECK_EQ_INT(cap.row[1].v[0].v.i64, 1735689600499999LL);
@@ -810,16 +819,20 @@ TEST(ndjson_epoch_numbers_scale_exactly)
     CHECK_EQ_INT(cap.row[2].v[0].v.i64, 4503599627370497LL);
     CHECK_EQ_INT(cap.row[2].v[1].v.i64, 0);
     CHECK_EQ_INT(cap.row[3].v[0].v.i64, -2);
-    CHECK_EQ_INT(cap.row[3].v[1].v.i64, 9223372036854775800LL);
-    /* Past int64 microseconds: a dead letter, not a wrapped value. */
-    CHECK_EQ_INT(cap.dls, 1);
-    CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_OUT_OF_RANGE);
+    CHECK_EQ_INT(cap.row[3].v[1].v.i64, 253402300799999999LL);
+    CHECK_EQ_INT(cap.row[4].v[0].v.i64, -62167219200000000LL);
+    /* Past int64 microseconds, past 9999, before 0000: dead letters, not
+     * wrapped or unreadable values. */
+    CHECK_EQ_INT(cap.dls, 4);
+    for (i = 0; i < cap.dls && i < 4; i++)
+        CHECK_EQ_INT(cap.dl_reason[i], FLOE_DL_OUT_OF_RANGE);
 }
 
 /* An epoch number into a millisecond column is rounded once, to the ms:
  * 1.0016 s and 1.0019995 s are both 1,002 ms (through microseconds the
- * first was 1,001: rounded to us, then floored to ms). Past int64
- * microseconds but within int64 milliseconds is no longer out of range. */
+ * first was 1,001: rounded to us, then floored to ms). The range is years
+ * 0000 to 9999 in milliseconds too: a nanosecond epoch sent to an ms
+ * column is a dead letter. */
 TEST(ndjson_epoch_numbers_round_once_into_milliseconds)
 {
     static const struct floe_column cols[] = {{"s", NULL, FLOE_TYPE_TIMESTAMP_MS, 1, FLOE_EPOCH_S},
@@ -828,16 +841,19 @@ TEST(ndjson_epoch_numbers_round_once_into_milliseconds)
     static const struct floe_schema s = {cols, 3, 0};
     static const char text[] = "{\"s\":1.0016,\"m\":1001.9995,\"u\":1001499}\n"
                                "{\"s\":1.0019995,\"m\":-1.5,\"u\":-1500}\n"
-                               "{\"m\":9.2e15,\"u\":499}\n";
+                               "{\"m\":253402300799999,\"u\":499}\n"
+                               "{\"m\":1733300000000000000}\n"
+                               "{\"m\":253402300800000}\n";
     decode_whole(&s, "epochs-ms", text, sizeof text - 1);
     REQUIRE(cap.rows == 3);
+    CHECK_EQ_INT(cap.dls, 2);
     CHECK_EQ_INT(cap.row[0].v[0].v.i64, 1002);
     CHECK_EQ_INT(cap.row[0].v[1].v.i64, 1002);
     CHECK_EQ_INT(cap.row[0].v[2].v.i64, 1001);
     CHECK_EQ_INT(cap.row[1].v[0].v.i64, 1002);
     CHECK_EQ_INT(cap.row[1].v[1].v.i64, -2); /* half away from zero, as SQL's round() */
     CHECK_EQ_INT(cap.row[1].v[2].v.i64, -2);
-    CHECK_EQ_INT(cap.row[2].v[1].v.i64, 9200000000000000LL);
+    CHECK_EQ_INT(cap.row[2].v[1].v.i64, 253402300799999LL);
     CHECK_EQ_INT(cap.row[2].v[2].v.i64, 0);
 }
 
