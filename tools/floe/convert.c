@@ -475,7 +475,10 @@ int cmd_convert(int argc, char **argv)
     need = floe_ndjson_size(&dcfg);
     arena_size = floe_roll_size(&rcfg);
     if (need == 0 || arena_size == 0) {
-        fprintf(stderr, "floe convert: invalid settings (%s)\n", need == 0 ? "decoder" : "Parquet writer");
+        fprintf(stderr, "floe convert: invalid settings (%s)%s\n", need == 0 ? "decoder" : "Parquet writer",
+                need == 0 ? ""
+                          : ": --page-bytes must be 4K to 64M, and --row-group-bytes at least four pages and 4K per "
+                            "column");
         return EXIT_USAGE;
     }
     arena_size += need + 64;
@@ -490,7 +493,11 @@ int cmd_convert(int argc, char **argv)
     floe_roll_init(&cv.roll);
     if ((err = floe_ndjson_setup(&cv.dec, &dcfg, &arena)) != FLOE_OK ||
         (err = floe_roll_setup(&cv.roll, &rcfg, &arena)) != FLOE_OK) {
-        fprintf(stderr, "floe convert: setup failed: %s\n", floe_strerror(err));
+        fprintf(stderr, "floe convert: setup failed: %s%s\n", floe_strerror(err),
+                err == FLOE_ERR_INVAL && sort_by != NULL
+                    ? " (with --sort-by, a row group needs room beyond every column's largest page: raise "
+                      "--row-group-bytes, 1M or more, or lower --page-bytes)"
+                    : "");
         return EXIT_USAGE;
     }
 
