@@ -560,27 +560,29 @@ static int count_parquet(void *arg, const char *name, int is_dir)
 /* The folder target (file://): an object it reports uploaded, and the spool
  * then lets go, is still there after a power cut. Its rename must be synced
  * in the key's folder first (it was not: the batch was gone from both). */
-TEST(powerloss_folder_target_keeps_what_it_uploaded)
+/* The sources written to the spool of a fresh 2 MiB emulated disk that
+ * also has the folder target /lake. */
+static int spool_on_a_fresh_disk(void)
 {
-    static uint64_t up_mem[(4u << 20) / 8];
-    static struct floe_uploader_config ucfg;
-    static struct floe_uploader u;
     struct floe_emufs_config ecfg;
-    struct floe_arena a;
-    int before = 0, landed = 0, spooled = 0, steps = 0;
     memset(&ecfg, 0, sizeof ecfg);
     ecfg.capacity = 2u << 20;
     make_sources();
-    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, &ecfg) == FLOE_OK);
-    REQUIRE(emu.fs.mkdir(emu.fs.ctx, "/lake") == FLOE_OK);
-    REQUIRE(run_writer() == FLOE_OK);
-    floe_emufs_sync_all(&emu);
-    REQUIRE(emu.fs.list(emu.fs.ctx, SPOOL "/ready", count_parquet, &before) == FLOE_OK);
-    REQUIRE(before >= 2);
+    FLOE_TRY(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, &ecfg));
+    FLOE_TRY(emu.fs.mkdir(emu.fs.ctx, "/lake"));
+    return run_writer();
+}
 
+/* An uploader of that spool into /lake; its spool side goes through
+ * spool_fs (the disk itself, or a fault port around it). */
+static int folder_uploader(struct floe_uploader *u, const struct floe_fs_port *spool_fs)
+{
+    static uint64_t up_mem[(4u << 20) / 8];
+    static struct floe_uploader_config ucfg;
+    struct floe_arena a;
     memset(&ucfg, 0, sizeof ucfg);
     ucfg.spool.dir = SPOOL;
-    ucfg.spool.fs = &emu.fs;
+    ucfg.spool.fs = spool_fs;
     ucfg.spool.max_files = 64;
     ucfg.target = FLOE_TARGET_DIR;
     ucfg.dir = "/lake";
@@ -588,8 +590,19 @@ TEST(powerloss_folder_target_keeps_what_it_uploaded)
     ucfg.clock = &floe_posix_clock;
     ucfg.entropy = &entropy;
     floe_arena_init(&a, up_mem, sizeof up_mem);
-    floe_uploader_init(&u);
-    REQUIRE(floe_uploader_setup(&u, &ucfg, &a) == FLOE_OK);
+    floe_uploader_init(u);
+    return floe_uploader_setup(u, &ucfg, &a);
+}
+
+TEST(powerloss_folder_target_keeps_what_it_uploaded)
+{
+    static struct floe_uploader u;
+    int before = 0, landed = 0, spooled = 0, steps = 0;
+    REQUIRE(spool_on_a_fresh_disk() == FLOE_OK);
+    floe_emufs_sync_all(&emu);
+    REQUIRE(emu.fs.list(emu.fs.ctx, SPOOL "/ready", count_parquet, &before) == FLOE_OK);
+    REQUIRE(before >= 2);
+    REQUIRE(folder_uploader(&u, &emu.fs) == FLOE_OK);
     while (floe_uploader_step(&u) == FLOE_OK && steps < 100)
         steps++;
     CHECK_EQ_INT(steps, before);
@@ -606,31 +619,11 @@ TEST(powerloss_folder_target_keeps_what_it_uploaded)
  * upload counts as done, not as a failure to retry with a backoff. */
 TEST(uploader_takes_a_batch_dropped_during_its_upload_as_landed)
 {
-    static uint64_t up_mem[(4u << 20) / 8];
-    static struct floe_uploader_config ucfg;
     static struct floe_uploader u;
     static struct floe_fault fault;
-    struct floe_emufs_config ecfg;
-    struct floe_arena a;
-    memset(&ecfg, 0, sizeof ecfg);
-    ecfg.capacity = 2u << 20;
-    make_sources();
-    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, &ecfg) == FLOE_OK);
-    REQUIRE(emu.fs.mkdir(emu.fs.ctx, "/lake") == FLOE_OK);
-    REQUIRE(run_writer() == FLOE_OK);
+    REQUIRE(spool_on_a_fresh_disk() == FLOE_OK);
     floe_fault_init(&fault, &emu.fs, NULL, NULL);
-    memset(&ucfg, 0, sizeof ucfg);
-    ucfg.spool.dir = SPOOL;
-    ucfg.spool.fs = &fault.fs; /* the spool's side only: the target's renames are not counted */
-    ucfg.spool.max_files = 64;
-    ucfg.target = FLOE_TARGET_DIR;
-    ucfg.dir = "/lake";
-    ucfg.fs = &emu.fs;
-    ucfg.clock = &floe_posix_clock;
-    ucfg.entropy = &entropy;
-    floe_arena_init(&a, up_mem, sizeof up_mem);
-    floe_uploader_init(&u);
-    REQUIRE(floe_uploader_setup(&u, &ucfg, &a) == FLOE_OK);
+    REQUIRE(folder_uploader(&u, &fault.fs) == FLOE_OK); /* the target's renames are not counted */
     floe_fault_set(&fault, FLOE_FAULT_FS_RENAME, fault.calls[FLOE_FAULT_FS_RENAME] + 1u, FLOE_FAULT_FAIL,
                    FLOE_ERR_NOENT, 0);
     CHECK_EQ_INT(floe_uploader_step(&u), FLOE_OK);
