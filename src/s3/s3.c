@@ -528,11 +528,24 @@ static int send_and_judge(struct floe_s3 *s3, const struct req *rq, struct floe_
     hreq->target = st->target;
     hreq->host = st->host;
     hreq->body_len = rq->body_len;
+    /* The request's deadline grows with its body, as if sent at 2,000 bytes
+     * a second: a 16 MiB PutObject over a 128 kbit/s uplink needs about
+     * 17 minutes, and a fixed 10 would fail it on every retry. A link that
+     * stops moving is still cut after the idle timeout. */
+    {
+        uint64_t t = (cfg->http.request_timeout_ms ? cfg->http.request_timeout_ms
+                                                   : FLOE_HTTP_DEFAULT_REQUEST_TIMEOUT_MS) +
+                     rq->body_len / 2u;
+        hreq->timeout_ms = t > 0xffffffffu ? 0xffffffffu : (uint32_t)t;
+    }
     if (rq->file_path != NULL) {
         err = cfg->fs->open(cfg->fs->ctx, st->file, rq->file_path, FLOE_FS_READ);
         if (err != FLOE_OK) {
-            res->outcome = FLOE_S3_FATAL;
-            floe_format(res->message, sizeof res->message, "cannot open %s", rq->file_path);
+            /* Not the store's doing, and it may pass: the spool's
+             * drop_oldest policy can take a batch between its listing and
+             * this open. Retried, the uploader moves on to what is there. */
+            res->outcome = FLOE_S3_RETRY;
+            floe_format(res->message, sizeof res->message, "cannot open %s: %s", rq->file_path, floe_strerror(err));
             return res->err = err;
         }
         file_open = 1;

@@ -249,6 +249,19 @@ if [ "$rc" -eq 2 ] && grep -q 'longer than' "$work/up.log"; then
 else bad "too long a credentials line: exit $rc, $(tail -2 "$work/up.log")"; fi
 start_server
 
+# 4d. A slow uplink (the store takes bodies at 20 KB/s, so each file needs
+#     about 3 s) with a 1 s request timeout: the deadline grows with the
+#     body, and every file lands. (A fixed deadline failed every attempt:
+#     16 MiB at 128 kbit/s takes 17 minutes, past the default 10.)
+start_server "throttle@*,rate=20000"
+make_spool "$work/sp4d" 3000
+timeout 120 "$FLOE" upload --spool "$work/sp4d" s3://lake/tele --endpoint "$EP" --path-style --quiet \
+  --request-timeout-ms 1000 --max-failures 3 > "$work/up.log" 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && check_landed "$work/sp4d.copy"; then
+  ok "a slow uplink (20 KB/s) with a 1 s request timeout: every file landed"
+else bad "slow uplink: exit $rc, $(tail -2 "$work/up.log")"; fi
+start_server
+
 # 4b. Credentials from a shared credentials file, by profile: [default]
 #     holds wrong keys, [floe] the right ones.
 make_spool "$work/sp4b" 1000

@@ -42,6 +42,8 @@ static void upload_usage(FILE *f)
             "  --max-failures N          give up after N failures in a row (default 20)\n"
             "  --backoff-max-ms N        longest wait between retries, Retry-After included (default 60000)\n"
             "  --timeout-ms N            longest wait without progress on a connection (default 30000)\n"
+            "  --request-timeout-ms N    longest a request may take, plus 1 ms for every 2 bytes of its\n"
+            "                            body, so slow uplinks finish (default 600000)\n"
             "  --connections N           uploads in flight, each on its own connection and process\n"
             "                            (default 2, at most 16; 1: strictly oldest first)\n"
             "  --no-dead-letters         do not upload dead letters (the default uploads them under\n"
@@ -342,7 +344,7 @@ int cmd_upload(int argc, char **argv)
     const char *spool = NULL, *target = NULL, *region = NULL, *ca_file = NULL, *ep = NULL, *proxy = NULL, *client_cert = NULL, *client_key = NULL;
     int i, path_style = 0, insecure = 0, quiet = 0;
     uint64_t v, max_failures = 20;
-    uint32_t timeout_ms = 0;
+    uint32_t timeout_ms = 0, request_timeout_ms = 0;
     unsigned connections = 2;
     double t0 = cli_now();
 
@@ -384,6 +386,7 @@ int cmd_upload(int argc, char **argv)
             ca_file = argv[++i];
         } else if (strcmp(a, "--part-size") == 0 || strcmp(a, "--multipart-threshold") == 0 ||
                    strcmp(a, "--max-failures") == 0 || strcmp(a, "--timeout-ms") == 0 ||
+                   strcmp(a, "--request-timeout-ms") == 0 ||
                    strcmp(a, "--backoff-max-ms") == 0 || strcmp(a, "--connections") == 0) {
             i++;
             if (cli_parse_bytes(val, &v) != 0) {
@@ -396,6 +399,8 @@ int cmd_upload(int argc, char **argv)
                 cfg.multipart_threshold = v;
             else if (strcmp(a, "--timeout-ms") == 0)
                 timeout_ms = (uint32_t)v;
+            else if (strcmp(a, "--request-timeout-ms") == 0)
+                request_timeout_ms = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
             else if (strcmp(a, "--backoff-max-ms") == 0)
                 cfg.backoff_max_ms = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
             else if (strcmp(a, "--connections") == 0) {
@@ -512,6 +517,7 @@ int cmd_upload(int argc, char **argv)
         cfg.s3.http.clock = &floe_posix_clock;
         cfg.s3.http.log = &log;
         cfg.s3.http.io_timeout_ms = timeout_ms;
+        cfg.s3.http.request_timeout_ms = request_timeout_ms;
         cfg.s3.connect_timeout_ms = timeout_ms;
         cfg.s3.tls.ca_file = ca_file;
         cfg.s3.proxy = proxy;

@@ -105,6 +105,7 @@ const FAULTS = {
   error: ['status', 'code', 'message', 'retry_after'],
   truncate: ['bytes'],
   garbage: ['bytes'],
+  throttle: ['rate'],
 };
 const FILTERS = ['method', 'op', 'path', 'count'];
 const EARLY_FAULTS = new Set(['500', '503-slowdown', 'error', 'garbage']);
@@ -910,9 +911,13 @@ function pickFault(ctx) {
   return chosen;
 }
 
-async function readBody(req) {
+// rate (bytes a second): the body is taken no faster, a slow uplink's pace.
+async function readBody(req, rate = 0) {
   const chunks = [];
-  for await (const c of req) chunks.push(c);
+  for await (const c of req) {
+    chunks.push(c);
+    if (rate > 0) await sleep((c.length * 1000) / rate);
+  }
   const body = Buffer.concat(chunks);
   stats.bytes_in += body.length;
   return body;
@@ -1011,7 +1016,8 @@ async function handle(req, res, expect) {
   }
   let body;
   try {
-    body = await readBody(req);
+    if (f && f.fault === 'throttle') countFault(ctx);
+    body = await readBody(req, f && f.fault === 'throttle' ? f.params.rate ?? 65536 : 0);
   } catch {
     return finish(ctx, 0); // the client went away mid-body
   }
