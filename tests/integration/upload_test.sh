@@ -24,7 +24,11 @@ srv_pid=""
 px_pid=""
 in_pid=""
 stop_server() { [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; wait "$srv_pid" 2>/dev/null; srv_pid=""; }
-trap 'stop_server; [ -n "$px_pid" ] && kill "$px_pid" 2>/dev/null; [ -n "$in_pid" ] && kill "$in_pid" 2>/dev/null; rm -rf "$work"' EXIT
+# Only this shell cleans up: a subshell killed right after its fork (the
+# SIGTERM section's watchdog) can still run an inherited EXIT trap, and it
+# once removed $work in the middle of the run.
+main_pid=$BASHPID
+trap 'if [ "$BASHPID" = "$main_pid" ]; then stop_server; [ -n "$px_pid" ] && kill "$px_pid" 2>/dev/null; [ -n "$in_pid" ] && kill "$in_pid" 2>/dev/null; rm -rf "$work"; fi' EXIT
 passed=0
 failed=0
 ok() { echo "ok: $*"; passed=$((passed + 1)); }
