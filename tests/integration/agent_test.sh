@@ -525,6 +525,24 @@ else bad "future mtime: failed/ $(ls "$work/in12/failed" 2>&1), log: $(tail -2 "
 landed_once "$work/landed12" 1010 && ok "future mtime: all 1010 records landed once" ||
   bad "future mtime: records lost or duplicated"
 
+# 15. A .zst source cut short inside a frame: what came before the cut lands,
+#     its dead letter says truncated_input, and the file is kept in failed/
+#     and counted, as a corrupt one is (it was deleted with no word).
+variant 15
+python3 tools/gen_telemetry.py --rows 3000 --seed 151 --start-ms 1763100000000 | zstd -q -c > "$work/whole15.zst"
+head -c $(($(stat -c %s "$work/whole15.zst") / 2)) "$work/whole15.zst" > "$work/in15/.cut.tmp"
+mv "$work/in15/.cut.tmp" "$work/in15/cut.ndjson.zst"
+"$FLOE" run --config "$work/floe15.conf" 2>> "$work/agent15.log" & pids+=($!)
+drain_and_stop 15
+cut_rows=$(sed -n 's/^floe_records_total{outcome="ok"} //p' "$work/floe15.prom")
+if cmp -s "$work/in15/failed/cut.ndjson.zst" <(head -c $(($(stat -c %s "$work/whole15.zst") / 2)) "$work/whole15.zst") &&
+   grep -q 'cut.ndjson.zst is truncated inside a zstd frame' "$work/agent15.log" &&
+   grep -q '^floe_source_files_failed_total 1$' "$work/floe15.prom" && [ "${cut_rows:-0}" -gt 0 ] && [ "$cut_rows" -lt 3000 ]; then
+  ok "a truncated .zst source is kept in failed/ and counted; the $cut_rows records before the cut landed"
+else bad "truncated .zst: failed/ $(ls "$work/in15/failed" 2>&1), rows ${cut_rows:-?}, log: $(tail -2 "$work/agent15.log")"; fi
+landed_once "$work/landed15" "$cut_rows" && ok "truncated .zst: the records before the cut landed once" ||
+  bad "truncated .zst: records lost or duplicated"
+
 # 14. A presigned target URL the uploader cannot use: the error names the
 #     URL without its query (the signature is a credential; this one error
 #     printed it whole).

@@ -563,7 +563,13 @@ static void *writer_thread(void *arg)
         if (fd > 0)
             close(fd);
         if (err == FLOE_OK && !stop_requested) {
+            uint64_t truncated = w.dec.stats.dead_by_reason[FLOE_DL_TRUNCATED_INPUT];
             err = floe_writer_end_source(&w);
+            /* A .zst that ends inside a frame lost its rest, as a corrupt
+             * one does: kept for the operator the same way. */
+            if (err == FLOE_OK && !from_stdin && w.dec.stats.dead_by_reason[FLOE_DL_TRUNCATED_INPUT] > truncated)
+                keep_failed_source(a, src.name, "is truncated inside a zstd frame (see its dead letter); what came "
+                                                "before the cut is committed");
             if (err == FLOE_OK && !from_stdin && n_pending < MAX_PENDING) {
                 pending[n_pending].index = index;
                 pending[n_pending].id = id;
