@@ -33,7 +33,7 @@ static const struct option_def options[] = {
     OPT("parquet", "codec", T_ENUM, codec, "snappy", "snappy|zstd|none", "page compression"),
     OPT("parquet", "row_group_bytes", T_BYTES, row_group_bytes, "1M", NULL, "compressed bytes per row group"),
     OPT("parquet", "page_bytes", T_BYTES, page_bytes, "32K", NULL, "bytes per page (and per column buffer)"),
-    OPT("parquet", "file_bytes", T_BYTES, file_bytes, "64M", NULL, "roll files at this size"),
+    OPT("parquet", "file_bytes", T_BYTES, file_bytes, "64M", NULL, "roll files at the first row-group end past this size"),
     OPT("parquet", "file_rows", T_UINT, file_rows, "0", NULL, "roll files at this many rows (0: no limit)"),
     OPT("parquet", "max_age_s", T_UINT, max_age_s, "300", NULL, "roll a file open this long (0: never)"),
     OPT("parquet", "idle_s", T_UINT, idle_s, "30", NULL, "roll a file without new rows this long (0: never)"),

@@ -89,7 +89,8 @@ static void convert_usage(FILE *f)
             "  --no-bloom-filters         leave out the Bloom filters (by default each column chunk\n"
             "                             whose pages all use its dictionary gets one, for readers\n"
             "                             that skip row groups on col = value)\n"
-            "  --file-bytes N             roll files at this size (default 128M)\n"
+            "  --file-bytes N             roll files at the first row-group end past this size\n"
+            "                             (default 128M)\n"
             "  --file-rows N              roll files at this many rows (default: no limit)\n"
             "  --partition-by COL:day|hour  hive partitions dt=YYYY-MM-DD[/hour=HH]/ from a timestamp column\n"
             "  --sort-by COL              write rows grouped by COL (then in arrival order) within\n"
@@ -304,6 +305,21 @@ static int convert_to_spool(const char *dir, uint64_t quota, const struct floe_s
     return err == FLOE_OK ? EXIT_OK : EXIT_BAD_INPUT;
 }
 
+/* The options that take a value (the flags alone are --json, --help and
+ * --no-bloom-filters, which may come last). */
+static int takes_value(const char *a)
+{
+    static const char *const with_value[] = {"--schema", "-o", "--output", "--codec", "--partition-by",
+                                             "--sort-by", "--sort-window-bytes", "--spool", "--spool-quota",
+                                             "--row-group-bytes", "--page-bytes", "--file-bytes", "--file-rows",
+                                             "--max-line", "--zstd-window-log"};
+    size_t i;
+    for (i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
+        if (strcmp(a, with_value[i]) == 0)
+            return 1;
+    return 0;
+}
+
 int cmd_convert(int argc, char **argv)
 {
     static struct convert cv;
@@ -335,7 +351,9 @@ int cmd_convert(int argc, char **argv)
             return EXIT_OK;
         } else if (strcmp(a, "--json") == 0) {
             cv.json = 1;
-        } else if (a[0] == '-' && a[1] != '\0' && val == NULL) {
+        } else if (strcmp(a, "--no-bloom-filters") == 0) {
+            rcfg.parquet.no_bloom_filters = 1;
+        } else if (a[0] == '-' && a[1] != '\0' && val == NULL && takes_value(a)) {
             fprintf(stderr, "floe convert: %s needs a value\n", a);
             return EXIT_USAGE;
         } else if (strcmp(a, "--schema") == 0) {
@@ -367,8 +385,6 @@ int cmd_convert(int argc, char **argv)
             partition = argv[++i];
         } else if (strcmp(a, "--sort-by") == 0) {
             sort_by = argv[++i];
-        } else if (strcmp(a, "--no-bloom-filters") == 0) {
-            rcfg.parquet.no_bloom_filters = 1;
         } else if (strcmp(a, "--row-group-bytes") == 0 || strcmp(a, "--page-bytes") == 0 ||
                    strcmp(a, "--file-bytes") == 0 || strcmp(a, "--file-rows") == 0 ||
                    strcmp(a, "--max-line") == 0 || strcmp(a, "--zstd-window-log") == 0 ||
