@@ -162,6 +162,7 @@ static int failed(struct floe_uploader *u, const char *what, uint32_t retry_afte
     uint64_t cap = cfg->backoff_max_ms ? cfg->backoff_max_ms : 60000u;
     uint64_t ceiling = base << (st->attempt < 16 ? st->attempt : 16u), delay;
     uint32_t trip = cfg->breaker_failures ? cfg->breaker_failures : 5u;
+    int failing;
     if (ceiling > cap)
         ceiling = cap;
     delay = next_random(st) % (ceiling + 1u);
@@ -177,6 +178,14 @@ static int failed(struct floe_uploader *u, const char *what, uint32_t retry_afte
     if (cfg->hooks != NULL && cfg->hooks->error != NULL)
         cfg->hooks->error(cfg->hooks->ctx, FLOE_ERR_AGAIN, what);
     st->next_attempt_ms = now_ms(st) + delay;
+    failing = cfg->max_failures != 0 && u->stats.consecutive_failures >= cfg->max_failures;
+    if (failing) {
+        /* The error state: the caller decides whether to stop; a caller that
+         * goes on calling step probes at most once per breaker interval. */
+        uint64_t probe = now_ms(st) + (cfg->breaker_open_ms ? cfg->breaker_open_ms : 30000u);
+        if (probe > st->breaker_until_ms)
+            st->breaker_until_ms = probe;
+    }
     if (u->stats.consecutive_failures % trip == 0) {
         st->breaker_until_ms = now_ms(st) + (cfg->breaker_open_ms ? cfg->breaker_open_ms : 30000u);
         u->stats.breaker_trips++;
@@ -184,14 +193,10 @@ static int failed(struct floe_uploader *u, const char *what, uint32_t retry_afte
                       (unsigned)u->stats.consecutive_failures,
                       (unsigned)(cfg->breaker_open_ms ? cfg->breaker_open_ms : 30000u), what);
     } else {
-        FLOE_LOG_WARN(cfg->log, "upload failed, retrying in %u ms: %s", (unsigned)delay, what);
+        /* The real wait: a backoff, or the error state's probe interval. */
+        FLOE_LOG_WARN(cfg->log, "upload failed, retrying in %u ms: %s", (unsigned)floe_uploader_wait_ms(u), what);
     }
-    if (cfg->max_failures != 0 && u->stats.consecutive_failures >= cfg->max_failures) {
-        /* The error state: the caller decides whether to stop; a caller that
-         * goes on calling step probes once per breaker interval. */
-        uint64_t probe = now_ms(st) + (cfg->breaker_open_ms ? cfg->breaker_open_ms : 30000u);
-        if (probe > st->breaker_until_ms)
-            st->breaker_until_ms = probe;
+    if (failing) {
         FLOE_LOG_ERROR(cfg->log, "upload: %u failures in a row (max_failures %u): %s",
                        (unsigned)u->stats.consecutive_failures, (unsigned)cfg->max_failures, what);
         return FLOE_ERR_TIMEOUT;
