@@ -708,6 +708,7 @@ static int upload_batch(struct floe_uploader *u, const struct floe_spool_batch *
                                              "application/x-ndjson", &res);
                 if (err != FLOE_OK)
                     return s3_outcome(u, err, &res, "PutObject (dead letters)");
+                u->stats.bytes_sent += size; /* as the folder target counts them */
             }
         }
     }
