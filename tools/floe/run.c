@@ -135,7 +135,7 @@ static void write_metrics(struct agent *a, int final)
     fprintf(f, "# HELP floe_spool_quarantined_total Files that failed verification.\n"
                "# TYPE floe_spool_quarantined_total counter\nfloe_spool_quarantined_total %llu\n",
             (unsigned long long)a->spool_stats.quarantined);
-    fprintf(f, "# HELP floe_last_upload_success_timestamp_seconds Wall time of the last successful upload.\n"
+    fprintf(f, "# HELP floe_last_upload_success_timestamp_seconds Wall time of the last successful upload of this run (0 until one: alert on it together with floe_spool_files).\n"
                "# TYPE floe_last_upload_success_timestamp_seconds gauge\n"
                "floe_last_upload_success_timestamp_seconds %.3f\n", (double)a->ustats.last_success_ms / 1000.0);
     fprintf(f, "# HELP floe_arena_bytes Fixed memory of each loop.\n# TYPE floe_arena_bytes gauge\n"
