@@ -178,10 +178,11 @@ static size_t compress_bound(size_t n)
  * page_bytes (a larger dictionary page gets the same window), changed where
  * measurements on telemetry say (docs/parquet.md, "zstd's parameters"):
  * - minMatch 4, not 5: bit-packed deltas and indices repeat in 4-byte
- *   units; the bench's ts column shrinks from 2.47 to 1.73 MB;
+ *   units; the bench's ts column shrinks from 2.47 to 1.74 MB;
  * - hash and chain tables of at most 2^14 entries: a 32 KiB page has no
- *   more positions than that to remember; 0.1% larger output, 630 KB less
- *   arena than the level's tables for a 128 KiB dictionary page. */
+ *   more positions than that to remember; 0.1% larger output, 260 KB less
+ *   arena (with the page-sized window, 630 KB less than the level's
+ *   parameters for a 128 KiB dictionary page). */
 static ZSTD_compressionParameters zstd_params(size_t page_bytes)
 {
     ZSTD_compressionParameters cp = ZSTD_getCParams(FLOE_PARQUET_ZSTD_LEVEL, (unsigned long long)page_bytes, 0);

@@ -759,8 +759,9 @@ static void *uploader_thread(void *arg)
         }
         if (err == FLOE_ERR_TIMEOUT) {
             /* max_failures in a row: an error state for the operator (metric,
-             * exit status), but the spool keeps the data and probing goes on
-             * at the breaker interval, so the uplink heals on its own. */
+             * exit status), but the spool keeps the data and probing goes on,
+             * at least the breaker interval apart, so the uplink heals on
+             * its own. */
             if (!failing)
                 cli_log(FLOE_LOG_ERROR, &a->log, "uploads failing: %u failures in a row; probing at least %u s apart: %s",
                         (unsigned)u.stats.consecutive_failures, (unsigned)(a->cfg.breaker_open_s ? a->cfg.breaker_open_s : 30u), u.stats.last_error);
@@ -978,12 +979,13 @@ int cmd_stats(int argc, char **argv)
     struct agent_config c;
     char *text;
     size_t len;
+    static const char usage[] = "usage: floe stats --config FILE   (prints the agent's metrics file)\n";
     if ((argc >= 2 && strcmp(argv[1], "--help") == 0) || (argc >= 4 && strcmp(argv[3], "--help") == 0)) {
-        printf("usage: floe stats --config FILE   (prints the agent's metrics file)\n");
+        fputs(usage, stdout);
         return EXIT_OK;
     }
     if (argc < 3 || strcmp(argv[1], "--config") != 0) {
-        fprintf(stderr, "usage: floe stats --config FILE   (prints the agent's metrics file)\n");
+        fputs(usage, stderr);
         return EXIT_USAGE;
     }
     if (agent_config_load(argv[2], &c, stderr) != 0)
