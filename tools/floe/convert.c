@@ -247,9 +247,11 @@ static int convert_to_spool(const char *dir, uint64_t quota, const struct floe_s
                 (unsigned)pos.source_index, pos.source);
         return EXIT_USAGE;
     }
-    if (pos.seq != 0 && !json)
-        fprintf(stderr, "floe convert: resuming at input %d (%s), byte %llu, line %llu\n", start,
-                start < n_inputs ? inputs[start] : "-", (unsigned long long)(pos.source_done ? 0 : pos.offset),
+    if (pos.seq != 0 && !json && start >= n_inputs)
+        fprintf(stderr, "floe convert: every input is committed in the spool already: nothing to do\n");
+    else if (pos.seq != 0 && !json)
+        fprintf(stderr, "floe convert: resuming at input %d (%s), byte %llu, line %llu\n", start, inputs[start],
+                (unsigned long long)(pos.source_done ? 0 : pos.offset),
                 (unsigned long long)(pos.source_done ? 0 : pos.line));
     t0 = cli_now();
     for (i = start; i < n_inputs && err == FLOE_OK; i++) {
