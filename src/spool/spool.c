@@ -956,9 +956,11 @@ int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter 
             floe_format(st->dead_key, sizeof st->dead_key, "_dead_letters/%s.ndjson", name);
         }
     }
+    /* The same record as `floe convert -o` writes: reason, code, text,
+     * source, line, offset, length, raw, truncated. */
     dead_put(st, "{\"reason\":\"", 11, &err);
     dead_put(st, floe_dl_reason_name(dl->reason), floe_strlen(floe_dl_reason_name(dl->reason)), &err);
-    dead_put(st, "\",\"text\":", 9, &err);
+    dead_put(st, num, floe_format(num, sizeof num, "\",\"code\":%d,\"text\":", dl->reason), &err);
     n = floe_strlen(dl->reason_text);
     dead_put_json_string(st, dl->reason_text, n, floe_utf8_prefix(dl->reason_text, n) == n, &err);
     dead_put(st, ",\"source\":", 10, &err);
@@ -977,8 +979,8 @@ int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter 
         static const char latin1[] = ",\"raw_encoding\":\"latin1\"";
         dead_put(st, latin1, sizeof latin1 - 1u, &err);
     }
-    dead_put(st, dl->raw_len < dl->line_len ? ",\"truncated\":true}\n" : "}\n",
-             dl->raw_len < dl->line_len ? 19 : 2, &err);
+    dead_put(st, dl->raw_len < dl->line_len ? ",\"truncated\":true}\n" : ",\"truncated\":false}\n",
+             dl->raw_len < dl->line_len ? 19u : 20u, &err);
     if (err == FLOE_OK)
         st->dead_records++;
     return err;

@@ -56,5 +56,16 @@ check "floe convert dead-letters.ndjson" "$work/out/dead-letters.ndjson"
 "$FLOE" convert --spool "$work/spool" --schema "$TOP/tools/schemas/telemetry.json" "$work/in.ndjson" > /dev/null 2>&1
 cat "$work/spool"/dead/*.ndjson > "$work/spool-dead.ndjson" 2>/dev/null
 check "spool dead letters" "$work/spool-dead.ndjson"
+# The two writers write the same records, field for field (the spool's once
+# lacked "code", and "truncated" when false).
+if python3 - "$work/out/dead-letters.ndjson" "$work/spool-dead.ndjson" > "$work/same.log" 2>&1 <<'PY'
+import json, sys
+a, b = ([json.loads(l) for l in open(p, encoding="utf-8")] for p in sys.argv[1:3])
+assert a == b, [(x, y) for x, y in zip(a, b) if x != y][:1]
+assert all("code" in d and "truncated" in d for d in a)
+print(len(a), "records alike")
+PY
+then echo "ok: convert's and the spool's dead letters are the same records: $(tail -1 "$work/same.log")"; passed=$((passed + 1))
+else echo "FAILED: the two dead-letter writers differ: $(tail -2 "$work/same.log")"; failed=$((failed + 1)); fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
