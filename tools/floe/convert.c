@@ -104,7 +104,9 @@ static void convert_usage(FILE *f)
             "                             any moment and run again with the same arguments, it resumes\n"
             "                             at the last committed batch (see docs/spool.md)\n"
             "  --spool-quota N            spool byte quota (default: the disk)\n"
-            "Bad records go to OUTDIR/dead-letters.ndjson, one JSON object each.\n");
+            "Bad records go to OUTDIR/dead-letters.ndjson, one JSON object each.\n"
+            "Exit status: 0 all went well; 1 an input could not be read, or (with -o) some records\n"
+            "were dead letters (with --spool they are spooled with the batch: 0); 2 usage.\n");
 }
 
 static int find_column(const struct floe_schema *s, const char *name, size_t n)
