@@ -267,6 +267,18 @@ void agent_config_complain(const struct agent_config *c, FILE *err, const char *
     fputc('\n', err);
 }
 
+int agent_credentials_set(struct agent_credentials *cred, const char *id, const char *secret, const char *token)
+{
+    memset(cred, 0, sizeof *cred);
+    if (strlen(id) >= sizeof cred->akid || strlen(secret) >= sizeof cred->secret ||
+        (token != NULL && strlen(token) >= sizeof cred->token))
+        return -1;
+    snprintf(cred->akid, sizeof cred->akid, "%s", id);
+    snprintf(cred->secret, sizeof cred->secret, "%s", secret);
+    snprintf(cred->token, sizeof cred->token, "%s", token != NULL ? token : "");
+    return 0;
+}
+
 int agent_config_read_credentials(const char *path, const char *profile, struct agent_credentials *cred, FILE *err,
                                   const char **why)
 {
@@ -310,7 +322,7 @@ int agent_config_read_credentials(const char *path, const char *profile, struct 
             (strcmp(k, "aws_secret_access_key") == 0 && strlen(v) >= sizeof cred->secret) ||
             (strcmp(k, "aws_session_token") == 0 && strlen(v) >= sizeof cred->token)) {
             fclose(f);
-            *why = "has a key longer than floe takes (key id and secret 255 bytes, session token 4095)";
+            *why = AGENT_CREDENTIALS_TOO_LONG;
             return -1;
         }
         if (strcmp(k, "aws_access_key_id") == 0)
@@ -364,15 +376,9 @@ int agent_config_check(const struct agent_config *c, struct agent_credentials *c
                 agent_config_complain(c, err, "target", "url", "no credentials for %s: set [target] credentials_file, "
                                       "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", c->url);
                 bad = 1;
-            } else if (strlen(id) >= sizeof cred->akid || strlen(key) >= sizeof cred->secret ||
-                       (token != NULL && strlen(token) >= sizeof cred->token)) {
-                agent_config_complain(c, err, "target", "url", "a credential in the environment is longer than floe "
-                                      "takes (key id and secret 255 bytes, session token 4095)");
+            } else if (agent_credentials_set(cred, id, key, token) != 0) {
+                agent_config_complain(c, err, "target", "url", "in the environment, %s", AGENT_CREDENTIALS_TOO_LONG);
                 bad = 1;
-            } else {
-                snprintf(cred->akid, sizeof cred->akid, "%s", id);
-                snprintf(cred->secret, sizeof cred->secret, "%s", key);
-                snprintf(cred->token, sizeof cred->token, "%s", token ? token : "");
             }
         }
     } else if (strncmp(c->url, "file://", 7) == 0 && c->url[7] == '\0') {

@@ -80,6 +80,13 @@ struct agent_credentials {
 int agent_config_read_credentials(const char *path, const char *profile, struct agent_credentials *cred, FILE *err,
                                   const char **why);
 
+#define AGENT_CREDENTIALS_TOO_LONG \
+    "a credential is longer than floe takes (key id and secret 255 bytes, session token 4095)"
+/* Sets cred from a key id, secret and session token (NULL: none). Returns 0,
+ * or -1 (cred cleared) when one is longer than its field: cut, it would fail
+ * every request. */
+int agent_credentials_set(struct agent_credentials *cred, const char *id, const char *secret, const char *token);
+
 /* Checks what the file's syntax cannot: a target that can work (a bucket,
  * credentials for s3://: a readable credentials_file or the AWS_*
  * variables, which it reads into *cred), partition_by's form, part_size

@@ -485,26 +485,21 @@ int cmd_upload(int argc, char **argv)
         if (plain) {
             cfg.s3.plain_put = 1;
             cfg.s3.bearer_token = getenv("FLOE_BEARER_TOKEN");
-        } else if (getenv("AWS_ACCESS_KEY_ID") != NULL && getenv("AWS_SECRET_ACCESS_KEY") != NULL) {
-            if (strlen(getenv("AWS_ACCESS_KEY_ID")) >= sizeof akid ||
-                strlen(getenv("AWS_SECRET_ACCESS_KEY")) >= sizeof secret ||
-                (getenv("AWS_SESSION_TOKEN") != NULL && strlen(getenv("AWS_SESSION_TOKEN")) >= sizeof token)) {
-                fprintf(stderr, "floe upload: a credential in the environment is longer than floe takes (key id "
-                                "and secret 255 bytes, session token 4095)\n");
+        } else {
+            if (getenv("AWS_ACCESS_KEY_ID") != NULL && getenv("AWS_SECRET_ACCESS_KEY") != NULL) {
+                if (agent_credentials_set(&cred, getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"),
+                                          getenv("AWS_SESSION_TOKEN")) != 0) {
+                    fprintf(stderr, "floe upload: in the environment, %s\n", AGENT_CREDENTIALS_TOO_LONG);
+                    return EXIT_USAGE;
+                }
+            } else if (!credentials_file(&cred)) {
+                fprintf(stderr, "floe upload: no credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
+                                "~/.aws/credentials)\n");
                 return EXIT_USAGE;
             }
-            snprintf(akid, sizeof akid, "%s", getenv("AWS_ACCESS_KEY_ID"));
-            snprintf(secret, sizeof secret, "%s", getenv("AWS_SECRET_ACCESS_KEY"));
-            if (getenv("AWS_SESSION_TOKEN") != NULL)
-                snprintf(token, sizeof token, "%s", getenv("AWS_SESSION_TOKEN"));
-        } else if (credentials_file(&cred)) {
             snprintf(akid, sizeof akid, "%s", cred.akid);
             snprintf(secret, sizeof secret, "%s", cred.secret);
             snprintf(token, sizeof token, "%s", cred.token);
-        } else {
-            fprintf(stderr, "floe upload: no credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
-                            "~/.aws/credentials)\n");
-            return EXIT_USAGE;
         }
         cfg.target = FLOE_TARGET_S3;
         cfg.s3.endpoint = ep;
