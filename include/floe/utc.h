@@ -34,10 +34,11 @@ size_t floe_utc_format_amz(int64_t unix_us, char *out);
 
 /**
  * @brief Parses an RFC 3339 / ISO-8601 timestamp "YYYY-MM-DDTHH:MM:SS[.f+](Z|+HH:MM|-HH:MM)"
- * ('T' may be 't' or a space, 'Z' may be 'z'; up to 9 fraction digits, kept to
- * the microsecond by truncation) into microseconds since the epoch, UTC.
+ * ('T' may be 't' or a space, 'Z' may be 'z'; any number of fraction digits,
+ * kept to the microsecond by truncation) into microseconds since the epoch, UTC.
  * @return FLOE_OK; FLOE_ERR_MALFORMED for bad syntax; FLOE_ERR_RANGE for
- *         fields out of range (month 13, Feb 30, hour 24, second 60).
+ *         fields out of range (month 13, Feb 30, hour 24, second 60) or an
+ *         instant an offset moves outside years 0000 to 9999 UTC.
  */
 int floe_utc_parse_rfc3339(const char *s, size_t n, int64_t *unix_us);
 

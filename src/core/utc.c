@@ -3,6 +3,10 @@
 
 #define US_PER_SEC 1000000LL
 #define US_PER_DAY (86400LL * US_PER_SEC)
+/* The instants RFC 3339's 4-digit years name: 0000-01-01T00:00:00Z to
+ * 9999-12-31T23:59:59.999999Z. */
+#define UTC_MIN_US (-62167219200LL * US_PER_SEC)
+#define UTC_MAX_US (253402300800LL * US_PER_SEC - 1)
 
 static int is_leap(int y)
 {
@@ -255,8 +259,10 @@ tail:
             digits++;
             pos++;
         }
-        if (digits == 0 || digits > 9)
+        if (digits == 0) /* RFC 3339 allows any number; the line length bounds them */
             return FLOE_ERR_MALFORMED;
+        if (digits > 6)
+            digits = 6;
         for (; digits < 6; digits++)
             frac_us *= 10;
     }
@@ -293,7 +299,12 @@ tail:
             cache->valid = 1;
         }
     }
-    *unix_us = minute_us + ((int64_t)sec - offset_min * 60) * US_PER_SEC + frac_us;
+    minute_us += ((int64_t)sec - offset_min * 60) * US_PER_SEC + frac_us;
+    /* An offset can carry the fields past the years the format has: such an
+     * instant has no 4-digit year to name its partition or to print it. */
+    if (minute_us < UTC_MIN_US || minute_us > UTC_MAX_US)
+        return FLOE_ERR_RANGE;
+    *unix_us = minute_us;
     return FLOE_OK;
 }
 
