@@ -86,7 +86,9 @@ struct floe_dead_letter {
     uint64_t offset;       /* of the line, in the decompressed source */
     const char *raw;       /* the line, truncated to dl_raw_max bytes */
     size_t raw_len;
-    size_t line_len;       /* the line's full length */
+    size_t line_len;       /* the line's full length in the source */
+    int truncated;         /* raw is cut short of the record (the line without
+                            * a leading byte order mark or its CR) */
 };
 
 /** Row and dead-letter callbacks return FLOE_OK, or a negative error that

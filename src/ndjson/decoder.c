@@ -385,7 +385,7 @@ size_t floe_dead_letter_raw_text_len(const struct floe_dead_letter *dl)
         return v;
     /* A cut at raw's limit may split one character: the bytes after v are
      * then a lead byte and fewer continuation bytes than it needs. */
-    if (dl->raw_len < dl->line_len && dl->raw_len - v < 4u) {
+    if (dl->truncated && dl->raw_len - v < 4u) {
         const uint8_t *t = (const uint8_t *)dl->raw + v;
         size_t k, rest = dl->raw_len - v, need = t[0] >= 0xf0 ? 4u : t[0] >= 0xe0 ? 3u : 2u;
         int partial = t[0] >= 0xc2 && t[0] <= 0xf4 && rest < need;
@@ -418,6 +418,7 @@ static int dead_letter(struct floe_ndjson *dec, int reason, const char *line, si
     dl.raw = line;
     dl.raw_len = len < st->dl_raw_max ? len : st->dl_raw_max;
     dl.line_len = full_len;
+    dl.truncated = dl.raw_len < len;
     return st->cfg->on_dead_letter(st->cfg->cb_ctx, &dl);
 }
 

@@ -979,8 +979,8 @@ int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter 
         static const char latin1[] = ",\"raw_encoding\":\"latin1\"";
         dead_put(st, latin1, sizeof latin1 - 1u, &err);
     }
-    dead_put(st, dl->raw_len < dl->line_len ? ",\"truncated\":true}\n" : ",\"truncated\":false}\n",
-             dl->raw_len < dl->line_len ? 19u : 20u, &err);
+    dead_put(st, dl->truncated ? ",\"truncated\":true}\n" : ",\"truncated\":false}\n", dl->truncated ? 19u : 20u,
+             &err);
     if (err == FLOE_OK)
         st->dead_records++;
     return err;

@@ -2,7 +2,8 @@
 # Dead letters keep their line as it was: a UTF-8 line's "raw" is that text
 # (not each byte of it escaped), a line that is not UTF-8 is written byte for
 # byte as latin-1 code points and marked "raw_encoding":"latin1", and a line
-# cut at the raw limit inside a character ends before that character. Both
+# cut at the raw limit inside a character ends before that character; it is
+# "truncated" only when cut (not for a dropped byte order mark or CR). Both
 # writers: `floe convert` (OUTDIR/dead-letters.ndjson) and the spool
 # (`floe convert --spool`, dead/*.ndjson).
 #   FLOE=path/to/floe tests/cli/test_dead_letter_text.sh
@@ -16,8 +17,8 @@ failed=0
 python3 - "$work/in.ndjson" <<'PY'
 import sys
 lines = [
-    '{"ts":"2025-01-01T00:00:00Z","device_id":"café ☕ 𝄞"}',           # UTF-8, missing seq
-    b'{"ts":"2025-01-01T00:00:00Z","device_id":"\xff\xfe","seq":1}',    # not UTF-8
+    '\ufeff{"ts":"2025-01-01T00:00:00Z","device_id":"café ☕ 𝄞"}',     # a byte order mark; UTF-8, missing seq
+    b'{"ts":"2025-01-01T00:00:00Z","device_id":"\xff\xfe","seq":1}\r', # CRLF; not UTF-8
     '{"ts":"2025-01-01T00:00:00Z","device_id":"ok","seq":1}',             # a good row
     '{"ts":"x","device_id":"' + 'é' * 3000 + '"}',                        # long: cut at the raw limit
 ]
@@ -32,7 +33,8 @@ got = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 src = open(sys.argv[2], "rb").read().split(b"\n")
 assert [d["line"] for d in got] == [1, 2, 4], [d["line"] for d in got]
 for d in got:
-    want = src[d["line"] - 1]
+    # raw is the record: the line without a leading byte order mark or its CR
+    want = src[d["line"] - 1].removeprefix(b"\xef\xbb\xbf").removesuffix(b"\r")
     if d.get("raw_encoding") == "latin1":
         raw = d["raw"].encode("latin-1")
     else:
@@ -46,6 +48,7 @@ for d in got:
 assert got[0].get("raw_encoding") is None and "☕" in got[0]["raw"]
 assert got[1]["raw_encoding"] == "latin1"
 assert got[2]["truncated"] and got[2].get("raw_encoding") is None
+assert not got[0]["truncated"] and not got[1]["truncated"]  # whole records, though shorter than their lines
 print("ok", [(d["line"], d.get("raw_encoding", "utf-8"), len(d["raw"])) for d in got])
 PY
   then echo "ok: $1: $(tail -1 "$work/check.log")"; passed=$((passed + 1))

@@ -499,6 +499,7 @@ TEST(dead_letter_raw_text_len_keeps_utf8_and_flags_the_rest)
         dl.raw = cases[i].raw;
         dl.raw_len = strlen(cases[i].raw);
         dl.line_len = cases[i].line_len;
+        dl.truncated = dl.raw_len < dl.line_len;
         if (floe_dead_letter_raw_text_len(&dl) != cases[i].want)
             test_fail(__FILE__, __LINE__, "case %zu: got %zu, want %zu", i, floe_dead_letter_raw_text_len(&dl),
                       cases[i].want);

@@ -71,7 +71,7 @@ static int on_dead_letter(void *ctx, const struct floe_dead_letter *dl)
         cli_json_string_as(cv->dead, dl->raw, dl->raw_len, 0);
         fputs(",\"raw_encoding\":\"latin1\"", cv->dead);
     }
-    fprintf(cv->dead, ",\"truncated\":%s}\n", dl->raw_len < dl->line_len ? "true" : "false");
+    fprintf(cv->dead, ",\"truncated\":%s}\n", dl->truncated ? "true" : "false");
     return ferror(cv->dead) ? FLOE_ERR_IO : FLOE_OK;
 }
 
