@@ -697,7 +697,9 @@ size_t floe_tls_size(const struct floe_tls_config *cfg)
     floe_arena_init_counting(&a);
     if (carve(&a, cfg, &c) != FLOE_OK)
         return 0;
-    return a.high_water > a.used ? a.high_water : a.used;
+    /* The counting arena starts 16-aligned; a real one may start 8 off, and
+     * each of the two 16-aligned takes can then lose 8 bytes. */
+    return (a.high_water > a.used ? a.high_water : a.used) + 2u * (16u - FLOE_ARENA_ALIGN);
 }
 
 static void release(struct floe_tls_state *st)

@@ -197,6 +197,19 @@ TEST(tls_setup_memory)
     REQUIRE(floe_tls_setup(&tls, &cfg, &a) == FLOE_OK);
     floe_tls_free(&tls);
 
+    /* Exactly floe_tls_size() bytes are enough wherever the arena starts on
+     * its 8-byte alignment (16-aligned takes lose up to 8 bytes each). */
+    {
+        int off;
+        for (off = 0; off <= 56; off += 8) {
+            floe_arena_init(&a, arena_buf + off, need);
+            if (floe_tls_setup(&tls, &cfg, &a) != FLOE_OK)
+                test_fail(__FILE__, __LINE__, "an arena of floe_tls_size() bytes at offset %d: %s", off,
+                          floe_tls_last_error(&tls));
+            floe_tls_free(&tls);
+        }
+    }
+
     /* An arena that is too small is refused whole. */
     {
         static uint8_t small[32 * 1024];
