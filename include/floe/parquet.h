@@ -59,8 +59,9 @@ struct floe_parquet_config {
     uint8_t codec;                    /* enum floe_parquet_codec */
     uint32_t page_bytes;              /* 0: default; also the longest string value */
     uint32_t row_group_bytes;         /* compressed bytes a row group holds; 0: default */
-    uint32_t dict_entries;            /* per column; 0: default */
-    uint32_t dict_bytes;              /* value bytes of one string column; 0: default */
+    uint32_t dict_entries;            /* per column, at most 2^28; 0: default */
+    uint32_t dict_bytes;              /* value bytes of one string column, at most 1 GiB;
+                                       * 0: default */
     uint32_t dict_pool_bytes;         /* shared by every column's dictionary; 0: default.
                                        * Dictionaries start small and grow from the pool,
                                        * so columns that repeat little cost little. */

@@ -64,7 +64,7 @@ int floe_arena_take_raw(struct floe_arena *a, size_t size, size_t align, void **
         return FLOE_ERR_INVAL;
     *out = NULL;
     off = aligned_offset(a, align);
-    if (off == SIZE_MAX || off > a->size || size > a->size - off)
+    if (off == SIZE_MAX || size == SIZE_MAX || off > a->size || size > a->size - off)
         return FLOE_ERR_NOMEM;
     a->used = off + size;
     if (a->used > a->high_water)

@@ -25,6 +25,14 @@
 
 #define FLOE_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* count * size, or SIZE_MAX when that does not fit a size_t (a 32-bit
+ * target's limits): an arena refuses SIZE_MAX bytes, so a carve fails with
+ * FLOE_ERR_NOMEM instead of taking a wrapped, too small size. */
+static inline size_t floe_size_mul(size_t count, size_t size)
+{
+    return size != 0 && count > SIZE_MAX / size ? SIZE_MAX : count * size;
+}
+
 /* SHA-256 internals for the tests: the portable block compression, and
  * whether floe_sha256_update() uses CPU instructions instead (SHA-NI, Armv8). */
 void floe_sha256_portable_blocks(uint32_t h[8], const uint8_t *p, size_t blocks);

@@ -39,10 +39,10 @@ static int carve(struct floe_arena *a, struct floe_json_parser *p, uint32_t max_
      * token as it allocates it, a number's digits are read only when its
      * token says they were kept), so a line touches only the tokens it uses
      * and untouched memory costs no RSS. */
-    FLOE_TRY(floe_arena_take_raw(a, (size_t)max_tokens * sizeof(jsmntok_t), 8, &jt));
-    FLOE_TRY(floe_arena_take_raw(a, (size_t)max_tokens * sizeof(struct floe_json_tok), 8, &tt));
-    FLOE_TRY(floe_arena_take_raw(a, (size_t)max_tokens * sizeof(uint64_t), 8, &nt));
-    FLOE_TRY(floe_arena_take_raw(a, (size_t)max_depth * sizeof(struct frame), 8, &st));
+    FLOE_TRY(floe_arena_take_raw(a, floe_size_mul(max_tokens, sizeof(jsmntok_t)), 8, &jt));
+    FLOE_TRY(floe_arena_take_raw(a, floe_size_mul(max_tokens, sizeof(struct floe_json_tok)), 8, &tt));
+    FLOE_TRY(floe_arena_take_raw(a, floe_size_mul(max_tokens, sizeof(uint64_t)), 8, &nt));
+    FLOE_TRY(floe_arena_take_raw(a, floe_size_mul(max_depth, sizeof(struct frame)), 8, &st));
     if (p != NULL) {
         p->jsmn_tokens = jt;
         p->tokens = (struct floe_json_tok *)tt;

@@ -150,6 +150,7 @@ static int config_ok(const struct floe_parquet_config *cfg)
     /* The store must take a few pages, and one fresh page header of every
      * column (a row group ends before a row that might not fit). */
     return l.page >= 4096 && l.page <= (64u << 20) && l.row_group <= (1u << 30) &&
+           l.dict_entries <= FLOE_DICT_MAX_ENTRIES && l.dict_bytes <= (1u << 30) &&
            l.row_group >= 4u * l.page && l.row_group / 2u >= (cfg->schema->n_columns + 1u) * 2048u;
 }
 
@@ -266,8 +267,8 @@ static size_t levels_cap(void)
 static size_t dict_plain_max(const struct limits *l, uint8_t phys)
 {
     if (phys == PHYS_BYTE_ARRAY)
-        return (size_t)l->dict_bytes + 4u * l->dict_entries;
-    return (size_t)l->dict_entries * (phys == PHYS_INT32 || phys == PHYS_FLOAT ? 4u : 8u);
+        return (size_t)l->dict_bytes + floe_size_mul(l->dict_entries, 4u);
+    return floe_size_mul(l->dict_entries, phys == PHYS_INT32 || phys == PHYS_FLOAT ? 4u : 8u);
 }
 
 static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, struct floe_parquet_state **out)
@@ -350,7 +351,7 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
     /* Not zeroed: flush_row_group clears each row group's entries as it
      * fills them, so a file's footer touches only the row groups it has
      * (64 x 13 x 120 bytes would be 100 KB of RSS at setup). */
-    FLOE_TRY(floe_arena_take_raw(a, (size_t)l.max_rgs * n_cols * sizeof(struct chunk_meta), 8, &p));
+    FLOE_TRY(floe_arena_take_raw(a, floe_size_mul((size_t)l.max_rgs * n_cols, sizeof(struct chunk_meta)), 8, &p));
     if (st)
         st->chunks = (struct chunk_meta *)p;
     FLOE_TRY(floe_arena_take(a, (size_t)l.max_rgs * sizeof(struct rg_meta), 8, &p));

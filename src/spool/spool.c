@@ -49,7 +49,7 @@ static int carve(struct floe_arena *a, const struct floe_spool_config *cfg, stru
     FLOE_TRY(floe_arena_take(a, DEAD_BUF, 8, &p));
     if (st)
         st->dead_buf = (uint8_t *)p;
-    FLOE_TRY(floe_arena_take(a, (size_t)max_files * sizeof(uint64_t), 8, &p));
+    FLOE_TRY(floe_arena_take(a, floe_size_mul(max_files, sizeof(uint64_t)), 8, &p));
     if (st) {
         st->seqs = (uint64_t *)p;
         st->max_files = max_files;

@@ -264,6 +264,24 @@ TEST(utc_formats)
     CHECK_EQ_STR(buf, "20150830T123600Z");
 }
 
+/* Sizes of arrays never wrap on a 32-bit target: they come out whole or
+ * refused (0), never small (the JSON parser's 2^30 tokens gave 72 bytes). */
+TEST(sizes_of_huge_limits_are_whole_or_refused)
+{
+    struct floe_arena a;
+    void *p;
+    uint64_t tokens = 1u << 30, w;
+    CHECK_EQ_U64(floe_size_mul(SIZE_MAX / 2u + 1u, 2), SIZE_MAX);
+    CHECK_EQ_U64(floe_size_mul(SIZE_MAX, 0), 0);
+    CHECK_EQ_U64(floe_size_mul(12, 10), 120);
+    floe_arena_init_counting(&a);
+    CHECK_EQ_INT(floe_arena_take_raw(&a, SIZE_MAX, 8, &p), FLOE_ERR_NOMEM);
+    w = floe_json_validate_work((uint32_t)tokens, 8);
+    CHECK(w == 0 || w >= tokens * 16u);
+    w = floe_json_validate_work(0x7fffffffu, 8);
+    CHECK(w == 0 || w >= (uint64_t)0x7fffffffu * 16u);
+}
+
 TEST(utc_parses_rfc3339_with_offsets_and_fractions)
 {
     int64_t us;

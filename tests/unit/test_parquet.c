@@ -773,6 +773,23 @@ TEST(parquet_booleans_are_rle_hybrid)
 
 /* ---- codecs, row groups ------------------------------------------------------------ */
 
+/* Limits past what the dictionaries take are refused at sizing: a 32-bit
+ * size of 4 x 2^30 wrapped, and close failed after every row was taken. */
+TEST(parquet_dictionary_limits_are_bounded)
+{
+    one_column(FLOE_TYPE_STRING, 0);
+    small_config(&pcfg, &schema, FLOE_PARQUET_SNAPPY);
+    pcfg.dict_entries = 1u << 28;
+    CHECK(floe_parquet_size(&pcfg) != 0);
+    pcfg.dict_entries = (1u << 28) + 1u;
+    CHECK_EQ_U64(floe_parquet_size(&pcfg), 0);
+    pcfg.dict_entries = 1u << 30;
+    CHECK_EQ_U64(floe_parquet_size(&pcfg), 0);
+    pcfg.dict_entries = 256;
+    pcfg.dict_bytes = (1u << 30) + 1u;
+    CHECK_EQ_U64(floe_parquet_size(&pcfg), 0);
+}
+
 TEST(parquet_codecs_supported)
 {
     CHECK(floe_parquet_codec_supported(FLOE_PARQUET_SNAPPY));

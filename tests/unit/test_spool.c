@@ -135,6 +135,24 @@ static int open_uploader(struct floe_spool *up, struct floe_spool_config *ucfg)
     return floe_spool_open(up, ucfg, &a);
 }
 
+/* max_files sizes a table of seqs: whole or refused on a 32-bit target,
+ * never wrapped to a few bytes. */
+TEST(spool_size_of_huge_max_files_is_whole_or_refused)
+{
+    struct floe_spool_config c;
+    uint64_t n;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    memset(&c, 0, sizeof c);
+    c.dir = DIR;
+    c.fs = &emu.fs;
+    c.max_files = 0xffffffffu;
+    n = floe_spool_size(&c);
+    CHECK(n == 0 || n >= (uint64_t)0xffffffffu * 8u);
+    c.max_files = 1u << 29;
+    n = floe_spool_size(&c);
+    CHECK(n == 0 || n >= ((uint64_t)1 << 29) * 8u);
+}
+
 TEST(spool_block_policy_waits_for_the_uploader)
 {
     struct floe_spool up;
