@@ -157,7 +157,8 @@ int floe_ndjson_begin(struct floe_ndjson *dec, const char *name);
 int floe_ndjson_begin_at(struct floe_ndjson *dec, const char *name, uint64_t offset, uint64_t line, int skip);
 
 /** @brief Where the next complete line starts (decompressed offset) and how
- *  many lines are complete; inside a callback, the line given is counted. */
+ *  many lines are complete; inside a callback, the line given is counted.
+ *  Before setup both are 0. */
 void floe_ndjson_tell(const struct floe_ndjson *dec, uint64_t *offset, uint64_t *line);
 
 /**

@@ -115,7 +115,8 @@ void floe_spool_init(struct floe_spool *sp);
  */
 int floe_spool_open(struct floe_spool *sp, const struct floe_spool_config *cfg, struct floe_arena *arena);
 
-/** @brief The position of the last committed batch (all zero for a new spool). */
+/** @brief The position of the last committed batch (all zero for a new spool,
+ *  or one not open). */
 void floe_spool_position(const struct floe_spool *sp, struct floe_spool_position *pos);
 
 /** @brief The folder where the writer creates its temporary files. */
@@ -128,7 +129,7 @@ int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter 
 uint64_t floe_spool_dead_pending(const struct floe_spool *sp);
 
 /** @brief The size at which the open batch's dead letters should be
- *  committed (cfg->dead_bytes, bounded by the quota). */
+ *  committed (cfg->dead_bytes, bounded by the quota; 0 when not open). */
 uint64_t floe_spool_dead_limit(const struct floe_spool *sp);
 
 /**

@@ -357,8 +357,11 @@ int floe_ndjson_begin_at(struct floe_ndjson *dec, const char *name, uint64_t off
 
 void floe_ndjson_tell(const struct floe_ndjson *dec, uint64_t *offset, uint64_t *line)
 {
-    *offset = dec->st->offset;
-    *line = dec->st->line_no;
+    int set_up = dec != NULL && dec->st != NULL; /* not set up: the start */
+    if (offset != NULL)
+        *offset = set_up ? dec->st->offset : 0;
+    if (line != NULL)
+        *line = set_up ? dec->st->line_no : 0;
 }
 
 void floe_ndjson_free(struct floe_ndjson *dec)

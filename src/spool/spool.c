@@ -869,12 +869,17 @@ int floe_spool_open(struct floe_spool *sp, const struct floe_spool_config *cfg, 
 
 void floe_spool_position(const struct floe_spool *sp, struct floe_spool_position *pos)
 {
-    *pos = sp->st->pos;
+    if (pos == NULL)
+        return;
+    if (sp == NULL || sp->st == NULL)
+        floe_memset(pos, 0, sizeof *pos); /* not open: nothing committed */
+    else
+        *pos = sp->st->pos;
 }
 
 const char *floe_spool_tmp_dir(const struct floe_spool *sp)
 {
-    return sp->st->dir_tmp;
+    return sp != NULL && sp->st != NULL ? sp->st->dir_tmp : "";
 }
 
 /* ---- the writer's side ------------------------------------------------------ */
@@ -993,8 +998,12 @@ uint64_t floe_spool_dead_pending(const struct floe_spool *sp)
 
 uint64_t floe_spool_dead_limit(const struct floe_spool *sp)
 {
-    const struct floe_spool_config *cfg = sp->st->cfg;
-    uint64_t limit = cfg->dead_bytes ? cfg->dead_bytes : FLOE_SPOOL_DEFAULT_DEAD_BYTES;
+    const struct floe_spool_config *cfg;
+    uint64_t limit;
+    if (sp == NULL || sp->st == NULL)
+        return 0;
+    cfg = sp->st->cfg;
+    limit = cfg->dead_bytes ? cfg->dead_bytes : FLOE_SPOOL_DEFAULT_DEAD_BYTES;
     /* A quota holds a few of them, or one would fill it on its own. */
     if (cfg->quota_bytes != 0 && limit > cfg->quota_bytes / 4u)
         limit = cfg->quota_bytes / 4u;

@@ -135,6 +135,33 @@ static int open_uploader(struct floe_spool *up, struct floe_spool_config *ucfg)
     return floe_spool_open(up, ucfg, &a);
 }
 
+/* The getters on handles that were initialised but never opened give
+ * zeros, as the int-returning calls give FLOE_ERR_INVAL (they crashed). */
+TEST(getters_before_setup_give_zeros)
+{
+    struct floe_spool sp;
+    struct floe_spool_position pos;
+    struct floe_ndjson dec;
+    struct floe_writer w;
+    uint64_t off = 7, line = 7;
+    floe_spool_init(&sp);
+    memset(&pos, 0xff, sizeof pos);
+    floe_spool_position(&sp, &pos);
+    CHECK_EQ_U64(pos.seq, 0);
+    CHECK_EQ_U64(pos.offset, 0);
+    CHECK_EQ_U64(floe_spool_dead_limit(&sp), 0);
+    CHECK_EQ_U64(floe_spool_dead_pending(&sp), 0);
+    CHECK_EQ_STR(floe_spool_tmp_dir(&sp), "");
+    floe_ndjson_init(&dec);
+    floe_ndjson_tell(&dec, &off, &line);
+    CHECK_EQ_U64(off, 0);
+    CHECK_EQ_U64(line, 0);
+    floe_writer_init(&w);
+    memset(&pos, 0xff, sizeof pos);
+    floe_writer_position(&w, &pos);
+    CHECK_EQ_U64(pos.records, 0);
+}
+
 /* max_files sizes a table of seqs: whole or refused on a 32-bit target,
  * never wrapped to a few bytes. */
 TEST(spool_size_of_huge_max_files_is_whole_or_refused)
