@@ -871,10 +871,11 @@ static int repeated_key(struct floe_ndjson_state *st, const char *line, uint32_t
     return 0;
 }
 
-/* Whether an object anywhere in the value at token v has a key twice. The
- * record's own keys are checked as they are walked; a value kept whole in
- * _extra is checked here, or readers of _extra would disagree on it. */
-static int value_has_repeated_key(struct floe_ndjson_state *st, const char *line, uint32_t v)
+/* The first key that an object anywhere in the value at token v has twice
+ * (its token), or 0. The record's own keys are checked as they are walked;
+ * a value kept whole in _extra is checked here, or readers of _extra would
+ * disagree on it. */
+static uint32_t repeated_key_in_value(struct floe_ndjson_state *st, const char *line, uint32_t v)
 {
     const struct floe_json_tok *tok = st->jp.tokens;
     uint32_t i, end = tok[v].next;
@@ -883,7 +884,7 @@ static int value_has_repeated_key(struct floe_ndjson_state *st, const char *line
             uint32_t k;
             for (k = i + 1; k < tok[i].next; k = tok[k + 1].next)
                 if (repeated_key(st, line, k, tok[i].next))
-                    return 1;
+                    return k;
         }
     }
     return 0;
@@ -891,7 +892,9 @@ static int value_has_repeated_key(struct floe_ndjson_state *st, const char *line
 
 /* Appends "key":value to the object of stack[depth] in _extra, after
  * checking that the key is not there yet (unknown duplicates are errors
- * too) and that the value has no repeated key of its own. */
+ * too) and that the value has no repeated key of its own. A duplicate's
+ * reason names the key as written (extra_key's canonical copy may have
+ * overwritten a decoded one in scratch). */
 static int extra_add(struct floe_ndjson_state *st, const char *line, uint32_t k_tok, struct walk_frame *stack,
                      int depth)
 {
@@ -900,10 +903,15 @@ static int extra_add(struct floe_ndjson_state *st, const char *line, uint32_t k_
     size_t klen;
     const char *key;
     char *vdst;
-    uint32_t i;
+    uint32_t i, inner;
     int r;
-    if (value_has_repeated_key(st, line, k_tok + 1))
+    inner = repeated_key_in_value(st, line, k_tok + 1);
+    if (inner != 0) {
+        const struct floe_json_tok *ik = &st->jp.tokens[inner];
+        floe_format(st->reason, sizeof st->reason, "duplicate key '%.*s' inside '%.*s'", (int)(ik->end - ik->start),
+                    line + ik->start, (int)(k->end - k->start), line + k->start);
         return FLOE_DL_DUPLICATE_KEY;
+    }
     r = extra_open(st, line, stack, depth);
     if (r != 0)
         return r;
@@ -917,8 +925,11 @@ static int extra_add(struct floe_ndjson_state *st, const char *line, uint32_t k_
             esc = !esc && st->extra[ke] == '\\';
             ke++;
         }
-        if (ke - ks == klen && floe_memcmp(st->extra + ks, key, klen) == 0)
+        if (ke - ks == klen && floe_memcmp(st->extra + ks, key, klen) == 0) {
+            floe_format(st->reason, sizeof st->reason, "duplicate key '%.*s'", (int)(k->end - k->start),
+                        line + k->start);
             return FLOE_DL_DUPLICATE_KEY;
+        }
         /* skip ":value" to the next entry start (a ',' at depth 0 outside strings) */
         {
             int level = 0, in_str = 0;
@@ -1078,11 +1089,9 @@ static int map_walk(struct floe_ndjson_state *st, const char *line)
         if (sc->extra) {
             r = extra_add(st, line, i, stack, depth);
             if (r != 0) {
-                /* The key as written: extra_add's canonical copy may have
-                 * overwritten the decoded one in scratch. */
-                floe_format(st->reason, sizeof st->reason,
-                            r == FLOE_DL_DUPLICATE_KEY ? "duplicate key '%.*s'" : "unnamed fields too long at '%.*s'",
-                            (int)(k->end - k->start), line + k->start);
+                if (r != FLOE_DL_DUPLICATE_KEY) /* extra_add named the duplicate */
+                    floe_format(st->reason, sizeof st->reason, "unnamed fields too long at '%.*s'",
+                                (int)(k->end - k->start), line + k->start);
                 return r;
             }
         }

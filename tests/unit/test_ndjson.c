@@ -644,24 +644,27 @@ TEST(ndjson_zstd_window_too_large_and_truncation_are_dead_letters)
 
 /* Unnamed fields keep one spelling per key in _extra: an escaped key equals
  * its plain twin (a duplicate, dead-lettered), and what is written is the
- * decoded key, escaped only where JSON requires. (Inside an unnamed field's
- * value the JSON text is kept as it came, duplicates and all: nothing is
- * chosen, so nothing is lost.) */
+ * decoded key, escaped only where JSON requires. A key repeated inside an
+ * unnamed field's value is a duplicate too (readers of _extra would choose
+ * differently), and its reason names both keys. */
 TEST(ndjson_extra_keys_compare_decoded)
 {
     static const char text[] =
         "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1,\"q\":1,\"\\u0071\":2}\n"
         "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"b\",\"seq\":2,\"k\\\"x\":1,\"k\\u0022x\":2}\n"
         "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"d\",\"seq\":4,\"caf\\u00e9\":1,\"t\\u0009k\\u0001\":2,"
-        "\"s\\/l\":3}\n";
+        "\"s\\/l\":3}\n"
+        "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"e\",\"seq\":5,\"x\":{\"b\":[{\"a\":1,\"a\":2}]}}\n";
     setup_decoder(&telemetry, 0, 0);
     floe_ndjson_begin(&dec, "keys.ndjson");
     CHECK_EQ_INT(floe_ndjson_push(&dec, text, sizeof text - 1), FLOE_OK);
     CHECK_EQ_INT(floe_ndjson_end(&dec), FLOE_OK);
-    REQUIRE(cap.dls == 2);
+    REQUIRE(cap.dls == 3);
     CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_DUPLICATE_KEY);
     CHECK_EQ_STR(cap.dl_text[0], "duplicate key '\\u0071'");
     CHECK_EQ_INT(cap.dl_reason[1], FLOE_DL_DUPLICATE_KEY);
+    CHECK_EQ_INT(cap.dl_reason[2], FLOE_DL_DUPLICATE_KEY);
+    CHECK_EQ_STR(cap.dl_text[2], "duplicate key 'a' inside 'x'");
     REQUIRE(cap.rows == 1);
     CHECK_EQ_STR(cap.row[0].strs[10], "{\"caf\xc3\xa9\":1,\"t\\tk\\u0001\":2,\"s/l\":3}");
 }
