@@ -81,6 +81,7 @@ struct floe_ndjson_state {
     ZSTD_DStream *zds;
     uint8_t *zout;
     size_t zret;         /* last ZSTD_decompressStream result: 0 = frame complete */
+    uint64_t frame_line; /* the line the current frame's first byte belongs to */
 #endif
 
     /* per line */
@@ -1384,6 +1385,8 @@ static int feed_zstd(struct floe_ndjson *dec, const void *data, size_t n)
         out.dst = st->zout;
         out.size = ZSTD_OUT_BYTES;
         out.pos = 0;
+        if (st->zret == 0) /* a call stops at a frame's end: this one starts the next */
+            st->frame_line = st->line_no + 1u;
         r = ZSTD_decompressStream(st->zds, &out, &in);
         if (ZSTD_isError(r)) {
             char what[REASON_MAX];
@@ -1391,6 +1394,12 @@ static int feed_zstd(struct floe_ndjson *dec, const void *data, size_t n)
                 floe_format(what, sizeof what, "zstd: %s (window limit %u KiB)", ZSTD_getErrorName(r),
                             (unsigned)(1u << (st->cfg->zstd_window_log ? st->cfg->zstd_window_log
                                                                        : FLOE_NDJSON_DEFAULT_WINDOW_LOG)) / 1024u);
+            else if (st->frame_line <= st->line_no)
+                /* Found late (a checksum is checked at the frame's end):
+                 * the frame's complete lines have been decoded already. */
+                floe_format(what, sizeof what, "zstd: %s, in the frame from line %llu (its lines %llu to %llu were decoded before the check)",
+                            ZSTD_getErrorName(r), (unsigned long long)st->frame_line,
+                            (unsigned long long)st->frame_line, (unsigned long long)st->line_no);
             else
                 floe_format(what, sizeof what, "zstd: %s", ZSTD_getErrorName(r));
             return zstd_fail(dec, FLOE_DL_BAD_COMPRESSION, what);

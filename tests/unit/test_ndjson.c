@@ -632,6 +632,21 @@ TEST(ndjson_zstd_window_too_large_and_truncation_are_dead_letters)
     CHECK_EQ_INT(cap.dls, 1);
     CHECK_EQ_INT(cap.dl_reason[cap.dls - 1], FLOE_DL_TRUNCATED_INPUT);
 
+    /* A checksum that does not match is found at the frame's end, after its
+     * lines went on (the checksum pushed after the rest, so its lines are
+     * decoded first): the reason says which lines came from that frame. */
+    n = make_zstd(telemetry_text, sizeof telemetry_text - 1, "--check");
+    zbuf[n - 1] ^= 0x01;
+    setup_decoder(&telemetry, 0, 0);
+    floe_ndjson_begin(&dec, "checksum.zst");
+    CHECK_EQ_INT(floe_ndjson_push(&dec, zbuf, n - 4), FLOE_OK);
+    CHECK_EQ_INT(floe_ndjson_push(&dec, zbuf + n - 4, 4), FLOE_ERR_MALFORMED);
+    floe_ndjson_end(&dec);
+    REQUIRE(cap.dls >= 1);
+    CHECK_EQ_INT(cap.dl_reason[cap.dls - 1], FLOE_DL_BAD_COMPRESSION);
+    if (strstr(cap.dl_text[cap.dls - 1], "checksum, in the frame from line 1 (its lines 1 to ") == NULL)
+        test_fail(__FILE__, __LINE__, "reason: %s", cap.dl_text[cap.dls - 1]);
+
     /* Corrupt bytes inside the frame: a clear error, not garbage rows. */
     n = make_zstd(telemetry_text, sizeof telemetry_text - 1, "--check");
     zbuf[n / 2] ^= 0x55;
