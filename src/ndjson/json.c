@@ -164,8 +164,8 @@ static int check_string(struct floe_json_parser *p, const char *s, size_t start,
             i++;
             continue;
         }
-        if (c < 0x20)
-            return fault(p, FLOE_JSON_UTF8, "control character in string (must be escaped)", i);
+        if (c < 0x20) /* valid UTF-8, but not JSON */
+            return fault(p, FLOE_JSON_SYNTAX, "control character in string (must be escaped)", i);
         if (c >= 0x80) {
             size_t len = floe_utf8_seq((const uint8_t *)s + i, end - i);
             if (len == 0)

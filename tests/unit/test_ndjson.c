@@ -423,6 +423,7 @@ TEST(ndjson_dead_letters_name_reason_and_field)
         {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1,\"ok\":1}", FLOE_DL_WRONG_TYPE, "ok"},
         {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"\xff\",\"seq\":1}", FLOE_DL_BAD_UTF8, "UTF-8"},
         {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"\\ud800\",\"seq\":1}", FLOE_DL_BAD_UTF8, "surrogate"},
+        {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\tb\",\"seq\":1}", FLOE_DL_MALFORMED_JSON, "control character"},
         {"{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", FLOE_DL_TOO_DEEP, "deep"},
         {"{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\"a\",\"seq\":1,\"day\":\"2025-1-1\"}", FLOE_DL_BAD_TIMESTAMP, "day"},
     };
