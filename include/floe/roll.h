@@ -25,7 +25,7 @@ extern "C" {
 enum floe_partition_by {
     FLOE_PARTITION_NONE = 0,
     FLOE_PARTITION_DAY,  /* dt=YYYY-MM-DD/ */
-    FLOE_PARTITION_HOUR  /* dt=YYYY-MM-DD/hour=HH/ */
+    FLOE_PARTITION_HOUR  /* dt=YYYY-MM-DD/hour=H/ (0 to 23: no leading zero) */
 };
 
 struct floe_file_facts {
@@ -94,6 +94,12 @@ struct floe_roll {
     uint64_t bytes_sealed;
     uint64_t rows_written;
 };
+
+/** @brief The schema column whose name is a partition folder's key ("dt",
+ *  or "hour" with hours; compared ignoring ASCII case, as SQL does), or
+ *  NULL. Readers that apply hive partitioning show the folder's value in
+ *  such a column's place, so setup refuses a config that has one. */
+const char *floe_roll_partition_clash(const struct floe_schema *sc, int partition_by);
 
 size_t floe_roll_size(const struct floe_roll_config *cfg);
 void floe_roll_init(struct floe_roll *r);

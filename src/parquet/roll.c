@@ -88,13 +88,35 @@ static int carve(struct floe_arena *a, const struct floe_roll_config *cfg, struc
     return FLOE_OK;
 }
 
+/* a equals b (all lowercase) ignoring ASCII case. */
+static int same_ignoring_case(const char *a, const char *lower)
+{
+    for (; *a != '\0' && *lower != '\0'; a++, lower++)
+        if ((*a >= 'A' && *a <= 'Z' ? *a - 'A' + 'a' : *a) != *lower)
+            return 0;
+    return *a == *lower;
+}
+
+const char *floe_roll_partition_clash(const struct floe_schema *sc, int partition_by)
+{
+    size_t i;
+    if (sc == NULL || partition_by == FLOE_PARTITION_NONE)
+        return NULL;
+    for (i = 0; i < sc->n_columns; i++) {
+        const char *name = sc->columns[i].name;
+        if (same_ignoring_case(name, "dt") || (partition_by == FLOE_PARTITION_HOUR && same_ignoring_case(name, "hour")))
+            return name;
+    }
+    return NULL;
+}
+
 static int config_ok(const struct floe_roll_config *cfg)
 {
     const struct floe_schema *sc;
     if (cfg == NULL || cfg->dir == NULL || cfg->fs == NULL || cfg->clock == NULL || cfg->entropy == NULL)
         return 0;
     sc = cfg->parquet.schema;
-    if (sc == NULL || cfg->partition_by > FLOE_PARTITION_HOUR)
+    if (sc == NULL || cfg->partition_by > FLOE_PARTITION_HOUR || floe_roll_partition_clash(sc, cfg->partition_by))
         return 0;
 #ifdef FLOE_NO_SORT_WINDOW
     if (cfg->sort_window_bytes != 0)
@@ -258,10 +280,12 @@ static int in_span(const struct floe_roll_state *st, const struct floe_row *row,
     return !null && us >= start && us - start < partition_span(st);
 }
 
-/* The row's partition, e.g. "dt=2026-11-21/hour=10" (empty when none). A
- * row without a timestamp goes to Hive's default partition, at every level,
- * so a reader finds the same keys in every path. Years 0 to 9999 have four
- * digits, so dt reads as a DATE. */
+/* The row's partition, e.g. "dt=2026-11-21/hour=9" (empty when none), in
+ * UTC. A row without a timestamp goes to Hive's default partition, at every
+ * level, so a reader finds the same keys in every path. Years 0 to 9999 have
+ * four digits, so dt reads as a DATE; the hour has no leading zero, so it
+ * reads as an integer (DuckDB types "09" as text: it casts only values
+ * whose text comes back the same). */
 static void partition_of(const struct floe_roll_state *st, const struct floe_row *row, char *out, size_t cap)
 {
     struct floe_civil c;
@@ -286,7 +310,7 @@ static void partition_of(const struct floe_roll_state *st, const struct floe_row
     n = floe_format(out, cap, "dt=%s-%c%c-%c%c", year, '0' + c.month / 10, '0' + c.month % 10, '0' + c.day / 10,
                     '0' + c.day % 10);
     if (st->cfg->partition_by == FLOE_PARTITION_HOUR)
-        floe_format(out + n, cap - n, "/hour=%c%c", '0' + c.hour / 10, '0' + c.hour % 10);
+        floe_format(out + n, cap - n, "/hour=%d", c.hour);
 }
 
 /* Whether the JSON string at list[at] (its opening quote) is src escaped. */

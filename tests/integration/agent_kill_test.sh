@@ -222,7 +222,7 @@ const walk = (d) => fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }
   const unexpected = [];
   for (const f of walk(landed)) {
     const rel = path.relative(landed, f);
-    if (!/^dt=\d{4}-\d\d-\d\d\/hour=\d\d\/[0-9a-f-]{36}\.parquet$/.test(rel) &&
+    if (!/^dt=\d{4}-\d\d-\d\d\/hour=\d{1,2}\/[0-9a-f-]{36}\.parquet$/.test(rel) &&
         !/^_dead_letters\/[0-9a-f-]{36}\.ndjson$/.test(rel)) unexpected.push(`target:${rel}`);
   }
   for (const f of walk(spool)) {

@@ -1353,7 +1353,8 @@ TEST(roll_refused_row_neither_splits_nor_leaves_a_file)
 
 /* Partition names readers parse: a null timestamp goes to Hive's default
  * partition at both levels (DuckDB refuses a tree whose paths have different
- * keys), and early years have four digits (or dt is no longer a DATE). */
+ * keys), early years have four digits (or dt is no longer a DATE), and hours
+ * have no leading zero (DuckDB types "hour=09" as text). */
 TEST(roll_partition_names_for_every_reader)
 {
     static const int64_t YEAR1 = -62135596800000000; /* 0001-01-01T00:00:00Z */
@@ -1365,8 +1366,40 @@ TEST(roll_partition_names_for_every_reader)
     REQUIRE(roll_put_from("unit", NULL_TS, "y") == FLOE_OK);
     REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
     REQUIRE(n_seen == 2);
-    CHECK(strncmp(seen[0].path, "/out/dt=0001-01-01/hour=00/", 27) == 0);
+    CHECK(strncmp(seen[0].path, "/out/dt=0001-01-01/hour=0/", 26) == 0);
     CHECK(strncmp(seen[1].path, "/out/dt=__HIVE_DEFAULT_PARTITION__/hour=__HIVE_DEFAULT_PARTITION__/", 67) == 0);
+}
+
+/* A column named as a partition key (any case) would be hidden by the
+ * folder's value in readers that apply hive partitioning: refused. */
+TEST(roll_refuses_a_column_named_as_a_partition_key)
+{
+    struct floe_column cols[2];
+    struct floe_schema sc;
+    memset(cols, 0, sizeof cols);
+    memset(&sc, 0, sizeof sc);
+    cols[0].name = "ts";
+    cols[0].type = FLOE_TYPE_TIMESTAMP_US;
+    cols[1].name = "Hour";
+    cols[1].type = FLOE_TYPE_INT32;
+    sc.columns = cols;
+    sc.n_columns = 2;
+    CHECK(floe_roll_partition_clash(&sc, FLOE_PARTITION_NONE) == NULL);
+    CHECK(floe_roll_partition_clash(&sc, FLOE_PARTITION_DAY) == NULL);
+    CHECK_EQ_STR(floe_roll_partition_clash(&sc, FLOE_PARTITION_HOUR), "Hour");
+    cols[1].name = "DT";
+    CHECK_EQ_STR(floe_roll_partition_clash(&sc, FLOE_PARTITION_DAY), "DT");
+    cols[1].name = "dt2";
+    CHECK(floe_roll_partition_clash(&sc, FLOE_PARTITION_HOUR) == NULL);
+    cols[1].name = "hours";
+    CHECK(floe_roll_partition_clash(&sc, FLOE_PARTITION_HOUR) == NULL);
+    /* setup refuses it: sizing gives 0 */
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    rcfg.partition_by = FLOE_PARTITION_DAY;
+    CHECK(floe_roll_size(&rcfg) != 0);
+    roll_cols[1].name = "dt";
+    CHECK_EQ_U64(floe_roll_size(&rcfg), 0);
+    roll_cols[1].name = "v";
 }
 
 /* The footer's floe.sources is JSON text whatever the file names hold: a

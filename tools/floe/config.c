@@ -37,7 +37,7 @@ static const struct option_def options[] = {
     OPT("parquet", "file_rows", T_UINT, file_rows, "0", NULL, "roll files at this many rows (0: no limit)"),
     OPT("parquet", "max_age_s", T_UINT, max_age_s, "300", NULL, "roll a file open this long (0: never)"),
     OPT("parquet", "idle_s", T_UINT, idle_s, "30", NULL, "roll a file without new rows this long (0: never)"),
-    OPT("parquet", "partition_by", T_STR, partition_by, "", NULL, "COLUMN:day or COLUMN:hour (hive dt=/hour= folders)"),
+    OPT("parquet", "partition_by", T_STR, partition_by, "", NULL, "COLUMN:day or COLUMN:hour (hive dt=/hour= folders, UTC)"),
     OPT("parquet", "sort_by", T_STR, sort_by, "", NULL,
         "COLUMN: rows grouped by it (then in arrival order) within each window of rows held in memory"),
     OPT("parquet", "sort_window_bytes", T_BYTES, sort_window_bytes, "4M", NULL, "memory for the rows sort_by holds"),

@@ -92,7 +92,7 @@ static void convert_usage(FILE *f)
             "  --file-bytes N             roll files at the first row-group end past this size\n"
             "                             (default 128M)\n"
             "  --file-rows N              roll files at this many rows (default: no limit)\n"
-            "  --partition-by COL:day|hour  hive partitions dt=YYYY-MM-DD[/hour=HH]/ from a timestamp column\n"
+            "  --partition-by COL:day|hour  hive partitions dt=YYYY-MM-DD[/hour=H]/ (UTC) from a timestamp column\n"
             "  --sort-by COL              write rows grouped by COL (then in arrival order) within\n"
             "                             each window of rows held in memory: smaller files, row\n"
             "                             groups that prune on COL\n"
@@ -450,6 +450,13 @@ int cmd_convert(int argc, char **argv)
         }
         rcfg.ts_column = (int16_t)col;
         rcfg.partition_by = strcmp(colon + 1, "day") == 0 ? FLOE_PARTITION_DAY : FLOE_PARTITION_HOUR;
+        if (floe_roll_partition_clash(&schema, rcfg.partition_by) != NULL) {
+            fprintf(stderr,
+                    "floe convert: --partition-by %s: %s has a column %s, the name of a partition folder's key: "
+                    "readers would show the folder's value in its place (rename the column)\n",
+                    partition, schema_path, floe_roll_partition_clash(&schema, rcfg.partition_by));
+            return EXIT_USAGE;
+        }
     }
     if (sort_by != NULL) {
         int col = find_column(&schema, sort_by, strlen(sort_by));

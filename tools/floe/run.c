@@ -818,6 +818,16 @@ static int partition_column_check(const struct agent *a)
     for (i = 0; i < a->schema.n_columns; i++) {
         const struct floe_column *col = &a->schema.columns[i];
         if (strlen(col->name) == n && strncmp(col->name, a->cfg.partition_by, n) == 0) {
+            const char *clash =
+                floe_roll_partition_clash(&a->schema, strcmp(colon + 1, "day") == 0 ? FLOE_PARTITION_DAY
+                                                                                    : FLOE_PARTITION_HOUR);
+            if (clash != NULL) {
+                agent_config_complain(&a->cfg, stderr, "parquet", "partition_by",
+                                      "%s has a column %s, the name of a partition folder's key: readers would "
+                                      "show the folder's value in its place (rename the column)",
+                                      a->cfg.schema_file, clash);
+                return -1;
+            }
             if (col->type == FLOE_TYPE_TIMESTAMP_MS || col->type == FLOE_TYPE_TIMESTAMP_US)
                 return 0;
             agent_config_complain(&a->cfg, stderr, "parquet", "partition_by", "column %.*s of %s is not a timestamp",
