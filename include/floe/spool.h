@@ -57,7 +57,8 @@ struct floe_spool_batch {
     char dead_key[FLOE_SPOOL_KEY_MAX];      /* the dead letters' object key (empty: none,
                                              * or a meta older than these keys) */
     uint64_t size, records, dead_records;
-    int64_t min_ts, max_ts;
+    int64_t min_ts, max_ts; /* the timestamp column's range (microseconds)... */
+    int has_ts;             /* ...when the file has one with a value */
     uint32_t crc32c;
     uint8_t sha256[32];
 };

@@ -383,7 +383,7 @@ static int build_manifest(const struct floe_spool_batch *b, const char *key, cha
     text_json_string(&t, key, floe_strlen(key));
     text_add(&t, ",\"format\":\"parquet\",\"size\":%llu,\"records\":%llu", (unsigned long long)b->size,
              (unsigned long long)b->records);
-    if (b->min_ts != 0 || b->max_ts != 0) {
+    if (b->has_ts) {
         floe_utc_format_iso(b->min_ts, iso);
         text_add(&t, ",\"min_ts\":\"%s\"", iso);
         floe_utc_format_iso(b->max_ts, iso);

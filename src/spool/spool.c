@@ -1074,6 +1074,7 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
         rec_u64(&w, "crc32c", facts->crc32c);
         floe_hex(facts->sha256, FLOE_SHA256_LEN, hex);
         rec_put(&w, "sha256", hex);
+        rec_u64(&w, "has_ts", facts->has_ts ? 1u : 0u);
         rec_i64(&w, "min_ts", facts->has_ts ? facts->min_ts : 0);
         rec_i64(&w, "max_ts", facts->has_ts ? facts->max_ts : 0);
         rec_name(&w, "partition", facts->partition);
@@ -1286,6 +1287,9 @@ int floe_spool_oldest_lane(struct floe_spool *sp, uint32_t lanes, uint32_t lane,
                 rec_get_hex(st->rec, covered, "sha256", b->sha256, sizeof b->sha256);
                 rec_get_i64(st->rec, covered, "min_ts", &b->min_ts);
                 rec_get_i64(st->rec, covered, "max_ts", &b->max_ts);
+                /* Metas before has_ts wrote 0 and 0 for "none". */
+                b->has_ts = rec_get_u64(st->rec, covered, "has_ts", &c) ? c != 0
+                                                                        : b->min_ts != 0 || b->max_ts != 0;
                 batch_path(st, b->parquet_path, "ready", seq, ".parquet");
             }
             if (dead_size > 0) {

@@ -135,6 +135,32 @@ static int open_uploader(struct floe_spool *up, struct floe_spool_config *ucfg)
     return floe_spool_open(up, ucfg, &a);
 }
 
+/* A file whose timestamps are all 1970-01-01T00:00:00Z (a gateway with an
+ * unset clock) has a range, 0 to 0: the batch says so, rather than reading
+ * as a file without timestamps (its manifest lost min_ts and max_ts). */
+TEST(spool_batch_keeps_a_timestamp_range_at_the_epoch)
+{
+    struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    text_len = (size_t)snprintf(text, sizeof text, "{\"ts\":\"1970-01-01T00:00:00Z\",\"id\":\"a\"}\n");
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    REQUIRE(floe_spool_oldest(&up, &b) == FLOE_OK);
+    CHECK_EQ_INT(b.has_ts, 1);
+    CHECK_EQ_U64(b.min_ts, 0);
+    CHECK_EQ_U64(b.max_ts, 0);
+    REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
+    /* and a file without a timestamp value has none */
+    text_len = (size_t)snprintf(text, sizeof text, "{\"ts\":null,\"id\":\"b\"}\n");
+    REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(push_all() == FLOE_OK);
+    REQUIRE(floe_spool_oldest(&up, &b) == FLOE_OK);
+    CHECK_EQ_INT(b.has_ts, 0);
+}
+
 /* The getters on handles that were initialised but never opened give
  * zeros, as the int-returning calls give FLOE_ERR_INVAL (they crashed). */
 TEST(getters_before_setup_give_zeros)
