@@ -59,6 +59,14 @@ bad_value '8: \[parquet\] partition_by: column device_id .* is not a timestamp' 
 bad_value '8: \[parquet\] sort_by: no column nosuch' '[parquet]' 'sort_by = nosuch' '[target]' "url = file://$work/x"
 bad_value '9: \[parquet\] sort_window_bytes: want 4K to 1G' '[parquet]' 'sort_by = device_id' 'sort_window_bytes = 1K' '[target]' "url = file://$work/x"
 bad_value '11: \[upload\] part_size: S3 takes parts of 5M' '[target]' 'url = s3://lake/x' "credentials_file = $work/cred" '[upload]' 'part_size = 1K'
+# Values past what they become (32-bit milliseconds, the writer's bounds)
+# are refused, not cut: max_age_s = 4294968 rolled files after 704 ms.
+bad_value '8: \[parquet\] max_age_s: want at most 4294967' '[parquet]' 'max_age_s = 4294968' '[target]' "url = file://$work/x"
+bad_value '8: \[parquet\] page_bytes: want at most 67108864' '[parquet]' 'page_bytes = 4G' '[target]' "url = file://$work/x"
+# A column named as a partition key would be hidden by the folder's value.
+printf '{"columns":[{"name":"ts","type":"timestamp_us"},{"name":"DT","type":"string"}]}\n' > "$work/schema-dt.json"
+bad_value '8: \[parquet\] partition_by: .*has a column DT' '[parquet]' 'partition_by = ts:day' '[schema]' \
+  "file = $work/schema-dt.json" '[target]' "url = file://$work/x"
 
 # 2. SIGTERM in the middle, restart, drain.
 mkdir -p "$work"/{in,spool,landed}

@@ -20,34 +20,42 @@ struct option_def {
     const char *def;      /* default, as it would be written in the file */
     const char *choices;  /* T_ENUM: "a|b" */
     const char *help;
+    uint64_t max; /* T_UINT, T_BYTES: the largest value the agent can use (0: any) */
 };
 
-#define OPT(sec, key, type, field, def, choices, help) \
-    {sec, key, type, offsetof(struct agent_config, field), sizeof(((struct agent_config *)0)->field), def, choices, help}
+#define OPT(sec, key, type, field, def, choices, help) OPT_MAX(sec, key, type, field, def, choices, help, 0)
+#define OPT_MAX(sec, key, type, field, def, choices, help, max)                                                      \
+    {sec, key, type, offsetof(struct agent_config, field), sizeof(((struct agent_config *)0)->field), def, choices,   \
+     help, max}
+/* Limits of what the values become: milliseconds in 32 bits, the writer's
+ * own bounds (pages to 64M, row groups and lines to 1G). */
+#define MS_32 UINT32_MAX
+#define S_32 (UINT32_MAX / 1000u)
+#define G1 (1ull << 30)
 
 static const struct option_def options[] = {
     OPT("source", "dir", T_STR, source_dir, "", NULL, "watched folder of .ndjson / .ndjson.zst files (\"-\": stdin)"),
-    OPT("source", "settle_ms", T_UINT, settle_ms, "2000", NULL, "a file is taken once unchanged this long"),
+    OPT_MAX("source", "settle_ms", T_UINT, settle_ms, "2000", NULL, "a file is taken once unchanged this long", MS_32),
     OPT("source", "done", T_ENUM, done_policy, "delete", "delete|keep", "consumed files: delete, or keep in <dir>/done/"),
     OPT("schema", "file", T_STR, schema_file, "", NULL, "schema file (floe schema infer writes one)"),
     OPT("parquet", "codec", T_ENUM, codec, "snappy", "snappy|zstd|none", "page compression"),
-    OPT("parquet", "row_group_bytes", T_BYTES, row_group_bytes, "1M", NULL, "compressed bytes per row group"),
-    OPT("parquet", "page_bytes", T_BYTES, page_bytes, "32K", NULL, "bytes per page (and per column buffer)"),
+    OPT_MAX("parquet", "row_group_bytes", T_BYTES, row_group_bytes, "1M", NULL, "compressed bytes per row group", G1),
+    OPT_MAX("parquet", "page_bytes", T_BYTES, page_bytes, "32K", NULL, "bytes per page (and per column buffer)", (64ull << 20)),
     OPT("parquet", "file_bytes", T_BYTES, file_bytes, "64M", NULL, "roll files at the first row-group end past this size"),
     OPT("parquet", "file_rows", T_UINT, file_rows, "0", NULL, "roll files at this many rows (0: no limit)"),
-    OPT("parquet", "max_age_s", T_UINT, max_age_s, "300", NULL, "roll a file open this long (0: never)"),
-    OPT("parquet", "idle_s", T_UINT, idle_s, "30", NULL, "roll a file without new rows this long (0: never)"),
+    OPT_MAX("parquet", "max_age_s", T_UINT, max_age_s, "300", NULL, "roll a file open this long (0: never)", S_32),
+    OPT_MAX("parquet", "idle_s", T_UINT, idle_s, "30", NULL, "roll a file without new rows this long (0: never)", S_32),
     OPT("parquet", "partition_by", T_STR, partition_by, "", NULL, "COLUMN:day or COLUMN:hour (hive dt=/hour= folders, UTC)"),
     OPT("parquet", "sort_by", T_STR, sort_by, "", NULL,
         "COLUMN: rows grouped by it (then in arrival order) within each window of rows held in memory"),
-    OPT("parquet", "sort_window_bytes", T_BYTES, sort_window_bytes, "4M", NULL, "memory for the rows sort_by holds"),
-    OPT("parquet", "max_line", T_BYTES, max_line, "64K", NULL, "longest NDJSON line; longer lines are dead letters"),
+    OPT_MAX("parquet", "sort_window_bytes", T_BYTES, sort_window_bytes, "4M", NULL, "memory for the rows sort_by holds", G1),
+    OPT_MAX("parquet", "max_line", T_BYTES, max_line, "64K", NULL, "longest NDJSON line; longer lines are dead letters", G1),
     OPT("parquet", "bloom_filters", T_BOOL, bloom_filters, "true", NULL,
         "a Bloom filter for each dictionary-encoded column chunk (readers skip row groups on col = value)"),
     OPT("spool", "dir", T_STR, spool_dir, "", NULL, "the spool folder (see docs/spool.md)"),
     OPT("spool", "quota", T_BYTES, quota, "1G", NULL, "bytes the spool may hold (0: the disk)"),
     OPT("spool", "full_policy", T_ENUM, full_policy, "block", "block|drop_oldest", "when full: wait, or drop the oldest file"),
-    OPT("spool", "dead_bytes", T_BYTES, dead_bytes, "1M", NULL, "a batch's dead letters end at about this size (at most a quarter of the quota)"),
+    OPT_MAX("spool", "dead_bytes", T_BYTES, dead_bytes, "1M", NULL, "a batch's dead letters end at about this size (at most a quarter of the quota)", UINT32_MAX),
     OPT("target", "url", T_STR, url, "", NULL,
         "s3://BUCKET[/PREFIX], https://HOST/PATH[/{key}] (plain PUT; bearer token from $FLOE_BEARER_TOKEN) or file:///PATH"),
     OPT("target", "endpoint", T_STR, endpoint, "", NULL, "S3 endpoint URL (default https://s3.REGION.amazonaws.com)"),
@@ -60,19 +68,19 @@ static const struct option_def options[] = {
     OPT("target", "insecure", T_BOOL, insecure, "false", NULL, "do NOT verify TLS certificates (logged loudly)"),
     OPT("target", "credentials_file", T_STR, credentials_file, "", NULL,
         "AWS-style credentials file (mode 600); else AWS_* environment variables"),
-    OPT("upload", "part_size", T_BYTES, part_size, "8M", NULL, "multipart part size (>= 5M)"),
+    OPT_MAX("upload", "part_size", T_BYTES, part_size, "8M", NULL, "multipart part size (>= 5M)", (5ull << 30)),
     OPT("upload", "multipart_threshold", T_BYTES, multipart_threshold, "16M", NULL, "files this big go multipart"),
-    OPT("upload", "backoff_base_ms", T_UINT, backoff_base_ms, "500", NULL, "first retry delay (exponential, full jitter)"),
-    OPT("upload", "backoff_max_ms", T_UINT, backoff_max_ms, "60000", NULL, "longest retry delay (a longer Retry-After is cut to it)"),
-    OPT("upload", "breaker_failures", T_UINT, breaker_failures, "5", NULL, "failures in a row that pause uploads"),
-    OPT("upload", "breaker_open_s", T_UINT, breaker_open_s, "30", NULL, "how long uploads pause"),
-    OPT("upload", "max_failures", T_UINT, max_failures, "0", NULL, "failures in a row that raise floe_upload_error (probing goes on; exit 1 at stop) (0: never)"),
+    OPT_MAX("upload", "backoff_base_ms", T_UINT, backoff_base_ms, "500", NULL, "first retry delay (exponential, full jitter)", MS_32),
+    OPT_MAX("upload", "backoff_max_ms", T_UINT, backoff_max_ms, "60000", NULL, "longest retry delay (a longer Retry-After is cut to it)", MS_32),
+    OPT_MAX("upload", "breaker_failures", T_UINT, breaker_failures, "5", NULL, "failures in a row that pause uploads", UINT32_MAX),
+    OPT_MAX("upload", "breaker_open_s", T_UINT, breaker_open_s, "30", NULL, "how long uploads pause", S_32),
+    OPT_MAX("upload", "max_failures", T_UINT, max_failures, "0", NULL, "failures in a row that raise floe_upload_error (probing goes on; exit 1 at stop) (0: never)", UINT32_MAX),
     OPT("upload", "dead_letters", T_BOOL, dead_letters, "true", NULL, "upload dead letters under PREFIX_dead_letters/"),
     OPT("upload", "manifests", T_BOOL, manifests, "false", NULL, "after each Parquet object, a JSON manifest under PREFIX_manifests/ (for table committers)"),
     OPT("log", "level", T_ENUM, log_level, "info", "error|warn|info|debug", "log level"),
     OPT("log", "output", T_ENUM, log_output, "stderr", "stderr|syslog", "where log lines go (syslog: facility daemon, tag floe)"),
     OPT("metrics", "file", T_STR, metrics_file, "", NULL, "Prometheus text file for node_exporter (\"\": off)"),
-    OPT("metrics", "interval_s", T_UINT, metrics_interval_s, "10", NULL, "how often the metrics file is rewritten"),
+    OPT_MAX("metrics", "interval_s", T_UINT, metrics_interval_s, "10", NULL, "how often the metrics file is rewritten", S_32),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -120,6 +128,10 @@ static int set_value(struct agent_config *c, const struct option_def *o, const c
     case T_UINT:
         if (cli_parse_bytes(v, &n) != 0 || (o->type == T_UINT && strspn(v, "0123456789") != strlen(v))) {
             snprintf(why, cap, o->type == T_BYTES ? "not a byte count (e.g. 512K, 64M)" : "not a number");
+            return -1;
+        }
+        if (o->max != 0 && n > o->max) {
+            snprintf(why, cap, "want at most %llu", (unsigned long long)o->max);
             return -1;
         }
         *(uint64_t *)field = n;
