@@ -28,6 +28,12 @@ ifeq ($(wildcard $(TOP)/boards/$(BOARD)/board.mk),)
 $(error unknown BOARD '$(BOARD)': one of $(BOARDS))
 endif
 include $(TOP)/boards/$(BOARD)/board.mk
+# 64-bit time_t and file offsets wherever the C library has them: a 32-bit
+# Linux build (linux-armhf, or a Yocto/Buildroot build with BOARD=host and a
+# 32-bit toolchain) outlives 2038 and reads files over 2 GiB. Nothing
+# changes on 64-bit targets or newlib. In BOARD_CFLAGS, so zstd and mbedTLS
+# (its certificate dates) get it too.
+override BOARD_CFLAGS += -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
 
 ifeq ($(origin CC),default)
 CC := $(CROSS_COMPILE)gcc

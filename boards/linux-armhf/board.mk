@@ -2,8 +2,8 @@
 # Allwinner H3, STM32MP1, Raspberry Pi 2). ARMv7-A with NEON/VFPv4, Thumb-2.
 BOARD_DESC := Linux armhf gateways (Cortex-A7 class), tests under qemu-arm
 CROSS_COMPILE ?= arm-linux-gnueabihf-
-# 64-bit time_t and file offsets: gateways outlive 2038 and hold files over 2 GiB.
-BOARD_CFLAGS ?= -march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard -mthumb -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
+# (64-bit time_t and file offsets: the Makefile adds them for every build.)
+BOARD_CFLAGS ?= -march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard -mthumb
 BOARD_SYSROOT ?= /usr/arm-linux-gnueabihf
 TEST_RUNNER ?= qemu-arm -L $(BOARD_SYSROOT)
 # Gateways write ZSTD Parquet pages too: zstd's compressor is in libfloe.a

@@ -16,6 +16,10 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
+
+/* Offsets past 2 GiB: a spool file or source of that size must not fail. */
+typedef char floe_posix_off_t_is_64_bits[sizeof(off_t) == 8 ? 1 : -1];
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -226,8 +230,9 @@ struct posix_sock {
 
 static uint64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    struct timespec ts = {0, 0};
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0;
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
@@ -363,9 +368,12 @@ static uint64_t clock_monotonic_ms(void *ctx)
 
 static int64_t clock_utc_ms(void *ctx)
 {
-    struct timespec ts;
+    struct timespec ts = {0, 0};
     (void)ctx;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    /* EOVERFLOW past 2038 with a 32-bit time_t (a build without the
+     * Makefile's -D_TIME_BITS=64): the epoch, not stack garbage. */
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return 0;
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 

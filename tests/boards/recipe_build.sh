@@ -67,4 +67,14 @@ if [ "$(od -An -tu1 -j18 -N1 "$tmp/src/build/recipe/floe" | tr -d ' ')" != 62 ] 
 else
   bad "the floe tool is an x86-64 binary"
 fi
+# A 32-bit target (CROSS=arm-linux-gnueabihf-) gets 64-bit time and file
+# offsets from floe's Makefile, not from the board: no libc call of the
+# 32-bit time_t or off_t kind (the recipes build with BOARD=host).
+old=$("${CROSS}nm" -D --undefined-only "$tmp/src/build/recipe/floe" 2>/dev/null |
+      grep -oE ' (clock_gettime|time|gmtime_r|stat|fstat|fstatat|readdir|lseek|pread|open)@' | tr -d ' @' | tr '\n' ' ')
+if [ -z "$old" ]; then
+  ok "no 32-bit time_t or off_t libc calls in the tool"
+else
+  bad "the tool calls the 32-bit time_t/off_t forms: $old"
+fi
 finish
