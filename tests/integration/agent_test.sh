@@ -508,6 +508,31 @@ if cc -shared -fPIC -o "$work/io_faults.so" tests/tools/io_faults.c -ldl 2> "$wo
     bad "undeletable source: stuck_ok=$stuck_ok, in13: $(ls "$work/in13"), log: $(tail -2 "$work/agent13.log")"
   landed_once "$work/landed13" 2000 && ok "undeletable source: its records and the next source's landed once" ||
     bad "undeletable source: records lost or duplicated"
+
+  # 16. A source that cannot be opened (EACCES while a flag file exists) is
+  #     passed over with a warning, and the file after it is read (it held
+  #     every later file up, silently); once it opens, it is read too.
+  variant 16
+  python3 tools/gen_telemetry.py --rows 1000 --seed 161 --start-ms 1763100000000 > "$work/in16/.a.tmp"
+  python3 tools/gen_telemetry.py --rows 1000 --seed 162 --start-ms 1763200000000 > "$work/in16/.b.tmp"
+  mv "$work/in16/.a.tmp" "$work/in16/a.ndjson"
+  mv "$work/in16/.b.tmp" "$work/in16/b.ndjson"
+  touch "$work/locked16"
+  OPEN_MATCH=/in16/a.ndjson OPEN_FLAG=$work/locked16 LD_PRELOAD=$faults \
+    "$FLOE" run --config "$work/floe16.conf" 2>> "$work/agent16.log" & pids+=($!)
+  for _ in $(seq 100); do [ ! -e "$work/in16/b.ndjson" ] && break; sleep 0.1; done
+  passed_ok=0
+  [ ! -e "$work/in16/b.ndjson" ] && [ -e "$work/in16/a.ndjson" ] &&
+    grep -q 'cannot read .*a.ndjson (Permission denied); reading the files after it' "$work/agent16.log" && passed_ok=1
+  rm -f "$work/locked16"
+  # It is tried again 15 s after it was passed over.
+  for _ in $(seq 250); do [ ! -e "$work/in16/a.ndjson" ] && break; sleep 0.1; done
+  drain_and_stop 16
+  [ "$passed_ok" = 1 ] && [ ! -e "$work/in16/a.ndjson" ] &&
+    ok "an unreadable source is passed over with a warning, the next is read, and it is read once it opens" ||
+    bad "unreadable source: passed_ok=$passed_ok, in16: $(ls "$work/in16"), log: $(tail -2 "$work/agent16.log")"
+  landed_once "$work/landed16" 2000 && ok "unreadable source: its records and the next source's landed once" ||
+    bad "unreadable source: records lost or duplicated"
 else bad "cannot build tests/tools/io_faults.c: $(tail -2 "$work/io_faults.err")"; fi
 
 # 12. A file whose mtime is in the future (the clock stepped back, or the file

@@ -6,10 +6,13 @@
  *                            ENOSPC_MATCH fails with ENOSPC while the file
  *                            ENOSPC_FLAG exists (a disk that fills, then frees)
  *   UNLINK_MATCH, UNLINK_FLAG  (below)
+ *   OPEN_MATCH, OPEN_FLAG    (below)
  * Build: cc -shared -fPIC -o io_faults.so tests/tools/io_faults.c -ldl */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,4 +74,52 @@ int unlink(const char *path)
         return -1;
     }
     return next_unlink(path);
+}
+
+/*   OPEN_MATCH, OPEN_FLAG    open() of a path containing OPEN_MATCH fails with
+ *                            EACCES while the file OPEN_FLAG exists (a source
+ *                            the agent may not read; tests run as root, whom
+ *                            file modes do not stop) */
+static int open_refused(const char *path)
+{
+    const char *match = getenv("OPEN_MATCH"), *flag = getenv("OPEN_FLAG");
+    return match != NULL && flag != NULL && access(flag, F_OK) == 0 && strstr(path, match) != NULL;
+}
+
+int open(const char *path, int flags, ...)
+{
+    static int (*next_open)(const char *, int, ...);
+    mode_t mode = 0;
+    if (flags & O_CREAT) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    if (next_open == NULL)
+        next_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+    if (open_refused(path)) {
+        errno = EACCES;
+        return -1;
+    }
+    return next_open(path, flags, mode);
+}
+
+int open64(const char *path, int flags, ...)
+{
+    static int (*next_open64)(const char *, int, ...);
+    mode_t mode = 0;
+    if (flags & O_CREAT) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    if (next_open64 == NULL)
+        next_open64 = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open64");
+    if (open_refused(path)) {
+        errno = EACCES;
+        return -1;
+    }
+    return next_open64(path, flags, mode);
 }

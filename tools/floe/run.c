@@ -68,6 +68,12 @@ struct agent {
     uint64_t files_failed;
     struct agent_credentials cred; /* resolved by agent_config_check before the threads start */
     struct settle_table settle;     /* the writer thread's */
+    /* Sources that could not be opened (permissions, say), passed over for
+     * a while so that the files after them are read: the writer thread's. */
+    struct {
+        char name[256];
+        uint64_t until_ms;
+    } unreadable[8];
     char bucket[64], prefix[512], endpoint[2048], target_dir[1024];
 };
 
@@ -165,8 +171,37 @@ static int is_source_name(const char *n)
                            (l > 6 && strcmp(n + l - 6, ".jsonl") == 0));
 }
 
+#define UNREADABLE_RETRY_MS 15000u
+
+static int passed_over(const struct agent *a, const char *name, uint64_t now_ms)
+{
+    size_t i;
+    for (i = 0; i < sizeof a->unreadable / sizeof a->unreadable[0]; i++)
+        if (a->unreadable[i].until_ms > now_ms && strcmp(a->unreadable[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* A source that did not open is passed over for 15 s, with a warning each
+ * time, instead of holding up every file after it, silently, as it did. (The file a commit stops part-way through is
+ * still waited for: no other may be read before it.) The slot that frees
+ * soonest is reused. */
+static void pass_over(struct agent *a, const char *name, int err, uint64_t now_ms)
+{
+    size_t i, slot = 0;
+    if (passed_over(a, name, now_ms))
+        return;
+    for (i = 0; i < sizeof a->unreadable / sizeof a->unreadable[0]; i++)
+        if (a->unreadable[i].until_ms < a->unreadable[slot].until_ms)
+            slot = i;
+    snprintf(a->unreadable[slot].name, sizeof a->unreadable[slot].name, "%s", name);
+    a->unreadable[slot].until_ms = now_ms + UNREADABLE_RETRY_MS;
+    cli_log(FLOE_LOG_WARN, &a->log, "writer: cannot read %s/%s (%s); reading the files after it, and it again in %u s",
+            a->cfg.source_dir, name, strerror(err), UNREADABLE_RETRY_MS / 1000u);
+}
+
 /* The first settled source file whose name sorts after @p after (by name),
- * or 0 if none. */
+ * and is not passed over, or 0 if none. */
 static int next_source_after(struct agent *a, const char *after, struct source_file *out)
 {
     DIR *d = opendir(a->cfg.source_dir);
@@ -180,7 +215,8 @@ static int next_source_after(struct agent *a, const char *after, struct source_f
     while ((e = readdir(d)) != NULL) {
         char p[1400];
         struct stat sb;
-        if (!is_source_name(e->d_name) || strlen(e->d_name) >= sizeof best || strcmp(e->d_name, after) <= 0)
+        if (!is_source_name(e->d_name) || strlen(e->d_name) >= sizeof best || strcmp(e->d_name, after) <= 0 ||
+            passed_over(a, e->d_name, (uint64_t)mono.tv_sec * 1000u + (uint64_t)mono.tv_nsec / 1000000u))
             continue;
         snprintf(p, sizeof p, "%s/%s", a->cfg.source_dir, e->d_name);
         if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode))
@@ -493,8 +529,11 @@ static void *writer_thread(void *arg)
             }
             fd = open(src.path, O_RDONLY);
             if (fd < 0 || source_id_of_fd(fd, &id) != 0) {
+                int why = errno;
                 if (fd >= 0)
                     close(fd);
+                if (why != ENOENT) /* gone since the listing: nothing to say */
+                    pass_over(a, src.name, why, floe_posix_clock.monotonic_ms(NULL));
                 sleep_ms(200);
                 continue;
             }
@@ -952,6 +991,11 @@ int cmd_run(int argc, char **argv)
     cli_log(FLOE_LOG_INFO, &a.log, "floe %s: %s -> %.*s%s (spool %s)", FLOE_VERSION_STRING, a.cfg.source_dir,
             (int)strcspn(a.cfg.url, "?"), a.cfg.url, strchr(a.cfg.url, '?') ? "?(query not logged)" : "",
                   a.cfg.spool_dir);
+    if (sizeof(time_t) < 8)
+        cli_log(FLOE_LOG_WARN, &a.log,
+                "built with a 32-bit time_t (the C library is older than glibc 2.34, or the build left out the "
+                "Makefile's -D_TIME_BITS=64): after 2038-01-19 the clock fails, and with it object names and "
+                "request signatures");
     if (pthread_create(&wt, NULL, writer_thread, &a) != 0 || pthread_create(&ut, NULL, uploader_thread, &a) != 0) {
         fprintf(stderr, "floe run: cannot start threads\n");
         return EXIT_BAD_INPUT;
