@@ -119,10 +119,10 @@ int floe_s3_multipart_abort(struct floe_s3 *s3, const char *key, const char *upl
 int floe_s3_put_bytes(struct floe_s3 *s3, const char *key, const void *data, size_t n,
                       const char *content_type, struct floe_s3_result *res);
 
-/** @brief Closes the connection (the next request reconnects). */
 /** @brief 1 if the result's S3 error code is exactly @p code (e.g. "InvalidPart"). */
 int floe_s3_code_is(const struct floe_s3_result *res, const char *code);
 
+/** @brief Closes the connection (the next request reconnects). */
 void floe_s3_disconnect(struct floe_s3 *s3);
 void floe_s3_free(struct floe_s3 *s3);
 
