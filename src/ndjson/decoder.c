@@ -406,7 +406,12 @@ const char *floe_dl_reason_name(int reason)
     return reason > 0 && reason < FLOE_DL__COUNT ? reason_names[reason] : "unknown";
 }
 
-static int dead_letter(struct floe_ndjson *dec, int reason, const char *line, size_t len, size_t full_len)
+/* line[0..len) is what is held of the record (the line without a byte
+ * order mark or CR), record_len the record's whole length (more than len
+ * when only the start of a long line was kept), full_len the line's bytes
+ * in the source. */
+static int dead_letter(struct floe_ndjson *dec, int reason, const char *line, size_t len, size_t record_len,
+                       size_t full_len)
 {
     struct floe_ndjson_state *st = dec->st;
     struct floe_dead_letter dl;
@@ -422,7 +427,7 @@ static int dead_letter(struct floe_ndjson *dec, int reason, const char *line, si
     dl.raw = line;
     dl.raw_len = len < st->dl_raw_max ? len : st->dl_raw_max;
     dl.line_len = full_len;
-    dl.truncated = dl.raw_len < len;
+    dl.truncated = dl.raw_len < record_len;
     return st->cfg->on_dead_letter(st->cfg->cb_ctx, &dl);
 }
 
@@ -1242,16 +1247,16 @@ static int process_line(struct floe_ndjson *dec, const char *s, size_t n)
     fault = floe_json_parse(&st->jp, s, n);
     if (fault != FLOE_JSON_OK) {
         floe_format(st->reason, sizeof st->reason, "%s at byte %u", st->jp.why, (unsigned)st->jp.where);
-        return dead_letter(dec, json_fault_reason(fault), s, n, full);
+        return dead_letter(dec, json_fault_reason(fault), s, n, n, full);
     }
     if (st->jp.tokens[0].type != FLOE_JSON_OBJECT) {
         floe_format(st->reason, sizeof st->reason, "record is not a JSON object");
-        return dead_letter(dec, FLOE_DL_NOT_OBJECT, s, n, full);
+        return dead_letter(dec, FLOE_DL_NOT_OBJECT, s, n, n, full);
     }
     if (st->schema != NULL) {
         reason = map_record(st, s, n);
         if (reason != 0)
-            return dead_letter(dec, reason, s, n, full);
+            return dead_letter(dec, reason, s, n, n, full);
     }
     if (st->cfg->on_row != NULL) {
         struct floe_row row;
@@ -1269,7 +1274,7 @@ static int process_line(struct floe_ndjson *dec, const char *s, size_t n)
         if (r == FLOE_ROW_REJECT) {
             if (st->reason[0] == '\0')
                 floe_format(st->reason, sizeof st->reason, "row rejected by the row callback");
-            return dead_letter(dec, FLOE_DL_REJECTED, s, n, full);
+            return dead_letter(dec, FLOE_DL_REJECTED, s, n, n, full);
         }
         if (r < 0)
             return r;
@@ -1284,7 +1289,8 @@ static int finish_overlong(struct floe_ndjson *dec)
     st->line_no++;
     dec->stats.lines++;
     floe_format(st->reason, sizeof st->reason, "line longer than %u bytes", (unsigned)st->max_line);
-    return dead_letter(dec, FLOE_DL_LINE_TOO_LONG, st->line, st->line_len, (size_t)st->overlong_len);
+    return dead_letter(dec, FLOE_DL_LINE_TOO_LONG, st->line, st->line_len, (size_t)st->overlong_len,
+                       (size_t)st->overlong_len);
 }
 
 /* Line framing over decompressed bytes. */
@@ -1368,7 +1374,7 @@ static int zstd_fail(struct floe_ndjson *dec, int reason, const char *what)
     st->mode = MODE_FAILED;
     floe_format(st->reason, sizeof st->reason, "%s", what);
     st->line_no++;
-    err = dead_letter(dec, reason, "", 0, 0);
+    err = dead_letter(dec, reason, "", 0, 0, 0);
     return err < 0 ? err : FLOE_ERR_MALFORMED;
 }
 
@@ -1483,7 +1489,7 @@ int floe_ndjson_end(struct floe_ndjson *dec)
         int r;
         floe_format(st->reason, sizeof st->reason, "input ends inside a zstd frame (truncated file)");
         st->line_no++;
-        r = dead_letter(dec, FLOE_DL_TRUNCATED_INPUT, st->line, st->line_len, st->line_len);
+        r = dead_letter(dec, FLOE_DL_TRUNCATED_INPUT, st->line, st->line_len, st->line_len, st->line_len);
         st->line_len = 0;
         st->overlong = 0;
         st->mode = MODE_FAILED;

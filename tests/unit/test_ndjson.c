@@ -186,6 +186,7 @@ struct capture {
     char dl_text[MAX_ROWS][200];
     char dl_raw[MAX_ROWS][64];
     uint64_t dl_line[MAX_ROWS];
+    int dl_truncated[MAX_ROWS];
 };
 static struct capture cap;
 
@@ -225,6 +226,7 @@ static int on_dl(void *ctx, const struct floe_dead_letter *dl)
         memcpy(c->dl_raw[c->dls], dl->raw, n);
         c->dl_raw[c->dls][n] = 0;
         c->dl_line[c->dls] = dl->line;
+        c->dl_truncated[c->dls] = dl->truncated;
     }
     c->dls++;
     return FLOE_OK;
@@ -531,6 +533,7 @@ TEST(ndjson_overlong_line_is_dead_lettered_and_stream_continues)
         CHECK_EQ_INT(cap.dls, 1);
         CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_LINE_TOO_LONG);
         CHECK_EQ_INT(cap.dl_line[0], 2);
+        CHECK_EQ_INT(cap.dl_truncated[0], 1); /* only its start is kept */
         CHECK_EQ_INT(cap.row[1].line, 3);
         CHECK(strncmp(cap.dl_raw[0], "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id", 39) == 0);
     }
