@@ -1,6 +1,9 @@
 /* 64-bit file offsets and inode numbers on 32-bit gateways (armhf): without
- * it readdir() fails with EOVERFLOW on large file systems. */
+ * it readdir() fails with EOVERFLOW on large file systems. A 64-bit time_t
+ * too (glibc 2.34+): the Makefile adds both, but a build that vendors the
+ * sources through floe.mk may not. */
 #define _FILE_OFFSET_BITS 64
+#define _TIME_BITS 64
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #include <syslog.h>

@@ -1489,7 +1489,9 @@ int floe_ndjson_end(struct floe_ndjson *dec)
         int r;
         floe_format(st->reason, sizeof st->reason, "input ends inside a zstd frame (truncated file)");
         st->line_no++;
-        r = dead_letter(dec, FLOE_DL_TRUNCATED_INPUT, st->line, st->line_len, st->line_len, st->line_len);
+        r = dead_letter(dec, FLOE_DL_TRUNCATED_INPUT, st->line, st->line_len,
+                        st->overlong ? (size_t)st->overlong_len : st->line_len,
+                        st->overlong ? (size_t)st->overlong_len : st->line_len);
         st->line_len = 0;
         st->overlong = 0;
         st->mode = MODE_FAILED;

@@ -39,7 +39,8 @@ struct floe_json_tok {
 enum floe_json_fault {
     FLOE_JSON_OK = 0,
     FLOE_JSON_SYNTAX,     /* not JSON */
-    FLOE_JSON_UTF8,       /* bad UTF-8, control character or lone surrogate */
+    FLOE_JSON_UTF8,       /* bad UTF-8 or a lone surrogate escape (a raw control
+                           * character is FLOE_JSON_SYNTAX: valid UTF-8, not JSON) */
     FLOE_JSON_DEPTH,      /* nesting over the limit */
     FLOE_JSON_TOKENS      /* more tokens than the limit */
 };

@@ -613,6 +613,32 @@ TEST(ndjson_zstd_frames_concatenated_with_checksums)
     }
 }
 
+/* An overlong line that a zstd frame cuts short: truncated_input, and
+ * "truncated", as only its start is held (it said not, and a cut inside a
+ * character then read as Latin-1). */
+TEST(ndjson_overlong_line_cut_by_the_input_end_is_truncated)
+{
+    static char text[400], two[2 * sizeof zbuf];
+    size_t n = (size_t)sprintf(text, "{\"ts\":\"2025-01-01T00:00:00Z\",\"device_id\":\""), z, a;
+    memset(text + n, 'x', 300);
+    n += 300;
+    /* Two frames: the line's start whole (decoded, so held), then the
+     * rest, cut short. */
+    a = make_zstd(text, 200, "--no-check");
+    REQUIRE(a > 0);
+    memcpy(two, zbuf, a);
+    z = make_zstd(text + 200, n - 200, "--no-check");
+    REQUIRE(z > 8);
+    memcpy(two + a, zbuf, z - 1);
+    setup_decoder(&telemetry, 128, 0);
+    floe_ndjson_begin(&dec, "long.zst");
+    floe_ndjson_push(&dec, two, a + z - 1);
+    floe_ndjson_end(&dec);
+    REQUIRE(cap.dls == 1);
+    CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_TRUNCATED_INPUT);
+    CHECK_EQ_INT(cap.dl_truncated[0], 1);
+}
+
 TEST(ndjson_zstd_window_too_large_and_truncation_are_dead_letters)
 {
     size_t n = make_zstd(telemetry_text, sizeof telemetry_text - 1, "--zstd=wlog=22");

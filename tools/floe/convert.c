@@ -398,6 +398,13 @@ int cmd_convert(int argc, char **argv)
                 fprintf(stderr, "floe convert: %s %s: not a number\n", a, val);
                 return EXIT_USAGE;
             }
+            /* Cut to 32 bits, 4G would be 0, the default: refused instead
+             * (the writer's own bounds say the rest). */
+            if (v > UINT32_MAX && strcmp(a, "--file-bytes") != 0 && strcmp(a, "--file-rows") != 0 &&
+                strcmp(a, "--sort-window-bytes") != 0) {
+                fprintf(stderr, "floe convert: %s %s: want at most %u\n", a, val, (unsigned)UINT32_MAX);
+                return EXIT_USAGE;
+            }
             if (strcmp(a, "--row-group-bytes") == 0)
                 rcfg.parquet.row_group_bytes = (uint32_t)v;
             else if (strcmp(a, "--page-bytes") == 0)

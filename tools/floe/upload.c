@@ -393,6 +393,11 @@ int cmd_upload(int argc, char **argv)
                 fprintf(stderr, "floe upload: %s %s: not a number\n", a, val);
                 return EXIT_USAGE;
             }
+            /* --timeout-ms 4294967296 was cut to 0, --max-failures to 0 ("never"). */
+            if (v > UINT32_MAX && (strcmp(a, "--timeout-ms") == 0 || strcmp(a, "--max-failures") == 0)) {
+                fprintf(stderr, "floe upload: %s %s: want at most %u\n", a, val, (unsigned)UINT32_MAX);
+                return EXIT_USAGE;
+            }
             if (strcmp(a, "--part-size") == 0)
                 cfg.part_size = v;
             else if (strcmp(a, "--multipart-threshold") == 0)
