@@ -1486,12 +1486,12 @@ int floe_ndjson_end(struct floe_ndjson *dec)
     if (err >= 0 && st->mode == MODE_ZSTD && st->zret != 0) {
         /* The input stopped inside a frame: whatever line was in progress
          * is incomplete, and the rest of the data is gone. */
+        /* An overlong line holds only its start: its length is counted apart. */
+        size_t whole = st->overlong ? (size_t)st->overlong_len : st->line_len;
         int r;
         floe_format(st->reason, sizeof st->reason, "input ends inside a zstd frame (truncated file)");
         st->line_no++;
-        r = dead_letter(dec, FLOE_DL_TRUNCATED_INPUT, st->line, st->line_len,
-                        st->overlong ? (size_t)st->overlong_len : st->line_len,
-                        st->overlong ? (size_t)st->overlong_len : st->line_len);
+        r = dead_letter(dec, FLOE_DL_TRUNCATED_INPUT, st->line, st->line_len, whole, whole);
         st->line_len = 0;
         st->overlong = 0;
         st->mode = MODE_FAILED;

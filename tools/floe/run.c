@@ -183,9 +183,10 @@ static int passed_over(const struct agent *a, const char *name, uint64_t now_ms)
 }
 
 /* A source that did not open is passed over for 15 s, with a warning each
- * time, instead of holding up every file after it, silently, as it did. (The file a commit stops part-way through is
- * still waited for: no other may be read before it.) A full table (64
- * unreadable files at once) reuses the slot that frees soonest. */
+ * time, instead of holding up every file after it, silently, as it did.
+ * (The file a commit stops part-way through is still waited for: no other
+ * may be read before it.) A full table (64 unreadable files at once) reuses
+ * the slot that frees soonest. */
 static void pass_over(struct agent *a, const char *name, int err, uint64_t now_ms)
 {
     size_t i, slot = 0;
