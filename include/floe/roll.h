@@ -3,7 +3,8 @@
  * Rows go into the open Parquet file; the file is sealed (footer, fsync,
  * rename into place, directory fsync) before a row that would take it past
  * its size or row limit,
- * when a row belongs to another partition, when it has been open too long or
+ * when a row belongs to a later partition (or an earlier one, unless late
+ * rows are held: late_window_bytes), when it has been open too long or
  * idle too long (floe_roll_tick), or on floe_roll_seal. Each file is named by
  * a UUIDv7 under an optional hive-style partition path, fixed when the file is
  * created, and is described on sealing by its facts: path, object key, size,
@@ -40,6 +41,11 @@ struct floe_file_facts {
     int has_ts;
     uint32_t crc32c;
     uint8_t sha256[FLOE_SHA256_LEN];
+    /* More files sealed at the same moment follow (late rows, below): this
+     * file and the next ones hold the rows given so far together, so they
+     * commit together (floe_spool_commit_part), and only the last one,
+     * continues == 0, moves a position. */
+    int continues;
 };
 
 /** Called once a file is sealed and renamed into place. A negative return is
@@ -74,6 +80,16 @@ struct floe_roll_config {
      * by up to one window's output. */
     uint32_t sort_window_bytes; /* 0: rows go to the file as they come */
     uint16_t sort_column;
+    /* Late rows, with partition_by: a row of an earlier partition than the
+     * open file's (late data, a device clock behind the others at an hour
+     * boundary; a row without a timestamp beside rows with one) is held in
+     * a window of this many bytes rather than sealing the file for it. When
+     * the file is sealed (or the window fills), the held rows go to files
+     * of their own partitions, sealed with it as one commit group
+     * (floe_file_facts.continues). Rows that alternate between partitions
+     * then make a few files, not one per switch. 0: none (each such row
+     * seals the open file). */
+    uint32_t late_window_bytes;
     floe_file_cb on_file;
     floe_commit_cb commit; /* NULL: rename into dir (with partition folders) */
     int (*before_open)(void *ctx); /* optional: a new file is about to start (quota check);

@@ -143,8 +143,19 @@ uint64_t floe_spool_dead_limit(const struct floe_spool *sp);
 int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts,
                       const struct floe_spool_position *pos);
 
-/** @brief Drops the open batch's dead letters (after a failure: the records
- *  will be decoded again from the last position). */
+/**
+ * @brief Commits a sealed Parquet file as a part of a group: a file that
+ * more files of the same records follow (rows of several partitions sealed
+ * together, see floe_file_facts.continues). A part moves no position and
+ * takes no dead letters; it counts as committed only once the group's last
+ * batch is committed with floe_spool_commit(). Until then the uploader does
+ * not see it, recovery removes it, and floe_spool_rollback() removes it.
+ */
+int floe_spool_commit_part(struct floe_spool *sp, const struct floe_file_facts *facts);
+
+/** @brief Drops the open batch's dead letters and the parts of an unended
+ *  group (after a failure: the records will be decoded again from the last
+ *  position). */
 void floe_spool_rollback(struct floe_spool *sp);
 
 /**

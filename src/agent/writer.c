@@ -44,15 +44,19 @@ static int commit_file(void *ctx, const struct floe_file_facts *facts)
     struct floe_writer_state *st = (struct floe_writer_state *)ctx;
     struct floe_writer *w = st->w;
     int err;
-    err = floe_spool_commit(&w->spool, facts, &st->pending);
+    /* A file of a group that more follow commits without a position: the
+     * group's last file carries it, and the dead letters. */
+    err = facts->continues ? floe_spool_commit_part(&w->spool, facts) : floe_spool_commit(&w->spool, facts, &st->pending);
     if (err == FLOE_OK) {
         const struct floe_hooks *h = st->cfg->hooks;
         if (h != NULL && h->file_sealed != NULL)
             h->file_sealed(h->ctx, facts);
-        st->last_file_bytes = facts->size;
+        if (facts->size > st->last_file_bytes || !facts->continues)
+            st->last_file_bytes = facts->size;
         w->stats.files_sealed++;
         w->stats.bytes_out += facts->size;
-        note_commit(st);
+        if (!facts->continues)
+            note_commit(st);
     }
     return err;
 }

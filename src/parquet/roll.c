@@ -8,13 +8,16 @@
 
 #define SOURCES_BYTES 1024u
 
-/* FLOE_NO_SORT_WINDOW: no sort window (a roll config asking for one is
- * refused), and none of its code in a firmware image. */
+/* FLOE_NO_SORT_WINDOW: no row windows, sort or late (a roll config asking
+ * for one is refused), and none of their code in a firmware image. */
 #ifdef FLOE_NO_SORT_WINDOW
 #define SORTING(cfg) 0
+#define HOLDS_LATE(cfg) 0
 #else
 #define SORTING(cfg) ((cfg)->sort_window_bytes != 0)
+#define HOLDS_LATE(cfg) ((cfg)->late_window_bytes != 0 && (cfg)->partition_by != FLOE_PARTITION_NONE)
 #endif
+#define LATE_PARTITIONS 64u /* distinct partitions a late window holds */
 
 struct floe_roll_state {
     const struct floe_roll_config *cfg;
@@ -54,7 +57,21 @@ struct floe_roll_state {
     uint64_t win_bound;         /* the window's rows' bounds */
     uint64_t win_bound_full;    /* ... when the last full window was written */
     uint64_t win_rows_left;     /* rows the file takes before file_rows */
+    struct floe_rowwin late;    /* with late_window_bytes: rows of earlier partitions */
 };
+
+/* The timestamp column: the configured one, or the schema's first; -1: none. */
+static int ts_column_of(const struct floe_roll_config *cfg)
+{
+    const struct floe_schema *sc = cfg->parquet.schema;
+    size_t i;
+    if (cfg->ts_column >= 0)
+        return cfg->ts_column;
+    for (i = 0; i < sc->n_columns; i++)
+        if (sc->columns[i].type == FLOE_TYPE_TIMESTAMP_MS || sc->columns[i].type == FLOE_TYPE_TIMESTAMP_US)
+            return (int)i;
+    return -1;
+}
 
 static int carve(struct floe_arena *a, const struct floe_roll_config *cfg, struct floe_roll_state **out,
                  struct floe_parquet *pq)
@@ -82,6 +99,22 @@ static int carve(struct floe_arena *a, const struct floe_roll_config *cfg, struc
             FLOE_TRY(floe_arena_take(a, n, 8, &p));
         } else {
             FLOE_TRY(floe_rowwin_init(&st->win, a, cfg->parquet.schema, cfg->sort_column, cfg->sort_window_bytes));
+        }
+    }
+    if (HOLDS_LATE(cfg)) {
+        /* Keyed by the partition's start: the timestamp column's type. */
+        int ts = ts_column_of(cfg);
+        if (ts < 0)
+            return FLOE_ERR_INVAL;
+        if (st == NULL) {
+            size_t n = floe_rowwin_size_keys(cfg->parquet.schema, (uint32_t)ts, cfg->late_window_bytes,
+                                             LATE_PARTITIONS);
+            if (n == 0)
+                return FLOE_ERR_INVAL;
+            FLOE_TRY(floe_arena_take(a, n, 8, &p));
+        } else {
+            FLOE_TRY(floe_rowwin_init_keys(&st->late, a, cfg->parquet.schema, (uint32_t)ts, cfg->late_window_bytes,
+                                           LATE_PARTITIONS));
         }
     }
     *out = st;
@@ -119,7 +152,7 @@ static int config_ok(const struct floe_roll_config *cfg)
     if (sc == NULL || cfg->partition_by > FLOE_PARTITION_HOUR || floe_roll_partition_clash(sc, cfg->partition_by))
         return 0;
 #ifdef FLOE_NO_SORT_WINDOW
-    if (cfg->sort_window_bytes != 0)
+    if (cfg->sort_window_bytes != 0 || (cfg->late_window_bytes != 0 && cfg->partition_by != FLOE_PARTITION_NONE))
         return 0;
 #endif
     if (cfg->ts_column >= 0 && ((size_t)cfg->ts_column >= sc->n_columns ||
@@ -195,15 +228,7 @@ int floe_roll_setup(struct floe_roll *r, const struct floe_roll_config *cfg, str
     st->sink.write = sink_write;
     floe_uuid7_init(&st->uuids);
     sc = cfg->parquet.schema;
-    st->ts_col = cfg->ts_column;
-    if (st->ts_col < 0) {
-        size_t i;
-        for (i = 0; i < sc->n_columns; i++)
-            if (sc->columns[i].type == FLOE_TYPE_TIMESTAMP_MS || sc->columns[i].type == FLOE_TYPE_TIMESTAMP_US) {
-                st->ts_col = (int)i;
-                break;
-            }
-    }
+    st->ts_col = ts_column_of(cfg);
     if (st->ts_col < 0 && cfg->partition_by != FLOE_PARTITION_NONE) {
         floe_arena_rewind(arena, mark);
         return FLOE_ERR_INVAL; /* partitions need a timestamp column */
@@ -222,7 +247,8 @@ int floe_roll_setup(struct floe_roll *r, const struct floe_roll_config *cfg, str
 int floe_roll_is_open(const struct floe_roll *r)
 {
     return r != NULL && r->st != NULL &&
-           (r->st->open || (SORTING(r->st->cfg) && floe_rowwin_rows(&r->st->win) > 0));
+           (r->st->open || (SORTING(r->st->cfg) && floe_rowwin_rows(&r->st->win) > 0) ||
+            (HOLDS_LATE(r->st->cfg) && floe_rowwin_rows(&r->st->late) > 0));
 }
 
 /* Milliseconds as microseconds, held within +-2^62 (a day's span still
@@ -427,6 +453,8 @@ void floe_roll_abort(struct floe_roll *r)
     st = r->st;
     if (SORTING(st->cfg))
         floe_rowwin_clear(&st->win);
+    if (HOLDS_LATE(st->cfg))
+        floe_rowwin_clear(&st->late);
     if (!st->open)
         return;
     st->cfg->fs->close(st->cfg->fs->ctx, st->file);
@@ -437,7 +465,9 @@ void floe_roll_abort(struct floe_roll *r)
 
 static void fill_facts(struct floe_roll_state *st, struct floe_file_facts *facts);
 
-static int seal_file(struct floe_roll *r)
+/* Seals the open file; with continues, more files of its commit group
+ * follow (floe_file_facts.continues). */
+static int seal_one(struct floe_roll *r, int continues)
 {
     struct floe_roll_state *st = r->st;
     const struct floe_fs_port *fs;
@@ -471,6 +501,7 @@ static int seal_file(struct floe_roll *r)
     }
     st->open = 0;
     fill_facts(st, &facts);
+    facts.continues = continues;
     if (err == FLOE_OK && st->cfg->commit != NULL) {
         facts.path = st->tmp_path;
         err = st->cfg->commit(st->cfg->cb_ctx, &facts);
@@ -545,6 +576,77 @@ static int torn(struct floe_roll *r)
     int err = r->st->sink_err;
     floe_roll_abort(r);
     return err;
+}
+
+#ifndef FLOE_NO_SORT_WINDOW
+/* One held late row into its partition's file, sealing the one before as a
+ * part of the group when the partition changes or it is full. The row was
+ * checked when it came: a refusal now is the roller's fault, not the row's. */
+static int write_late_row(struct floe_roll *r, const struct floe_row *row)
+{
+    struct floe_roll_state *st = r->st;
+    char partition[sizeof st->partition];
+    int err;
+    if (st->open && (!in_span(st, row, st->part_start, st->part_null) || file_is_full(r)))
+        FLOE_TRY(seal_one(r, 1));
+    if (!st->open) {
+        partition_of(st, row, partition, sizeof partition);
+        FLOE_TRY(open_file(r, partition));
+        span_of(st, row, &st->part_start, &st->part_null);
+    }
+    err = floe_parquet_write_row(&r->pq, row->values);
+    if (err == FLOE_PARQUET_FILE_FULL) {
+        floe_memcpy(partition, st->partition, sizeof partition);
+        FLOE_TRY(seal_one(r, 1));
+        FLOE_TRY(open_file(r, partition));
+        err = floe_parquet_write_row(&r->pq, row->values);
+    }
+    if (st->sink_err != FLOE_OK)
+        return torn(r);
+    if (err != FLOE_OK)
+        return err == FLOE_ERR_LIMIT || err == FLOE_PARQUET_FILE_FULL ? FLOE_ERR_STATE : err;
+    took_row(r, row);
+    return FLOE_OK;
+}
+
+/* The late rows, a file per partition, oldest partition first; the last
+ * file ends the commit group. */
+static int write_late(struct floe_roll *r)
+{
+    struct floe_roll_state *st = r->st;
+    uint32_t i, n = floe_rowwin_rows(&st->late);
+    int err = FLOE_OK;
+    floe_rowwin_sort(&st->late);
+    st->last_source = NULL; /* the window's names are its own */
+    for (i = 0; i < n && err == FLOE_OK; i++) {
+        struct floe_row row;
+        floe_rowwin_get(&st->late, i, &row);
+        err = write_late_row(r, &row);
+    }
+    floe_rowwin_clear(&st->late);
+    if (err == FLOE_OK)
+        err = seal_one(r, 0);
+    if (err != FLOE_OK) {
+        floe_roll_abort(r); /* the caller rewinds: these rows are given again */
+        FLOE_LOG_ERROR(st->cfg->log, "writing late rows failed: %s", floe_strerror(err));
+    }
+    return err;
+}
+#endif
+
+/* Seals the open file. Rows held as late are written then, to files of
+ * their own partitions, and all of them form one commit group: the open
+ * file and all but the last late file go with continues set, so that a
+ * spool commits every row given so far at once, or none of them. */
+static int seal_file(struct floe_roll *r)
+{
+#ifndef FLOE_NO_SORT_WINDOW
+    if (HOLDS_LATE(r->st->cfg) && floe_rowwin_rows(&r->st->late) > 0) {
+        FLOE_TRY(seal_one(r, 1));
+        return write_late(r);
+    }
+#endif
+    return seal_one(r, 0);
 }
 
 /* Seals the open file if the row cannot go into it (another partition, the
@@ -659,6 +761,53 @@ static int start_window(struct floe_roll *r, const struct floe_row *row, size_t 
     return FLOE_OK;
 }
 
+#ifndef FLOE_NO_SORT_WINDOW
+/* A row of a partition before the open file's: data that arrives late, or
+ * from a device whose clock is behind. Rows without a timestamp count as
+ * late beside rows with one. */
+static int is_late(const struct floe_roll_state *st, const struct floe_row *row)
+{
+    int64_t start;
+    int null;
+    if (!HOLDS_LATE(st->cfg) || !st->open || in_span(st, row, st->part_start, st->part_null))
+        return 0;
+    span_of(st, row, &start, &null);
+    return !st->part_null && (null || start < st->part_start);
+}
+
+/* Holds a late row until the open file is sealed, instead of sealing it for
+ * the row (rows alternating between partitions would make a file each). */
+static int hold_late(struct floe_roll *r, const struct floe_row *row)
+{
+    struct floe_roll_state *st = r->st;
+    struct floe_value key;
+    int err;
+    FLOE_TRY(floe_parquet_check_row(&r->pq, row->values));
+    floe_memset(&key, 0, sizeof key);
+    span_of(st, row, &key.v.i64, &err);
+    key.is_null = (uint8_t)err;
+    err = floe_rowwin_add_keyed(&st->late, row, &key);
+    if (err == FLOE_ROWWIN_FULL) {
+        /* Sealed together with the open file; the row starts the next window. */
+        FLOE_TRY(floe_roll_seal(r));
+        err = floe_rowwin_add_keyed(&st->late, row, &key);
+    }
+    if (err == FLOE_ERR_LIMIT) {
+        FLOE_TRY(floe_roll_seal(r)); /* bigger than the window: on its own */
+        return write_now(r, row);
+    }
+    if (err != FLOE_OK)
+        return err == FLOE_ROWWIN_FULL ? FLOE_ERR_STATE : err; /* an empty window takes any row that fits it */
+    if (!st->open && floe_rowwin_rows(&st->late) == 1u) {
+        /* Held with no file open: the age and idle limits count from here. */
+        st->opened_ms = st->cfg->clock->monotonic_ms(st->cfg->clock->ctx);
+        st->last_row_ms = st->opened_ms;
+    }
+    st->rows_since_tick++;
+    return FLOE_OK;
+}
+#endif
+
 int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
 {
     struct floe_roll_state *st;
@@ -666,6 +815,10 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
     int err;
     FLOE_FAIL_IF(r == NULL || r->st == NULL || row == NULL, FLOE_ERR_INVAL);
     st = r->st;
+#ifndef FLOE_NO_SORT_WINDOW
+    if (is_late(st, row))
+        return hold_late(r, row);
+#endif
     if (!SORTING(st->cfg))
         return write_now(r, row);
     FLOE_TRY(floe_parquet_check_row(&r->pq, row->values));
@@ -704,7 +857,7 @@ int floe_roll_tick(struct floe_roll *r)
     uint64_t now;
     FLOE_FAIL_IF(r == NULL || r->st == NULL, FLOE_ERR_INVAL);
     st = r->st;
-    if (!st->open)
+    if (!floe_roll_is_open(r))
         return FLOE_OK;
     now = st->cfg->clock->monotonic_ms(st->cfg->clock->ctx);
     /* Rows arrived since the last tick: the file is not idle. Reading the

@@ -15,10 +15,10 @@ static uint32_t max_rows_of(size_t bytes)
     return (uint32_t)(bytes / MIN_ROW_BYTES);
 }
 
-static uint32_t max_keys_of(size_t bytes)
+static uint32_t max_keys_of(size_t bytes, uint32_t keys_cap)
 {
-    uint32_t rows = max_rows_of(bytes);
-    return rows < MAX_KEYS ? rows : MAX_KEYS;
+    uint32_t rows = max_rows_of(bytes), cap = keys_cap != 0 && keys_cap < MAX_KEYS ? keys_cap : MAX_KEYS;
+    return rows < cap ? rows : cap;
 }
 
 static int value_type(const struct floe_rowwin *w, uint32_t i)
@@ -27,9 +27,10 @@ static int value_type(const struct floe_rowwin *w, uint32_t i)
 }
 
 /* Takes the window's memory; fills *w unless it is NULL (counting). */
-static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_schema *sc, size_t bytes)
+static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_schema *sc, size_t bytes,
+                 uint32_t keys_cap)
 {
-    uint32_t rows = max_rows_of(bytes), keys = max_keys_of(bytes);
+    uint32_t rows = max_rows_of(bytes), keys = max_keys_of(bytes, keys_cap);
     uint32_t n_values = (uint32_t)sc->n_columns + (sc->extra ? 1u : 0u);
     void *buf, *order, *count, *ids, *scratch, *values;
     struct floe_dict counted;
@@ -62,11 +63,16 @@ static int request_ok(const struct floe_schema *sc, uint32_t key_col, size_t byt
 
 size_t floe_rowwin_size(const struct floe_schema *schema, uint32_t key_col, size_t bytes)
 {
+    return floe_rowwin_size_keys(schema, key_col, bytes, 0);
+}
+
+size_t floe_rowwin_size_keys(const struct floe_schema *schema, uint32_t key_col, size_t bytes, uint32_t max_keys)
+{
     struct floe_arena a;
     if (!request_ok(schema, key_col, bytes))
         return 0;
     floe_arena_init_counting(&a);
-    if (carve(&a, NULL, schema, bytes) != FLOE_OK)
+    if (carve(&a, NULL, schema, bytes, max_keys) != FLOE_OK)
         return 0;
     return a.used;
 }
@@ -74,13 +80,19 @@ size_t floe_rowwin_size(const struct floe_schema *schema, uint32_t key_col, size
 int floe_rowwin_init(struct floe_rowwin *w, struct floe_arena *arena, const struct floe_schema *schema,
                      uint32_t key_col, size_t bytes)
 {
+    return floe_rowwin_init_keys(w, arena, schema, key_col, bytes, 0);
+}
+
+int floe_rowwin_init_keys(struct floe_rowwin *w, struct floe_arena *arena, const struct floe_schema *schema,
+                          uint32_t key_col, size_t bytes, uint32_t max_keys)
+{
     size_t mark;
     int err;
     FLOE_FAIL_IF(w == NULL || arena == NULL || floe_arena_counting(arena), FLOE_ERR_INVAL);
     FLOE_FAIL_IF(!request_ok(schema, key_col, bytes), FLOE_ERR_INVAL);
     floe_memset(w, 0, sizeof *w);
     mark = floe_arena_mark(arena);
-    err = carve(arena, w, schema, bytes);
+    err = carve(arena, w, schema, bytes, max_keys);
     if (err != FLOE_OK) {
         floe_arena_rewind(arena, mark);
         floe_memset(w, 0, sizeof *w);
@@ -248,12 +260,18 @@ static int source_index(struct floe_rowwin *w, const char *src)
 
 int floe_rowwin_add(struct floe_rowwin *w, const struct floe_row *row)
 {
+    FLOE_FAIL_IF(row == NULL || row->values == NULL || row->n_values < w->n_values, FLOE_ERR_INVAL);
+    return floe_rowwin_add_keyed(w, row, &row->values[w->key_col]);
+}
+
+int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, const struct floe_value *keyv)
+{
     size_t need = ROW_HEADER + (w->n_values + 7u) / 8u, klen;
     uint32_t i, id = NULL_KEY;
     uint8_t *p, kbuf[8];
     const uint8_t *key;
     int src;
-    FLOE_FAIL_IF(row == NULL || row->values == NULL || row->n_values < w->n_values, FLOE_ERR_INVAL);
+    FLOE_FAIL_IF(row == NULL || row->values == NULL || row->n_values < w->n_values || keyv == NULL, FLOE_ERR_INVAL);
     for (i = 0; i < w->n_values; i++)
         if (!row->values[i].is_null)
             need += value_bytes(value_type(w, i), &row->values[i]);
@@ -264,8 +282,8 @@ int floe_rowwin_add(struct floe_rowwin *w, const struct floe_row *row)
     src = source_index(w, row->source);
     if (src < 0)
         return FLOE_ROWWIN_FULL;
-    if (!row->values[w->key_col].is_null) {
-        klen = key_bytes(value_type(w, w->key_col), &row->values[w->key_col], kbuf, &key);
+    if (!keyv->is_null) {
+        klen = key_bytes(value_type(w, w->key_col), keyv, kbuf, &key);
         if (floe_dict_insert(&w->keys, key, klen, &id) != FLOE_OK)
             return w->rows == 0 ? FLOE_ERR_LIMIT : FLOE_ROWWIN_FULL; /* the keys' budget is spent */
         w->count[id]++;

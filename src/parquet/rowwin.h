@@ -64,6 +64,12 @@ size_t floe_rowwin_size(const struct floe_schema *schema, uint32_t key_col, size
 int floe_rowwin_init(struct floe_rowwin *w, struct floe_arena *arena, const struct floe_schema *schema,
                      uint32_t key_col, size_t bytes);
 
+/** As floe_rowwin_size/init, with at most @p max_keys distinct keys in a
+ *  window (0: as many as it has rows, up to 4096); each key costs 64 bytes. */
+size_t floe_rowwin_size_keys(const struct floe_schema *schema, uint32_t key_col, size_t bytes, uint32_t max_keys);
+int floe_rowwin_init_keys(struct floe_rowwin *w, struct floe_arena *arena, const struct floe_schema *schema,
+                          uint32_t key_col, size_t bytes, uint32_t max_keys);
+
 /**
  * @brief Copies the row in (its values and source name; not its line).
  * @return FLOE_OK; FLOE_ROWWIN_FULL when it does not fit beside the rows
@@ -71,6 +77,11 @@ int floe_rowwin_init(struct floe_rowwin *w, struct floe_arena *arena, const stru
  * empty window (write it on its own).
  */
 int floe_rowwin_add(struct floe_rowwin *w, const struct floe_row *row);
+
+/** @brief As floe_rowwin_add, grouped by @p key (of the key column's type)
+ *  instead of the row's own key column value: the roller groups late rows by
+ *  their partition's start. */
+int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, const struct floe_value *key);
 
 static inline uint32_t floe_rowwin_rows(const struct floe_rowwin *w)
 {

@@ -17,6 +17,7 @@ struct floe_spool_state {
     void *file;              /* fs port file object for records */
     void *dead_file;         /* the open batch's dead letters */
     int dead_open;
+    uint64_t dead_seq;       /* the batch number in its temporary name */
     uint64_t dead_records, dead_bytes;
     uint32_t dead_crc;       /* CRC-32C of the dead-letter bytes so far */
     struct floe_uuid7_gen uuids;
@@ -616,8 +617,18 @@ static int file_matches(struct floe_spool_state *st, const char *path, uint64_t 
            file_crc(st, path, size, &crc) == FLOE_OK && crc == want;
 }
 
+/* A meta of a file that more files of its group follow: its position is
+ * not the group's, and until the group's last batch commits, it is not
+ * committed either. */
+static int is_part(const char *rec, size_t n)
+{
+    uint64_t v = 0;
+    return rec_get_u64(rec, n, "continues", &v) && v != 0;
+}
+
 /* Verifies batch seq in ready/; returns 1 if it is whole, else quarantines it. */
-static int verify_batch(struct floe_spool *sp, uint64_t seq, struct floe_spool_position *pos, uint64_t *bytes)
+static int verify_batch(struct floe_spool *sp, uint64_t seq, struct floe_spool_position *pos, uint64_t *bytes,
+                        int *part)
 {
     struct floe_spool_state *st = sp->st;
     const struct floe_fs_port *fs = st->cfg->fs;
@@ -633,6 +644,7 @@ static int verify_batch(struct floe_spool *sp, uint64_t seq, struct floe_spool_p
         quarantine_batch(sp, seq);
         return 0;
     }
+    *part = is_part(st->rec, covered);
     if (flag != 0) {
         batch_path(st, st->path2, "ready", seq, ".parquet");
         if (!rec_get_u64(st->rec, covered, "size", &size) || !rec_get_u64(st->rec, covered, "crc32c", &c) ||
@@ -744,7 +756,8 @@ static int recover(struct floe_spool *sp)
             batch_path(st, st->path, "done", st->seqs[i], ".meta");
             n_rec = read_record(st, st->path);
             covered = n_rec > 0 ? rec_verify(st->rec, (size_t)n_rec, "floe-meta ") : 0;
-            if (covered > 0 && get_position(st->rec, covered, &pos) && pos.seq > best.seq)
+            if (covered > 0 && get_position(st->rec, covered, &pos) && pos.seq > best.seq &&
+                !is_part(st->rec, covered))
                 best = pos;
         }
         after = n > 0 ? st->seqs[n - 1] : after;
@@ -755,9 +768,10 @@ static int recover(struct floe_spool *sp)
         FLOE_TRY(list_seqs_after(st, "ready", ".meta", after, &n, &more));
         for (i = 0; i < n; i++) {
             uint64_t bytes = 0, seq = st->seqs[i];
-            if (verify_batch(sp, seq, &pos, &bytes)) {
+            int part = 0;
+            if (verify_batch(sp, seq, &pos, &bytes, &part)) {
                 ready++;
-                if (pos.seq > best.seq)
+                if (pos.seq > best.seq && !part)
                     best = pos;
             } else {
                 interrupted = 1;
@@ -767,6 +781,18 @@ static int recover(struct floe_spool *sp)
     } while (more);
     st->pos = best;
     st->next_seq = best.seq + 1;
+    /* 4b. Parts past the position: their group's last batch never
+     * committed, so neither did they (see floe_spool_commit_part). */
+    do {
+        FLOE_TRY(list_seqs_after(st, "ready", ".meta", best.seq, &n, &more));
+        for (i = 0; i < n; i++) {
+            batch_path(st, st->path, "ready", st->seqs[i], ".meta");
+            fs->remove(fs->ctx, st->path);
+            sp->stats.discarded++;
+            ready--;
+            interrupted = 1;
+        }
+    } while (more);
     /* 5. Data files without a meta in ready/: their batch never committed
      * (the meta never arrived), or an upload or a drop moved the meta to
      * done/ and was cut short before removing them. */
@@ -939,7 +965,8 @@ int floe_spool_dead_letter(struct floe_spool *sp, const struct floe_dead_letter 
     FLOE_FAIL_IF(sp == NULL || sp->st == NULL || dl == NULL, FLOE_ERR_INVAL);
     st = sp->st;
     if (!st->dead_open) {
-        batch_path(st, st->path, "tmp", st->next_seq, ".dead.tmp");
+        st->dead_seq = st->next_seq;
+        batch_path(st, st->path, "tmp", st->dead_seq, ".dead.tmp");
         FLOE_TRY(st->cfg->fs->open(st->cfg->fs->ctx, st->dead_file, st->path, FLOE_FS_WRITE | FLOE_FS_TRUNC));
         st->dead_open = 1;
         st->dead_records = 0;
@@ -1010,6 +1037,33 @@ uint64_t floe_spool_dead_limit(const struct floe_spool *sp)
     return limit < DEAD_BUF ? DEAD_BUF : limit;
 }
 
+/* Removes the parts committed since the position: their group never ended,
+ * and its records are decoded again. The meta goes first, as always. */
+static void remove_open_parts(struct floe_spool *sp)
+{
+    struct floe_spool_state *st = sp->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
+    uint64_t seq;
+    if (st->next_seq <= st->pos.seq + 1u)
+        return;
+    for (seq = st->pos.seq + 1u; seq < st->next_seq; seq++) {
+        uint64_t size = 0;
+        batch_path(st, st->path, "ready", seq, ".parquet");
+        if (fs->stat_size(fs->ctx, st->path, &size) == FLOE_OK && sp->stats.bytes_used >= size)
+            sp->stats.bytes_used -= size;
+        batch_path(st, st->path, "ready", seq, ".meta");
+        fs->remove(fs->ctx, st->path);
+        batch_path(st, st->path, "ready", seq, ".parquet");
+        fs->remove(fs->ctx, st->path);
+        if (sp->stats.files_ready > 0)
+            sp->stats.files_ready--;
+        sp->stats.discarded++;
+    }
+    sub_path(st, st->path2, "ready");
+    fs->sync_dir(fs->ctx, st->path2); /* best effort: recovery removes any that come back */
+    st->next_seq = st->pos.seq + 1u;
+}
+
 void floe_spool_rollback(struct floe_spool *sp)
 {
     struct floe_spool_state *st;
@@ -1018,33 +1072,33 @@ void floe_spool_rollback(struct floe_spool *sp)
     st = sp->st;
     if (st->dead_open) {
         st->cfg->fs->close(st->cfg->fs->ctx, st->dead_file);
-        batch_path(st, st->path, "tmp", st->next_seq, ".dead.tmp");
+        batch_path(st, st->path, "tmp", st->dead_seq, ".dead.tmp");
         st->cfg->fs->remove(st->cfg->fs->ctx, st->path);
         st->dead_open = 0;
         st->dead_len = 0;
     }
+    remove_open_parts(sp);
 }
 
-int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts,
-                      const struct floe_spool_position *pos)
+/* Commits a batch. A part (a file of a group that more files follow, see
+ * floe_spool_commit_part) carries no dead letters and leaves the position
+ * where it is: its meta repeats the last committed one. */
+static int commit_batch(struct floe_spool *sp, const struct floe_file_facts *facts,
+                        const struct floe_spool_position *pos, int part)
 {
-    struct floe_spool_state *st;
-    const struct floe_fs_port *fs;
+    struct floe_spool_state *st = sp->st;
+    const struct floe_fs_port *fs = st->cfg->fs;
     struct rec_writer w;
     struct floe_spool_position p;
     char hex[FLOE_SHA256_LEN * 2 + 1];
-    uint64_t seq, dead_size = 0;
+    uint64_t seq = st->next_seq, dead_size = 0;
     size_t n;
     int err = FLOE_OK;
-    FLOE_FAIL_IF(sp == NULL || sp->st == NULL || pos == NULL, FLOE_ERR_INVAL);
-    st = sp->st;
-    fs = st->cfg->fs;
-    seq = st->next_seq;
     p = *pos;
     p.seq = seq;
 
     /* 1. The dead letters reach the disk. */
-    if (st->dead_open) {
+    if (st->dead_open && !part) {
         err = dead_flush(st);
         if (err == FLOE_OK)
             err = fs->sync(fs->ctx, st->dead_file);
@@ -1067,6 +1121,8 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
     rec_u64(&w, "floe-meta", FLOE_DISK_VERSION);
     put_position(&w, &p);
     rec_u64(&w, "has_parquet", facts != NULL ? 1u : 0u);
+    if (part)
+        rec_u64(&w, "continues", 1u);
     if (facts != NULL) {
         rec_name(&w, "key", facts->object_key);
         rec_u64(&w, "size", facts->size);
@@ -1107,7 +1163,7 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
         err = fs->rename(fs->ctx, facts->path, st->path2);
     }
     if (err == FLOE_OK && dead_size > 0) {
-        batch_path(st, st->path, "tmp", seq, ".dead.tmp");
+        batch_path(st, st->path, "tmp", st->dead_seq, ".dead.tmp");
         batch_path(st, st->path2, "dead", seq, ".ndjson");
         err = fs->rename(fs->ctx, st->path, st->path2);
         if (err == FLOE_OK) {
@@ -1142,16 +1198,20 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
         fs->remove(fs->ctx, st->path);
         batch_path(st, st->path, "dead", seq, ".ndjson");
         fs->remove(fs->ctx, st->path);
-        batch_path(st, st->path, "tmp", seq, ".dead.tmp");
-        fs->remove(fs->ctx, st->path);
+        if (dead_size > 0) {
+            batch_path(st, st->path, "tmp", st->dead_seq, ".dead.tmp");
+            fs->remove(fs->ctx, st->path);
+        }
         return err;
     }
-    st->pos = p;
     st->next_seq = seq + 1;
     sp->stats.batches_committed++;
     sp->stats.bytes_used += (facts != NULL ? facts->size : 0u) + dead_size;
     if (facts != NULL)
         sp->stats.files_ready++;
+    if (part)
+        return FLOE_OK; /* the group's last batch moves the position */
+    st->pos = p;
     /* 5. The checkpoint follows; if it is lost, recovery reads the meta. */
     err = write_checkpoint(st);
     if (err != FLOE_OK)
@@ -1160,6 +1220,19 @@ int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts
     else if (prune_done(st, st->pos.seq) != FLOE_OK) /* or done/ grows by one meta per upload */
         FLOE_LOG_WARN(st->cfg->log, "spool: could not clear done/; the next open does");
     return FLOE_OK;
+}
+
+int floe_spool_commit(struct floe_spool *sp, const struct floe_file_facts *facts,
+                      const struct floe_spool_position *pos)
+{
+    FLOE_FAIL_IF(sp == NULL || sp->st == NULL || pos == NULL, FLOE_ERR_INVAL);
+    return commit_batch(sp, facts, pos, 0);
+}
+
+int floe_spool_commit_part(struct floe_spool *sp, const struct floe_file_facts *facts)
+{
+    FLOE_FAIL_IF(sp == NULL || sp->st == NULL || facts == NULL, FLOE_ERR_INVAL);
+    return commit_batch(sp, facts, &sp->st->pos, 1);
 }
 
 /* ---- quota ------------------------------------------------------------------ */
@@ -1236,8 +1309,9 @@ int floe_spool_reserve(struct floe_spool *sp, uint64_t bytes)
         if (st->cfg->full_policy != FLOE_SPOOL_DROP_OLDEST)
             return FLOE_ERR_AGAIN;
         FLOE_TRY(list_seqs(st, "ready", ".meta", &ready));
-        if (ready == 0)
-            return FLOE_OK; /* only dead letters left: go on, the disk will say if it is full */
+        if (ready == 0 || st->seqs[0] > st->pos.seq)
+            return FLOE_OK; /* only dead letters, or the open group's own parts: go on,
+                             * the disk will say if it is full */
         FLOE_TRY(drop_batch(sp, st->seqs[0]));
     }
     return FLOE_ERR_AGAIN;
@@ -1250,12 +1324,28 @@ int floe_spool_oldest(struct floe_spool *sp, struct floe_spool_batch *b)
     return floe_spool_oldest_lane(sp, 1, 0, b);
 }
 
+/* The last batch whose group is whole: the writer's position, or for the
+ * uploader's handle the checkpoint's (0 if it cannot be read: wait). */
+static uint64_t last_whole_seq(struct floe_spool_state *st)
+{
+    struct floe_spool_position pos;
+    uint64_t seq = st->pos.seq;
+    int n;
+    size_t covered;
+    floe_format(st->path, sizeof st->path, "%s/checkpoint", st->cfg->dir);
+    n = read_record(st, st->path);
+    covered = n > 0 ? rec_verify(st->rec, (size_t)n, "floe-checkpoint ") : 0;
+    if (covered > 0 && get_position(st->rec, covered, &pos) && pos.seq > seq)
+        seq = pos.seq;
+    return seq;
+}
+
 int floe_spool_oldest_lane(struct floe_spool *sp, uint32_t lanes, uint32_t lane, struct floe_spool_batch *b)
 {
     struct floe_spool_state *st;
-    uint64_t after = 0;
+    uint64_t after = 0, whole = 0;
     uint32_t n, i;
-    int more;
+    int more, looked = 0;
     FLOE_FAIL_IF(sp == NULL || sp->st == NULL || b == NULL || lanes == 0 || lane >= lanes, FLOE_ERR_INVAL);
     st = sp->st;
     /* Page through: the oldest max_files may all be another lane's, or
@@ -1273,6 +1363,21 @@ int floe_spool_oldest_lane(struct floe_spool *sp, uint32_t lanes, uint32_t lane,
             covered = len > 0 ? rec_verify(st->rec, (size_t)len, "floe-meta ") : 0;
             if (covered == 0)
                 continue; /* the writer's recovery deals with it */
+            if (is_part(st->rec, covered) && seq > whole) {
+                /* Uploaded before its group ends, a part would be in the
+                 * bucket twice if a crash made the writer redo the group. */
+                if (looked)
+                    continue;
+                whole = last_whole_seq(st);
+                looked = 1;
+                if (seq > whole)
+                    continue;
+                batch_path(st, st->path, "ready", seq, ".meta");
+                len = read_record(st, st->path);
+                covered = len > 0 ? rec_verify(st->rec, (size_t)len, "floe-meta ") : 0;
+                if (covered == 0)
+                    continue;
+            }
             floe_memset(b, 0, sizeof *b);
             b->seq = seq;
             rec_get_u64(st->rec, covered, "has_parquet", &flag);
