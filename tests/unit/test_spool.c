@@ -935,3 +935,206 @@ TEST(spool_listings_beyond_max_files_keep_the_oldest_and_count_all)
     CHECK_EQ_INT(batches, 8);
     setup_max_files = 0;
 }
+
+/* ---- commit groups: files sealed together commit together ---------------- */
+
+static struct floe_spool gsp;
+static struct floe_spool_config gcfg;
+static uint64_t g_mem[(256u << 10) / 8];
+
+/* A writer's handle on a fresh or existing spool (a restart after a crash
+ * when the spool holds something: nothing is closed first). */
+static int group_open(int fresh, uint64_t quota, int policy)
+{
+    struct floe_arena a;
+    if (fresh)
+        FLOE_TRY(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL));
+    memset(&gcfg, 0, sizeof gcfg);
+    gcfg.dir = DIR;
+    gcfg.fs = &emu.fs;
+    gcfg.role = FLOE_SPOOL_WRITER;
+    gcfg.quota_bytes = quota;
+    gcfg.full_policy = (uint8_t)policy;
+    floe_arena_init(&a, g_mem, sizeof g_mem);
+    floe_spool_init(&gsp);
+    return floe_spool_open(&gsp, &gcfg, &a);
+}
+
+/* A sealed "Parquet" file of n bytes in tmp/, and its facts. */
+static void group_file(struct floe_file_facts *f, const char *name, size_t n)
+{
+    static char paths[8][64];
+    static int next;
+    static uint8_t bytes[64 * 1024];
+    char *path = paths[next++ % 8];
+    static uint64_t file_obj[64];
+    void *file = file_obj;
+    size_t i;
+    for (i = 0; i < n && i < sizeof bytes; i++)
+        bytes[i] = (uint8_t)(i * 7u + (uint8_t)name[0]);
+    snprintf(path, 64, DIR "/tmp/%s.parquet.tmp", name);
+    REQUIRE(emu.fs.file_size <= sizeof file_obj);
+    REQUIRE(emu.fs.open(emu.fs.ctx, file, path, FLOE_FS_WRITE | FLOE_FS_TRUNC) == FLOE_OK);
+    REQUIRE(floe_fs_write_all(&emu.fs, file, bytes, n) == FLOE_OK);
+    REQUIRE(emu.fs.sync(emu.fs.ctx, file) == FLOE_OK);
+    REQUIRE(emu.fs.close(emu.fs.ctx, file) == FLOE_OK);
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    f->object_key = name;
+    f->partition = "";
+    f->source = "t";
+    f->size = n;
+    f->records = 1;
+    f->crc32c = floe_crc32c_update(0, bytes, n);
+}
+
+static struct floe_spool_position group_pos(uint64_t offset)
+{
+    struct floe_spool_position p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.source, sizeof p.source, "t");
+    p.offset = offset;
+    p.line = offset / 10u;
+    p.records = offset / 10u;
+    return p;
+}
+
+static int ready_metas(void)
+{
+    char path[64];
+    uint64_t seq, size;
+    int n = 0;
+    for (seq = 1; seq < 32; seq++) {
+        snprintf(path, sizeof path, DIR "/ready/%016llx.meta", (unsigned long long)seq);
+        n += emu.fs.stat_size(emu.fs.ctx, path, &size) == FLOE_OK;
+    }
+    return n;
+}
+
+/* The uploader never sees a part before its group's last batch commits;
+ * then it gets them all, oldest first, and the position is the group's. */
+TEST(spool_group_parts_wait_for_the_group_to_end)
+{
+    static struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    struct floe_file_facts f;
+    struct floe_spool_position pos = group_pos(100), got;
+    uint64_t seqs[4];
+    int n = 0;
+    REQUIRE(group_open(1, 0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    group_file(&f, "a", 300);
+    REQUIRE(floe_spool_commit_part(&gsp, &f) == FLOE_OK);
+    floe_spool_position(&gsp, &got);
+    CHECK_EQ_U64(got.seq, 0); /* a part moves no position */
+    CHECK_EQ_INT(floe_spool_oldest(&up, &b), FLOE_ERR_NOENT);
+    group_file(&f, "b", 200);
+    REQUIRE(floe_spool_commit_part(&gsp, &f) == FLOE_OK);
+    CHECK_EQ_INT(floe_spool_oldest(&up, &b), FLOE_ERR_NOENT);
+    CHECK_EQ_INT(floe_spool_oldest_lane(&up, 2, 1, &b), FLOE_ERR_NOENT);
+    group_file(&f, "c", 100);
+    REQUIRE(floe_spool_commit(&gsp, &f, &pos) == FLOE_OK);
+    floe_spool_position(&gsp, &got);
+    CHECK_EQ_U64(got.seq, 3);
+    CHECK_EQ_U64(got.offset, 100);
+    while (n < 4 && floe_spool_oldest(&up, &b) == FLOE_OK) {
+        seqs[n++] = b.seq;
+        REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
+    }
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_U64(seqs[0], 1);
+    CHECK_EQ_U64(seqs[2], 3);
+}
+
+/* A crash between a group's parts and its end: the parts are removed at the
+ * next open, the position is the one before the group, and the group's
+ * records are decoded again into batches that reuse the numbers. */
+TEST(spool_open_removes_a_group_that_never_ended)
+{
+    struct floe_file_facts f;
+    struct floe_spool_position pos = group_pos(50), got;
+    REQUIRE(group_open(1, 0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    group_file(&f, "a", 300);
+    REQUIRE(floe_spool_commit(&gsp, &f, &pos) == FLOE_OK);
+    group_file(&f, "b", 200);
+    REQUIRE(floe_spool_commit_part(&gsp, &f) == FLOE_OK);
+    group_file(&f, "c", 100);
+    REQUIRE(floe_spool_commit_part(&gsp, &f) == FLOE_OK);
+    CHECK_EQ_INT(ready_metas(), 3);
+    REQUIRE(floe_emufs_reboot(&emu, FLOE_EMUFS_REORDER, 7) == FLOE_OK);
+    REQUIRE(group_open(0, 0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    floe_spool_position(&gsp, &got);
+    CHECK_EQ_U64(got.seq, 1);
+    CHECK_EQ_U64(got.offset, 50);
+    CHECK_EQ_INT(ready_metas(), 1);
+    CHECK_EQ_U64(gsp.stats.files_ready, 1);
+    CHECK(gsp.stats.discarded >= 2);
+    {
+        uint64_t size;
+        CHECK(emu.fs.stat_size(emu.fs.ctx, DIR "/ready/0000000000000002.parquet", &size) != FLOE_OK);
+    }
+    pos = group_pos(90);
+    group_file(&f, "d", 100);
+    REQUIRE(floe_spool_commit(&gsp, &f, &pos) == FLOE_OK);
+    floe_spool_position(&gsp, &got);
+    CHECK_EQ_U64(got.seq, 2);
+}
+
+/* A writer that fails in the middle of a group rewinds: its parts go. */
+TEST(spool_rollback_removes_the_open_group)
+{
+    struct floe_file_facts f;
+    struct floe_spool_position pos = group_pos(40), got;
+    REQUIRE(group_open(1, 0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    group_file(&f, "a", 300);
+    REQUIRE(floe_spool_commit_part(&gsp, &f) == FLOE_OK);
+    group_file(&f, "b", 300);
+    REQUIRE(floe_spool_commit_part(&gsp, &f) == FLOE_OK);
+    floe_spool_rollback(&gsp);
+    CHECK_EQ_INT(ready_metas(), 0);
+    CHECK_EQ_U64(gsp.stats.files_ready, 0);
+    group_file(&f, "c", 100);
+    REQUIRE(floe_spool_commit(&gsp, &f, &pos) == FLOE_OK);
+    floe_spool_position(&gsp, &got);
+    CHECK_EQ_U64(got.seq, 1);
+}
+
+/* Dead letters of a batch in progress belong to the group's end, whatever
+ * parts commit in between. */
+TEST(spool_dead_letters_go_with_the_group_end)
+{
+    struct floe_file_facts f;
+    struct floe_dead_letter dl;
+    struct floe_spool_position pos = group_pos(60);
+    uint64_t size;
+    REQUIRE(group_open(1, 0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    memset(&dl, 0, sizeof dl);
+    dl.reason = FLOE_DL_MALFORMED_JSON;
+    dl.reason_text = "bad";
+    dl.source = "t";
+    dl.line = 3;
+    dl.raw = "{x";
+    dl.raw_len = 2;
+    dl.line_len = 2;
+    REQUIRE(floe_spool_dead_letter(&gsp, &dl) == FLOE_OK);
+    group_file(&f, "a", 300);
+    REQUIRE(floe_spool_commit_part(&gsp, &f) == FLOE_OK);
+    group_file(&f, "b", 100);
+    REQUIRE(floe_spool_commit(&gsp, &f, &pos) == FLOE_OK);
+    CHECK(emu.fs.stat_size(emu.fs.ctx, DIR "/dead/0000000000000001.ndjson", &size) != FLOE_OK);
+    CHECK(emu.fs.stat_size(emu.fs.ctx, DIR "/dead/0000000000000002.ndjson", &size) == FLOE_OK);
+}
+
+/* drop_oldest never drops the writer's own unended group: dropped, its rows
+ * would be counted as dropped and then written again by a rewind. */
+TEST(spool_drop_oldest_spares_the_open_group)
+{
+    struct floe_file_facts f;
+    REQUIRE(group_open(1, 1000, FLOE_SPOOL_DROP_OLDEST) == FLOE_OK);
+    group_file(&f, "a", 900);
+    REQUIRE(floe_spool_commit_part(&gsp, &f) == FLOE_OK);
+    CHECK_EQ_INT(floe_spool_reserve(&gsp, 900), FLOE_OK);
+    CHECK_EQ_U64(gsp.stats.batches_dropped, 0);
+    CHECK_EQ_INT(ready_metas(), 1);
+}
