@@ -1029,13 +1029,14 @@ static int fake_fill(void *ctx, void *buf, size_t n)
     return FLOE_OK;
 }
 
-#define MAX_FACTS 64
+#define MAX_FACTS 512
 struct seen_file {
     char path[FLOE_ROLL_PATH_MAX];
     uint64_t size, records;
     int64_t min_ts, max_ts;
     uint32_t crc32c;
     uint8_t sha256[FLOE_SHA256_LEN];
+    int continues;
 };
 
 static struct fake_clock clk;
@@ -1066,6 +1067,7 @@ static int on_file(void *ctx, const struct floe_file_facts *f)
     s->max_ts = f->max_ts;
     s->crc32c = f->crc32c;
     memcpy(s->sha256, f->sha256, sizeof s->sha256);
+    s->continues = f->continues;
     return FLOE_OK;
 }
 
@@ -1075,6 +1077,8 @@ static uint16_t roll_sort_column = 1; /* ... this column (1: v) */
 static uint32_t roll_source_seq;  /* roll_put_from's rows say this */
 static int roll_codec = FLOE_PARQUET_SNAPPY; /* for roll_setup's next roller */
 static uint16_t roll_max_rgs;                  /* for roll_setup's next roller; 0: default */
+static uint8_t roll_partition;                 /* for roll_setup's next roller: partition_by */
+static uint32_t roll_late_window;              /* ... and late_window_bytes */
 
 /* A roller over a fresh emulated file system: ts (timestamp_us) and v (string). */
 static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_ms, uint32_t idle_ms)
@@ -1109,6 +1113,8 @@ static int roll_setup(uint64_t file_bytes, uint64_t file_rows, uint32_t max_age_
     rcfg.on_file = on_file;
     rcfg.sort_window_bytes = roll_sort_window;
     rcfg.sort_column = roll_sort_column;
+    rcfg.partition_by = roll_partition;
+    rcfg.late_window_bytes = roll_late_window;
     rcfg.fs = &emu.fs;
     rcfg.clock = &clock_port;
     rcfg.entropy = &entropy;
@@ -1556,4 +1562,115 @@ TEST(roll_by_file_bytes)
     }
     CHECK_EQ_U64(total, 20000);
     CHECK_EQ_U64(roll.files_sealed, (uint64_t)n_seen);
+}
+
+/* ---- late rows: held, and sealed with the open file as one group --------- */
+
+static const int64_t LATE_H = 1764702000000000; /* 2025-12-02T19:00:00Z */
+
+/* Rows across 19:00 from devices whose clocks disagree: 100 rows of hour 18,
+ * then 200 alternating between 18 and 19 (with 3 rows without a timestamp
+ * among them), then 100 of hour 19. Returns the rows given. */
+static int late_jitter_rows(void)
+{
+    int i, given = 0;
+    for (i = 0; i < 100; i++, given++)
+        if (roll_put(LATE_H - 100000000 + i, "early") != FLOE_OK)
+            return -1;
+    for (i = 0; i < 200; i++, given++) {
+        if (roll_put(i % 2 ? LATE_H - 2000000 + i : LATE_H + i, i % 2 ? "behind" : "ahead") != FLOE_OK)
+            return -1;
+        if (i % 70 == 5) {
+            if (roll_put(NULL_TS, "no clock") != FLOE_OK)
+                return -1;
+            given++;
+        }
+    }
+    for (i = 0; i < 100; i++, given++)
+        if (roll_put(LATE_H + 100000000 + i, "late") != FLOE_OK)
+            return -1;
+    return given;
+}
+
+TEST(roll_late_rows_make_a_file_per_partition_not_per_switch)
+{
+    uint64_t total = 0;
+    int i, given;
+    roll_partition = FLOE_PARTITION_HOUR;
+    roll_late_window = 16u << 10;
+    roll_ts_nullable = 1;
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    given = late_jitter_rows();
+    REQUIRE(given == 403);
+    /* Hour 18's file was sealed when hour 19 began; the late rows wait. */
+    CHECK_EQ_INT(n_seen, 1);
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    CHECK(!floe_roll_is_open(&roll));
+    REQUIRE(n_seen == 4);
+    CHECK(strncmp(seen[0].path, "/out/dt=2025-12-02/hour=18/", 27) == 0);
+    CHECK_EQ_U64(seen[0].records, 100);
+    CHECK_EQ_INT(seen[0].continues, 0);
+    /* One group: hour 19, then its late rows by partition, nulls last. */
+    CHECK(strncmp(seen[1].path, "/out/dt=2025-12-02/hour=19/", 27) == 0);
+    CHECK_EQ_U64(seen[1].records, 200);
+    CHECK_EQ_INT(seen[1].continues, 1);
+    CHECK(strncmp(seen[2].path, "/out/dt=2025-12-02/hour=18/", 27) == 0);
+    CHECK_EQ_U64(seen[2].records, 100);
+    CHECK_EQ_INT(seen[2].min_ts, LATE_H - 2000000 + 1);
+    CHECK_EQ_INT(seen[2].max_ts, LATE_H - 2000000 + 199);
+    CHECK_EQ_INT(seen[2].continues, 1);
+    CHECK(strstr(seen[3].path, "/out/dt=__HIVE_DEFAULT_PARTITION__/hour=__HIVE_DEFAULT_PARTITION__/") == seen[3].path);
+    CHECK_EQ_U64(seen[3].records, 3);
+    CHECK_EQ_INT(seen[3].continues, 0);
+    for (i = 0; i < n_seen; i++)
+        total += seen[i].records;
+    CHECK_EQ_U64(total, (uint64_t)given);
+    roll_late_window = 0;
+    /* Without a late window, each switch seals a file. */
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    REQUIRE(late_jitter_rows() == given);
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    CHECK(n_seen > 150);
+    roll_partition = FLOE_PARTITION_NONE;
+    roll_ts_nullable = 0;
+}
+
+/* A late window that fills seals the open file with it; a row held with no
+ * file open is still sealed by the idle limit; every group ends with a file
+ * that does not continue, and every row is in one file. */
+TEST(roll_late_window_full_or_idle_seals_the_group)
+{
+    static char wide[600];
+    uint64_t total = 0;
+    int i, given = 0, ends = 0;
+    memset(wide, 'w', sizeof wide - 1);
+    roll_partition = FLOE_PARTITION_HOUR;
+    roll_late_window = 4096;
+    REQUIRE(roll_setup(0, 0, 0, 5000) == FLOE_OK);
+    REQUIRE(roll_put(LATE_H, "now") == FLOE_OK);
+    given++;
+    for (i = 0; i < 7; i++, given++) /* past 4 KiB: the last one fills it */
+        REQUIRE(roll_put(LATE_H - 1 - i, wide) == FLOE_OK);
+    CHECK_EQ_INT(n_seen, 2);
+    CHECK_EQ_INT(seen[0].continues, 1);
+    CHECK_EQ_INT(seen[1].continues, 0);
+    CHECK(floe_roll_is_open(&roll)); /* the row that did not fit waits, no file open */
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK); /* sees the row: not idle */
+    clk.mono += 4000;
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    CHECK_EQ_INT(n_seen, 2);
+    clk.mono += 1500;
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    CHECK(!floe_roll_is_open(&roll));
+    REQUIRE(n_seen == 3);
+    CHECK(strncmp(seen[2].path, "/out/dt=2025-12-02/hour=18/", 27) == 0);
+    CHECK_EQ_INT(seen[2].continues, 0);
+    for (i = 0; i < n_seen; i++) {
+        total += seen[i].records;
+        ends += !seen[i].continues;
+    }
+    CHECK_EQ_U64(total, (uint64_t)given);
+    CHECK_EQ_INT(ends, 2);
+    roll_late_window = 0;
+    roll_partition = FLOE_PARTITION_NONE;
 }
