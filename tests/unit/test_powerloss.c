@@ -30,6 +30,15 @@ static char sources[N_SOURCES][4096];
 static size_t source_len[N_SOURCES];
 static const char *const source_names[N_SOURCES] = {"a.ndjson", "b.ndjson"};
 static uint64_t total_records;
+static int jitter; /* rows alternate between two hours in the middle of each source */
+static int parts_seen; /* files of groups that check_spool last found */
+
+/* The hour of source s's row i: with jitter, rows 10..29 alternate between
+ * two hours (device clocks that disagree at the boundary). */
+static int hour_of(int s, int i)
+{
+    return s + (jitter && (i >= 30 || (i >= 10 && i % 2 == 0)) ? 1 : 0);
+}
 
 static void make_sources(void)
 {
@@ -42,8 +51,8 @@ static void make_sources(void)
                 n += (size_t)snprintf(sources[s] + n, sizeof sources[s] - n, "{\"ts\":\"bad\",\"id\":\"x%d\"}\n", i);
             } else {
                 n += (size_t)snprintf(sources[s] + n, sizeof sources[s] - n,
-                                      "{\"ts\":\"2025-01-01T00:%02d:%02dZ\",\"id\":\"s%d-%d\",\"n\":%d}\n", s, i, s,
-                                      i, s * 1000 + i);
+                                      "{\"ts\":\"2025-01-01T%02d:%02d:%02dZ\",\"id\":\"s%d-%d\",\"n\":%d}\n",
+                                      hour_of(s, i), jitter ? 59 : s, i, s, i, s * 1000 + i);
             }
             total_records++;
         }
@@ -80,6 +89,7 @@ static uint64_t entropy_state = 1;
 static struct floe_entropy_port entropy = {&entropy_state, fake_fill};
 
 static uint32_t sort_window; /* writer_config's roll: rows grouped by id when set */
+static uint32_t late_window; /* writer_config's roll: hour partitions, late rows held in this */
 
 static void writer_config(struct floe_writer_config *c)
 {
@@ -98,6 +108,8 @@ static void writer_config(struct floe_writer_config *c)
     c->roll.ts_column = -1;
     c->roll.sort_window_bytes = sort_window;
     c->roll.sort_column = 1;
+    c->roll.partition_by = late_window ? FLOE_PARTITION_HOUR : FLOE_PARTITION_NONE;
+    c->roll.late_window_bytes = late_window;
     c->roll.fs = &emu.fs;
     c->roll.clock = &floe_posix_clock;
     c->roll.entropy = &entropy;
@@ -352,7 +364,10 @@ static int check_spool(char *why, size_t why_cap)
 {
     struct batch_list b;
     uint64_t covered = 0, prev_src = 0, prev_off = 0;
+    uint64_t group_rows = 0; /* rows of the parts before a group's last batch */
+    int64_t group_min = 0, group_max = 0;
     int i, tmp_files = 0, with_dead = 0;
+    parts_seen = 0;
     b.n = 0;
     emu.fs.list(emu.fs.ctx, SPOOL "/ready", collect, &b);
     qsort(b.seqs, (size_t)b.n, sizeof b.seqs[0], cmp_u64);
@@ -377,6 +392,29 @@ static int check_spool(char *why, size_t why_cap)
         }
         if (done)
             off = source_len[src];
+        {
+            uint64_t part = 0;
+            if (value_of(rec, "continues", &part) && part) {
+                /* A file of a group: its records count with the group's last batch. */
+                long long pr;
+                int64_t n_min = 0, n_max = 0;
+                value_of(rec, "rows", &rows);
+                snprintf(path, sizeof path, SPOOL "/ready/%016llx.parquet", (unsigned long long)b.seqs[i]);
+                pr = parquet_rows(path, &n_min, &n_max);
+                if (!has_pq || dead != 0 || pr != (long long)rows || rows == 0) {
+                    snprintf(why, why_cap, "part %llu: %lld rows in its file, meta says %llu, %llu dead",
+                             (unsigned long long)b.seqs[i], pr, (unsigned long long)rows, (unsigned long long)dead);
+                    return 0;
+                }
+                if (group_rows == 0 || n_min < group_min)
+                    group_min = n_min;
+                if (group_rows == 0 || n_max > group_max)
+                    group_max = n_max;
+                group_rows += rows;
+                parts_seen++;
+                continue;
+            }
+        }
         /* Records between the previous batch's end and this one's. */
         {
             struct expected e;
@@ -400,14 +438,21 @@ static int check_spool(char *why, size_t why_cap)
                              (unsigned long long)b.seqs[i], pr, (unsigned long long)rows);
                     return 0;
                 }
-                /* Identity: the rows of the batch's range, not just as many. */
+                /* Identity: the rows of the batch's range, not just as many
+                 * (with its group's parts: together they hold the range). */
+                if (group_rows != 0) {
+                    n_min = group_min < n_min ? group_min : n_min;
+                    n_max = group_max > n_max ? group_max : n_max;
+                    rows += group_rows;
+                    group_rows = 0;
+                }
                 if (rows != e.good || n_min != e.n_min || n_max != e.n_max) {
                     snprintf(why, why_cap, "batch %llu: rows %llu with n in [%lld, %lld], its range has %llu in [%lld, %lld]",
                              (unsigned long long)b.seqs[i], (unsigned long long)rows, (long long)n_min,
                              (long long)n_max, (unsigned long long)e.good, (long long)e.n_min, (long long)e.n_max);
                     return 0;
                 }
-            } else if (e.good != 0) {
+            } else if (e.good != 0 || group_rows != 0) {
                 snprintf(why, why_cap, "batch %llu: no Parquet file for %llu good records",
                          (unsigned long long)b.seqs[i], (unsigned long long)e.good);
                 return 0;
@@ -430,6 +475,10 @@ static int check_spool(char *why, size_t why_cap)
         with_dead += dead > 0;
         prev_src = src;
         prev_off = off;
+    }
+    if (group_rows != 0) {
+        snprintf(why, why_cap, "a group of %llu rows never ended", (unsigned long long)group_rows);
+        return 0;
     }
     if (covered != total_records) {
         snprintf(why, why_cap, "%llu of %llu records in the spool", (unsigned long long)covered,
@@ -470,6 +519,8 @@ static void power_cuts(enum floe_emufs_loss mode, int stride)
     REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, &ecfg) == FLOE_OK);
     REQUIRE(run_writer() == FLOE_OK);
     REQUIRE(check_spool(why, sizeof why));
+    if (late_window)
+        REQUIRE(parts_seen >= 2); /* the workload makes groups */
     total = floe_emufs_total_ops(&emu);
     REQUIRE(total > 100);
     for (n = 1; n <= total; n += (uint64_t)stride) {
@@ -522,6 +573,22 @@ TEST(powerloss_sorted_rows_at_every_call)
     power_cuts(FLOE_EMUFS_REORDER, 1);
     power_cuts(FLOE_EMUFS_TEAR, 3);
     sort_window = 0;
+}
+
+/* Rows alternating between two hours, with late rows held: the open file
+ * and the late rows' files commit as one group, so a cut anywhere in a
+ * group loses none of its rows and repeats none. */
+TEST(powerloss_late_rows_commit_as_one_group_at_every_call)
+{
+    jitter = 1;
+    late_window = 4096;
+    power_cuts(FLOE_EMUFS_REORDER, 1);
+    power_cuts(FLOE_EMUFS_TEAR, 2);
+    sort_window = 4096;
+    power_cuts(FLOE_EMUFS_DROP, 2);
+    sort_window = 0;
+    late_window = 0;
+    jitter = 0;
 }
 
 TEST(powerloss_twice_in_a_row)
