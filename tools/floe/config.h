@@ -22,6 +22,7 @@ struct agent_config {
     char partition_by[128];    /* "" or COLUMN:day|hour */
     char sort_by[128];         /* "" or COLUMN: rows grouped by it */
     uint64_t sort_window_bytes;
+    uint64_t late_window_bytes;
     uint64_t max_line;
     int bloom_filters;
     /* [spool] */

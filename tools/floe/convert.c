@@ -11,6 +11,7 @@
 
 #define READ_CHUNK (64u * 1024u)
 #define DEFAULT_SORT_WINDOW (4u * 1024u * 1024u)
+#define DEFAULT_LATE_WINDOW (256u * 1024u)
 #define FLOE_ROWWIN_MIN_BYTES 4096u /* as src/parquet/rowwin.h */
 
 struct convert {
@@ -93,6 +94,9 @@ static void convert_usage(FILE *f)
             "                             (default 128M)\n"
             "  --file-rows N              roll files at this many rows (default: no limit)\n"
             "  --partition-by COL:day|hour  hive partitions dt=YYYY-MM-DD[/hour=H]/ (UTC) from a timestamp column\n"
+            "  --late-window-bytes N      with --partition-by: memory for rows of an earlier partition\n"
+            "                             than the open file's, written to their own files when it\n"
+            "                             rolls (default 256K; 0: each such row rolls the file)\n"
             "  --sort-by COL              write rows grouped by COL (then in arrival order) within\n"
             "                             each window of rows held in memory: smaller files, row\n"
             "                             groups that prune on COL\n"
@@ -314,7 +318,7 @@ static int convert_to_spool(const char *dir, uint64_t quota, const struct floe_s
 static int takes_value(const char *a)
 {
     static const char *const with_value[] = {"--schema", "-o", "--output", "--codec", "--partition-by",
-                                             "--sort-by", "--sort-window-bytes", "--spool", "--spool-quota",
+                                             "--sort-by", "--sort-window-bytes", "--late-window-bytes", "--spool", "--spool-quota",
                                              "--row-group-bytes", "--page-bytes", "--file-bytes", "--file-rows",
                                              "--max-line", "--zstd-window-log"};
     size_t i;
@@ -333,7 +337,7 @@ int cmd_convert(int argc, char **argv)
     struct floe_arena arena;
     struct floe_log_port log = floe_posix_log(FLOE_LOG_WARN);
     const char *schema_path = NULL, *outdir = NULL, *partition = NULL, *spool_dir = NULL, *sort_by = NULL;
-    uint64_t sort_window = DEFAULT_SORT_WINDOW;
+    uint64_t sort_window = DEFAULT_SORT_WINDOW, late_window = DEFAULT_LATE_WINDOW;
     uint64_t spool_quota = 0;
     char *schema_text = NULL, why[256];
     size_t schema_len, need, arena_size;
@@ -392,7 +396,7 @@ int cmd_convert(int argc, char **argv)
         } else if (strcmp(a, "--row-group-bytes") == 0 || strcmp(a, "--page-bytes") == 0 ||
                    strcmp(a, "--file-bytes") == 0 || strcmp(a, "--file-rows") == 0 ||
                    strcmp(a, "--max-line") == 0 || strcmp(a, "--zstd-window-log") == 0 ||
-                   strcmp(a, "--sort-window-bytes") == 0) {
+                   strcmp(a, "--sort-window-bytes") == 0 || strcmp(a, "--late-window-bytes") == 0) {
             i++;
             if (cli_parse_bytes(val, &v) != 0) {
                 fprintf(stderr, "floe convert: %s %s: not a number\n", a, val);
@@ -401,7 +405,7 @@ int cmd_convert(int argc, char **argv)
             /* Cut to 32 bits, 4G would be 0, the default: refused instead
              * (the writer's own bounds say the rest). */
             if (v > UINT32_MAX && strcmp(a, "--file-bytes") != 0 && strcmp(a, "--file-rows") != 0 &&
-                strcmp(a, "--sort-window-bytes") != 0) {
+                strcmp(a, "--sort-window-bytes") != 0 && strcmp(a, "--late-window-bytes") != 0) {
                 fprintf(stderr, "floe convert: %s %s: want at most %u\n", a, val, (unsigned)UINT32_MAX);
                 return EXIT_USAGE;
             }
@@ -417,6 +421,8 @@ int cmd_convert(int argc, char **argv)
                 dcfg.max_line_bytes = (uint32_t)v;
             else if (strcmp(a, "--sort-window-bytes") == 0)
                 sort_window = v;
+            else if (strcmp(a, "--late-window-bytes") == 0)
+                late_window = v;
             else
                 dcfg.zstd_window_log = (uint32_t)v;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -464,6 +470,12 @@ int cmd_convert(int argc, char **argv)
                     partition, schema_path, floe_roll_partition_clash(&schema, rcfg.partition_by));
             return EXIT_USAGE;
         }
+        if (late_window != 0 && (late_window < FLOE_ROWWIN_MIN_BYTES || late_window > (1u << 30))) {
+            fprintf(stderr, "floe convert: --late-window-bytes %llu: want 0, or 4K to 1G\n",
+                    (unsigned long long)late_window);
+            return EXIT_USAGE;
+        }
+        rcfg.late_window_bytes = (uint32_t)late_window;
     }
     if (sort_by != NULL) {
         int col = find_column(&schema, sort_by, strlen(sort_by));

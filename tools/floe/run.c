@@ -454,6 +454,7 @@ static void *writer_thread(void *arg)
                 strncmp(a->schema.columns[i].name, a->cfg.partition_by, (size_t)(colon - a->cfg.partition_by)) == 0)
                 wcfg.roll.ts_column = (int16_t)i;
         wcfg.roll.partition_by = colon && strcmp(colon + 1, "day") == 0 ? FLOE_PARTITION_DAY : FLOE_PARTITION_HOUR;
+        wcfg.roll.late_window_bytes = (uint32_t)a->cfg.late_window_bytes; /* late_window_check bounds it */
     }
     if (a->cfg.sort_by[0] != '\0') { /* sort_column_check found it */
         size_t i;
@@ -880,6 +881,16 @@ static int partition_column_check(const struct agent *a)
     return -1;
 }
 
+/* late_window_bytes is 0 or 4K to 1G. */
+static int late_window_check(const struct agent *a)
+{
+    if (a->cfg.late_window_bytes == 0 || (a->cfg.late_window_bytes >= 4096 && a->cfg.late_window_bytes <= (1u << 30)))
+        return 0;
+    agent_config_complain(&a->cfg, stderr, "parquet", "late_window_bytes", "want 0, or 4K to 1G, not %llu",
+                          (unsigned long long)a->cfg.late_window_bytes);
+    return -1;
+}
+
 /* sort_by names a column of the schema, and the window is 4K to 1G. */
 static int sort_column_check(const struct agent *a)
 {
@@ -961,7 +972,7 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (agent_config_check(&a.cfg, &a.cred, stderr) != 0 || partition_column_check(&a) != 0 ||
-        sort_column_check(&a) != 0)
+        sort_column_check(&a) != 0 || late_window_check(&a) != 0)
         return EXIT_USAGE;
     if (strcmp(a.cfg.source_dir, "-") != 0) {
         struct stat sb;
