@@ -45,6 +45,9 @@ for suite in tests/integration/run.sh tests/integration/kill_test.sh tests/integ
 done
 # The agent again, its rows grouped by device in windows held past its commits.
 SORT_BY=device_id KILLS=30 run_suite "agent_kill_test.sh, sort_by = device_id" bash tests/integration/agent_kill_test.sh
+# Clocks that disagree across an hour: late rows held and sealed as commit groups.
+JITTER=1 KILLS=40 run_suite "agent_kill_test.sh, clocks jittered across an hour" bash tests/integration/agent_kill_test.sh
+SORT_BY=device_id JITTER=1 KILLS=20 run_suite "agent_kill_test.sh, jittered clocks and sort_by" bash tests/integration/agent_kill_test.sh
 
 echo "integration: ${total_pass} passed, ${total_fail} failed"
 echo "${total_pass} passed, ${total_fail} failed"

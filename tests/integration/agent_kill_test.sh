@@ -20,6 +20,9 @@
 # committed position is one source index and offset). LATE_NAME=0: in order.
 # SORT_BY=COLUMN: the agent groups rows by it ([parquet] sort_by, 64K
 # windows), which holds rows back past the positions it commits.
+# JITTER=1: the rows span 01:59-02:03 with clocks that disagree by up to 3 s,
+# so rows alternate between hours 1 and 2: late rows are held (16K window)
+# and sealed with the open file as one commit group of several files.
 # Needs NODE_PATH with @duckdb/node-api, zstd and python3.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,6 +33,7 @@ FILES=${FILES:-8}
 SEED=${SEED:-7}
 INJECT=${INJECT:-}
 LATE_NAME=${LATE_NAME:-1}
+JITTER=${JITTER:-0}
 ROUND_KILLS=${ROUND_KILLS:-40}   # at most this many kills in one round
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 work=$(mktemp -d)
@@ -47,10 +51,17 @@ give_up() { echo "agent_kill_test: $*"; echo "$passed passed, $((failed + 1)) fa
 python3 ../shared/bench/gen_telemetry.py --rows "$ROWS" --seed "$SEED" > "$work/all.ndjson" ||
   give_up "cannot generate telemetry"
 mkdir -p "$work/src"
-python3 - "$work" "$FILES" "$SEED" "$LATE_NAME" <<'PY' || give_up "cannot build the sources"
-import json, random, sys
+python3 - "$work" "$FILES" "$SEED" "$LATE_NAME" "$JITTER" <<'PY' || give_up "cannot build the sources"
+import datetime, json, random, re, sys
 work, nfiles, seed, late = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 rows = open(f"{work}/all.ndjson", "rb").read().splitlines()
+if sys.argv[5] == "1":
+    jr = random.Random(seed + 1)
+    base = datetime.datetime(2025, 1, 1, 1, 59, tzinfo=datetime.timezone.utc)
+    def at(k):
+        t = base + datetime.timedelta(seconds=240.0 * k / len(rows) + jr.uniform(-3, 3))
+        return b'"ts":"%s.%03dZ"' % (t.strftime("%Y-%m-%dT%H:%M:%S").encode(), t.microsecond // 1000)
+    rows = [re.sub(rb'"ts":"[^"]*"', lambda m, k=k: at(k), r, count=1) for k, r in enumerate(rows)]
 ids = set()
 for r in rows:
     o = json.loads(r)
@@ -104,6 +115,8 @@ n_dead=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' 
 in=$work/in
 spool=$work/spool
 landed=$work/landed
+late_line=
+[ "$JITTER" = 1 ] && late_line="late_window_bytes = 16K"
 cat > "$work/floe.conf" <<CONF
 [source]
 dir = $in
@@ -114,6 +127,7 @@ file = $PWD/tools/schemas/telemetry.json
 file_rows = 500
 idle_s = 1
 partition_by = ts:hour
+$late_line
 max_line = 8K
 ${SORT_BY:+sort_by = $SORT_BY}
 ${SORT_BY:+sort_window_bytes = 64K}
@@ -252,6 +266,16 @@ if check; then
   passed=$((passed + 1)); echo "ok: baseline without kills (${full_ms} ms to drain and stop)"
 else
   failed=$((failed + 1)); echo "FAILED: baseline without kills"; show_log
+fi
+if [ "$JITTER" = 1 ]; then
+  # Each row of the other hour would seal a file without the late window.
+  objs=$(find "$landed" -name '*.parquet' | wc -l)
+  bound=$(( ROWS / 500 + 24 ))
+  if [ "$objs" -le "$bound" ]; then
+    passed=$((passed + 1)); echo "ok: clocks jittered across the hour made $objs objects (at most $bound)"
+  else
+    failed=$((failed + 1)); echo "FAILED: clocks jittered across the hour made $objs objects (want at most $bound)"
+  fi
 fi
 # Kill delays: mostly within the first part of the work (as kill_test.sh
 # aims inside a run), one run in eight long enough for the idle seal of the
