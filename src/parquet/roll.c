@@ -658,7 +658,8 @@ static int file_for(struct floe_roll *r, const struct floe_row *row, int more)
     if (!st->open || !in_span(st, row, st->part_start, st->part_null) || file_is_full(r) || more) {
         /* A row the writer would refuse neither closes nor opens a file. */
         FLOE_TRY(floe_parquet_check_row(&r->pq, row->values));
-        FLOE_TRY(seal_file(r));
+        if (st->open) /* with none open, late rows held stay held */
+            FLOE_TRY(seal_file(r));
     }
     if (!st->open) {
         partition_of(st, row, partition, sizeof partition);
@@ -677,10 +678,15 @@ static int write_now(struct floe_roll *r, const struct floe_row *row)
     FLOE_TRY(file_for(r, row, 0));
     err = floe_parquet_write_row(&r->pq, row->values);
     if (err == FLOE_PARQUET_FILE_FULL) {
-        /* The file used all its row groups: the row opens the next one. */
+        /* The file used all its row groups: the row opens the next one, in
+         * the same partition (late rows sealed with it moved the span). */
+        int64_t start = st->part_start;
+        int null = st->part_null;
         floe_memcpy(partition, st->partition, sizeof partition);
         FLOE_TRY(seal_file(r));
         FLOE_TRY(open_file(r, partition));
+        st->part_start = start;
+        st->part_null = null;
         err = floe_parquet_write_row(&r->pq, row->values);
         if (err == FLOE_PARQUET_FILE_FULL)
             err = FLOE_ERR_LIMIT; /* not even a fresh file takes it */

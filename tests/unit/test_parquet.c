@@ -12,6 +12,7 @@
 #include "parquet/encoding.h"
 #include "parquet/stats.h"
 #include "parquet/thrift.h"
+#include <stdlib.h>
 #include "floe_emufs.h"
 #ifdef FLOE_ZSTD_COMPRESS
 #define ZSTD_STATIC_LINKING_ONLY
@@ -1568,6 +1569,25 @@ TEST(roll_by_file_bytes)
 
 static const int64_t LATE_H = 1764702000000000; /* 2025-12-02T19:00:00Z */
 
+/* Every file's timestamps lie in the hour its folder names. */
+static int files_in_their_hours(void)
+{
+    int i;
+    for (i = 0; i < n_seen; i++) {
+        const char *h = strstr(seen[i].path, "/hour=");
+        int64_t lo = seen[i].min_ts / 3600000000, hi = seen[i].max_ts / 3600000000;
+        if (h == NULL || strstr(h, "__HIVE") != NULL)
+            continue;
+        if (lo != hi || strtol(h + 6, NULL, 10) != (long)(lo % 24)) {
+            fprintf(stderr, "file %d (%s): timestamps from hour %lld to %lld\n", i, seen[i].path, (long long)lo,
+                    (long long)hi);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+
 /* Rows across 19:00 from devices whose clocks disagree: 100 rows of hour 18,
  * then 200 alternating between 18 and 19 (with 3 rows without a timestamp
  * among them), then 100 of hour 19. Returns the rows given. */
@@ -1625,6 +1645,7 @@ TEST(roll_late_rows_make_a_file_per_partition_not_per_switch)
     for (i = 0; i < n_seen; i++)
         total += seen[i].records;
     CHECK_EQ_U64(total, (uint64_t)given);
+    CHECK(files_in_their_hours());
     roll_late_window = 0;
     /* Without a late window, each switch seals a file. */
     REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
@@ -1671,6 +1692,70 @@ TEST(roll_late_window_full_or_idle_seals_the_group)
     }
     CHECK_EQ_U64(total, (uint64_t)given);
     CHECK_EQ_INT(ends, 2);
+    roll_late_window = 0;
+    roll_partition = FLOE_PARTITION_NONE;
+}
+
+/* Files that fill their row groups while late rows are held: the sealed
+ * group moves on to the late rows' partitions, and the file opened next
+ * for the row that did not fit is in the row's own hour again. */
+TEST(roll_full_file_with_late_rows_keeps_each_row_in_its_hour)
+{
+    uint64_t total = 0;
+    int i, given = 0;
+    roll_partition = FLOE_PARTITION_HOUR;
+    roll_late_window = 256u << 10; /* files fill before it does */
+    roll_max_rgs = 1;
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    for (i = 0; i < 3000; i++, given++) {
+        static uint64_t x = 88172645463325252ull;
+        char v[101];
+        int k;
+        for (k = 0; k < 100; k++) { /* incompressible: about 5 row groups of 64 KiB */
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            v[k] = "0123456789abcdef"[x & 15u];
+        }
+        v[100] = '\0';
+        REQUIRE(roll_put(i % 2 ? LATE_H - 1000 - i : LATE_H + i, v) == FLOE_OK);
+    }
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    CHECK(n_seen >= 4);
+    CHECK(files_in_their_hours());
+    for (i = 0; i < n_seen; i++)
+        total += seen[i].records;
+    CHECK_EQ_U64(total, (uint64_t)given);
+    roll_max_rgs = 0;
+    roll_late_window = 0;
+    roll_partition = FLOE_PARTITION_NONE;
+}
+
+/* A late row held while no file is open (the window filled and sealed the
+ * group) stays held when the next row opens a file: it goes with that
+ * file's group, not into a file of its own at once. */
+TEST(roll_late_row_held_with_no_file_open_waits_for_the_next_group)
+{
+    static char wide[600];
+    int i;
+    memset(wide, 'w', sizeof wide - 1);
+    roll_partition = FLOE_PARTITION_HOUR;
+    roll_late_window = 4096;
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    REQUIRE(roll_put(LATE_H, "now") == FLOE_OK);
+    for (i = 0; i < 7; i++)
+        REQUIRE(roll_put(LATE_H - 1 - i, wide) == FLOE_OK);
+    REQUIRE(n_seen == 2);
+    REQUIRE(roll_put(LATE_H + 5, "now again") == FLOE_OK);
+    CHECK_EQ_INT(n_seen, 2);
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    REQUIRE(n_seen == 4);
+    CHECK(strncmp(seen[2].path, "/out/dt=2025-12-02/hour=19/", 27) == 0);
+    CHECK_EQ_U64(seen[2].records, 1);
+    CHECK_EQ_INT(seen[2].continues, 1);
+    CHECK(strncmp(seen[3].path, "/out/dt=2025-12-02/hour=18/", 27) == 0);
+    CHECK_EQ_U64(seen[3].records, 1);
+    CHECK_EQ_INT(seen[3].continues, 0);
     roll_late_window = 0;
     roll_partition = FLOE_PARTITION_NONE;
 }
