@@ -57,7 +57,7 @@ struct floe_roll_state {
     uint64_t win_bound;         /* the window's rows' bounds */
     uint64_t win_bound_full;    /* ... when the last full window was written */
     uint64_t win_rows_left;     /* rows the file takes before file_rows */
-    struct floe_rowwin late;    /* with late_window_bytes: rows of earlier partitions */
+    struct floe_rowwin *late;   /* with late_window_bytes: rows of earlier partitions */
 };
 
 /* The timestamp column: the configured one, or the schema's first; -1: none. */
@@ -106,6 +106,7 @@ static int carve(struct floe_arena *a, const struct floe_roll_config *cfg, struc
         int ts = ts_column_of(cfg);
         if (ts < 0)
             return FLOE_ERR_INVAL;
+        FLOE_TRY(floe_arena_take(a, sizeof(struct floe_rowwin), 8, &p));
         if (st == NULL) {
             size_t n = floe_rowwin_size_keys(cfg->parquet.schema, (uint32_t)ts, cfg->late_window_bytes,
                                              LATE_PARTITIONS);
@@ -113,7 +114,8 @@ static int carve(struct floe_arena *a, const struct floe_roll_config *cfg, struc
                 return FLOE_ERR_INVAL;
             FLOE_TRY(floe_arena_take(a, n, 8, &p));
         } else {
-            FLOE_TRY(floe_rowwin_init_keys(&st->late, a, cfg->parquet.schema, (uint32_t)ts, cfg->late_window_bytes,
+            st->late = (struct floe_rowwin *)p;
+            FLOE_TRY(floe_rowwin_init_keys(st->late, a, cfg->parquet.schema, (uint32_t)ts, cfg->late_window_bytes,
                                            LATE_PARTITIONS));
         }
     }
@@ -248,7 +250,7 @@ int floe_roll_is_open(const struct floe_roll *r)
 {
     return r != NULL && r->st != NULL &&
            (r->st->open || (SORTING(r->st->cfg) && floe_rowwin_rows(&r->st->win) > 0) ||
-            (HOLDS_LATE(r->st->cfg) && floe_rowwin_rows(&r->st->late) > 0));
+            (HOLDS_LATE(r->st->cfg) && floe_rowwin_rows(r->st->late) > 0));
 }
 
 /* Milliseconds as microseconds, held within +-2^62 (a day's span still
@@ -454,7 +456,7 @@ void floe_roll_abort(struct floe_roll *r)
     if (SORTING(st->cfg))
         floe_rowwin_clear(&st->win);
     if (HOLDS_LATE(st->cfg))
-        floe_rowwin_clear(&st->late);
+        floe_rowwin_clear(st->late);
     if (!st->open)
         return;
     st->cfg->fs->close(st->cfg->fs->ctx, st->file);
@@ -614,16 +616,16 @@ static int write_late_row(struct floe_roll *r, const struct floe_row *row)
 static int write_late(struct floe_roll *r)
 {
     struct floe_roll_state *st = r->st;
-    uint32_t i, n = floe_rowwin_rows(&st->late);
+    uint32_t i, n = floe_rowwin_rows(st->late);
     int err = FLOE_OK;
-    floe_rowwin_sort(&st->late);
+    floe_rowwin_sort(st->late);
     st->last_source = NULL; /* the window's names are its own */
     for (i = 0; i < n && err == FLOE_OK; i++) {
         struct floe_row row;
-        floe_rowwin_get(&st->late, i, &row);
+        floe_rowwin_get(st->late, i, &row);
         err = write_late_row(r, &row);
     }
-    floe_rowwin_clear(&st->late);
+    floe_rowwin_clear(st->late);
     if (err == FLOE_OK)
         err = seal_one(r, 0);
     if (err != FLOE_OK) {
@@ -641,7 +643,7 @@ static int write_late(struct floe_roll *r)
 static int seal_file(struct floe_roll *r)
 {
 #ifndef FLOE_NO_SORT_WINDOW
-    if (HOLDS_LATE(r->st->cfg) && floe_rowwin_rows(&r->st->late) > 0) {
+    if (HOLDS_LATE(r->st->cfg) && floe_rowwin_rows(r->st->late) > 0) {
         FLOE_TRY(seal_one(r, 1));
         return write_late(r);
     }
@@ -792,11 +794,11 @@ static int hold_late(struct floe_roll *r, const struct floe_row *row)
     floe_memset(&key, 0, sizeof key);
     span_of(st, row, &key.v.i64, &err);
     key.is_null = (uint8_t)err;
-    err = floe_rowwin_add_keyed(&st->late, row, &key);
+    err = floe_rowwin_add_keyed(st->late, row, &key);
     if (err == FLOE_ROWWIN_FULL) {
         /* Sealed together with the open file; the row starts the next window. */
         FLOE_TRY(floe_roll_seal(r));
-        err = floe_rowwin_add_keyed(&st->late, row, &key);
+        err = floe_rowwin_add_keyed(st->late, row, &key);
     }
     if (err == FLOE_ERR_LIMIT) {
         FLOE_TRY(floe_roll_seal(r)); /* bigger than the window: on its own */
@@ -804,7 +806,7 @@ static int hold_late(struct floe_roll *r, const struct floe_row *row)
     }
     if (err != FLOE_OK)
         return err == FLOE_ROWWIN_FULL ? FLOE_ERR_STATE : err; /* an empty window takes any row that fits it */
-    if (!st->open && floe_rowwin_rows(&st->late) == 1u) {
+    if (!st->open && floe_rowwin_rows(st->late) == 1u) {
         /* Held with no file open: the age and idle limits count from here. */
         st->opened_ms = st->cfg->clock->monotonic_ms(st->cfg->clock->ctx);
         st->last_row_ms = st->opened_ms;
