@@ -438,13 +438,28 @@ static int open_file(struct floe_roll *r, const char *partition)
     st->n_sources = 0;
     st->last_source = NULL;
     st->first_source[0] = '\0';
-    st->opened_ms = cfg->clock->monotonic_ms(cfg->clock->ctx);
-    st->last_row_ms = st->opened_ms;
+    /* A late row held since before the file keeps its age: the file is
+     * sealed (and the row with it) as old as the row. */
+    if (!(HOLDS_LATE(cfg) && floe_rowwin_rows(st->late) > 0))
+        st->opened_ms = cfg->clock->monotonic_ms(cfg->clock->ctx);
+    st->last_row_ms = cfg->clock->monotonic_ms(cfg->clock->ctx);
     st->rows_since_tick = 0;
     err = floe_parquet_open(&r->pq, &st->sink);
     if (err != FLOE_OK)
         floe_roll_abort(r);
     return err;
+}
+
+/* Removes the open file, if any; rows held in windows stay. */
+static void abort_file(struct floe_roll *r)
+{
+    struct floe_roll_state *st = r->st;
+    if (!st->open)
+        return;
+    st->cfg->fs->close(st->cfg->fs->ctx, st->file);
+    st->cfg->fs->remove(st->cfg->fs->ctx, st->tmp_path);
+    floe_parquet_abort(&r->pq);
+    st->open = 0;
 }
 
 void floe_roll_abort(struct floe_roll *r)
@@ -457,12 +472,7 @@ void floe_roll_abort(struct floe_roll *r)
         floe_rowwin_clear(&st->win);
     if (HOLDS_LATE(st->cfg))
         floe_rowwin_clear(st->late);
-    if (!st->open)
-        return;
-    st->cfg->fs->close(st->cfg->fs->ctx, st->file);
-    st->cfg->fs->remove(st->cfg->fs->ctx, st->tmp_path);
-    floe_parquet_abort(&r->pq);
-    st->open = 0;
+    abort_file(r);
 }
 
 static void fill_facts(struct floe_roll_state *st, struct floe_file_facts *facts);
@@ -484,7 +494,7 @@ static int seal_one(struct floe_roll *r, int continues)
         return err;
     }
     if (st->rows == 0) {
-        floe_roll_abort(r); /* its only row was refused: nothing to publish */
+        abort_file(r); /* its only row was refused: nothing to publish (late rows held stay) */
         return FLOE_OK;
     }
     if (st->n_sources > 0 && st->sources_len + 2 <= SOURCES_BYTES) {

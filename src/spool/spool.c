@@ -14,6 +14,7 @@ struct floe_spool_state {
     const struct floe_spool_config *cfg;
     struct floe_spool_position pos;
     uint64_t next_seq;
+    uint64_t open_part_bytes; /* parts committed since the position (an unended group) */
     void *file;              /* fs port file object for records */
     void *dead_file;         /* the open batch's dead letters */
     int dead_open;
@@ -783,8 +784,9 @@ static int recover(struct floe_spool *sp)
     st->next_seq = best.seq + 1;
     /* 4b. Parts past the position: their group's last batch never
      * committed, so neither did they (see floe_spool_commit_part). */
+    after = best.seq;
     do {
-        FLOE_TRY(list_seqs_after(st, "ready", ".meta", best.seq, &n, &more));
+        FLOE_TRY(list_seqs_after(st, "ready", ".meta", after, &n, &more));
         for (i = 0; i < n; i++) {
             batch_path(st, st->path, "ready", st->seqs[i], ".meta");
             fs->remove(fs->ctx, st->path);
@@ -792,6 +794,7 @@ static int recover(struct floe_spool *sp)
             ready--;
             interrupted = 1;
         }
+        after = n > 0 ? st->seqs[n - 1] : after;
     } while (more);
     /* 5. Data files without a meta in ready/: their batch never committed
      * (the meta never arrived), or an upload or a drop moved the meta to
@@ -1062,6 +1065,7 @@ static void remove_open_parts(struct floe_spool *sp)
     sub_path(st, st->path2, "ready");
     fs->sync_dir(fs->ctx, st->path2); /* best effort: recovery removes any that come back */
     st->next_seq = st->pos.seq + 1u;
+    st->open_part_bytes = 0;
 }
 
 void floe_spool_rollback(struct floe_spool *sp)
@@ -1209,8 +1213,11 @@ static int commit_batch(struct floe_spool *sp, const struct floe_file_facts *fac
     sp->stats.bytes_used += (facts != NULL ? facts->size : 0u) + dead_size;
     if (facts != NULL)
         sp->stats.files_ready++;
-    if (part)
+    if (part) {
+        st->open_part_bytes += facts != NULL ? facts->size : 0u;
         return FLOE_OK; /* the group's last batch moves the position */
+    }
+    st->open_part_bytes = 0;
     st->pos = p;
     /* 5. The checkpoint follows; if it is lost, recovery reads the meta. */
     err = write_checkpoint(st);
@@ -1303,8 +1310,11 @@ int floe_spool_reserve(struct floe_spool *sp, uint64_t bytes)
         sp->stats.bytes_used = used;
         sp->stats.files_ready = ready;
         /* An empty spool always takes the next file: nothing could make room
-         * for it, and refusing would stall the writer for good. */
-        if (used == 0 || (disk_ok && (st->cfg->quota_bytes == 0 || used + bytes <= st->cfg->quota_bytes)))
+         * for it, and refusing would stall the writer for good. The open
+         * group's own parts count as empty for this: the uploader cannot
+         * take them before the group ends, and a rewind removes them. */
+        if (used <= st->open_part_bytes ||
+            (disk_ok && (st->cfg->quota_bytes == 0 || used + bytes <= st->cfg->quota_bytes)))
             return FLOE_OK;
         if (st->cfg->full_policy != FLOE_SPOOL_DROP_OLDEST)
             return FLOE_ERR_AGAIN;

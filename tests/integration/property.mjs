@@ -560,8 +560,14 @@ const KINDS = {
     // 3000 rows over about 12 partitions
     const step = (hour ? 3600000000n : 86400000000n) * 12n / 3000n;
     const lines = genLines(rng, schema, 3000, (c) => (c.name === 'pts' ? { style: 'clustered', step, nullRate: 0.01 } : {}));
+    // Late rows held (the default 256K, or a 4K window that fills often) or
+    // not. Held rows go to files made after the open one: files in creation
+    // order no longer give the rows in arrival order, so compare multisets.
+    const late = rng.pick(['0', '4K', '256K']);
     return { schema, inputs: [{ name: 'in.ndjson', lines }], glob: '**/*.parquet',
-      args: ['--codec', rng.pick(CODECS), '--partition-by', `pts:${hour ? 'hour' : 'day'}`] };
+      shape: { partitions: { column: 'pts', hour } }, unordered: late !== '0',
+      args: ['--codec', rng.pick(CODECS), '--partition-by', `pts:${hour ? 'hour' : 'day'}`,
+        '--late-window-bytes', late] };
   },
   dead_letters(rng) {
     const schema = {
@@ -656,6 +662,16 @@ async function checkShape(con, glob, shape, sum, problems) {
     const off = rows.map((r) => Number(r[0])).filter((n) => n !== shape.rowsPerFile);
     if (off.length) problems.push({ check: 'shape_rows_per_file', want: shape.rowsPerFile, got: off });
   }
+  if (shape.partitions) {
+    // Every row in the folder of its own timestamp (UTC), null ones in Hive's default.
+    const { column, hour } = shape.partitions;
+    const q = `SELECT count(*) FROM read_parquet('${glob.replace(/'/g, "''")}', hive_partitioning=true)
+      WHERE ("${column}" IS NULL) <> (dt IS NULL) OR ("${column}" IS NOT NULL AND (
+        floor(epoch_us("${column}") / 86400000000) <> epoch(CAST(dt AS DATE)) // 86400
+        ${hour ? `OR (floor(epoch_us("${column}") / 3600000000)::BIGINT % 24 + 24) % 24 <> CAST(hour AS BIGINT)` : ''}))`;
+    const wrong = Number((await con.runAndReadAll(q)).getRows()[0][0]);
+    if (wrong !== 0) problems.push({ check: 'shape_partitions', want: 0, got: `${wrong} rows outside their partition folder` });
+  }
   if (shape.encodings) {
     const rows = (await con.runAndReadAll(`SELECT path_in_schema, string_agg(encodings, ', ') FROM parquet_metadata('${glob.replace(/'/g, "''")}') GROUP BY 1`)).getRows();
     const have = new Map(rows.map((r) => [r[0], new Set(String(r[1]).split(', '))]));
@@ -702,7 +718,7 @@ async function runCase(ctx, index) {
       if (stats.dead_letters !== wantDead) problems.push({ check: 'floe_dead_letters', want: wantDead, got: stats.dead_letters });
       if (c.expect) checkDeadLetters(outDir, c.expect, problems);
       const sum = await compare({ schema: normalizeSchema(c.schema), parquetGlob: path.join(outDir, c.glob || '*.parquet'),
-        ndjson: compareFiles, con: ctx.con });
+        ndjson: compareFiles, con: ctx.con, unordered: !!c.unordered });
       result.row_groups = sum.row_groups;
       if (sum.status !== 'match') problems.push({ check: 'compare', status: sum.status, error: sum.error, differences: sum.differences });
       if (c.shape && sum.status === 'match') await checkShape(ctx.con, path.join(outDir, c.glob || '*.parquet'), c.shape, sum, problems);

@@ -1759,3 +1759,28 @@ TEST(roll_late_row_held_with_no_file_open_waits_for_the_next_group)
     roll_late_window = 0;
     roll_partition = FLOE_PARTITION_NONE;
 }
+
+/* A late row held with no file open counts its age from when it came: the
+ * file that opens after it is sealed max_age after the row, not after the
+ * file (the row could wait twice max_age). */
+TEST(roll_late_row_held_keeps_its_age)
+{
+    static char wide[600];
+    int i;
+    memset(wide, 'w', sizeof wide - 1);
+    roll_partition = FLOE_PARTITION_HOUR;
+    roll_late_window = 4096;
+    REQUIRE(roll_setup(0, 0, 5000, 0) == FLOE_OK);
+    REQUIRE(roll_put(LATE_H, "now") == FLOE_OK);
+    for (i = 0; i < 7; i++)
+        REQUIRE(roll_put(LATE_H - 1 - i, wide) == FLOE_OK);
+    REQUIRE(n_seen == 2); /* the window filled: one row held, no file open */
+    clk.mono += 3000;
+    REQUIRE(roll_put(LATE_H + 5, "opens a file") == FLOE_OK);
+    clk.mono += 2500;
+    REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
+    CHECK_EQ_INT(n_seen, 4);
+    CHECK(!floe_roll_is_open(&roll));
+    roll_late_window = 0;
+    roll_partition = FLOE_PARTITION_NONE;
+}

@@ -71,6 +71,7 @@ static const struct floe_hooks *setup_hooks;
 static const struct floe_fs_port *setup_fs;  /* NULL: the emulated fs itself */
 static uint32_t setup_row_group_bytes;        /* 0: 64 KiB */
 static uint32_t setup_max_files;              /* 0: the default */
+static uint32_t setup_late;                   /* hour partitions, late rows held in this many bytes */
 
 static int setup(uint64_t quota, int policy)
 {
@@ -89,6 +90,8 @@ static int setup(uint64_t quota, int policy)
     wcfg.roll.parquet.max_row_groups = setup_row_group_bytes ? 3 : 0;
     wcfg.roll.file_rows = setup_row_group_bytes ? 0 : 50;
     wcfg.roll.ts_column = -1;
+    wcfg.roll.partition_by = setup_late ? FLOE_PARTITION_HOUR : FLOE_PARTITION_NONE;
+    wcfg.roll.late_window_bytes = setup_late;
     wcfg.roll.fs = setup_fs ? setup_fs : &emu.fs;
     wcfg.roll.clock = &floe_posix_clock;
     wcfg.roll.entropy = &entropy;
@@ -1137,4 +1140,53 @@ TEST(spool_drop_oldest_spares_the_open_group)
     CHECK_EQ_INT(floe_spool_reserve(&gsp, 900), FLOE_OK);
     CHECK_EQ_U64(gsp.stats.batches_dropped, 0);
     CHECK_EQ_INT(ready_metas(), 1);
+}
+
+/* The block policy with a quota of about a file and a half, rows alternating
+ * between hour 1 and hour 0 with late rows held: every group is two files,
+ * and its first part is in the spool while the second asks for room. The
+ * uploader cannot take a part before its group ends, so the open group's
+ * parts count as an empty spool; otherwise the writer waits for good (it
+ * did: AGAIN on every retry, nothing uploaded). */
+TEST(spool_block_quota_lets_an_open_group_finish)
+{
+    static struct floe_spool up;
+    struct floe_spool_config ucfg;
+    struct floe_spool_batch b;
+    struct floe_spool_position pos;
+    uint64_t rows = 0;
+    int i, round, err = FLOE_OK;
+    REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+    text_len = 0;
+    for (i = 0; i < 400; i++)
+        text_len += (size_t)snprintf(text + text_len, sizeof text - text_len,
+                                     "{\"ts\":\"2025-01-01T0%d:%02d:%02dZ\",\"id\":\"device-%04d\"}\n", i % 2 ? 0 : 1,
+                                     i % 2 ? 59 : 0, i % 60, i);
+    setup_late = 4096;
+    REQUIRE(setup(2500, FLOE_SPOOL_BLOCK) == FLOE_OK);
+    setup_late = 0;
+    REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
+    floe_writer_position(&w, &pos);
+    for (round = 0; round < 200; round++) {
+        while (floe_spool_oldest(&up, &b) == FLOE_OK) {
+            rows += b.records;
+            REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
+        }
+        REQUIRE(floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0) == FLOE_OK);
+        err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
+        if (err == FLOE_OK)
+            err = floe_writer_end_source(&w);
+        if (err == FLOE_OK)
+            err = floe_writer_flush(&w);
+        if (err != FLOE_ERR_AGAIN)
+            break;
+        floe_writer_rewind(&w);
+        floe_writer_position(&w, &pos);
+    }
+    CHECK_EQ_INT(err, FLOE_OK);
+    while (floe_spool_oldest(&up, &b) == FLOE_OK) {
+        rows += b.records;
+        REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
+    }
+    CHECK_EQ_U64(rows, 400);
 }
