@@ -2,7 +2,9 @@
  *
  * It wires the decoder, the rolled Parquet files and the spool: rows go into
  * the open Parquet file, dead letters into the open batch, and each sealed
- * file is committed to the spool with the source position it reaches. After
+ * file is committed to the spool with the source position it reaches (files
+ * sealed together, late rows' files with the open one, commit as one group:
+ * the last carries the position, see floe_spool_commit_part). After
  * a crash, floe_writer_setup() recovers the spool and floe_writer_position()
  * says where to resume: re-open that source there, and no record is lost or
  * written twice.
