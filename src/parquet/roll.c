@@ -58,6 +58,7 @@ struct floe_roll_state {
     uint64_t win_bound_full;    /* ... when the last full window was written */
     uint64_t win_rows_left;     /* rows the file takes before file_rows */
     struct floe_rowwin *late;   /* with late_window_bytes: rows of earlier partitions */
+    uint64_t current_since_late; /* rows for the open file since the late window's first */
 };
 
 /* The timestamp column: the configured one, or the schema's first; -1: none. */
@@ -793,6 +794,8 @@ static int is_late(const struct floe_roll_state *st, const struct floe_row *row)
     return !st->part_null && (null || start < st->part_start);
 }
 
+static int write_current(struct floe_roll *r, const struct floe_row *row);
+
 /* Holds a late row until the open file is sealed, instead of sealing it for
  * the row (rows alternating between partitions would make a file each). */
 static int hold_late(struct floe_roll *r, const struct floe_row *row)
@@ -804,10 +807,20 @@ static int hold_late(struct floe_roll *r, const struct floe_row *row)
     floe_memset(&key, 0, sizeof key);
     span_of(st, row, &key.v.i64, &err);
     key.is_null = (uint8_t)err;
+    if (floe_rowwin_rows(st->late) == 0)
+        st->current_since_late = 0;
     err = floe_rowwin_add_keyed(st->late, row, &key);
     if (err == FLOE_ROWWIN_FULL) {
-        /* Sealed together with the open file; the row starts the next window. */
+        /* Sealed together with the open file. When the window filled with
+         * hardly a row for the open file meanwhile, the stream has moved to
+         * the held rows' partitions (a backlog read after live data): the
+         * row then opens the next file, which the rows after it fill
+         * (held, it would end up a file of one row). Otherwise the row
+         * starts the next window. */
+        int moved = st->current_since_late < floe_rowwin_rows(st->late) / 8u;
         FLOE_TRY(floe_roll_seal(r));
+        if (moved)
+            return write_current(r, row);
         err = floe_rowwin_add_keyed(st->late, row, &key);
     }
     if (err == FLOE_ERR_LIMIT) {
@@ -826,17 +839,13 @@ static int hold_late(struct floe_roll *r, const struct floe_row *row)
 }
 #endif
 
-int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
+/* A row for the open file (or one it opens): through the sort window, if
+ * there is one. */
+static int write_current(struct floe_roll *r, const struct floe_row *row)
 {
-    struct floe_roll_state *st;
+    struct floe_roll_state *st = r->st;
     size_t bound;
     int err;
-    FLOE_FAIL_IF(r == NULL || r->st == NULL || row == NULL, FLOE_ERR_INVAL);
-    st = r->st;
-#ifndef FLOE_NO_SORT_WINDOW
-    if (is_late(st, row))
-        return hold_late(r, row);
-#endif
     if (!SORTING(st->cfg))
         return write_now(r, row);
     FLOE_TRY(floe_parquet_check_row(&r->pq, row->values));
@@ -860,6 +869,22 @@ int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
         FLOE_TRY(flush_window(r));
     }
     return start_window(r, row, bound);
+}
+
+int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
+{
+    struct floe_roll_state *st;
+    FLOE_FAIL_IF(r == NULL || r->st == NULL || row == NULL, FLOE_ERR_INVAL);
+    st = r->st;
+#ifndef FLOE_NO_SORT_WINDOW
+    if (HOLDS_LATE(st->cfg)) {
+        if (is_late(st, row))
+            return hold_late(r, row);
+        if (floe_rowwin_rows(st->late) > 0)
+            st->current_since_late++;
+    }
+#endif
+    return write_current(r, row);
 }
 
 int floe_roll_seal(struct floe_roll *r)

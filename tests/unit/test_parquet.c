@@ -1784,3 +1784,34 @@ TEST(roll_late_row_held_keeps_its_age)
     roll_late_window = 0;
     roll_partition = FLOE_PARTITION_NONE;
 }
+
+/* A backlog read after live data (yesterday's file after today's): its rows
+ * are all of an earlier hour. The late window fills with hardly a live row
+ * among them: the group is sealed and the backlog's rows go on in a file of
+ * their own, the row that filled the window with them (held, it made a file
+ * of one row when the backlog's file was sealed). */
+TEST(roll_backlog_after_live_rows_makes_big_files)
+{
+    uint64_t total = 0;
+    int i, given = 0, small = 0;
+    roll_partition = FLOE_PARTITION_HOUR;
+    roll_late_window = 4096;
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    for (i = 0; i < 100; i++, given++)
+        REQUIRE(roll_put(LATE_H + i, "live") == FLOE_OK);
+    for (i = 0; i < 5000; i++, given++) /* hour 18, in order */
+        REQUIRE(roll_put(LATE_H - 3600000000 + (int64_t)i * 700000, "backlog") == FLOE_OK);
+    for (i = 0; i < 100; i++, given++)
+        REQUIRE(roll_put(LATE_H + 1000 + i, "live again") == FLOE_OK);
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    for (i = 0; i < n_seen; i++) {
+        total += seen[i].records;
+        small += seen[i].records < 100;
+    }
+    CHECK_EQ_U64(total, (uint64_t)given);
+    CHECK(files_in_their_hours());
+    CHECK(n_seen <= 5);
+    CHECK_EQ_INT(small, 0);
+    roll_late_window = 0;
+    roll_partition = FLOE_PARTITION_NONE;
+}
