@@ -1731,21 +1731,31 @@ TEST(roll_full_file_with_late_rows_keeps_each_row_in_its_hour)
     roll_partition = FLOE_PARTITION_NONE;
 }
 
-/* A late row held while no file is open (the window filled and sealed the
- * group) stays held when the next row opens a file: it goes with that
- * file's group, not into a file of its own at once. */
-TEST(roll_late_row_held_with_no_file_open_waits_for_the_next_group)
+/* A roller whose late window (4 KiB) filled: the group of one row of hour
+ * 19 and six wide late rows is sealed, and the seventh late row is held
+ * with no file open. */
+static int late_row_held_with_no_file_open(uint32_t max_age_ms)
 {
     static char wide[600];
     int i;
     memset(wide, 'w', sizeof wide - 1);
     roll_partition = FLOE_PARTITION_HOUR;
     roll_late_window = 4096;
-    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
-    REQUIRE(roll_put(LATE_H, "now") == FLOE_OK);
+    FLOE_TRY(roll_setup(0, 0, max_age_ms, 0));
+    roll_late_window = 0;
+    roll_partition = FLOE_PARTITION_NONE;
+    FLOE_TRY(roll_put(LATE_H, "now"));
     for (i = 0; i < 7; i++)
-        REQUIRE(roll_put(LATE_H - 1 - i, wide) == FLOE_OK);
-    REQUIRE(n_seen == 2);
+        FLOE_TRY(roll_put(LATE_H - 1 - i, wide));
+    return n_seen == 2 && floe_roll_is_open(&roll) ? FLOE_OK : FLOE_ERR_STATE;
+}
+
+/* A late row held while no file is open stays held when the next row opens
+ * a file: it goes with that file's group, not into a file of its own at
+ * once. */
+TEST(roll_late_row_held_with_no_file_open_waits_for_the_next_group)
+{
+    REQUIRE(late_row_held_with_no_file_open(0) == FLOE_OK);
     REQUIRE(roll_put(LATE_H + 5, "now again") == FLOE_OK);
     CHECK_EQ_INT(n_seen, 2);
     REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
@@ -1756,8 +1766,6 @@ TEST(roll_late_row_held_with_no_file_open_waits_for_the_next_group)
     CHECK(strncmp(seen[3].path, "/out/dt=2025-12-02/hour=18/", 27) == 0);
     CHECK_EQ_U64(seen[3].records, 1);
     CHECK_EQ_INT(seen[3].continues, 0);
-    roll_late_window = 0;
-    roll_partition = FLOE_PARTITION_NONE;
 }
 
 /* A late row held with no file open counts its age from when it came: the
@@ -1765,24 +1773,13 @@ TEST(roll_late_row_held_with_no_file_open_waits_for_the_next_group)
  * file (the row could wait twice max_age). */
 TEST(roll_late_row_held_keeps_its_age)
 {
-    static char wide[600];
-    int i;
-    memset(wide, 'w', sizeof wide - 1);
-    roll_partition = FLOE_PARTITION_HOUR;
-    roll_late_window = 4096;
-    REQUIRE(roll_setup(0, 0, 5000, 0) == FLOE_OK);
-    REQUIRE(roll_put(LATE_H, "now") == FLOE_OK);
-    for (i = 0; i < 7; i++)
-        REQUIRE(roll_put(LATE_H - 1 - i, wide) == FLOE_OK);
-    REQUIRE(n_seen == 2); /* the window filled: one row held, no file open */
+    REQUIRE(late_row_held_with_no_file_open(5000) == FLOE_OK);
     clk.mono += 3000;
     REQUIRE(roll_put(LATE_H + 5, "opens a file") == FLOE_OK);
     clk.mono += 2500;
     REQUIRE(floe_roll_tick(&roll) == FLOE_OK);
     CHECK_EQ_INT(n_seen, 4);
     CHECK(!floe_roll_is_open(&roll));
-    roll_late_window = 0;
-    roll_partition = FLOE_PARTITION_NONE;
 }
 
 /* A backlog read after live data (yesterday's file after today's): its rows

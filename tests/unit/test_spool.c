@@ -209,12 +209,47 @@ TEST(spool_size_of_huge_max_files_is_whole_or_refused)
     CHECK(n == 0 || n >= ((uint64_t)1 << 29) * 8u);
 }
 
+/* Writes text from the writer's position, again after each FLOE_ERR_AGAIN
+ * (the block policy), with the uploader emptying the spool before each try
+ * and at the end. Counts the batches and Parquet rows it took. */
+static int write_while_the_uploader_drains(struct floe_spool *up, int *batches, uint64_t *rows)
+{
+    struct floe_spool_batch b;
+    struct floe_spool_position pos;
+    int err = FLOE_ERR_AGAIN, round;
+    *batches = 0;
+    *rows = 0;
+    for (round = 0; round < 200 && err == FLOE_ERR_AGAIN; round++) {
+        if (round > 0)
+            floe_writer_rewind(&w);
+        floe_writer_position(&w, &pos);
+        while (floe_spool_oldest(up, &b) == FLOE_OK) {
+            CHECK(b.parquet_path[0] != '\0');
+            *rows += b.records;
+            FLOE_TRY(floe_spool_remove(up, b.seq));
+            ++*batches;
+        }
+        FLOE_TRY(floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0));
+        err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
+        if (err == FLOE_OK)
+            err = floe_writer_end_source(&w);
+        if (err == FLOE_OK)
+            err = floe_writer_flush(&w);
+    }
+    while (floe_spool_oldest(up, &b) == FLOE_OK) {
+        *rows += b.records;
+        FLOE_TRY(floe_spool_remove(up, b.seq));
+        ++*batches;
+    }
+    return err;
+}
+
 TEST(spool_block_policy_waits_for_the_uploader)
 {
     struct floe_spool up;
     struct floe_spool_config ucfg;
-    struct floe_spool_batch b;
     struct floe_spool_position pos;
+    uint64_t rows;
     int err, batches = 0;
     REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
     make_text(400);
@@ -231,29 +266,9 @@ TEST(spool_block_policy_waits_for_the_uploader)
     CHECK(w.spool.stats.bytes_used <= 6000);
     /* The uploader drains the spool; the writer then finishes. */
     REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
-    for (;;) {
-        while (floe_spool_oldest(&up, &b) == FLOE_OK) {
-            CHECK(b.parquet_path[0] != '\0');
-            CHECK_EQ_INT(floe_spool_remove(&up, b.seq), FLOE_OK);
-            batches++;
-        }
-        REQUIRE(floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0) == FLOE_OK);
-        err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
-        if (err == FLOE_OK)
-            err = floe_writer_end_source(&w);
-        if (err == FLOE_OK)
-            err = floe_writer_flush(&w);
-        if (err != FLOE_ERR_AGAIN)
-            break;
-        floe_writer_rewind(&w);
-        floe_writer_position(&w, &pos);
-    }
-    CHECK_EQ_INT(err, FLOE_OK);
-    while (floe_spool_oldest(&up, &b) == FLOE_OK) {
-        CHECK_EQ_INT(floe_spool_remove(&up, b.seq), FLOE_OK);
-        batches++;
-    }
+    CHECK_EQ_INT(write_while_the_uploader_drains(&up, &batches, &rows), FLOE_OK);
     CHECK_EQ_INT(batches, 8); /* 400 rows in files of 50, each exactly once */
+    CHECK_EQ_U64(rows, 400);
     CHECK_EQ_INT(up.stats.uploaded, 8);
 }
 
@@ -1152,10 +1167,8 @@ TEST(spool_block_quota_lets_an_open_group_finish)
 {
     static struct floe_spool up;
     struct floe_spool_config ucfg;
-    struct floe_spool_batch b;
-    struct floe_spool_position pos;
-    uint64_t rows = 0;
-    int i, round, err = FLOE_OK;
+    uint64_t rows;
+    int i, batches;
     REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
     text_len = 0;
     for (i = 0; i < 400; i++)
@@ -1166,27 +1179,6 @@ TEST(spool_block_quota_lets_an_open_group_finish)
     REQUIRE(setup(2500, FLOE_SPOOL_BLOCK) == FLOE_OK);
     setup_late = 0;
     REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
-    floe_writer_position(&w, &pos);
-    for (round = 0; round < 200; round++) {
-        while (floe_spool_oldest(&up, &b) == FLOE_OK) {
-            rows += b.records;
-            REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
-        }
-        REQUIRE(floe_writer_begin_source(&w, 0, "t", pos.offset, pos.line, 0) == FLOE_OK);
-        err = floe_writer_push(&w, text + pos.offset, text_len - (size_t)pos.offset);
-        if (err == FLOE_OK)
-            err = floe_writer_end_source(&w);
-        if (err == FLOE_OK)
-            err = floe_writer_flush(&w);
-        if (err != FLOE_ERR_AGAIN)
-            break;
-        floe_writer_rewind(&w);
-        floe_writer_position(&w, &pos);
-    }
-    CHECK_EQ_INT(err, FLOE_OK);
-    while (floe_spool_oldest(&up, &b) == FLOE_OK) {
-        rows += b.records;
-        REQUIRE(floe_spool_remove(&up, b.seq) == FLOE_OK);
-    }
+    CHECK_EQ_INT(write_while_the_uploader_drains(&up, &batches, &rows), FLOE_OK);
     CHECK_EQ_U64(rows, 400);
 }
