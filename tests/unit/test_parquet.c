@@ -1569,6 +1569,17 @@ TEST(roll_by_file_bytes)
 
 static const int64_t LATE_H = 1764702000000000; /* 2025-12-02T19:00:00Z */
 
+/* seen[i] is a file of hour (on 2025-12-02) with records rows, and says
+ * whether more files of its group follow. */
+static void check_seen(int i, int hour, uint64_t records, int continues)
+{
+    char dir[48];
+    snprintf(dir, sizeof dir, "/out/dt=2025-12-02/hour=%d/", hour);
+    CHECK(strncmp(seen[i].path, dir, strlen(dir)) == 0);
+    CHECK_EQ_U64(seen[i].records, records);
+    CHECK_EQ_INT(seen[i].continues, continues);
+}
+
 /* Every file's timestamps lie in the hour its folder names. */
 static int files_in_their_hours(void)
 {
@@ -1627,18 +1638,12 @@ TEST(roll_late_rows_make_a_file_per_partition_not_per_switch)
     REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
     CHECK(!floe_roll_is_open(&roll));
     REQUIRE(n_seen == 4);
-    CHECK(strncmp(seen[0].path, "/out/dt=2025-12-02/hour=18/", 27) == 0);
-    CHECK_EQ_U64(seen[0].records, 100);
-    CHECK_EQ_INT(seen[0].continues, 0);
+    check_seen(0, 18, 100, 0);
     /* One group: hour 19, then its late rows by partition, nulls last. */
-    CHECK(strncmp(seen[1].path, "/out/dt=2025-12-02/hour=19/", 27) == 0);
-    CHECK_EQ_U64(seen[1].records, 200);
-    CHECK_EQ_INT(seen[1].continues, 1);
-    CHECK(strncmp(seen[2].path, "/out/dt=2025-12-02/hour=18/", 27) == 0);
-    CHECK_EQ_U64(seen[2].records, 100);
+    check_seen(1, 19, 200, 1);
+    check_seen(2, 18, 100, 1);
     CHECK_EQ_INT(seen[2].min_ts, LATE_H - 2000000 + 1);
     CHECK_EQ_INT(seen[2].max_ts, LATE_H - 2000000 + 199);
-    CHECK_EQ_INT(seen[2].continues, 1);
     CHECK(strstr(seen[3].path, "/out/dt=__HIVE_DEFAULT_PARTITION__/hour=__HIVE_DEFAULT_PARTITION__/") == seen[3].path);
     CHECK_EQ_U64(seen[3].records, 3);
     CHECK_EQ_INT(seen[3].continues, 0);
@@ -1760,12 +1765,8 @@ TEST(roll_late_row_held_with_no_file_open_waits_for_the_next_group)
     CHECK_EQ_INT(n_seen, 2);
     REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
     REQUIRE(n_seen == 4);
-    CHECK(strncmp(seen[2].path, "/out/dt=2025-12-02/hour=19/", 27) == 0);
-    CHECK_EQ_U64(seen[2].records, 1);
-    CHECK_EQ_INT(seen[2].continues, 1);
-    CHECK(strncmp(seen[3].path, "/out/dt=2025-12-02/hour=18/", 27) == 0);
-    CHECK_EQ_U64(seen[3].records, 1);
-    CHECK_EQ_INT(seen[3].continues, 0);
+    check_seen(2, 19, 1, 1);
+    check_seen(3, 18, 1, 0);
 }
 
 /* A late row held with no file open counts its age from when it came: the
