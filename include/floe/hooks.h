@@ -17,7 +17,9 @@ struct floe_spool_batch;
 
 struct floe_hooks {
     void *ctx;
-    /** A Parquet file was sealed and committed to the spool. */
+    /** A Parquet file was sealed and committed to the spool. A file with
+     *  facts->continues is part of a group that is committed only when its
+     *  last file is (floe_spool_commit_part): a rewind before then removes it. */
     void (*file_sealed)(void *ctx, const struct floe_file_facts *facts);
     /** A record went to the dead letters (already persisted with its batch). */
     void (*dead_letter)(void *ctx, const struct floe_dead_letter *dl);

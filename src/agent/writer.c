@@ -14,6 +14,7 @@ struct floe_writer_state {
     uint64_t uncommitted; /* records (rows, dead letters) since the last commit */
     struct floe_writer_stats at_commit; /* the stats as the last commit left them */
     uint64_t last_file_bytes; /* what the next file is expected to take */
+    uint64_t part_files, part_bytes; /* parts of the open group: counted when it ends */
 };
 
 static void set_pending(struct floe_writer_state *st, uint64_t offset, uint64_t line, int done)
@@ -53,10 +54,16 @@ static int commit_file(void *ctx, const struct floe_file_facts *facts)
             h->file_sealed(h->ctx, facts);
         if (facts->size > st->last_file_bytes || !facts->continues)
             st->last_file_bytes = facts->size;
-        w->stats.files_sealed++;
-        w->stats.bytes_out += facts->size;
-        if (!facts->continues)
+        st->part_files++;
+        st->part_bytes += facts->size;
+        if (!facts->continues) {
+            /* A rewind removes a group's parts: its files count once it ends. */
+            w->stats.files_sealed += st->part_files;
+            w->stats.bytes_out += st->part_bytes;
+            st->part_files = 0;
+            st->part_bytes = 0;
             note_commit(st);
+        }
     }
     return err;
 }
@@ -326,6 +333,8 @@ void floe_writer_rewind(struct floe_writer *w)
     w->st->failed = 0;
     w->st->in_source = 0;
     w->st->uncommitted = 0;
+    w->st->part_files = 0;
+    w->st->part_bytes = 0;
     floe_spool_position(&w->spool, &w->st->pending);
     /* The dropped records are read again: count them once. */
     w->stats.records_ok = w->st->at_commit.records_ok;

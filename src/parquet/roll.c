@@ -641,7 +641,8 @@ static int write_late(struct floe_roll *r)
         err = seal_one(r, 0);
     if (err != FLOE_OK) {
         floe_roll_abort(r); /* the caller rewinds: these rows are given again */
-        FLOE_LOG_ERROR(st->cfg->log, "writing late rows failed: %s", floe_strerror(err));
+        if (err != FLOE_ERR_AGAIN) /* a full spool under the block policy: back-pressure, not a fault */
+            FLOE_LOG_ERROR(st->cfg->log, "writing late rows failed: %s", floe_strerror(err));
     }
     return err;
 }

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "config.h"
 #include "floe/uploader.h"
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -335,6 +336,32 @@ static int run_lanes(struct floe_uploader_config *cfg, unsigned lanes, int quiet
     return code;
 }
 
+/* Files still in ready/ once no batch is left to upload belong to a commit
+ * group whose last file never committed (the writer was stopped in the
+ * middle of sealing one): not data, but said, so that "empty" is not
+ * taken for "nothing left". */
+static void say_unfinished_groups(const char *spool_dir)
+{
+    char path[4096];
+    DIR *d;
+    struct dirent *e;
+    unsigned n = 0;
+    snprintf(path, sizeof path, "%s/ready", spool_dir);
+    d = opendir(path);
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        n += len > 5 && strcmp(e->d_name + len - 5, ".meta") == 0;
+    }
+    closedir(d);
+    if (n > 0)
+        fprintf(stderr,
+                "floe upload: %u file(s) of an unfinished commit group left in %s: not committed, so not "
+                "uploaded; the writer finishes or removes them when it next runs\n",
+                n, path);
+}
+
 int cmd_upload(int argc, char **argv)
 {
     static struct floe_uploader_config cfg;
@@ -342,7 +369,7 @@ int cmd_upload(int argc, char **argv)
     static struct agent_credentials cred;
     struct floe_log_port log = floe_posix_log(FLOE_LOG_WARN);
     const char *spool = NULL, *target = NULL, *region = NULL, *ca_file = NULL, *ep = NULL, *proxy = NULL, *client_cert = NULL, *client_key = NULL;
-    int i, path_style = 0, insecure = 0, quiet = 0;
+    int i, path_style = 0, insecure = 0, quiet = 0, code;
     uint64_t v, max_failures = 20;
     uint32_t timeout_ms = 0, request_timeout_ms = 0;
     unsigned connections = 2;
@@ -540,7 +567,11 @@ int cmd_upload(int argc, char **argv)
         cfg.lanes = connections;
         if (floe_uploader_size(&cfg) == 0) /* said once, before any lane starts */
             return run_lane(&cfg, quiet, t0, NULL);
-        return run_lanes(&cfg, connections, quiet, t0);
+        code = run_lanes(&cfg, connections, quiet, t0);
+    } else {
+        code = run_lane(&cfg, quiet, t0, NULL);
     }
-    return run_lane(&cfg, quiet, t0, NULL);
+    if (code == EXIT_OK)
+        say_unfinished_groups(cfg.spool.dir);
+    return code;
 }
