@@ -956,6 +956,19 @@ TEST(spool_listings_beyond_max_files_keep_the_oldest_and_count_all)
 
 /* ---- commit groups: files sealed together commit together ---------------- */
 
+/* Rows alternating between hour 1 and hour 0 (late), as devices whose
+ * clocks disagree at 01:00 send them. */
+static void make_alternating_text(int lines)
+{
+    int i;
+    text_len = 0;
+    for (i = 0; i < lines; i++)
+        text_len += (size_t)snprintf(text + text_len, sizeof text - text_len,
+                                     "{\"ts\":\"2025-01-01T0%d:%02d:%02dZ\",\"id\":\"device-%04d\"}\n", i % 2 ? 0 : 1,
+                                     i % 2 ? 59 : 0, i % 60, i);
+}
+
+
 static struct floe_spool gsp;
 static struct floe_spool_config gcfg;
 static uint64_t g_mem[(256u << 10) / 8];
@@ -1168,17 +1181,57 @@ TEST(spool_block_quota_lets_an_open_group_finish)
     static struct floe_spool up;
     struct floe_spool_config ucfg;
     uint64_t rows;
-    int i, batches;
+    int batches;
     REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
-    text_len = 0;
-    for (i = 0; i < 400; i++)
-        text_len += (size_t)snprintf(text + text_len, sizeof text - text_len,
-                                     "{\"ts\":\"2025-01-01T0%d:%02d:%02dZ\",\"id\":\"device-%04d\"}\n", i % 2 ? 0 : 1,
-                                     i % 2 ? 59 : 0, i % 60, i);
+    make_alternating_text(400);
     setup_late = 4096;
     REQUIRE(setup(2500, FLOE_SPOOL_BLOCK) == FLOE_OK);
     setup_late = 0;
     REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
     CHECK_EQ_INT(write_while_the_uploader_drains(&up, &batches, &rows), FLOE_OK);
     CHECK_EQ_U64(rows, 400);
+}
+
+/* A failure at any file open, in the middle of a commit group or not: after
+ * the rewind and the rest of the input, the writer counts each committed
+ * file once (the parts a rewind removed were counted: more files sealed
+ * than the spool held). */
+TEST(writer_counts_the_files_of_a_rewound_group_once)
+{
+    static struct floe_fault fault;
+    uint32_t k;
+    int failed_mid_group = 0;
+    make_alternating_text(300);
+    for (k = 1; k <= 30; k++) {
+        char why[80];
+        uint64_t size, seq, metas = 0;
+        int err;
+        REQUIRE(floe_emufs_init(&emu, emu_mem, sizeof emu_mem, NULL) == FLOE_OK);
+        floe_fault_init(&fault, &emu.fs, NULL, NULL);
+        setup_fs = &fault.fs;
+        setup_late = 4096;
+        REQUIRE(setup(0, FLOE_SPOOL_BLOCK) == FLOE_OK);
+        setup_fs = NULL;
+        setup_late = 0;
+        floe_fault_set(&fault, FLOE_FAULT_FS_OPEN, fault.calls[FLOE_FAULT_FS_OPEN] + k, FLOE_FAULT_FAIL, FLOE_ERR_IO,
+                       0);
+        err = push_all();
+        if (err != FLOE_OK) {
+            uint64_t before = w.spool.stats.batches_committed;
+            floe_writer_rewind(&w);
+            failed_mid_group += w.spool.stats.discarded > 0 && before > 0;
+            err = push_rest();
+        }
+        REQUIRE(err == FLOE_OK);
+        for (seq = 1; seq < 200; seq++) {
+            snprintf(why, sizeof why, DIR "/ready/%016llx.parquet", (unsigned long long)seq);
+            metas += emu.fs.stat_size(emu.fs.ctx, why, &size) == FLOE_OK;
+        }
+        if (w.stats.files_sealed != metas) {
+            test_fail(__FILE__, __LINE__, "open %u failed: %llu files sealed, %llu in the spool", (unsigned)k,
+                      (unsigned long long)w.stats.files_sealed, (unsigned long long)metas);
+            break;
+        }
+    }
+    CHECK(failed_mid_group > 0); /* some failures removed a group's parts */
 }
