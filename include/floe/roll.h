@@ -109,6 +109,7 @@ struct floe_roll {
     uint64_t files_sealed;
     uint64_t bytes_sealed;
     uint64_t rows_written;
+    uint64_t rows_late;     /* rows held in the late window (late_window_bytes) */
 };
 
 /** @brief The schema column whose name is a partition folder's key ("dt",

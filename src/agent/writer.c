@@ -85,9 +85,12 @@ static int on_row(void *ctx, const struct floe_row *row)
     struct floe_writer_state *st = (struct floe_writer_state *)ctx;
     struct floe_writer *w = st->w;
     int err;
+    uint64_t late = w->roll.rows_late;
     /* If the roll seals a file before this row, the batch ends just before it. */
     set_pending(st, row->offset, row->line - 1u, 0);
     err = floe_roll_write(&w->roll, row);
+    if (err == FLOE_OK && w->roll.rows_late != late)
+        w->stats.rows_late++;
     if (err == FLOE_ERR_LIMIT) {
         /* A value or row too big for the Parquet writer: a dead letter. */
         floe_format(row->reject_reason, row->reject_reason_size, "%s", floe_parquet_reject_reason(&w->roll.pq));
@@ -339,6 +342,7 @@ void floe_writer_rewind(struct floe_writer *w)
     /* The dropped records are read again: count them once. */
     w->stats.records_ok = w->st->at_commit.records_ok;
     w->stats.dead_letters = w->st->at_commit.dead_letters;
+    w->stats.rows_late = w->st->at_commit.rows_late;
     floe_memcpy(w->stats.dead_by_reason, w->st->at_commit.dead_by_reason, sizeof w->stats.dead_by_reason);
     w->stats.rewinds++;
 }

@@ -830,6 +830,7 @@ static int hold_late(struct floe_roll *r, const struct floe_row *row)
     }
     if (err != FLOE_OK)
         return err == FLOE_ROWWIN_FULL ? FLOE_ERR_STATE : err; /* an empty window takes any row that fits it */
+    r->rows_late++;
     if (!st->open && floe_rowwin_rows(st->late) == 1u) {
         /* Held with no file open: the age and idle limits count from here. */
         st->opened_ms = st->cfg->clock->monotonic_ms(st->cfg->clock->ctx);

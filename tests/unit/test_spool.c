@@ -1190,6 +1190,9 @@ TEST(spool_block_quota_lets_an_open_group_finish)
     REQUIRE(open_uploader(&up, &ucfg) == FLOE_OK);
     CHECK_EQ_INT(write_while_the_uploader_drains(&up, &batches, &rows), FLOE_OK);
     CHECK_EQ_U64(rows, 400);
+    CHECK(w.stats.rewinds > 0);
+    /* Half the rows are of the earlier hour; rewound ones count once. */
+    CHECK(w.stats.rows_late > 100 && w.stats.rows_late <= 200);
 }
 
 /* A failure at any file open, in the middle of a commit group or not: after
@@ -1227,6 +1230,8 @@ TEST(writer_counts_the_files_of_a_rewound_group_once)
             snprintf(why, sizeof why, DIR "/ready/%016llx.parquet", (unsigned long long)seq);
             metas += emu.fs.stat_size(emu.fs.ctx, why, &size) == FLOE_OK;
         }
+        /* 150 rows are of the earlier hour: the rewound ones count once. */
+        CHECK(w.stats.rows_late > 0 && w.stats.rows_late <= 150);
         if (w.stats.files_sealed != metas) {
             test_fail(__FILE__, __LINE__, "open %u failed: %llu files sealed, %llu in the spool", (unsigned)k,
                       (unsigned long long)w.stats.files_sealed, (unsigned long long)metas);
