@@ -875,11 +875,10 @@ static int write_current(struct floe_roll *r, const struct floe_row *row)
 
 int floe_roll_write(struct floe_roll *r, const struct floe_row *row)
 {
-    struct floe_roll_state *st;
     FLOE_FAIL_IF(r == NULL || r->st == NULL || row == NULL, FLOE_ERR_INVAL);
-    st = r->st;
 #ifndef FLOE_NO_SORT_WINDOW
-    if (HOLDS_LATE(st->cfg)) {
+    if (HOLDS_LATE(r->st->cfg)) {
+        struct floe_roll_state *st = r->st;
         if (is_late(st, row))
             return hold_late(r, row);
         if (floe_rowwin_rows(st->late) > 0)
