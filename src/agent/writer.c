@@ -15,6 +15,7 @@ struct floe_writer_state {
     struct floe_writer_stats at_commit; /* the stats as the last commit left them */
     uint64_t last_file_bytes; /* what the next file is expected to take */
     uint64_t part_files, part_bytes; /* parts of the open group: counted when it ends */
+    uint64_t part_max;               /* ... and the largest of them */
 };
 
 static void set_pending(struct floe_writer_state *st, uint64_t offset, uint64_t line, int done)
@@ -52,11 +53,15 @@ static int commit_file(void *ctx, const struct floe_file_facts *facts)
         const struct floe_hooks *h = st->cfg->hooks;
         if (h != NULL && h->file_sealed != NULL)
             h->file_sealed(h->ctx, facts);
-        if (facts->size > st->last_file_bytes || !facts->continues)
-            st->last_file_bytes = facts->size;
         st->part_files++;
         st->part_bytes += facts->size;
+        if (facts->size > st->part_max)
+            st->part_max = facts->size;
         if (!facts->continues) {
+            /* The next file is expected as big as the group's largest (its
+             * last file holds late rows, usually the smallest). */
+            st->last_file_bytes = st->part_max;
+            st->part_max = 0;
             /* A rewind removes a group's parts: its files count once it ends. */
             w->stats.files_sealed += st->part_files;
             w->stats.bytes_out += st->part_bytes;
@@ -338,6 +343,7 @@ void floe_writer_rewind(struct floe_writer *w)
     w->st->uncommitted = 0;
     w->st->part_files = 0;
     w->st->part_bytes = 0;
+    w->st->part_max = 0;
     floe_spool_position(&w->spool, &w->st->pending);
     /* The dropped records are read again: count them once. */
     w->stats.records_ok = w->st->at_commit.records_ok;
