@@ -39,11 +39,18 @@ npm_install() {
   # Test-only readers and servers, kept out of the system in a git-ignored folder.
   local dir=build/npm
   mkdir -p "$dir"
-  cp tools/npm/package.json "$dir/package.json"
-  if [ ! -f "$dir/.installed" ] || ! cmp -s tools/npm/package.json "$dir/.installed"; then
-    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  # nodejs-polars's native half is a package per platform that npm leaves out
+  # when it is only an optional dependency: name this machine's, same version.
+  node -e '
+    const fs = require("fs");
+    const p = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    const native = { x64: "linux-x64-gnu", arm64: "linux-arm64-gnu" }[process.arch];
+    if (native) p.dependencies["nodejs-polars-" + native] = p.dependencies["nodejs-polars"];
+    fs.writeFileSync(process.argv[2], JSON.stringify(p, null, 2) + "\n");' tools/npm/package.json "$dir/package.json"
+  if [ ! -f "$dir/.installed" ] || ! cmp -s "$dir/package.json" "$dir/.installed"; then
     (cd "$dir" && npm install --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null)
-    cp tools/npm/package.json "$dir/.installed"
+    cp "$dir/package.json" "$dir/.installed"
   fi
 }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Proves that floe's Parquet reads back as the NDJSON it came from, using
-// three readers floe's authors did not write: DuckDB (read_json and
-// read_parquet), hyparquet (pure JavaScript) and arrow-rs (the Rust parquet
-// crate behind DataFusion and Polars' Arrow side, as WebAssembly: npm
-// parquet-wasm, read into apache-arrow).
+// four readers floe's authors did not write: DuckDB (read_json and
+// read_parquet), hyparquet (pure JavaScript), arrow-rs (the Rust parquet
+// crate behind DataFusion, as WebAssembly: npm parquet-wasm, read into
+// apache-arrow) and Polars (its own Rust Parquet reader, native: npm
+// nodejs-polars).
 //
 // Usage: node compare.mjs [--unordered] [--quiet] [--codec NAME] SCHEMA.json PARQUET_GLOB NDJSON...
 //
@@ -14,7 +15,7 @@
 //      and REQUIRED/OPTIONAL repetition;
 //   2. row counts, and EXCEPT ALL both ways between read_json and read_parquet
 //      (floats compared through their text form, so -0.0 differs from 0.0);
-//   3. every file read with hyparquet and with arrow-rs, in file-name (UUIDv7
+//   3. every file read with hyparquet, arrow-rs and Polars, in file-name (UUIDv7
 //      = creation) order, against read_json row by row (with --unordered: as
 //      multisets, e.g. for --partition-by output).
 //   4. with --codec NAME (SNAPPY, ZSTD, UNCOMPRESSED): every column chunk of
@@ -39,7 +40,8 @@
 //
 // Prints one JSON summary. Exit status: 0 match, 1 mismatch (first differences
 // in the summary), 2 a reader failed (module missing, file unreadable) or usage.
-// Modules (@duckdb/node-api, hyparquet, parquet-wasm, apache-arrow) are looked up in $NODE_PATH only, e.g.
+// Modules (@duckdb/node-api, hyparquet, parquet-wasm, apache-arrow, nodejs-polars) are looked up in
+// $NODE_PATH only, e.g.
 // NODE_PATH=build/npm/node_modules after tools/bootstrap.sh npm.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -87,13 +89,22 @@ export async function loadModules() {
     const hyPath = resolveModule('hyparquet');
     const pwPath = resolveModule('parquet-wasm');
     const arrowPath = resolveModule('apache-arrow');
+    const polarsPath = resolveModule('nodejs-polars');
     const duck = await import(pathToFileURL(duckPath).href);
     const hy = await import(pathToFileURL(hyPath).href);
     const pw = await import(pathToFileURL(pwPath).href);
     const arrow = await import(pathToFileURL(arrowPath).href);
+    let polars;
+    try {
+      polars = await import(pathToFileURL(polarsPath).href);
+    } catch (e) {
+      // Its native part is a per-platform npm package (tools/bootstrap.sh npm installs the x64 or arm64 glibc one).
+      throw new ReaderError(`cannot load nodejs-polars: ${e.message.split('\n')[0]}`);
+    }
     modules = { duck: duck.default && duck.default.DuckDBInstance ? duck.default : duck, hy,
       pw: pw.readParquet ? pw : pw.default, arrow: arrow.tableFromIPC ? arrow : arrow.default,
-      paths: { duckdb: duckPath, hyparquet: hyPath, 'parquet-wasm': pwPath } };
+      pl: polars.default && polars.default.readParquet ? polars.default : polars,
+      paths: { duckdb: duckPath, hyparquet: hyPath, 'parquet-wasm': pwPath, 'nodejs-polars': polarsPath } };
   }
   return modules;
 }
@@ -200,6 +211,10 @@ function parquetValue(c) {
 
 // ---- value canonical forms ---------------------------------------------------
 
+// Strings are decoded here, from bytes, keeping a leading U+FEFF: a default
+// TextDecoder drops it, and so do DuckDB's node bindings, hyparquet and
+// apache-arrow, which would hide a writer that lost (or added) one.
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const INT64ISH = new Set(['int64', 'timestamp_ms', 'timestamp_us']);
 function canon(type, v) {
   if (v === null || v === undefined) return null;
@@ -207,7 +222,11 @@ function canon(type, v) {
   if (type === 'int32' || type === 'date') return Number(v);
   if (type === 'float' || type === 'double') return Number(v);
   if (type === 'bool') return Boolean(v);
-  if (type === 'string') return v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v);
+  if (type === 'string') {
+    if (v instanceof Uint8Array) return UTF8.decode(v);
+    if (v.bytes instanceof Uint8Array) return UTF8.decode(v.bytes); /* DuckDB BLOB */
+    return String(v);
+  }
   return v;
 }
 const same = (a, b) => (a === null || b === null ? a === b : typeof a === 'number' ? Object.is(a, b) : a === b);
@@ -250,7 +269,7 @@ export async function compare(o) {
     const { paths } = await loadModules();
     const con = o.con || (await openDuck()).con;
     sum.readers = { duckdb: (await duckAll(con, 'SELECT version()'))[0][0], hyparquet: moduleVersion(paths.hyparquet),
-      'arrow-rs (parquet-wasm)': moduleVersion(paths['parquet-wasm']) };
+      'arrow-rs (parquet-wasm)': moduleVersion(paths['parquet-wasm']), polars: moduleVersion(paths['nodejs-polars']) };
     const cols = schema.columns;
     sum.columns = cols.length;
     sum.skipped_columns = schema.extra ? ['_extra'] : [];
@@ -316,7 +335,8 @@ export async function compare(o) {
     }
 
     // The independent readers, file by file, against read_json.
-    const want = (await duckAll(con, `SELECT ${cols.map((c, i) => `c${i}`).join(', ')} FROM floe_cmp_j ORDER BY rowid`))
+    const want = (await duckAll(con, `SELECT ${cols.map((c, i) => (c.type === 'string' ? `encode(c${i})` : `c${i}`)).join(', ')}
+      FROM floe_cmp_j ORDER BY rowid`))
       .map((r) => r.map((v, i) => canon(cols[i].type, v)));
     for (const reader of READERS) {
       const read = await reader.read(files, cols);
@@ -336,7 +356,8 @@ export async function compare(o) {
 
 async function readHyparquet(files, cols) {
   const { hy } = await loadModules();
-  const parsers = { timestampFromMilliseconds: (v) => v, timestampFromMicroseconds: (v) => v, dateFromDays: (v) => v };
+  const parsers = { timestampFromMilliseconds: (v) => v, timestampFromMicroseconds: (v) => v, dateFromDays: (v) => v,
+    stringFromBytes: (v) => v && UTF8.decode(v) };
   const rows = [];
   let metaRows = 0;
   let rowGroups = 0;
@@ -374,8 +395,10 @@ async function readArrowRs(files, cols) {
       let r = base;
       for (const d of vec.data) {
         const raw = c.type === 'date' || INT64ISH.has(c.type);
+        const bytes = c.type === 'string' && d.valueOffsets; /* see UTF8 */
         for (let k = 0; k < d.length; k++, r++) {
           if (!d.getValid(k)) rows[r][i] = null;
+          else if (bytes) rows[r][i] = canon(c.type, d.values.subarray(Number(d.valueOffsets[k]), Number(d.valueOffsets[k + 1])));
           else rows[r][i] = canon(c.type, raw ? d.values[k] : vec.get(r - base)); // values are sliced to the chunk
         }
       }
@@ -384,7 +407,35 @@ async function readArrowRs(files, cols) {
   return { rows }; /* footer row counts: hyparquet checks them */
 }
 
-const READERS = [{ name: 'hyparquet', read: readHyparquet }, { name: 'arrow_rs', read: readArrowRs }];
+// Polars hands int64 out as JavaScript numbers (rounded past 2^53) and
+// timestamps as Dates (milliseconds): those columns are cast to their integer
+// and read as decimal text; dates as their day number.
+async function readPolars(files, cols) {
+  const { pl } = await loadModules();
+  const rows = [];
+  for (const f of files) {
+    let df;
+    try {
+      df = pl.readParquet(f);
+    } catch (e) { throw new ReaderError(`polars ${f}: ${e && e.message || e}`); }
+    const base = rows.length;
+    for (let r = 0; r < df.height; r++) rows.push(new Array(cols.length));
+    cols.forEach((c, i) => {
+      let s;
+      try {
+        s = df.getColumn(c.name);
+        if (INT64ISH.has(c.type)) s = s.cast(pl.Int64).cast(pl.Utf8);
+        else if (c.type === 'date') s = s.cast(pl.Int32);
+      } catch (e) { throw new ReaderError(`polars ${f}: column ${c.name}: ${e && e.message || e}`); }
+      const vals = s.toArray();
+      vals.forEach((v, k) => { rows[base + k][i] = canon(c.type, v); });
+    });
+  }
+  return { rows };
+}
+
+const READERS = [{ name: 'hyparquet', read: readHyparquet }, { name: 'arrow_rs', read: readArrowRs },
+  { name: 'polars', read: readPolars }];
 
 // One reader's rows against read_json's: counts, then cell by cell in file
 // order (unless o.unordered), then as multisets.

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Integration tests: floe's Parquet read back by DuckDB, hyparquet and arrow-rs.
+# Integration tests: floe's Parquet read back by DuckDB, hyparquet, arrow-rs and Polars.
 #
 #   FLOE=build/host/floe NODE_PATH=build/npm/node_modules tests/integration/run.sh
 #
 # FLOE     the floe binary (default build/host/floe; a relative path is taken
 #          from the current folder if it exists there, else from the repository)
-# NODE_PATH  where @duckdb/node-api, hyparquet, parquet-wasm and apache-arrow are (tools/bootstrap.sh npm
+# NODE_PATH  where @duckdb/node-api, hyparquet, parquet-wasm, apache-arrow and nodejs-polars are (tools/bootstrap.sh npm
 #          installs them into build/npm/node_modules); missing modules FAIL
 # FLOE_PROPERTY_SEED, FLOE_PROPERTY_CASES  passed on to property.mjs
 # KEEP=1   keep the work folder even when everything passed
@@ -63,7 +63,7 @@ if [ "$ready" = 1 ]; then
     if out=$(node --input-type=module -e "
         const m = await import('$HERE/compare.mjs');
         try { await m.loadModules(); } catch (e) { console.error(e.message); process.exit(1); }" 2>&1); then
-        pass "node modules (@duckdb/node-api, hyparquet, parquet-wasm, apache-arrow) from NODE_PATH=${NODE_PATH:-}"
+        pass "node modules (@duckdb/node-api, hyparquet, parquet-wasm, apache-arrow, nodejs-polars) from NODE_PATH=${NODE_PATH:-}"
     else
         fail "node modules: $out"
         ready=0
