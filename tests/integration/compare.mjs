@@ -19,7 +19,9 @@
 //      = creation) order, against read_json row by row (with --unordered: as
 //      multisets, e.g. for --partition-by output).
 //   4. with --codec NAME (SNAPPY, ZSTD, UNCOMPRESSED): every column chunk of
-//      every file says that codec (DuckDB's parquet_metadata).
+//      every file says that codec (DuckDB's parquet_metadata);
+//   5. every column chunk's min, max and null_count equal its rows' (see
+//      statsCheck).
 // hyparquet decodes SNAPPY itself; ZSTD pages go through the zstd command
 // (the reference decoder), one process per page.
 // The "_extra" column (schema "extra": true) is not compared: read_json has no
@@ -318,6 +320,7 @@ export async function compare(o) {
       if (o.codec && (sum.codecs.length !== 1 || sum.codecs[0] !== o.codec)) {
         diffs.push({ check: 'codec', want: o.codec, parquet: sum.codecs });
       }
+      await statsCheck(con, files, schema, sum, diffs);
     }
     if (sum.rows_parquet !== sum.rows_ndjson) {
       diffs.push({ check: 'row_count', ndjson: sum.rows_ndjson, parquet: sum.rows_parquet });
@@ -348,6 +351,60 @@ export async function compare(o) {
     sum.error = e instanceof ReaderError ? e.message : String(e && e.stack || e);
     return finish(sum, [], t0, 'reader_error');
   }
+}
+
+// ---- row-group statistics ----------------------------------------------------------
+// Every column chunk's min/max/null_count (as DuckDB's parquet_metadata reads
+// them) against the chunk's own rows, which file_row_number places in their
+// row group. Readers skip row groups on these, so a bound that is off loses
+// rows from query results without a trace. Exact bounds must equal the data
+// (floats by value, so -0.0 = 0.0; timestamps by epoch); a string bound
+// flagged inexact (longer than floe's statistics limit) must still hold.
+// An all-null chunk has no min/max.
+async function statsCheck(con, files, schema, sum, diffs) {
+  const list = litList(files);
+  const cols = schema.columns.map((c) => ({ name: c.name, type: c.type }));
+  if (schema.extra) cols.push({ name: '_extra', type: 'string' });
+  let chunks = 0;
+  const bad = [];
+  for (const c of cols) {
+    const v = c.type === 'timestamp_ms' || c.type === 'timestamp_us' ? 'epoch_us(v)' : 'v';
+    const stat = (x) => (c.type === 'timestamp_ms' || c.type === 'timestamp_us' ? `epoch_us(CAST(${x} AS TIMESTAMPTZ))`
+      : c.type === 'string' ? x : `CAST(${x} AS ${TYPES[c.type].duck})`);
+    const bounds = c.type === 'string'
+      ? `(CASE WHEN m.min_is_exact THEN m.smin = a.mn ELSE m.smin <= a.mn END)
+         AND (CASE WHEN m.max_is_exact THEN m.smax = a.mx ELSE m.smax >= a.mx END)`
+      : `${stat('m.smin')} = a.mn AND ${stat('m.smax')} = a.mx`;
+    const q = `WITH rg AS (
+        SELECT file_name, row_group_id, n, sum(n) OVER (PARTITION BY file_name ORDER BY row_group_id) - n AS start
+        FROM (SELECT DISTINCT file_name, row_group_id, row_group_num_rows AS n FROM parquet_metadata(${list}))),
+      d AS (SELECT filename, file_row_number AS r, ${ident(c.name)} AS v
+        FROM read_parquet(${list}, filename=true, file_row_number=true, hive_partitioning=false)),
+      a AS (SELECT rg.file_name, rg.row_group_id, min(${v}) AS mn, max(${v}) AS mx, count(*) - count(v) AS nulls
+        FROM d JOIN rg ON d.filename = rg.file_name AND d.r >= rg.start AND d.r < rg.start + rg.n GROUP BY ALL),
+      m AS (SELECT file_name, row_group_id, stats_min_value AS smin, stats_max_value AS smax, stats_null_count AS snull,
+          min_is_exact, max_is_exact
+        FROM parquet_metadata(${list}) WHERE path_in_schema = ${lit(c.name)})
+      SELECT count(*) OVER (), count(*) FILTER (WHERE NOT ok) OVER (), file_name, row_group_id,
+        smin, smax, snull, CAST(mn AS VARCHAR), CAST(mx AS VARCHAR), nulls, ok
+      FROM (SELECT *, coalesce(m.snull = a.nulls AND CASE WHEN a.mn IS NULL THEN m.smin IS NULL AND m.smax IS NULL
+          ELSE ${bounds} END, false) AS ok
+        FROM m FULL JOIN a USING (file_name, row_group_id))
+      QUALIFY NOT ok OR row_number() OVER () = 1`;
+    let rows;
+    try { rows = await duckAll(con, q); } catch (e) {
+      throw new ReaderError(`DuckDB statistics of ${c.name}: ${e.message.split('\n')[0]}`);
+    }
+    if (rows.length === 0) continue;
+    chunks += Number(rows[0][0]);
+    for (const r of rows.filter((x) => !x[10]).slice(0, 3)) {
+      bad.push({ column: c.name, file: path.basename(String(r[2])), row_group: Number(r[3]),
+        footer: { min: show(r[4]), max: show(r[5]), nulls: show(r[6]) },
+        rows: { min: show(r[7]), max: show(r[8]), nulls: show(r[9]) }, chunks_wrong: Number(rows[0][1]) });
+    }
+  }
+  sum.stats_chunks = chunks;
+  if (bad.length) diffs.push({ check: 'statistics', first: bad.slice(0, 10) });
 }
 
 // ---- the independent readers ----------------------------------------------------
