@@ -73,6 +73,11 @@ struct floe_uploader_stats {
     uint64_t parts;
     uint64_t resumed;              /* multipart uploads continued from a journal */
     uint64_t breaker_trips;
+    /* Batches (and their rows + dead letters) that landed although the
+     * writer's drop_oldest policy dropped them during the upload: the
+     * writer's spool counted them as dropped, yet none of it was lost. */
+    uint64_t landed_after_drop;
+    uint64_t records_landed_after_drop;
     uint32_t consecutive_failures;
     int64_t last_success_ms;       /* wall clock, 0: never */
     int fatal;                     /* a failure that retrying will not heal */

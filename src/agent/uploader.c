@@ -743,12 +743,14 @@ int floe_uploader_step(struct floe_uploader *u)
         return err;
     /* The bucket has it: only now may the spool forget it. */
     err = floe_spool_remove(&u->spool, b->seq);
-    if (err == FLOE_ERR_NOENT)
+    if (err == FLOE_ERR_NOENT) {
+        u->stats.landed_after_drop++;
+        u->stats.records_landed_after_drop += b->records + b->dead_records;
         FLOE_LOG_WARN(st->cfg->log,
                       "upload: batch %llu landed, but the spool's drop_oldest policy dropped it during the upload "
-                      "(it is counted as dropped too)",
+                      "(nothing was lost; floe_dropped_landed_* count it)",
                       (unsigned long long)b->seq);
-    else if (err != FLOE_OK)
+    } else if (err != FLOE_OK)
         return failed(u, "removing an uploaded batch from the spool", 0);
     u->stats.uploads_ok++;
     if (st->cfg->hooks != NULL && st->cfg->hooks->uploaded != NULL)

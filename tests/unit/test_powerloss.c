@@ -683,14 +683,18 @@ TEST(powerloss_folder_target_keeps_what_it_uploaded)
 
 /* A batch that lands while the writer's drop_oldest policy drops it: the
  * spool's removal finds its meta gone (here a rename that says so). The
- * upload counts as done, not as a failure to retry with a backoff. */
+ * upload counts as done, not as a failure to retry with a backoff, and as
+ * landed after a drop (the writer counted it dropped). */
 TEST(uploader_takes_a_batch_dropped_during_its_upload_as_landed)
 {
     static struct floe_uploader u;
     static struct floe_fault fault;
+    static struct floe_spool_batch first;
     REQUIRE(spool_on_a_fresh_disk() == FLOE_OK);
     floe_fault_init(&fault, &emu.fs, NULL, NULL);
     REQUIRE(folder_uploader(&u, &fault.fs) == FLOE_OK); /* the target's renames are not counted */
+    REQUIRE(floe_spool_oldest(&u.spool, &first) == FLOE_OK);
+    REQUIRE(first.records > 0);
     floe_fault_set(&fault, FLOE_FAULT_FS_RENAME, fault.calls[FLOE_FAULT_FS_RENAME] + 1u, FLOE_FAULT_FAIL,
                    FLOE_ERR_NOENT, 0);
     CHECK_EQ_INT(floe_uploader_step(&u), FLOE_OK);
@@ -698,6 +702,8 @@ TEST(uploader_takes_a_batch_dropped_during_its_upload_as_landed)
     CHECK_EQ_INT(u.stats.uploads_ok, 1);
     CHECK_EQ_INT(u.stats.uploads_failed, 0);
     CHECK_EQ_INT(floe_uploader_wait_ms(&u), 0);
+    CHECK_EQ_INT(u.stats.landed_after_drop, 1);
+    CHECK_EQ_U64(u.stats.records_landed_after_drop, first.records + first.dead_records);
 }
 
 /* A batch dropped by a rewind (the disk filled) is read again from the last

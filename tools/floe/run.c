@@ -139,6 +139,15 @@ static void write_metrics(struct agent *a, int final)
     fprintf(f, "# HELP floe_dropped_records_total Records (rows and dead letters) in files dropped by the "
                "drop_oldest policy.\n# TYPE floe_dropped_records_total counter\nfloe_dropped_records_total %llu\n",
             (unsigned long long)a->spool_stats.records_dropped);
+    /* Separate counters, not a difference: the two threads' snapshots lag
+     * each other, and a difference could step back (a counter reset). */
+    fprintf(f, "# HELP floe_dropped_landed_files_total Dropped files whose upload finished anyway (they landed; "
+               "lost = dropped - dropped_landed).\n"
+               "# TYPE floe_dropped_landed_files_total counter\nfloe_dropped_landed_files_total %llu\n",
+            (unsigned long long)a->ustats.landed_after_drop);
+    fprintf(f, "# HELP floe_dropped_landed_records_total Records in dropped files whose upload finished anyway.\n"
+               "# TYPE floe_dropped_landed_records_total counter\nfloe_dropped_landed_records_total %llu\n",
+            (unsigned long long)a->ustats.records_landed_after_drop);
     fprintf(f, "# HELP floe_spool_recoveries_total Starts that found interrupted work.\n"
                "# TYPE floe_spool_recoveries_total counter\nfloe_spool_recoveries_total %llu\n",
             (unsigned long long)a->spool_stats.recoveries);
