@@ -18,7 +18,9 @@
  * would reject the numbers, and a number column the strings), a path that
  * is an object in some records and not in others, keys with a '.' or empty,
  * paths too long or too deep for a schema, and columns past the limit.
- * A column is nullable when it is missing or null in any record read. */
+ * Every column is nullable: a later record that lacks a field the sample
+ * always had would otherwise be a dead letter. With --required, a field
+ * present and non-null in every record read is required instead. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
@@ -628,13 +630,15 @@ static void kinds_text(unsigned k, char *buf, size_t cap)
 static void schema_usage(FILE *f)
 {
     fprintf(f,
-            "usage: floe schema infer [--rows N] FILE\n"
+            "usage: floe schema infer [--rows N] [--required] FILE\n"
             "  Reads the first N records (default %u) of FILE (.ndjson, zstd-compressed or\n"
             "  not; - for standard input) and prints a schema for floe convert --schema.\n"
             "  Nested objects become dotted paths (\"tags.site\"). Types widen over the\n"
             "  records: bool; int64; double (any fraction); timestamp_us (RFC 3339\n"
             "  strings); date (YYYY-MM-DD); string (other strings, or mixed strings).\n"
-            "  A column is nullable when missing or null in any record read. Arrays,\n"
+            "  Every column is nullable (a later record may lack a field the sample always\n"
+            "  had); with --required, a field present and non-null in every record read\n"
+            "  is required, and a record without it becomes a dead letter. Arrays,\n"
             "  mixed JSON types and unmappable keys get no column: \"extra\" is then on\n"
             "  and they land in _extra (listed on standard error).\n",
             DEFAULT_ROWS);
@@ -655,7 +659,7 @@ int cmd_schema(int argc, char **argv)
     char *line = NULL, *text = NULL, why[256];
     size_t line_len = 0, line_cap = 0, work_size, text_len = 0, i, n_cols = 0;
     void *work;
-    int extra = 0, rc = EXIT_OK, overlong = 0;
+    int extra = 0, rc = EXIT_OK, overlong = 0, required = 0;
     struct field **order;
     FILE *mem;
 
@@ -685,6 +689,8 @@ int cmd_schema(int argc, char **argv)
                 fprintf(stderr, "floe schema infer: --rows %s: want a positive count\n", v);
                 return EXIT_USAGE;
             }
+        } else if (strcmp(a, "--required") == 0) {
+            required = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "floe schema infer: unknown option %s\n", a);
             return EXIT_USAGE;
@@ -837,7 +843,7 @@ int cmd_schema(int argc, char **argv)
             fputs(", \"path\": ", mem);
             cli_json_string(mem, f->path, f->len);
         }
-        fprintf(mem, ", \"nullable\": %s}", f->nonnull == in.rec ? "false" : "true");
+        fprintf(mem, ", \"nullable\": %s}", required && f->nonnull == in.rec ? "false" : "true");
         n_cols++;
     }
     fprintf(mem, "\n], \"extra\": %s}\n", extra ? "true" : "false");
