@@ -3,8 +3,8 @@
  * Rows go into the open Parquet file; the file is sealed (footer, fsync,
  * rename into place, directory fsync) before a row that would take it past
  * its size or row limit,
- * when a row belongs to a later partition (or an earlier one, unless late
- * rows are held: late_window_bytes), when it has been open too long or
+ * when a row belongs to another partition (unless such rows are held:
+ * late_window_bytes), when it has been open too long or
  * idle too long (floe_roll_tick), or on floe_roll_seal. Each file is named by
  * a UUIDv7 under an optional hive-style partition path, fixed when the file is
  * created, and is described on sealing by its facts: path, object key, size,
@@ -80,15 +80,18 @@ struct floe_roll_config {
      * by up to one window's output. */
     uint32_t sort_window_bytes; /* 0: rows go to the file as they come */
     uint16_t sort_column;
-    /* Late rows, with partition_by: a row of an earlier partition than the
-     * open file's (late data, a device clock behind the others at an hour
-     * boundary; a row without a timestamp beside rows with one) is held in
-     * a window of this many bytes rather than sealing the file for it. When
-     * the file is sealed (or the window fills), the held rows go to files
-     * of their own partitions, sealed with it as one commit group
+    /* Late rows, with partition_by: a row of another partition than the
+     * open file's (late data, a device clock behind or ahead of the others;
+     * a row without a timestamp beside rows with one) is held in a window
+     * of this many bytes rather than sealing the file for it. When the file
+     * is sealed (or the window fills), the held rows go to files of their
+     * own partitions, sealed with it as one commit group
      * (floe_file_facts.continues). Rows that alternate between partitions
-     * then make a few files, not one per switch. 0: none (each such row
-     * seals the open file). */
+     * then make a few files, not one per switch. A window that fills with
+     * hardly a row for the open file means the stream moved (the next hour,
+     * a backlog): the held rows of the filling row's partition then start
+     * the next file, and the group ends when that file is sealed. 0: none
+     * (each such row seals the open file). */
     uint32_t late_window_bytes;
     floe_file_cb on_file;
     floe_commit_cb commit; /* NULL: rename into dir (with partition folders) */

@@ -46,7 +46,7 @@ struct floe_writer_stats {
     uint64_t dead_letters;
     uint64_t dead_by_reason[FLOE_DL__COUNT];
     uint64_t files_sealed;
-    uint64_t rows_late;  /* records of an earlier partition than the open file's, held as late */
+    uint64_t rows_late;  /* records of another partition than the open file's, held */
     uint64_t bytes_in;
     uint64_t bytes_out;
     uint64_t rewinds;

@@ -57,7 +57,7 @@ struct floe_roll_state {
     uint64_t win_bound;         /* the window's rows' bounds */
     uint64_t win_bound_full;    /* ... when the last full window was written */
     uint64_t win_rows_left;     /* rows the file takes before file_rows */
-    struct floe_rowwin *late;   /* with late_window_bytes: rows of earlier partitions */
+    struct floe_rowwin *late;   /* with late_window_bytes: rows of other partitions */
     uint64_t current_since_late; /* rows for the open file since the late window's first */
 };
 
@@ -622,23 +622,34 @@ static int write_late_row(struct floe_roll *r, const struct floe_row *row)
     return FLOE_OK;
 }
 
-/* The late rows, a file per partition, oldest partition first; the last
- * file ends the commit group. */
-static int write_late(struct floe_roll *r)
+/* The held rows, a file per partition, oldest partition first; the last
+ * file ends the commit group. With next (the stream has moved to next's
+ * partition), next's partition comes last, in a file left open for the rows
+ * after it: the group then ends when that file is sealed. */
+static int write_late(struct floe_roll *r, const struct floe_row *next)
 {
     struct floe_roll_state *st = r->st;
     uint32_t i, n = floe_rowwin_rows(st->late);
-    int err = FLOE_OK;
+    int64_t next_start = 0;
+    int next_null = 0, pass, err = FLOE_OK;
     floe_rowwin_sort(st->late);
     st->last_source = NULL; /* the window's names are its own */
-    for (i = 0; i < n && err == FLOE_OK; i++) {
-        struct floe_row row;
-        floe_rowwin_get(st->late, i, &row);
-        err = write_late_row(r, &row);
+    if (next != NULL)
+        span_of(st, next, &next_start, &next_null);
+    for (pass = next != NULL ? 0 : 1; pass < 2; pass++) {
+        for (i = 0; i < n && err == FLOE_OK; i++) {
+            struct floe_row row;
+            floe_rowwin_get(st->late, i, &row);
+            if (next != NULL && in_span(st, &row, next_start, next_null) != (pass == 1))
+                continue;
+            err = write_late_row(r, &row);
+        }
     }
     floe_rowwin_clear(st->late);
-    if (err == FLOE_OK)
+    if (err == FLOE_OK && next == NULL)
         err = seal_one(r, 0);
+    else if (err == FLOE_OK && st->open && !in_span(st, next, st->part_start, st->part_null))
+        err = seal_one(r, 1); /* none of next's partition held: next opens its own */
     if (err != FLOE_OK) {
         floe_roll_abort(r); /* the caller rewinds: these rows are given again */
         if (err != FLOE_ERR_AGAIN) /* a full spool under the block policy: back-pressure, not a fault */
@@ -657,7 +668,7 @@ static int seal_file(struct floe_roll *r)
 #ifndef FLOE_NO_SORT_WINDOW
     if (HOLDS_LATE(r->st->cfg) && floe_rowwin_rows(r->st->late) > 0) {
         FLOE_TRY(seal_one(r, 1));
-        return write_late(r);
+        return write_late(r, NULL);
     }
 #endif
     return seal_one(r, 0);
@@ -782,17 +793,14 @@ static int start_window(struct floe_roll *r, const struct floe_row *row, size_t 
 }
 
 #ifndef FLOE_NO_SORT_WINDOW
-/* A row of a partition before the open file's: data that arrives late, or
- * from a device whose clock is behind. Rows without a timestamp count as
- * late beside rows with one. */
+/* A row of another partition than the open file's: data that arrives
+ * late, from a device whose clock is behind or ahead, or without a
+ * timestamp beside rows with one. Following such a row (a file for it)
+ * would make a file per switch while devices disagree; the stream moves
+ * to another partition only when the rows say so (hold_late). */
 static int is_late(const struct floe_roll_state *st, const struct floe_row *row)
 {
-    int64_t start;
-    int null;
-    if (!HOLDS_LATE(st->cfg) || !st->open || in_span(st, row, st->part_start, st->part_null))
-        return 0;
-    span_of(st, row, &start, &null);
-    return !st->part_null && (null || start < st->part_start);
+    return HOLDS_LATE(st->cfg) && st->open && !in_span(st, row, st->part_start, st->part_null);
 }
 
 static int write_current(struct floe_roll *r, const struct floe_row *row);
@@ -812,16 +820,20 @@ static int hold_late(struct floe_roll *r, const struct floe_row *row)
         st->current_since_late = 0;
     err = floe_rowwin_add_keyed(st->late, row, &key);
     if (err == FLOE_ROWWIN_FULL) {
-        /* Sealed together with the open file. When the window filled with
-         * hardly a row for the open file meanwhile, the stream has moved to
-         * the held rows' partitions (a backlog read after live data): the
-         * row then opens the next file, which the rows after it fill
-         * (held, it would end up a file of one row). Otherwise the row
-         * starts the next window. */
-        int moved = st->current_since_late < floe_rowwin_rows(st->late) / 8u;
-        FLOE_TRY(floe_roll_seal(r));
-        if (moved)
+        /* When the window filled with hardly a row for the open file
+         * meanwhile, the stream has moved (the next hour began, a backlog
+         * is read after live data): the open file is sealed, and the held
+         * rows of the row's partition go with the row into the next file,
+         * which stays open for the rows after them; the group ends when it
+         * is sealed. Otherwise the held rows are sealed with the open file
+         * (a file per partition) and the row starts the next window. */
+        if (st->current_since_late < floe_rowwin_rows(st->late) / 8u) {
+            FLOE_TRY(flush_window(r));
+            FLOE_TRY(seal_one(r, 1));
+            FLOE_TRY(write_late(r, row));
             return write_current(r, row);
+        }
+        FLOE_TRY(floe_roll_seal(r));
         err = floe_rowwin_add_keyed(st->late, row, &key);
     }
     if (err == FLOE_ERR_LIMIT) {

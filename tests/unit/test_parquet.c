@@ -1633,20 +1633,20 @@ TEST(roll_late_rows_make_a_file_per_partition_not_per_switch)
     REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
     given = late_jitter_rows();
     REQUIRE(given == 403);
-    /* Hour 18's file was sealed when hour 19 began; the late rows wait. */
-    CHECK_EQ_INT(n_seen, 1);
+    /* Hour 18's file stays open: the rows of hour 19 (ahead) and without a
+     * timestamp wait beside it, as hour 18's keep coming. */
+    CHECK_EQ_INT(n_seen, 0);
     REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
     CHECK(!floe_roll_is_open(&roll));
-    REQUIRE(n_seen == 4);
-    check_seen(0, 18, 100, 0);
-    /* One group: hour 19, then its late rows by partition, nulls last. */
+    REQUIRE(n_seen == 3);
+    /* One group: hour 18, then the held rows by partition, nulls last. */
+    check_seen(0, 18, 200, 1);
+    CHECK_EQ_INT(seen[0].max_ts, LATE_H - 2000000 + 199);
     check_seen(1, 19, 200, 1);
-    check_seen(2, 18, 100, 1);
-    CHECK_EQ_INT(seen[2].min_ts, LATE_H - 2000000 + 1);
-    CHECK_EQ_INT(seen[2].max_ts, LATE_H - 2000000 + 199);
-    CHECK(strstr(seen[3].path, "/out/dt=__HIVE_DEFAULT_PARTITION__/hour=__HIVE_DEFAULT_PARTITION__/") == seen[3].path);
-    CHECK_EQ_U64(seen[3].records, 3);
-    CHECK_EQ_INT(seen[3].continues, 0);
+    CHECK_EQ_INT(seen[1].min_ts, LATE_H);
+    CHECK(strstr(seen[2].path, "/out/dt=__HIVE_DEFAULT_PARTITION__/hour=__HIVE_DEFAULT_PARTITION__/") == seen[2].path);
+    CHECK_EQ_U64(seen[2].records, 3);
+    CHECK_EQ_INT(seen[2].continues, 0);
     for (i = 0; i < n_seen; i++)
         total += seen[i].records;
     CHECK_EQ_U64(total, (uint64_t)given);
@@ -1788,6 +1788,58 @@ TEST(roll_late_row_held_keeps_its_age)
  * among them: the group is sealed and the backlog's rows go on in a file of
  * their own, the row that filled the window with them (held, it made a file
  * of one row when the backlog's file was sealed). */
+/* One device whose clock is a day ahead, among devices on time: its rows
+ * wait beside the open file instead of taking it over (each of them would
+ * seal it, and the next on-time row seal theirs: 2 files per such row). */
+TEST(roll_a_device_clock_ahead_does_not_take_the_open_file)
+{
+    uint64_t total = 0;
+    int i, given = 0;
+    roll_partition = FLOE_PARTITION_HOUR;
+    roll_late_window = 4096;
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    for (i = 0; i < 3000; i++, given++) {
+        int ahead = i % 50 == 25;
+        REQUIRE(roll_put(LATE_H - 3000000000 + (int64_t)i * 1000000 + (ahead ? 86400000000 : 0),
+                         ahead ? "ahead" : "on time") == FLOE_OK);
+    }
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    for (i = 0; i < n_seen; i++)
+        total += seen[i].records;
+    CHECK_EQ_U64(total, (uint64_t)given);
+    CHECK(files_in_their_hours());
+    /* Hour 18's 2,940 rows in 2 files, the 60 rows ahead in at most as many
+     * (a group per full window); without holding them: 120 files. */
+    CHECK(n_seen <= 4);
+    roll_late_window = 0;
+    roll_partition = FLOE_PARTITION_NONE;
+}
+
+/* The next hour begins: its rows wait until they fill the window with
+ * hardly a row for the open file, then go, with the rows after them, into
+ * one file left open (the open file's group ends with it), not into a
+ * file of their own. */
+TEST(roll_the_next_hour_takes_its_held_rows_into_its_open_file)
+{
+    int i, given = 0;
+    roll_partition = FLOE_PARTITION_HOUR;
+    roll_late_window = 4096;
+    REQUIRE(roll_setup(0, 0, 0, 0) == FLOE_OK);
+    for (i = 0; i < 300; i++, given++)
+        REQUIRE(roll_put(LATE_H - 300000000 + (int64_t)i * 1000000, "hour 18") == FLOE_OK);
+    for (i = 0; i < 1000; i++, given++)
+        REQUIRE(roll_put(LATE_H + (int64_t)i * 1000000, "hour 19") == FLOE_OK);
+    REQUIRE(n_seen == 1); /* hour 18, a part of the group hour 19's file ends */
+    check_seen(0, 18, 300, 1);
+    REQUIRE(floe_roll_seal(&roll) == FLOE_OK);
+    REQUIRE(n_seen == 2);
+    check_seen(1, 19, 1000, 0);
+    CHECK_EQ_INT(seen[1].min_ts, LATE_H);
+    CHECK(files_in_their_hours());
+    roll_late_window = 0;
+    roll_partition = FLOE_PARTITION_NONE;
+}
+
 TEST(roll_backlog_after_live_rows_makes_big_files)
 {
     uint64_t total = 0;

@@ -2,23 +2,28 @@
 # Rows across midnight from devices whose clocks disagree: how many files
 # floe convert --partition-by ts:hour makes with the late window and
 # without it, and (DuckDB, hive_partitioning) that every row is in its own
-# hour's folder, once. Usage: tools/bench/late_rows.sh [ROWS] [JITTER_S]
+# hour's folder, once. Usage: tools/bench/late_rows.sh [ROWS] [JITTER_S] [AHEAD_S]
+# AHEAD_S: 1% of the rows come from one device whose clock is that far ahead.
 # Needs python3 and NODE_PATH with @duckdb/node-api (tools/bootstrap.sh host npm).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 FLOE=${FLOE:-build/host/floe}
 ROWS=${1:-60000}
 JITTER=${2:-2}
+AHEAD=${3:-0}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 - "$ROWS" "$JITTER" > "$work/in.ndjson" <<'PY'
+python3 - "$ROWS" "$JITTER" "$AHEAD" > "$work/in.ndjson" <<'PY'
 import datetime, random, sys
-rows, jitter = int(sys.argv[1]), float(sys.argv[2])
+rows, jitter, ahead = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 rng = random.Random(7)
 start = datetime.datetime(2026, 12, 3, 23, 59, 30, tzinfo=datetime.timezone.utc)
 for i in range(rows):  # one minute of rows, each clock off by up to +-jitter
     t = start + datetime.timedelta(seconds=60.0 * i / rows + rng.uniform(-jitter, jitter))
     dev = rng.randrange(200)
+    if ahead and dev < 2:  # device 0's clock is ahead (1% of the rows)
+        dev = 0
+        t += datetime.timedelta(seconds=ahead)
     print('{"ts":"%s","device_id":"gw-%04d","seq":%d,"temp_c":%.2f,"humidity":40.0,"battery_v":3.8,'
           '"rssi":-60,"status":"ok","ok":true,"fw":"1.4.2","tags":{"site":"s1","line":"L1"}}'
           % (t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), dev, i, 20 + dev / 10))

@@ -47,8 +47,8 @@ static const struct option_def options[] = {
     OPT_MAX("parquet", "idle_s", T_UINT, idle_s, "30", NULL, "roll a file without new rows this long (0: never)", S_32),
     OPT("parquet", "partition_by", T_STR, partition_by, "", NULL, "COLUMN:day or COLUMN:hour (hive dt=/hour= folders, UTC)"),
     OPT_MAX("parquet", "late_window_bytes", T_BYTES, late_window_bytes, "256K", NULL,
-            "with partition_by: memory for rows of an earlier partition than the open file's, written to their own "
-            "files when it rolls (0: each such row rolls the file)", G1),
+            "with partition_by: memory for rows of another partition than the open file's (clocks behind or "
+            "ahead), written to their own files when it rolls (0: each such row rolls the file)", G1),
     OPT("parquet", "sort_by", T_STR, sort_by, "", NULL,
         "COLUMN: rows grouped by it (then in arrival order) within each window of rows held in memory"),
     OPT_MAX("parquet", "sort_window_bytes", T_BYTES, sort_window_bytes, "4M", NULL, "memory for the rows sort_by holds", G1),

@@ -102,8 +102,8 @@ static void write_metrics(struct agent *a, int final)
                 (unsigned long long)a->wstats.dead_by_reason[r]);
     fprintf(f, "# HELP floe_files_sealed_total Parquet files sealed into the spool.\n# TYPE floe_files_sealed_total counter\n"
                "floe_files_sealed_total %llu\n", (unsigned long long)a->wstats.files_sealed);
-    fprintf(f, "# HELP floe_rows_late_total Records of an earlier partition than the open file's (late data, "
-               "a device clock behind), held and written to their own partition's files.\n"
+    fprintf(f, "# HELP floe_rows_late_total Records of another partition than the open file's (late data, "
+               "a device clock behind or ahead), held and written to their own partition's files.\n"
                "# TYPE floe_rows_late_total counter\nfloe_rows_late_total %llu\n",
             (unsigned long long)a->wstats.rows_late);
     fprintf(f, "# HELP floe_source_files_total Source files fully committed.\n# TYPE floe_source_files_total counter\n"
