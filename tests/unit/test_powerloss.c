@@ -26,17 +26,20 @@ static const struct floe_column cols[] = {
 };
 static const struct floe_schema schema = {cols, 3, 0};
 
-static char sources[N_SOURCES][4096];
+static char sources[N_SOURCES][8192];
 static size_t source_len[N_SOURCES];
 static const char *const source_names[N_SOURCES] = {"a.ndjson", "b.ndjson"};
 static uint64_t total_records;
-static int jitter; /* rows alternate between two hours in the middle of each source */
+static int jitter; /* 1: rows alternate between two hours in the middle of each source;
+                   * 2: each source moves to the next hour after 5 rows (longer ids) */
 static int parts_seen; /* files of groups that check_spool last found */
 
 /* The hour of source s's row i: with jitter, rows 10..29 alternate between
  * two hours (device clocks that disagree at the boundary). */
 static int hour_of(int s, int i)
 {
+    if (jitter == 2) /* the stream moves to the next hour after 5 rows */
+        return s + (i >= 5);
     return s + (jitter && (i >= 30 || (i >= 10 && i % 2 == 0)) ? 1 : 0);
 }
 
@@ -51,8 +54,10 @@ static void make_sources(void)
                 n += (size_t)snprintf(sources[s] + n, sizeof sources[s] - n, "{\"ts\":\"bad\",\"id\":\"x%d\"}\n", i);
             } else {
                 n += (size_t)snprintf(sources[s] + n, sizeof sources[s] - n,
-                                      "{\"ts\":\"2025-01-01T%02d:%02d:%02dZ\",\"id\":\"s%d-%d\",\"n\":%d}\n",
-                                      hour_of(s, i), jitter ? 59 : s, i, s, i, s * 1000 + i);
+                                      "{\"ts\":\"2025-01-01T%02d:%02d:%02dZ\",\"id\":\"s%d-%d%s\",\"n\":%d}\n",
+                                      hour_of(s, i), jitter ? 59 : s, i, s, i,
+                                      jitter == 2 ? "-a-longer-id-so-that-a-small-window-fills-with-these-rows" : "",
+                                      s * 1000 + i);
             }
             total_records++;
         }
@@ -581,6 +586,24 @@ TEST(powerloss_sorted_rows_at_every_call)
 TEST(powerloss_late_rows_commit_as_one_group_at_every_call)
 {
     jitter = 1;
+    late_window = 4096;
+    power_cuts(FLOE_EMUFS_REORDER, 1);
+    power_cuts(FLOE_EMUFS_TEAR, 2);
+    sort_window = 4096;
+    power_cuts(FLOE_EMUFS_DROP, 2);
+    sort_window = 0;
+    late_window = 0;
+    jitter = 0;
+}
+
+/* Each source moves to the next hour after 5 rows: the rows of the new
+ * hour fill the late window with hardly a row for the open file, so the
+ * stream moves. The open file commits as a part, and the held rows start
+ * the next file, which stays open: a cut anywhere before that file is
+ * sealed redoes the whole group, losing and repeating nothing. */
+TEST(powerloss_moved_stream_commits_its_group_at_every_call)
+{
+    jitter = 2;
     late_window = 4096;
     power_cuts(FLOE_EMUFS_REORDER, 1);
     power_cuts(FLOE_EMUFS_TEAR, 2);
