@@ -359,7 +359,9 @@ export async function compare(o) {
 // row group. Readers skip row groups on these, so a bound that is off loses
 // rows from query results without a trace. Exact bounds must equal the data
 // (floats by value, so -0.0 = 0.0; timestamps by epoch); a string bound
-// flagged inexact (longer than floe's statistics limit) must still hold.
+// flagged inexact (longer than floe's statistics limit) must still hold. A
+// chunk whose largest string begins with 32 bytes of U+10FFFF has no max at
+// all: no short string sorts above it.
 // An all-null chunk has no min/max.
 async function statsCheck(con, files, schema, sum, diffs) {
   const list = litList(files);
@@ -373,7 +375,9 @@ async function statsCheck(con, files, schema, sum, diffs) {
       : c.type === 'string' ? x : `CAST(${x} AS ${TYPES[c.type].duck})`);
     const bounds = c.type === 'string'
       ? `(CASE WHEN m.min_is_exact THEN m.smin = a.mn ELSE m.smin <= a.mn END)
-         AND (CASE WHEN m.max_is_exact THEN m.smax = a.mx ELSE m.smax >= a.mx END)`
+         AND (CASE WHEN m.max_is_exact THEN m.smax = a.mx
+              WHEN m.smax IS NULL THEN strlen(a.mx) > 32 AND starts_with(a.mx, repeat(chr(1114111), 8))
+              ELSE m.smax >= a.mx END)`
       : `${stat('m.smin')} = a.mn AND ${stat('m.smax')} = a.mx`;
     const q = `WITH rg AS (
         SELECT file_name, row_group_id, n, sum(n) OVER (PARTITION BY file_name ORDER BY row_group_id) - n AS start
