@@ -112,7 +112,8 @@ struct floe_roll {
     uint64_t files_sealed;
     uint64_t bytes_sealed;
     uint64_t rows_written;
-    uint64_t rows_late;     /* rows held in the late window (late_window_bytes) */
+    uint64_t rows_late;     /* rows held in the late window (late_window_bytes) that went to
+                             * files of their own partitions (not on with a stream that moved) */
 };
 
 /** @brief The schema column whose name is a partition folder's key ("dt",

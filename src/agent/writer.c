@@ -94,8 +94,8 @@ static int on_row(void *ctx, const struct floe_row *row)
     /* If the roll seals a file before this row, the batch ends just before it. */
     set_pending(st, row->offset, row->line - 1u, 0);
     err = floe_roll_write(&w->roll, row);
-    if (err == FLOE_OK && w->roll.rows_late != late)
-        w->stats.rows_late++;
+    if (err == FLOE_OK)
+        w->stats.rows_late += w->roll.rows_late - late; /* less, when held rows went on with the stream */
     if (err == FLOE_ERR_LIMIT) {
         /* A value or row too big for the Parquet writer: a dead letter. */
         floe_format(row->reject_reason, row->reject_reason_size, "%s", floe_parquet_reject_reason(&w->roll.pq));

@@ -643,6 +643,8 @@ static int write_late(struct floe_roll *r, const struct floe_row *next)
             if (next != NULL && in_span(st, &row, next_start, next_null) != (pass == 1))
                 continue;
             err = write_late_row(r, &row);
+            if (pass == 1 && next != NULL && r->rows_late > 0)
+                r->rows_late--; /* it went on with its stream, not to a file of its own */
         }
     }
     floe_rowwin_clear(st->late);

@@ -1811,6 +1811,7 @@ TEST(roll_a_device_clock_ahead_does_not_take_the_open_file)
     /* Hour 18's 2,940 rows in 2 files, the 60 rows ahead in at most as many
      * (a group per full window); without holding them: 120 files. */
     CHECK(n_seen <= 4);
+    CHECK_EQ_U64(roll.rows_late, 60);
     roll_late_window = 0;
     roll_partition = FLOE_PARTITION_NONE;
 }
@@ -1835,6 +1836,7 @@ TEST(roll_the_next_hour_takes_its_held_rows_into_its_open_file)
     REQUIRE(n_seen == 2);
     check_seen(1, 19, 1000, 0);
     CHECK_EQ_INT(seen[1].min_ts, LATE_H);
+    CHECK_EQ_U64(roll.rows_late, 0); /* held a while, but none late: they went on with hour 19 */
     CHECK(files_in_their_hours());
     roll_late_window = 0;
     roll_partition = FLOE_PARTITION_NONE;
