@@ -89,9 +89,8 @@ struct floe_roll_config {
      * (floe_file_facts.continues). Rows that alternate between partitions
      * then make a few files, not one per switch. A window that fills with
      * hardly a row for the open file means the stream moved (the next hour,
-     * a backlog): the held rows of the filling row's partition then start
-     * the next file, and the group ends when that file is sealed. 0: none
-     * (each such row seals the open file). */
+     * a backlog): the group is sealed and the filling row opens the next
+     * file. 0: none (each such row seals the open file). */
     uint32_t late_window_bytes;
     floe_file_cb on_file;
     floe_commit_cb commit; /* NULL: rename into dir (with partition folders) */
@@ -112,8 +111,8 @@ struct floe_roll {
     uint64_t files_sealed;
     uint64_t bytes_sealed;
     uint64_t rows_written;
-    uint64_t rows_late;     /* rows held in the late window (late_window_bytes) that went to
-                             * files of their own partitions (not on with a stream that moved) */
+    uint64_t rows_late;     /* rows held in the late window (late_window_bytes), less those of
+                             * the partition the stream then moved to (they were early, not late) */
 };
 
 /** @brief The schema column whose name is a partition folder's key ("dt",

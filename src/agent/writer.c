@@ -16,7 +16,17 @@ struct floe_writer_state {
     uint64_t last_file_bytes; /* what the next file is expected to take */
     uint64_t part_files, part_bytes; /* parts of the open group: counted when it ends */
     uint64_t part_max;               /* ... and the largest of them */
+    uint64_t late_seen; /* the roll's rows_late, as far as stats.rows_late has it */
 };
+
+/* stats.rows_late follows the roll's count, which a seal in the middle of a
+ * row's call can lower: synced before each commit's snapshot, too. */
+static void sync_rows_late(struct floe_writer_state *st)
+{
+    struct floe_writer *w = st->w;
+    w->stats.rows_late += w->roll.rows_late - st->late_seen; /* modulo 2^64: it may go down */
+    st->late_seen = w->roll.rows_late;
+}
 
 static void set_pending(struct floe_writer_state *st, uint64_t offset, uint64_t line, int done)
 {
@@ -36,6 +46,7 @@ static void set_pending(struct floe_writer_state *st, uint64_t offset, uint64_t 
 /* A commit took every record so far: none of them is read again. */
 static void note_commit(struct floe_writer_state *st)
 {
+    sync_rows_late(st);
     st->uncommitted = 0;
     st->at_commit = st->w->stats;
 }
@@ -90,12 +101,10 @@ static int on_row(void *ctx, const struct floe_row *row)
     struct floe_writer_state *st = (struct floe_writer_state *)ctx;
     struct floe_writer *w = st->w;
     int err;
-    uint64_t late = w->roll.rows_late;
     /* If the roll seals a file before this row, the batch ends just before it. */
     set_pending(st, row->offset, row->line - 1u, 0);
     err = floe_roll_write(&w->roll, row);
-    if (err == FLOE_OK)
-        w->stats.rows_late += w->roll.rows_late - late; /* less, when held rows went on with the stream */
+    sync_rows_late(st);
     if (err == FLOE_ERR_LIMIT) {
         /* A value or row too big for the Parquet writer: a dead letter. */
         floe_format(row->reject_reason, row->reject_reason_size, "%s", floe_parquet_reject_reason(&w->roll.pq));
@@ -349,6 +358,7 @@ void floe_writer_rewind(struct floe_writer *w)
     w->stats.records_ok = w->st->at_commit.records_ok;
     w->stats.dead_letters = w->st->at_commit.dead_letters;
     w->stats.rows_late = w->st->at_commit.rows_late;
+    w->st->late_seen = w->roll.rows_late; /* the rows read again count again */
     floe_memcpy(w->stats.dead_by_reason, w->st->at_commit.dead_by_reason, sizeof w->stats.dead_by_reason);
     w->stats.rewinds++;
 }

@@ -623,35 +623,22 @@ static int write_late_row(struct floe_roll *r, const struct floe_row *row)
 }
 
 /* The held rows, a file per partition, oldest partition first; the last
- * file ends the commit group. With next (the stream has moved to next's
- * partition), next's partition comes last, in a file left open for the rows
- * after it: the group then ends when that file is sealed. */
-static int write_late(struct floe_roll *r, const struct floe_row *next)
+ * file ends the commit group. */
+static int write_late(struct floe_roll *r)
 {
     struct floe_roll_state *st = r->st;
     uint32_t i, n = floe_rowwin_rows(st->late);
-    int64_t next_start = 0;
-    int next_null = 0, pass, err = FLOE_OK;
+    int err = FLOE_OK;
     floe_rowwin_sort(st->late);
     st->last_source = NULL; /* the window's names are its own */
-    if (next != NULL)
-        span_of(st, next, &next_start, &next_null);
-    for (pass = next != NULL ? 0 : 1; pass < 2; pass++) {
-        for (i = 0; i < n && err == FLOE_OK; i++) {
-            struct floe_row row;
-            floe_rowwin_get(st->late, i, &row);
-            if (next != NULL && in_span(st, &row, next_start, next_null) != (pass == 1))
-                continue;
-            err = write_late_row(r, &row);
-            if (pass == 1 && next != NULL && r->rows_late > 0)
-                r->rows_late--; /* it went on with its stream, not to a file of its own */
-        }
+    for (i = 0; i < n && err == FLOE_OK; i++) {
+        struct floe_row row;
+        floe_rowwin_get(st->late, i, &row);
+        err = write_late_row(r, &row);
     }
     floe_rowwin_clear(st->late);
-    if (err == FLOE_OK && next == NULL)
+    if (err == FLOE_OK)
         err = seal_one(r, 0);
-    else if (err == FLOE_OK && st->open && !in_span(st, next, st->part_start, st->part_null))
-        err = seal_one(r, 1); /* none of next's partition held: next opens its own */
     if (err != FLOE_OK) {
         floe_roll_abort(r); /* the caller rewinds: these rows are given again */
         if (err != FLOE_ERR_AGAIN) /* a full spool under the block policy: back-pressure, not a fault */
@@ -670,7 +657,7 @@ static int seal_file(struct floe_roll *r)
 #ifndef FLOE_NO_SORT_WINDOW
     if (HOLDS_LATE(r->st->cfg) && floe_rowwin_rows(r->st->late) > 0) {
         FLOE_TRY(seal_one(r, 1));
-        return write_late(r, NULL);
+        return write_late(r);
     }
 #endif
     return seal_one(r, 0);
@@ -807,6 +794,22 @@ static int is_late(const struct floe_roll_state *st, const struct floe_row *row)
 
 static int write_current(struct floe_roll *r, const struct floe_row *row);
 
+/* Held rows of row's partition. */
+static uint64_t held_in_span_of(const struct floe_roll_state *st, const struct floe_row *row)
+{
+    uint32_t i, n = floe_rowwin_rows(st->late);
+    uint64_t count = 0;
+    int64_t start;
+    int null;
+    span_of(st, row, &start, &null);
+    for (i = 0; i < n; i++) {
+        struct floe_row held;
+        floe_rowwin_get(st->late, i, &held);
+        count += (uint64_t)in_span(st, &held, start, null);
+    }
+    return count;
+}
+
 /* Holds a late row until the open file is sealed, instead of sealing it for
  * the row (rows alternating between partitions would make a file each). */
 static int hold_late(struct floe_roll *r, const struct floe_row *row)
@@ -822,17 +825,20 @@ static int hold_late(struct floe_roll *r, const struct floe_row *row)
         st->current_since_late = 0;
     err = floe_rowwin_add_keyed(st->late, row, &key);
     if (err == FLOE_ROWWIN_FULL) {
-        /* When the window filled with hardly a row for the open file
-         * meanwhile, the stream has moved (the next hour began, a backlog
-         * is read after live data): the open file is sealed, and the held
-         * rows of the row's partition go with the row into the next file,
-         * which stays open for the rows after them; the group ends when it
-         * is sealed. Otherwise the held rows are sealed with the open file
-         * (a file per partition) and the row starts the next window. */
+        /* Sealed together with the open file. When the window filled with
+         * hardly a row for the open file meanwhile, the stream has moved
+         * (the next hour began, a backlog is read after live data): the row
+         * then opens the next file, which the rows after it fill (held, it
+         * would end up a file of one row), and the held rows of its
+         * partition, which waited for the stream to move, are not counted
+         * as late. Otherwise the row starts the next window. (Carrying the
+         * held rows into that next file would save a file per move, but the
+         * commit group would then stay open, and the sealed file unuploaded,
+         * until that file is sealed in turn.) */
         if (st->current_since_late < floe_rowwin_rows(st->late) / 8u) {
-            FLOE_TRY(flush_window(r));
-            FLOE_TRY(seal_one(r, 1));
-            FLOE_TRY(write_late(r, row));
+            uint64_t went_on = held_in_span_of(st, row);
+            r->rows_late -= went_on < r->rows_late ? went_on : r->rows_late;
+            FLOE_TRY(floe_roll_seal(r));
             return write_current(r, row);
         }
         FLOE_TRY(floe_roll_seal(r));

@@ -598,9 +598,9 @@ TEST(powerloss_late_rows_commit_as_one_group_at_every_call)
 
 /* Each source moves to the next hour after 5 rows: the rows of the new
  * hour fill the late window with hardly a row for the open file, so the
- * stream moves. The open file commits as a part, and the held rows start
- * the next file, which stays open: a cut anywhere before that file is
- * sealed redoes the whole group, losing and repeating nothing. */
+ * stream moves. The open file commits as a part, and the held rows in a
+ * file of their own end the group: a cut anywhere in it redoes the whole
+ * group, losing and repeating nothing. */
 TEST(powerloss_moved_stream_commits_its_group_at_every_call)
 {
     jitter = 2;

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -589,7 +590,26 @@ static void *writer_thread(void *arg)
         }
         err = floe_writer_begin_source(&w, index, src.name, offset, line, skip);
         while (err == FLOE_OK && !stop_requested) {
-            ssize_t n = read(fd, buf, READ_CHUNK);
+            ssize_t n;
+            if (from_stdin) {
+                /* A quiet pipe still ages the open file (max_age_s, idle_s):
+                 * without ticks while read() waits, its rows (which cannot
+                 * be read again) would stay uncommitted until more came. */
+                struct pollfd in = {0, POLLIN, 0};
+                int ready = poll(&in, 1, 200);
+                if (ready < 0 && errno != EINTR) {
+                    cli_log(FLOE_LOG_ERROR, &a->log, "writer: waiting for standard input: %s", strerror(errno));
+                    err = FLOE_ERR_IO;
+                    break;
+                }
+                if (ready <= 0) {
+                    err = floe_writer_tick(&w);
+                    retire_committed(a, &w, &ledger, pending, &n_pending);
+                    snapshot_writer(a, &w, &arena);
+                    continue;
+                }
+            }
+            n = read(fd, buf, READ_CHUNK);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0) {
@@ -611,6 +631,8 @@ static void *writer_thread(void *arg)
                 err = FLOE_OK;
                 break;
             }
+            if (err == FLOE_OK && from_stdin)
+                err = floe_writer_tick(&w); /* a pipe that never pauses ages its files too */
             retire_committed(a, &w, &ledger, pending, &n_pending);
             snapshot_writer(a, &w, &arena);
         }
