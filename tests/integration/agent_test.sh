@@ -326,6 +326,24 @@ for seed in 21 22; do
   rc5="$rc5$?"
 done
 landed_once "$work/landed5" 5000 && [ "$rc5" = 00 ] && ok "stdin twice into one spool: 5000 records once" || bad "stdin runs (exit $rc5): records lost or duplicated"
+# 5b. A pipe that goes quiet: idle_s (1 s) seals the file while the agent
+#     waits on it, so its rows land before more come; a SIGKILL then (stdin
+#     cannot be read again) loses none of them. Before 2026-12-04 nothing
+#     aged while read() waited: the rows stayed uncommitted, and were lost.
+mkdir -p "$work"/{spool5b,landed5b}
+sed -e "s#$work/spool5\$#$work/spool5b#" -e "s#$work/landed5\$#$work/landed5b#" \
+  -e "s#$work/floe5.prom#$work/floe5b.prom#" "$work/floe5.conf" > "$work/floe5b.conf"
+{ python3 tools/gen_telemetry.py --rows 800 --seed 23 --start-ms 1763500000000
+  for _ in $(seq 200); do [ -e "$work/stop5b" ] && break; sleep 0.1; done; } |
+  "$FLOE" run --config "$work/floe5b.conf" 2>> "$work/agent5b.log" &
+pid5b=$!
+for _ in $(seq 100); do [ -n "$(find "$work/landed5b" -name '*.parquet' -print -quit)" ] && break; sleep 0.1; done
+agent5b=$(pgrep -f "floe run --config $work/floe5b.conf" | head -n 1)
+[ -n "$agent5b" ] && kill -KILL "$agent5b"
+touch "$work/stop5b" # the pipe's writer ends too
+wait "$pid5b" 2>/dev/null
+landed_once "$work/landed5b" 800 && ok "a quiet stdin pipe: its 800 records sealed and landed while it waited, before a SIGKILL" ||
+  bad "quiet stdin: records not committed while the pipe waited (lost to the kill)"
 # 6. The same spool, folder and stdin in turn: a file an earlier run began as
 #    source 2 but never committed (as a crash leaves it) must not pass for
 #    committed after a stdin run commits source 2; it is read, not deleted.
