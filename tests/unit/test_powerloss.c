@@ -580,12 +580,11 @@ TEST(powerloss_sorted_rows_at_every_call)
     sort_window = 0;
 }
 
-/* Rows alternating between two hours, with late rows held: the open file
- * and the late rows' files commit as one group, so a cut anywhere in a
- * group loses none of its rows and repeats none. */
-TEST(powerloss_late_rows_commit_as_one_group_at_every_call)
+/* Sources of the given jitter kind, with a late window, cut at every port
+ * call: reordered, torn, and dropped with a sort window too. */
+static void late_rows_power_cuts(int kind)
 {
-    jitter = 1;
+    jitter = kind;
     late_window = 4096;
     power_cuts(FLOE_EMUFS_REORDER, 1);
     power_cuts(FLOE_EMUFS_TEAR, 2);
@@ -596,6 +595,14 @@ TEST(powerloss_late_rows_commit_as_one_group_at_every_call)
     jitter = 0;
 }
 
+/* Rows alternating between two hours, with late rows held: the open file
+ * and the late rows' files commit as one group, so a cut anywhere in a
+ * group loses none of its rows and repeats none. */
+TEST(powerloss_late_rows_commit_as_one_group_at_every_call)
+{
+    late_rows_power_cuts(1);
+}
+
 /* Each source moves to the next hour after 5 rows: the rows of the new
  * hour fill the late window with hardly a row for the open file, so the
  * stream moves. The open file commits as a part, and the held rows in a
@@ -603,15 +610,7 @@ TEST(powerloss_late_rows_commit_as_one_group_at_every_call)
  * group, losing and repeating nothing. */
 TEST(powerloss_moved_stream_commits_its_group_at_every_call)
 {
-    jitter = 2;
-    late_window = 4096;
-    power_cuts(FLOE_EMUFS_REORDER, 1);
-    power_cuts(FLOE_EMUFS_TEAR, 2);
-    sort_window = 4096;
-    power_cuts(FLOE_EMUFS_DROP, 2);
-    sort_window = 0;
-    late_window = 0;
-    jitter = 0;
+    late_rows_power_cuts(2);
 }
 
 TEST(powerloss_twice_in_a_row)
