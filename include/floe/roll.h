@@ -111,8 +111,9 @@ struct floe_roll {
     uint64_t files_sealed;
     uint64_t bytes_sealed;
     uint64_t rows_written;
-    uint64_t rows_late;     /* rows held in the late window (late_window_bytes), less those of
-                             * the partition the stream then moved to (they were early, not late) */
+    uint64_t rows_late;     /* rows held in the late window (late_window_bytes) and written to
+                             * files of their own partitions (not those of a partition the
+                             * stream then moved to: they were early, not late) */
 };
 
 /** @brief The schema column whose name is a partition folder's key ("dt",

@@ -19,12 +19,12 @@ struct floe_writer_state {
     uint64_t late_seen; /* the roll's rows_late, as far as stats.rows_late has it */
 };
 
-/* stats.rows_late follows the roll's count, which a seal in the middle of a
- * row's call can lower: synced before each commit's snapshot, too. */
+/* stats.rows_late follows the roll's count, which grows as a group is
+ * sealed, inside a row's call: synced before each commit's snapshot too. */
 static void sync_rows_late(struct floe_writer_state *st)
 {
     struct floe_writer *w = st->w;
-    w->stats.rows_late += w->roll.rows_late - st->late_seen; /* modulo 2^64: it may go down */
+    w->stats.rows_late += w->roll.rows_late - st->late_seen;
     st->late_seen = w->roll.rows_late;
 }
 

@@ -59,6 +59,7 @@ struct floe_roll_state {
     uint64_t win_rows_left;     /* rows the file takes before file_rows */
     struct floe_rowwin *late;   /* with late_window_bytes: rows of other partitions */
     uint64_t current_since_late; /* rows for the open file since the late window's first */
+    uint64_t went_on;           /* held rows of the partition the stream moves to (not late) */
 };
 
 /* The timestamp column: the configured one, or the schema's first; -1: none. */
@@ -637,8 +638,13 @@ static int write_late(struct floe_roll *r)
         err = write_late_row(r, &row);
     }
     floe_rowwin_clear(st->late);
-    if (err == FLOE_OK)
+    if (err == FLOE_OK) {
+        /* Counted before the group's commit, so that its snapshot has them
+         * (the counter never goes down); rows of the partition the stream
+         * moved to waited for it to move, and were not late. */
+        r->rows_late += n - (st->went_on < n ? st->went_on : n);
         err = seal_one(r, 0);
+    }
     if (err != FLOE_OK) {
         floe_roll_abort(r); /* the caller rewinds: these rows are given again */
         if (err != FLOE_ERR_AGAIN) /* a full spool under the block policy: back-pressure, not a fault */
@@ -836,9 +842,10 @@ static int hold_late(struct floe_roll *r, const struct floe_row *row)
          * commit group would then stay open, and the sealed file unuploaded,
          * until that file is sealed in turn.) */
         if (st->current_since_late < floe_rowwin_rows(st->late) / 8u) {
-            uint64_t went_on = held_in_span_of(st, row);
-            r->rows_late -= went_on < r->rows_late ? went_on : r->rows_late;
-            FLOE_TRY(floe_roll_seal(r));
+            st->went_on = held_in_span_of(st, row);
+            err = floe_roll_seal(r);
+            st->went_on = 0;
+            FLOE_TRY(err);
             return write_current(r, row);
         }
         FLOE_TRY(floe_roll_seal(r));
@@ -850,7 +857,6 @@ static int hold_late(struct floe_roll *r, const struct floe_row *row)
     }
     if (err != FLOE_OK)
         return err == FLOE_ROWWIN_FULL ? FLOE_ERR_STATE : err; /* an empty window takes any row that fits it */
-    r->rows_late++;
     if (!st->open && floe_rowwin_rows(st->late) == 1u) {
         /* Held with no file open: the age and idle limits count from here. */
         st->opened_ms = st->cfg->clock->monotonic_ms(st->cfg->clock->ctx);

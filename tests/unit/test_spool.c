@@ -1242,11 +1242,13 @@ TEST(writer_counts_the_files_of_a_rewound_group_once)
 }
 
 /* The stream moves to hour 1: its rows wait in the late window until they
- * fill it, then go on with the stream, so none of them is late. With
- * file_rows dividing what was held, a seal of the moved stream's file can
- * end within the same row's call (found by review: the commit's snapshot
- * then missed the call's correction, and a rewind brought 128 late rows
- * back). Swept over file_rows and where the push stops. */
+ * fill it, then go on with the stream, so none of them is late, before or
+ * after a rewind. (With file_rows dividing what was held, a seal can end a
+ * group within the same row's call; a review found a commit's snapshot
+ * missing a correction made in that call, and a rewind then brought 128
+ * late rows back. Rows are now counted as late only as their group is
+ * sealed, so the count never goes down.) Swept over file_rows and where
+ * the push stops. */
 TEST(writer_counts_no_late_rows_when_the_stream_moves_on)
 {
     uint32_t f;
