@@ -557,6 +557,7 @@ const KINDS = {
     const schema = genSchema(rng, { n: rng.int(1, 6) });
     schema.columns.unshift({ name: 'pts', type: rng.pick(['timestamp_us', 'timestamp_ms']) });
     const hour = rng.chance(0.5);
+    const ms = schema.columns[0].type === 'timestamp_ms';
     // 3000 rows over about 12 partitions
     const step = (hour ? 3600000000n : 86400000000n) * 12n / 3000n;
     const lines = genLines(rng, schema, 3000, (c) => (c.name === 'pts' ? { style: 'clustered', step, nullRate: 0.01 } : {}));
@@ -565,7 +566,7 @@ const KINDS = {
     // order no longer give the rows in arrival order, so compare multisets.
     const late = rng.pick(['0', '4K', '256K']);
     return { schema, inputs: [{ name: 'in.ndjson', lines }], glob: '**/*.parquet',
-      shape: { partitions: { column: 'pts', hour } }, unordered: late !== '0',
+      shape: { partitions: { column: 'pts', hour, ms } }, unordered: late !== '0',
       args: ['--codec', rng.pick(CODECS), '--partition-by', `pts:${hour ? 'hour' : 'day'}`,
         '--late-window-bytes', late] };
   },
@@ -652,6 +653,30 @@ function checkDeadLetters(outDir, expect, problems) {
   });
 }
 
+// Rows whose hive folder (as Polars reads dt and hour) is not their
+// timestamp's (UTC), or a message when Polars cannot read the tree.
+function polarsOutsideFolders({ pl }, glob, { column, hour, ms }) {
+  let df;
+  try {
+    df = pl.scanParquet(glob, { hivePartitioning: true }).collectSync();
+  } catch (e) { return `polars cannot read the tree: ${e && e.message || e}`; }
+  const ts = df.getColumn(column).cast(pl.Int64).cast(pl.Utf8).toArray();
+  const dt = df.getColumn('dt').cast(pl.Int32).toArray();
+  const hr = hour ? df.getColumn('hour').cast(pl.Int64).toArray() : null;
+  const floorDiv = (a, b) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+  let wrong = 0;
+  ts.forEach((t, i) => {
+    if (t === null || t === undefined) {
+      wrong += dt[i] !== null || (hr !== null && hr[i] !== null) ? 1 : 0;
+      return;
+    }
+    const us = BigInt(t) * (ms ? 1000n : 1n);
+    const h = floorDiv(us, 3600000000n);
+    if (Number(floorDiv(us, 86400000000n)) !== dt[i] || (hr !== null && Number(((h % 24n) + 24n) % 24n) !== hr[i])) wrong++;
+  });
+  return wrong;
+}
+
 // Checks that the files have the structure the case meant to exercise.
 async function checkShape(con, glob, shape, sum, problems) {
   if (shape.minFiles && sum.parquet_files < shape.minFiles) problems.push({ check: 'shape_files', want: `>= ${shape.minFiles}`, got: sum.parquet_files });
@@ -671,6 +696,9 @@ async function checkShape(con, glob, shape, sum, problems) {
         ${hour ? `OR (floor(epoch_us("${column}") / 3600000000)::BIGINT % 24 + 24) % 24 <> CAST(hour AS BIGINT)` : ''}))`;
     const wrong = Number((await con.runAndReadAll(q)).getRows()[0][0]);
     if (wrong !== 0) problems.push({ check: 'shape_partitions', want: 0, got: `${wrong} rows outside their partition folder` });
+    // The same through Polars' own hive reading (dt a Date, hour an integer).
+    const polarsWrong = polarsOutsideFolders(await loadModules(), glob, shape.partitions);
+    if (polarsWrong !== 0) problems.push({ check: 'shape_partitions_polars', want: 0, got: polarsWrong });
   }
   if (shape.encodings) {
     const rows = (await con.runAndReadAll(`SELECT path_in_schema, string_agg(encodings, ', ') FROM parquet_metadata('${glob.replace(/'/g, "''")}') GROUP BY 1`)).getRows();
