@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need on a Debian machine, only what is missing.
-# Usage: tools/bootstrap.sh [host|arm|npm|bench|firmware|bigendian|all]...   (default: host arm)
+# Usage: tools/bootstrap.sh [host|arm|musl|npm|bench|firmware|bigendian|all]...   (default: host arm)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,17 @@ want_arm="gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf li
 # Not in the default groups: bare-metal (boards/cortex-m7) and big-endian (boards/linux-s390x).
 want_firmware="gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi"
 want_bigendian="gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user"
+# LIBC=musl builds (static CLI): musl-dev of this machine's architecture, and
+# of arm64 and armhf through dpkg's multiarch (their compiler wrappers,
+# aarch64-linux-musl-gcc and arm-linux-musleabihf-gcc, drive the cross gcc).
+native_arch=$(dpkg --print-architecture)
+want_musl="musl-dev"
+musl_arches=""
+for a in arm64 armhf; do
+  [ "$a" = "$native_arch" ] && continue
+  want_musl="$want_musl musl-dev:$a"
+  musl_arches="$musl_arches $a"
+done
 
 missing() {
   local p out=""
@@ -54,6 +65,16 @@ npm_install() {
   fi
 }
 
+musl_install() {
+  local a
+  if [ -n "$(missing $want_musl)" ] && [ "$(id -u)" -eq 0 ]; then
+    for a in $musl_arches; do
+      dpkg --print-foreign-architectures | grep -qx "$a" || dpkg --add-architecture "$a"
+    done
+  fi
+  apt_install $want_arm $want_musl
+}
+
 [ $# -eq 0 ] && set -- host arm
 
 # Not root: name every missing package of every group asked for, in one command.
@@ -63,16 +84,18 @@ if [ "$(id -u)" -ne 0 ]; then
     case "$what" in
       host) all="$all $want_host" ;;
       arm) all="$all $want_arm" ;;
+      musl) all="$all $want_arm $want_musl" ;;
       npm) command -v npm >/dev/null 2>&1 || all="$all nodejs npm" ;;
       bench) all="$all time zstd python3" ;;
       firmware) all="$all $want_firmware" ;;
       bigendian) all="$all $want_bigendian" ;;
-      all) all="$all $want_host $want_arm $want_firmware $want_bigendian" ;;
+      all) all="$all $want_host $want_arm $want_musl $want_firmware $want_bigendian" ;;
     esac
   done
   need=$(missing $(printf '%s\n' $all | sort -u))
   if [ -n "$need" ]; then
     echo "bootstrap: missing Debian packages; run as root:" >&2
+    case "$need" in *musl-dev:*) echo "  for a in$musl_arches; do dpkg --add-architecture \$a; done" >&2 ;; esac
     echo "  apt-get update && apt-get install -y --no-install-recommends$need" >&2
     exit 1
   fi
@@ -82,11 +105,12 @@ for what in "$@"; do
   case "$what" in
     host) apt_install $want_host ;;
     arm)  apt_install $want_arm ;;
+    musl) musl_install ;;
     npm)  npm_install ;;
     bench) apt_install time zstd python3 ;;
     firmware) apt_install $want_firmware ;;
     bigendian) apt_install $want_bigendian ;;
-    all)  apt_install $want_host $want_arm $want_firmware $want_bigendian; npm_install ;;
+    all)  apt_install $want_host $want_arm $want_firmware $want_bigendian; musl_install; npm_install ;;
     *) echo "bootstrap: unknown group '$what'" >&2; exit 2 ;;
   esac
 done

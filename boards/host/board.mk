@@ -6,3 +6,5 @@ TEST_RUNNER ?=
 # Gateways write ZSTD Parquet pages too: zstd's compressor is in libfloe.a
 # (src/parquet/zstd_enc.c); FLOE_ZSTD_COMPRESS=0 for a decoder-only build.
 FLOE_ZSTD_COMPRESS ?= 1
+# LIBC=musl: the musl-gcc wrapper of Debian's musl-dev for this machine.
+MUSL_CC ?= $(shell uname -m)-linux-musl-gcc

@@ -9,3 +9,5 @@ TEST_RUNNER ?= qemu-aarch64 -L $(BOARD_SYSROOT)
 # Gateways write ZSTD Parquet pages too: zstd's compressor is in libfloe.a
 # (src/parquet/zstd_enc.c); FLOE_ZSTD_COMPRESS=0 for a decoder-only build.
 FLOE_ZSTD_COMPRESS ?= 1
+# LIBC=musl: Debian's musl-dev:arm64 wraps the cross compiler above.
+MUSL_CC ?= aarch64-linux-musl-gcc
