@@ -297,11 +297,11 @@ test: bootstrap
 	@echo "make test: all passed"
 
 # The static builds (LIBC=musl) of the Linux gateway boards: their unit tests
-# (ARM under qemu-user), then tests/boards/static_cli.sh (static ELF, and the
-# same Parquet bytes as the glibc host build).
+# (ARM under qemu-user), then tests/boards/static_cli.sh (static ELF, the
+# same Parquet bytes as the glibc host build, the TLS and agent suites).
 .PHONY: static-check
 static-check:
-	$(TOP)/tools/bootstrap.sh musl
+	$(TOP)/tools/bootstrap.sh musl npm
 	$(MAKE) -f $(TOP)/Makefile BOARD=host LIBC=musl check
 	$(MAKE) -f $(TOP)/Makefile BOARD=linux-aarch64 LIBC=musl check
 	$(MAKE) -f $(TOP)/Makefile BOARD=linux-armhf LIBC=musl check

@@ -4,9 +4,13 @@
 # board's runner (qemu-user for ARM) it must write byte for byte the Parquet
 # files and dead letters that the glibc host build writes from the same input
 # (plain and zstd NDJSON, snappy and ZSTD pages, flat and hour-partitioned).
+# The host's static CLI then runs the TLS and agent suites
+# (tests/integration/tls_test.sh, agent_test.sh): musl's resolver, threads and
+# files under the agent, mbedTLS's chain and host name checks.
 #
 # Usage: tests/boards/static_cli.sh [BOARD...]   (default: host linux-aarch64 linux-armhf)
-# Needs: tools/bootstrap.sh musl (musl-dev for each board), qemu-user, zstd.
+# Needs: tools/bootstrap.sh musl npm (musl-dev for each board, qemu-user, and
+# the suites' Node.js packages in build/npm), zstd.
 # Ends with "N passed, N failed"; exit status 1 on any failure.
 set -u
 cd "$(dirname "$0")/../.."
@@ -111,5 +115,16 @@ for board in "$@"; do
   same "$board" zst-zstd "$tmp/t.ndjson.zst" --codec zstd
   same "$board" hours "$tmp/hours.ndjson" --partition-by ts:hour --codec zstd
   same "$board" bad "$tmp/bad.ndjson"
+  if [ "$board" = host ]; then
+    for suite in tls_test agent_test; do
+      if FLOE=$exe NODE_PATH=${NODE_PATH:-$top/build/npm/node_modules} bash "tests/integration/$suite.sh" \
+          >"$tmp/$suite.log" 2>&1; then
+        ok "host: tests/integration/$suite.sh with the static CLI: $(grep -E '^[0-9]+ passed' "$tmp/$suite.log" | tail -1)"
+      else
+        grep -E '^FAIL|FAILED' "$tmp/$suite.log" | head -10
+        bad "host: tests/integration/$suite.sh with the static CLI: $(grep -E '^[0-9]+ passed' "$tmp/$suite.log" | tail -1)"
+      fi
+    done
+  fi
 done
 finish
