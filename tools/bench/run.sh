@@ -6,6 +6,9 @@
 #   PGO=1 (default)  floe is the profile-guided build (make pgo); the plain
 #                    -O2 build is timed beside it in the first case. PGO=0:
 #                    the plain build only.
+#   STATIC=1 (default)  the static build (LIBC=musl, profile-guided with PGO=1)
+#                    is timed beside it too, snappy and ZSTD pages: what a
+#                    gateway runs when it takes the one-file CLI. STATIC=0: not.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${1:-${ROWS:-2000000}}
@@ -24,6 +27,17 @@ if [ "$PGO" = 1 ]; then
   FLOE=build/host-pgo/floe
   PLAIN=build/host/floe
 fi
+STATIC_BIN=""
+if [ "${STATIC:-1}" = 1 ]; then
+  tools/bootstrap.sh musl >&2
+  if [ "$PGO" = 1 ]; then
+    make -s pgo LIBC=musl >&2
+    STATIC_BIN=build/host-musl-pgo/floe
+  else
+    make -s -j2 BOARD=host LIBC=musl cli >&2
+    STATIC_BIN=build/host-musl/floe
+  fi
+fi
 export NODE_PATH=$PWD/build/npm/node_modules
 
 data=$DIR/telemetry-$ROWS.ndjson
@@ -36,21 +50,42 @@ in_bytes=$(stat -c %s "$data")
 
 # floe and DuckDB take turns (floe, DuckDB, floe, ...), so a slow minute on a
 # shared machine slows both sides rather than one; each keeps its best run.
-# With a second floe binary (with_plain=1 and PLAIN set) it takes its turn
-# too, best kept in P.
-pair() { # input [with_plain]; sets F and D (and P) to the best "wall_s rss_kb cpu_s" lines of each
+# Other floe binaries named in the second argument ("plain", "static") take
+# their turns too, best kept in P and S.
+faster() { [ -z "$2" ] || awk -v a="${1%% *}" -v c="${2%% *}" 'BEGIN{exit !(a<c)}'; }
+pair() { # input [extras]; sets F and D (and P, S) to the best "wall_s rss_kb cpu_s" lines of each
   local r i
-  F=""; D=""; P=""
+  F=""; D=""; P=""; S=""
   for i in $(seq "$REPEATS"); do
     r=$(floe_runf "$1") || return 1
-    if [ -z "$F" ] || awk -v a="${r%% *}" -v c="${F%% *}" 'BEGIN{exit !(a<c)}'; then F=$r; fi
+    if faster "$r" "$F"; then F=$r; fi
     r=$(duck_runf "$1") || return 1
-    if [ -z "$D" ] || awk -v a="${r%% *}" -v c="${D%% *}" 'BEGIN{exit !(a<c)}'; then D=$r; fi
-    if [ "${2:-0}" = 1 ] && [ -n "$PLAIN" ]; then
+    if faster "$r" "$D"; then D=$r; fi
+    if [[ " ${2:-} " == *" plain "* ]] && [ -n "$PLAIN" ]; then
       r=$(floe_runf "$1" "$PLAIN") || return 1
-      if [ -z "$P" ] || awk -v a="${r%% *}" -v c="${P%% *}" 'BEGIN{exit !(a<c)}'; then P=$r; fi
+      if faster "$r" "$P"; then P=$r; fi
+    fi
+    if [[ " ${2:-} " == *" static "* ]] && [ -n "$STATIC_BIN" ]; then
+      r=$(floe_runf "$1" "$STATIC_BIN") || return 1
+      if faster "$r" "$S"; then S=$r; fi
     fi
   done
+}
+
+static_report() { # name input: the static build's best run (S) beside DuckDB's (D)
+  [ -n "$STATIC_BIN" ] && [ -n "$S" ] || return 0
+  local ss sr sc ds dr dc same=no
+  read -r ss sr sc <<<"$S"
+  read -r ds dr dc _ <<<"$D"
+  rm -rf "$DIR/out"; "$FLOE" convert --schema "$SCHEMA" --codec "$CODEC" -o "$DIR/out" "$2" >/dev/null 2>&1
+  cat "$DIR"/out/*.parquet > "$DIR/dyn.parquet"
+  rm -rf "$DIR/out"; "$STATIC_BIN" convert --schema "$SCHEMA" --codec "$CODEC" -o "$DIR/out" "$2" >/dev/null 2>&1
+  cat "$DIR"/out/*.parquet | cmp -s "$DIR/dyn.parquet" - && same=yes
+  awk -v ib="$in_bytes" -v ss="$ss" -v sr="$sr" -v sc="$sc" -v ds="$ds" -v dr="$dr" -v dc="$dc" -v same="$same" 'BEGIN{
+    printf "%-22s floe static (LIBC=musl): %7.1f MB/s, %.2fx DuckDB (CPU %.2fx), %5.1f MiB RSS, 1/%.0f of DuckDB'"'"'s; its file byte-identical: %s\n",
+      "", ib/1e6/ss, ds/ss, dc/sc, sr/1024, dr/sr, same }'
+  printf '{"case":"%s, static","codec":"%s","floe_s":%s,"floe_cpu_s":%s,"floe_rss_kb":%d,"duck_rss_kb":%d,"speed_ratio":%.3f,"rss_ratio":%.4f,"same_file":"%s"}\n' \
+    "$1" "$CODEC" "$ss" "$sc" "$sr" "$dr" "$(awk -v a="$ds" -v b="$ss" 'BEGIN{print a/b}')" "$(awk -v a="$sr" -v b="$dr" 'BEGIN{print a/b}')" "$same" >&2
 }
 
 floe_runf() { # input [binary]; prints "seconds maxrss_kb cpu_seconds" of one run
@@ -87,7 +122,7 @@ report() { # name input floe_result duck_result
 
 CODEC=snappy
 echo "== convert: $ROWS rows, $((in_bytes / 1000000)) MB of NDJSON, single thread, snappy, best of $REPEATS, runs alternating with DuckDB's (whole-process wall time)"
-pair "$data" 1
+pair "$data" "plain static"
 report "plain NDJSON" "$data" "$F" "$D"
 if [ -n "$PLAIN" ]; then
   cat "$DIR"/out/*.parquet > "$DIR/pgo.parquet" # names are time-ordered: both runs list alike
@@ -100,6 +135,7 @@ if [ -n "$PLAIN" ]; then
       "", ib/1e6/ps, ds/ps, dc/pc, same }'
   printf '{"case":"plain NDJSON, no PGO","floe_s":%s,"floe_cpu_s":%s,"same_file":"%s"}\n' "$ps" "$pc" "$same" >&2
 fi
+static_report "plain NDJSON" "$data"
 pair "$data.zst"
 report "zstd NDJSON" "$data.zst" "$F" "$D"
 "$FLOE" convert --json --schema "$SCHEMA" -o "$DIR/out" "$data" 2>/dev/null | sed 's/^/floe convert summary: /'
@@ -107,8 +143,9 @@ report "zstd NDJSON" "$data.zst" "$F" "$D"
 # ZSTD pages, both at zstd's default level 3 (DuckDB's default too).
 CODEC=zstd
 echo "== convert, zstd pages: $ROWS rows, single thread, best of $REPEATS"
-pair "$data"
+pair "$data" static
 report "plain NDJSON, zstd" "$data" "$F" "$D"
+static_report "plain NDJSON, zstd" "$data"
 
 # Rows grouped by device in a window of 4 MiB (convert --sort-by): DuckDB
 # writes the rows in arrival order, as above; floe's memory includes the
