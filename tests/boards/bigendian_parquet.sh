@@ -21,18 +21,8 @@ BE_FLOE=$top/build/linux-s390x/floe
 BE_RUN=${BE_RUN:-qemu-s390x -L /usr/s390x-linux-gnu}
 SCHEMA=$top/tools/schemas/telemetry.json
 
-pass=0
-fail=0
-ok() { echo "ok    $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL  $*"; fail=$((fail + 1)); }
-finish() {
-  echo "$pass passed, $fail failed"
-  [ "$fail" -eq 0 ] && exit 0
-  exit 1
-}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/boards/checks.sh
+. "$top/tests/boards/checks.sh"
 
 # ---- builds ------------------------------------------------------------------
 if make -s -C "$top" BOARD=host cli >"$tmp/build.log" 2>&1 &&

@@ -20,18 +20,8 @@ case "$BOARD" in
   *) echo "install_test: BOARD=$BOARD is not a Linux board"; echo "0 passed, 1 failed"; exit 1 ;;
 esac
 
-pass=0
-fail=0
-ok() { echo "ok    $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL  $*"; fail=$((fail + 1)); }
-finish() {
-  echo "$pass passed, $fail failed"
-  [ "$fail" -eq 0 ] && exit 0
-  exit 1
-}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/boards/checks.sh
+. "$top/tests/boards/checks.sh"
 dest=$tmp/root
 
 if make -s -C "$top" BOARD="$BOARD" install DESTDIR="$dest" PREFIX=/usr >"$tmp/install.log" 2>&1; then

@@ -13,17 +13,8 @@ set -u
 cd "$(dirname "$0")/../.."
 top=$(pwd)
 CROSS=${CROSS:-aarch64-linux-gnu-}
-pass=0
-fail=0
-ok() { echo "ok    $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL  $*"; fail=$((fail + 1)); }
-finish() {
-  echo "$pass passed, $fail failed"
-  [ "$fail" -eq 0 ] && exit 0
-  exit 1
-}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/boards/checks.sh
+. "$top/tests/boards/checks.sh"
 
 # The tarballs: fetched (and checked) by floe's own script, as a download
 # step would.

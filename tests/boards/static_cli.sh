@@ -13,25 +13,15 @@
 # the suites' Node.js packages in build/npm), zstd.
 # Ends with "N passed, N failed"; exit status 1 on any failure.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 top=$(pwd)
 ROWS=${ROWS:-20000}
 SCHEMA=$top/tools/schemas/telemetry.json
 HOST_FLOE=$top/build/host/floe
 [ $# -eq 0 ] && set -- host linux-aarch64 linux-armhf
 
-pass=0
-fail=0
-ok() { echo "ok    $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL  $*"; fail=$((fail + 1)); }
-finish() {
-  echo "$pass passed, $fail failed"
-  [ "$fail" -eq 0 ] && exit 0
-  exit 1
-}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/boards/checks.sh
+. "$top/tests/boards/checks.sh"
 
 runner_of() { # board: the command that runs its programs here
   case "$1" in
