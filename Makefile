@@ -44,6 +44,9 @@ override BOARD_CFLAGS += -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
 # has, and it maps no shared C library: floe convert's peak RSS drops by about
 # 1.3 MB (README, "Memory"). Sanitizers need glibc, so not with SANITIZE.
 LIBC ?= gnu
+ifeq ($(strip $(LIBC)),)
+override LIBC := gnu
+endif
 ifeq ($(LIBC),musl)
 ifeq ($(MUSL_CC),)
 $(error LIBC=musl: board $(BOARD) names no musl compiler (MUSL_CC in its board.mk))
@@ -64,6 +67,15 @@ endif
 
 ifeq ($(origin CC),default)
 CC := $(CROSS_COMPILE)gcc
+endif
+ifeq ($(LIBC),musl)
+# A CC from the environment or the command line must be a musl compiler: a
+# glibc one would make a static glibc binary, whose resolver needs glibc's
+# shared NSS modules at run time.
+HASH := \#
+ifneq ($(shell printf '$(HASH)include <stdio.h>\n$(HASH)ifdef __GLIBC__\nfloe_cc_is_glibc\n$(HASH)endif\n' | $(CC) -E -P -x c - 2>/dev/null | grep -c floe_cc_is_glibc),0)
+$(error LIBC=musl: $(CC) compiles against glibc; leave CC unset for the board's $(MUSL_CC), or name a musl compiler)
+endif
 endif
 ifeq ($(origin AR),default)
 AR := $(CROSS_COMPILE)ar
@@ -102,7 +114,11 @@ TESTDATA ?= $(abspath $(TOP)/../shared/testdata)
 # BUILDDIR= on the command line names one board's build folder. Targets that
 # build several boards (test, size, budgets, ...) call make again per board:
 # they must not send every board to that one folder.
-MAKEOVERRIDES := $(filter-out BUILDDIR=%,$(MAKEOVERRIDES))
+# LIBC= likewise names one build's C library: the scripts make runs (bench,
+# demo, board checks) build the default unless they say otherwise.
+# (Command-line variables reach child makes through the environment too.)
+MAKEOVERRIDES := $(filter-out BUILDDIR=% LIBC=%,$(MAKEOVERRIDES))
+unexport BUILDDIR LIBC
 
 include $(TOP)/floe.mk
 ifneq ($(wildcard $(TOP)/mk/deps.mk),)
@@ -340,10 +356,10 @@ PGO_DIR := $(TOP)/build/$(BOARD)$(LIBC_TAG)-pgo
 PGO_USE := -fprofile-use -Wno-missing-profile
 .PHONY: pgo
 pgo:
-	$(MAKE) -f $(TOP)/Makefile BOARD=$(BOARD) BUILDDIR=$(PGO_DIR) CFLAGS='$(CFLAGS) -fprofile-generate -fprofile-update=single' cli
+	$(MAKE) -f $(TOP)/Makefile BOARD=$(BOARD) LIBC=$(LIBC) BUILDDIR=$(PGO_DIR) CFLAGS='$(CFLAGS) -fprofile-generate -fprofile-update=single' cli
 	find $(PGO_DIR)/obj -name '*.gcda' -delete
 	$(TOP)/tools/pgo_train.sh train $(PGO_DIR)/floe $(PGO_DIR)/train $(TEST_RUNNER)
-	$(MAKE) -f $(TOP)/Makefile BOARD=$(BOARD) BUILDDIR=$(PGO_DIR) CFLAGS='$(CFLAGS) $(PGO_USE)' cli
+	$(MAKE) -f $(TOP)/Makefile BOARD=$(BOARD) LIBC=$(LIBC) BUILDDIR=$(PGO_DIR) CFLAGS='$(CFLAGS) $(PGO_USE)' cli
 	$(TOP)/tools/pgo_train.sh check $(PGO_DIR)/floe $(PGO_DIR)/train $(TEST_RUNNER)
 
 # floe vs DuckDB on the same data, side by side (a benchmark, not a test).
@@ -424,7 +440,7 @@ stack-build:
 ARENA_REPORT := $(BUILDDIR)/arena_report
 $(ARENA_REPORT): $(TOP)/tests/boards/arena_report.c $(TOP)/boards/cortex-m7/example/fw_config.h $(LIB) $(MBEDTLS_LIBS)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
-	$(Q)$(CC) -std=c99 -Wall -Wextra -Werror $(ALL_CFLAGS) -I$(TOP)/include -I$(TOP)/boards/cortex-m7/example \
+	$(Q)$(CC) -std=c99 -Wall -Wextra -Werror $(ALL_CFLAGS) $(LDFLAGS) -I$(TOP)/include -I$(TOP)/boards/cortex-m7/example \
 	  -o $@ $< $(LIB) $(MBEDTLS_LIBS) -lm
 arena: $(ARENA_REPORT)
 	@cd $(TOP) && $(TEST_RUNNER) $(ARENA_REPORT) tools/schemas/telemetry.json
@@ -498,6 +514,7 @@ header-check:
 
 clean:
 	rm -rf $(BUILDDIR) $(TOP)/build/host-san $(TOP)/build/host-clang $(TOP)/build/fuzz $(TOP)/build/tls-test \
-	  $(TOP)/build/stack-report.txt $(foreach b,$(BOARDS),$(TOP)/build/$(b) $(TOP)/build/$(b)-stack $(TOP)/build/$(b)-musl $(TOP)/build/$(b)-musl-pgo)
+	  $(TOP)/build/stack-report.txt $(foreach b,$(BOARDS),$(TOP)/build/$(b) $(TOP)/build/$(b)-stack \
+	  $(TOP)/build/$(b)-pgo $(TOP)/build/$(b)-musl $(TOP)/build/$(b)-musl-pgo)
 
 -include $(LIB_OBJS:.o=.d) $(PORT_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(FIRMWARE_OBJS:.o=.d)

@@ -14,7 +14,8 @@ want_bigendian="gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user"
 # of arm64 and armhf through dpkg's multiarch (their compiler wrappers,
 # aarch64-linux-musl-gcc and arm-linux-musleabihf-gcc, drive the cross gcc).
 native_arch=$(dpkg --print-architecture)
-want_musl="musl-dev"
+# (musl-dev alone would count any architecture's copy as installed.)
+want_musl="musl-dev:$native_arch"
 musl_arches=""
 for a in arm64 armhf; do
   [ "$a" = "$native_arch" ] && continue

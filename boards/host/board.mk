@@ -6,5 +6,7 @@ TEST_RUNNER ?=
 # Gateways write ZSTD Parquet pages too: zstd's compressor is in libfloe.a
 # (src/parquet/zstd_enc.c); FLOE_ZSTD_COMPRESS=0 for a decoder-only build.
 FLOE_ZSTD_COMPRESS ?= 1
-# LIBC=musl: the musl-gcc wrapper of Debian's musl-dev for this machine.
-MUSL_CC ?= $(shell uname -m)-linux-musl-gcc
+# LIBC=musl: the wrapper of Debian's musl-dev for this machine's triplet
+# (x86_64-linux-gnu: x86_64-linux-musl-gcc; arm-linux-gnueabihf:
+# arm-linux-musleabihf-gcc).
+MUSL_CC ?= $(subst -gnu,-musl,$(shell gcc -dumpmachine))-gcc

@@ -4,9 +4,10 @@
 # board's runner (qemu-user for ARM) it must write byte for byte the Parquet
 # files and dead letters that the glibc host build writes from the same input
 # (plain and zstd NDJSON, snappy and ZSTD pages, flat and hour-partitioned).
-# The host's static CLI then runs the TLS and agent suites
-# (tests/integration/tls_test.sh, agent_test.sh): musl's resolver, threads and
-# files under the agent, mbedTLS's chain and host name checks.
+# The host's static CLI then runs the upload and agent suites
+# (tests/integration/upload_test.sh, agent_test.sh): HTTPS with mbedTLS's
+# chain and host name checks, a host name resolved by musl, a proxy, mutual
+# TLS, and musl's threads and files under the agent.
 #
 # Usage: tests/boards/static_cli.sh [BOARD...]   (default: host linux-aarch64 linux-armhf)
 # Needs: tools/bootstrap.sh musl npm (musl-dev for each board, qemu-user, and
@@ -32,7 +33,8 @@ runner_of() { # board: the command that runs its programs here
   esac
 }
 
-if ! make -s -C "$top" BOARD=host cli >"$tmp/build.log" 2>&1; then
+# LIBC=gnu: a LIBC=musl from the make that runs this would send it to build/host-musl.
+if ! make -s -C "$top" BOARD=host LIBC=gnu cli >"$tmp/build.log" 2>&1; then
   tail -20 "$tmp/build.log"
   bad "build of the glibc host CLI"
   finish
@@ -106,7 +108,7 @@ for board in "$@"; do
   same "$board" hours "$tmp/hours.ndjson" --partition-by ts:hour --codec zstd
   same "$board" bad "$tmp/bad.ndjson"
   if [ "$board" = host ]; then
-    for suite in tls_test agent_test; do
+    for suite in upload_test agent_test; do
       if FLOE=$exe NODE_PATH=${NODE_PATH:-$top/build/npm/node_modules} bash "tests/integration/$suite.sh" \
           >"$tmp/$suite.log" 2>&1; then
         ok "host: tests/integration/$suite.sh with the static CLI: $(grep -E '^[0-9]+ passed' "$tmp/$suite.log" | tail -1)"

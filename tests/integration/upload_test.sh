@@ -287,6 +287,15 @@ if [ "$https" = 1 ] && upload "$work/sp5" --ca-file "$work/certs/ca.pem" &&
    AWS_CA_BUNDLE="$work/certs/ca.pem" check_landed "$work/sp5.copy"; then
   ok "HTTPS: PUT and multipart land byte for byte ($EP)"
 else bad "HTTPS upload ($EP): $(tail -3 "$work/up.log")"; fi
+# 5b. The same by name: the C library resolves "localhost" (glibc through
+# NSS; the static musl build from /etc/hosts), and the certificate is checked
+# against that name.
+TLS_PAIR="$work/certs/server.pem,$work/certs/server-key.pem" start_server
+make_spool "$work/sp5n" 3000
+if [ "$https" = 1 ] && EP=${EP/127.0.0.1/localhost} upload "$work/sp5n" --ca-file "$work/certs/ca.pem" &&
+   AWS_CA_BUNDLE="$work/certs/ca.pem" check_landed "$work/sp5n.copy"; then
+  ok "HTTPS by host name: localhost resolved, the certificate checked against it, every batch landed"
+else bad "HTTPS by host name (${EP/127.0.0.1/localhost}): $(tail -3 "$work/up.log")"; fi
 TLS_PAIR="$work/certs/wrong-host.pem,$work/certs/server-key.pem" start_server
 make_spool "$work/sp6" 3000
 upload "$work/sp6" --ca-file "$work/certs/ca.pem" --max-failures 2; rc=$?

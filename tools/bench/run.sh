@@ -19,11 +19,11 @@ SCHEMA=tools/schemas/telemetry.json
 mkdir -p "$DIR"
 tools/bootstrap.sh host npm bench >&2
 PGO=${PGO:-1}
-make -s -j2 BOARD=host cli >&2
+make -s -j2 BOARD=host LIBC=gnu cli >&2
 FLOE=build/host/floe
 PLAIN=""
 if [ "$PGO" = 1 ]; then
-  make -s pgo >&2
+  make -s pgo LIBC=gnu >&2
   FLOE=build/host-pgo/floe
   PLAIN=build/host/floe
 fi

@@ -10,6 +10,7 @@
 
 #include "floe/error.h"
 #include "floe/utc.h"
+#include "ndjson/number.h"
 #include "parquet/encoding.h"
 #include "parquet/snappy.h"
 #include "parquet/thrift.h"
@@ -363,6 +364,18 @@ static void sb_decimal(struct pq_sb *sb, int64_t v, int32_t scale)
     }
 }
 
+static int reads_back_as_f64(const char *text, size_t n, double d)
+{
+    double back;
+    return floe_json_to_f64(text, n, &back) == FLOE_OK && back == d;
+}
+
+static int reads_back_as_f32(const char *text, size_t n, double d)
+{
+    float back;
+    return floe_json_to_f32(text, n, &back) == FLOE_OK && (double)back == d;
+}
+
 /* The shortest text that reads back as the same number. */
 static void sb_double(struct pq_sb *sb, double d, int is_float)
 {
@@ -376,9 +389,12 @@ static void sb_double(struct pq_sb *sb, double d, int is_float)
         pq_sb_puts(sb, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         return;
     }
+    /* Read back with floe's own parser, not the C library's strtod: musl's
+     * rounds some subnormals wrong on armhf, and would pick a text that is
+     * not the value. */
     for (prec = is_float ? 6 : 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
-        if (is_float ? (double)strtof(tmp, NULL) == d : strtod(tmp, NULL) == d)
+        size_t n = (size_t)snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+        if (is_float ? reads_back_as_f32(tmp, n, d) : reads_back_as_f64(tmp, n, d))
             break;
     }
     /* Keep it a float to readers that tell 3 from 3.0 (and -0.0 from 0). */
