@@ -314,7 +314,7 @@ test: bootstrap
 
 # The static builds (LIBC=musl) of the Linux gateway boards: their unit tests
 # (ARM under qemu-user), then tests/boards/static_cli.sh (static ELF, the
-# same Parquet bytes as the glibc host build, the TLS and agent suites).
+# same Parquet bytes as the glibc host build, the upload and agent suites).
 .PHONY: static-check
 static-check:
 	$(TOP)/tools/bootstrap.sh musl npm
