@@ -94,15 +94,19 @@ static int dict_carve(struct floe_dict *d, struct floe_arena *a, enum floe_dict_
     FLOE_TRY(floe_arena_take(a, (size_t)slots * d->slot_size, 8, &p));
     d->table = p;
     if (kind == FLOE_DICT_BYTES) {
-        FLOE_TRY(floe_arena_take(a, ((size_t)max_entries + 1u) * sizeof(uint32_t), 4, &p));
+        /* Offsets and values are written before they are read: taken raw,
+         * their pages stay untouched until entries come. */
+        FLOE_TRY(floe_arena_take_raw(a, ((size_t)max_entries + 1u) * sizeof(uint32_t), 4, &p));
         d->offsets = (uint32_t *)p;
-        FLOE_TRY(floe_arena_take(a, max_bytes, 8, &p));
+        if (p != NULL)
+            d->offsets[0] = 0;
+        FLOE_TRY(floe_arena_take_raw(a, max_bytes, 8, &p));
         d->data = p;
         d->cap_entries = max_entries;
     } else {
         cap = max_bytes / d->width;
         d->cap_entries = cap < max_entries ? (uint32_t)cap : max_entries;
-        FLOE_TRY(floe_arena_take(a, (size_t)d->cap_entries * d->width, 8, &p));
+        FLOE_TRY(floe_arena_take_raw(a, (size_t)d->cap_entries * d->width, 8, &p));
         d->data = p;
     }
     return FLOE_OK;
