@@ -2,13 +2,15 @@
 #include "parquet/rowwin.h"
 #include "core/internal.h"
 
-#define ROW_HEADER 9u /* u32 length, u32 key id, u8 source index */
 #define NULL_KEY 0xffffffffu
 #define NO_SOURCE 0xffu
-#define MIN_ROW_BYTES 32u /* rows are counted against this too: order[] stays cap/8 */
+#define MIN_ROW_BYTES 24u /* rows are counted against this too: order[] is cap/6 */
 #define MAX_KEYS 4096u
 #define KEY_BYTES_PER_KEY 64u
 #define ROWS_AHEAD 8u
+#define INTERN_MAX_LEN 32u   /* longer strings are held as they are */
+#define INTERN_ENTRIES 1024u /* distinct short strings a window interns */
+#define INTERN_BYTES (16u << 10)
 
 static uint32_t max_rows_of(size_t bytes)
 {
@@ -32,7 +34,7 @@ static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_
 {
     uint32_t rows = max_rows_of(bytes), keys = max_keys_of(bytes, keys_cap);
     uint32_t n_values = (uint32_t)sc->n_columns + (sc->extra ? 1u : 0u);
-    void *buf, *order, *count, *ids, *scratch, *values;
+    void *buf, *order, *count, *ids, *scratch, *values, *bases;
     struct floe_dict counted;
     FLOE_TRY(floe_arena_take_raw(a, bytes, 8, &buf));
     FLOE_TRY(floe_arena_take_raw(a, (size_t)rows * 4u, 4, &order));
@@ -40,8 +42,10 @@ static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_
     FLOE_TRY(floe_arena_take_raw(a, (size_t)keys * 4u, 4, &ids));
     FLOE_TRY(floe_arena_take_raw(a, (size_t)keys * 4u, 4, &scratch));
     FLOE_TRY(floe_arena_take(a, (size_t)n_values * sizeof(struct floe_value), 8, &values));
+    FLOE_TRY(floe_arena_take(a, (size_t)n_values * sizeof(int64_t), 8, &bases));
     FLOE_TRY(floe_dict_init(w != NULL ? &w->keys : &counted, a, FLOE_DICT_BYTES, keys,
                             (size_t)keys * KEY_BYTES_PER_KEY));
+    FLOE_TRY(floe_dict_init(w != NULL ? &w->strings : &counted, a, FLOE_DICT_BYTES, INTERN_ENTRIES, INTERN_BYTES));
     if (w == NULL)
         return FLOE_OK;
     w->buf = (uint8_t *)buf;
@@ -50,6 +54,7 @@ static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_
     w->ids = (uint32_t *)ids;
     w->scratch = (uint32_t *)scratch;
     w->values = (struct floe_value *)values;
+    w->bases = (int64_t *)bases;
     w->n_values = n_values;
     w->cap = bytes;
     w->max_rows = rows;
@@ -103,31 +108,117 @@ int floe_rowwin_init_keys(struct floe_rowwin *w, struct floe_arena *arena, const
     return FLOE_OK;
 }
 
-/* Bytes a value takes in the window; strings: varint length + bytes. */
-static size_t value_bytes(int type, const struct floe_value *v)
+/* Rows are held compactly, so a window of a given size holds two to three
+ * times the rows it would as plain values (a gateway's window is small):
+ *   a 2-byte length (4 bytes, top bit set, for a row past 32 KB),
+ *   varint (key id + 1) * 2 + elided (0: null key; elided: a string key is
+ *   not stored again, the key dictionary has it), a source index byte,
+ *   the null bitmap, then each value that is not null:
+ *   bool 1 byte; int32 and date zigzag varint; int64 and timestamps zigzag
+ *   varint of the difference from the window's first row (a base per
+ *   column); float 4 bytes; double a varint (zigzag(m) << 3 | e) when m / 10^e
+ *   is exactly it (e <= 6: readings with a few decimals), else 7 and its 8
+ *   bytes; a string as put_string() says. */
+#define DOUBLE_LITERAL 7u
+#define LONG_ROW 0x8000u
+
+static const double pow10_of[DOUBLE_LITERAL] = {1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6};
+
+static size_t uvarint_bytes(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80u) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static uint8_t *put_uvarint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80u) {
+        *p++ = (uint8_t)(v | 0x80u);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* The window's own bytes: no bound check needed. */
+static const uint8_t *get_uvarint(const uint8_t *p, uint64_t *v)
+{
+    uint64_t x = 0;
+    unsigned shift = 0;
+    while (*p & 0x80u) {
+        x |= (uint64_t)(*p++ & 0x7fu) << shift;
+        shift += 7;
+    }
+    *v = x | ((uint64_t)*p++ << shift);
+    return p;
+}
+
+/* The varint a double is held as, or DOUBLE_LITERAL when none gives back
+ * its exact bits (NaN, -0, most results of arithmetic). */
+static uint64_t double_code(double d)
+{
+    unsigned e;
+    for (e = 0; e < DOUBLE_LITERAL; e++) {
+        double x = d * pow10_of[e], back;
+        int64_t m;
+        if (!(x > -9007199254740992.0 && x < 9007199254740992.0))
+            return DOUBLE_LITERAL; /* |m| >= 2^53 (or NaN): m / 10^e would not be exact */
+        m = (int64_t)(x < 0 ? x - 0.5 : x + 0.5);
+        back = (double)m / pow10_of[e]; /* one correctly rounded division */
+        if (floe_memcmp(&back, &d, sizeof d) == 0)
+            return floe_zigzag64(m) << 3 | e;
+    }
+    return DOUBLE_LITERAL;
+}
+
+static int is_int64_like(int type)
+{
+    return type == FLOE_TYPE_INT64 || type == FLOE_TYPE_TIMESTAMP_MS || type == FLOE_TYPE_TIMESTAMP_US;
+}
+
+/* Bytes a value takes at most (exact but for doubles): whether a row fits. */
+static size_t value_bound(int type, const struct floe_value *v)
 {
     switch (type) {
     case FLOE_TYPE_BOOL:
         return 1u;
     case FLOE_TYPE_INT32:
-    case FLOE_TYPE_FLOAT:
     case FLOE_TYPE_DATE:
+        return 5u;
+    case FLOE_TYPE_FLOAT:
         return 4u;
-    case FLOE_TYPE_STRING: {
-        size_t n = 1u;
-        uint32_t len = v->v.str.len;
-        while (len >= 0x80u) {
-            len >>= 7;
-            n++;
-        }
-        return n + v->v.str.len;
-    }
+    case FLOE_TYPE_DOUBLE:
+        return 9u;
+    case FLOE_TYPE_STRING:
+        return uvarint_bytes((uint64_t)v->v.str.len * 2u) + v->v.str.len;
     default:
-        return 8u;
+        return FLOE_UVARINT_MAX;
     }
 }
 
-static uint8_t *put_value(uint8_t *p, int type, const struct floe_value *v)
+/* A short string is held as an id into the window's string dictionary
+ * (status words, firmware versions, sites: a byte or two instead of their
+ * text): varint id * 2 + 1; else varint length * 2 and the bytes. */
+static uint8_t *put_string(struct floe_rowwin *w, uint8_t *p, const struct floe_value *v)
+{
+    uint32_t id;
+    if (v->v.str.len <= INTERN_MAX_LEN && !w->strings_full) {
+        int err = floe_dict_insert(&w->strings, v->v.str.ptr, v->v.str.len, &id);
+        if (err == FLOE_OK)
+            return put_uvarint(p, (uint64_t)id * 2u + 1u);
+        w->strings_full = 1; /* the rest of this window's strings go as they are */
+    }
+    p = put_uvarint(p, (uint64_t)v->v.str.len * 2u);
+    if (v->v.str.len > 0)
+        floe_memcpy(p, v->v.str.ptr, v->v.str.len);
+    return p + v->v.str.len;
+}
+
+static uint8_t *put_value(struct floe_rowwin *w, uint8_t *p, int type, const struct floe_value *v, int64_t base)
 {
     switch (type) {
     case FLOE_TYPE_BOOL:
@@ -135,62 +226,67 @@ static uint8_t *put_value(uint8_t *p, int type, const struct floe_value *v)
         return p + 1;
     case FLOE_TYPE_INT32:
     case FLOE_TYPE_DATE:
-        floe_put_le32(p, (uint32_t)(int32_t)v->v.i64);
-        return p + 4;
+        return put_uvarint(p, floe_zigzag64((int32_t)v->v.i64));
     case FLOE_TYPE_FLOAT:
         floe_memcpy(p, &v->v.f32, 4);
         return p + 4;
-    case FLOE_TYPE_DOUBLE:
-        floe_memcpy(p, &v->v.f64, 8);
-        return p + 8;
-    case FLOE_TYPE_STRING: {
-        uint32_t len = v->v.str.len;
-        while (len >= 0x80u) {
-            *p++ = (uint8_t)(len | 0x80u);
-            len >>= 7;
+    case FLOE_TYPE_DOUBLE: {
+        uint64_t code = double_code(v->v.f64);
+        p = put_uvarint(p, code);
+        if (code == DOUBLE_LITERAL) {
+            floe_memcpy(p, &v->v.f64, 8);
+            p += 8;
         }
-        *p++ = (uint8_t)len;
-        if (v->v.str.len > 0)
-            floe_memcpy(p, v->v.str.ptr, v->v.str.len);
-        return p + v->v.str.len;
+        return p;
     }
-    default: /* int64 and timestamps */
-        floe_put_le64(p, (uint64_t)v->v.i64);
-        return p + 8;
+    case FLOE_TYPE_STRING:
+        return put_string(w, p, v);
+    default: /* int64 and timestamps: wrapping difference from the base */
+        return put_uvarint(p, floe_zigzag64((int64_t)((uint64_t)v->v.i64 - (uint64_t)base)));
     }
 }
 
-static const uint8_t *get_value(const uint8_t *p, int type, struct floe_value *v)
+static const uint8_t *get_value(const struct floe_rowwin *w, const uint8_t *p, int type, struct floe_value *v,
+                                int64_t base)
 {
+    uint64_t u;
     switch (type) {
     case FLOE_TYPE_BOOL:
         v->v.b = *p;
         return p + 1;
     case FLOE_TYPE_INT32:
     case FLOE_TYPE_DATE:
-        v->v.i64 = (int32_t)floe_get_le32(p);
-        return p + 4;
+        p = get_uvarint(p, &u);
+        v->v.i64 = floe_unzigzag64(u);
+        return p;
     case FLOE_TYPE_FLOAT:
         floe_memcpy(&v->v.f32, p, 4);
         return p + 4;
     case FLOE_TYPE_DOUBLE:
-        floe_memcpy(&v->v.f64, p, 8);
-        return p + 8;
-    case FLOE_TYPE_STRING: {
-        uint32_t len = 0;
-        unsigned shift = 0;
-        while (*p & 0x80u) {
-            len |= (uint32_t)(*p++ & 0x7fu) << shift;
-            shift += 7;
+        p = get_uvarint(p, &u);
+        if (u == DOUBLE_LITERAL) {
+            floe_memcpy(&v->v.f64, p, 8);
+            return p + 8;
         }
-        len |= (uint32_t)*p++ << shift;
+        v->v.f64 = (double)floe_unzigzag64(u >> 3) / pow10_of[u & 7u];
+        return p;
+    case FLOE_TYPE_STRING:
+        p = get_uvarint(p, &u);
+        if (u & 1u) {
+            const uint8_t *s;
+            size_t n;
+            (void)floe_dict_get_bytes(&w->strings, (uint32_t)(u >> 1), &s, &n);
+            v->v.str.ptr = (const char *)s;
+            v->v.str.len = (uint32_t)n;
+            return p;
+        }
         v->v.str.ptr = (const char *)p;
-        v->v.str.len = len;
-        return p + len;
-    }
+        v->v.str.len = (uint32_t)(u >> 1);
+        return p + (u >> 1);
     default:
-        v->v.i64 = (int64_t)floe_get_le64(p);
-        return p + 8;
+        p = get_uvarint(p, &u);
+        v->v.i64 = (int64_t)((uint64_t)floe_unzigzag64(u) + (uint64_t)base);
+        return p;
     }
 }
 
@@ -264,47 +360,118 @@ int floe_rowwin_add(struct floe_rowwin *w, const struct floe_row *row)
     return floe_rowwin_add_keyed(w, row, &row->values[w->key_col]);
 }
 
+/* Whether the row's key column is a string equal to the key: then the key
+ * dictionary holds it, and the row need not. */
+static int key_elided(const struct floe_rowwin *w, const struct floe_row *row, const struct floe_value *keyv)
+{
+    const struct floe_value *v = &row->values[w->key_col];
+    return value_type(w, w->key_col) == FLOE_TYPE_STRING && !v->is_null && !keyv->is_null &&
+           v->v.str.len == keyv->v.str.len && (v->v.str.len == 0 || floe_memcmp(v->v.str.ptr, keyv->v.str.ptr, v->v.str.len) == 0);
+}
+
+/* The row's values as held: their exact bytes (bases[] as given) when out
+ * is NULL, else written to out. */
+static size_t put_values(struct floe_rowwin *w, const struct floe_row *row, int elided, const int64_t *bases,
+                         uint8_t *out)
+{
+    uint8_t tmp[16], *p = out;
+    size_t n = 0;
+    uint32_t i;
+    for (i = 0; i < w->n_values; i++) {
+        const struct floe_value *v = &row->values[i];
+        int type = value_type(w, i);
+        if (v->is_null || (elided && i == w->key_col))
+            continue;
+        if (out != NULL)
+            p = put_value(w, p, type, v, bases[i]);
+        else if (type == FLOE_TYPE_STRING)
+            n += value_bound(type, v); /* counted as not interned: nothing changes */
+        else
+            n += (size_t)(put_value(w, tmp, type, v, bases[i]) - tmp);
+    }
+    return out != NULL ? (size_t)(p - out) : n;
+}
+
+static size_t header_bytes(size_t rest)
+{
+    return rest + 2u < LONG_ROW ? 2u : 4u;
+}
+
 int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, const struct floe_value *keyv)
 {
-    size_t need = ROW_HEADER + (w->n_values + 7u) / 8u, klen;
+    size_t bitmap = (w->n_values + 7u) / 8u, rest, header, room, len;
     uint32_t i, id = NULL_KEY;
-    uint8_t *p, kbuf[8];
+    uint8_t *start, *p, kbuf[8];
     const uint8_t *key;
-    int src;
+    int src, elided;
     FLOE_FAIL_IF(row == NULL || row->values == NULL || row->n_values < w->n_values || keyv == NULL, FLOE_ERR_INVAL);
+    elided = key_elided(w, row, keyv);
+    if (w->rows == 0) /* the first row sets the bases its followers differ from */
+        for (i = 0; i < w->n_values; i++)
+            w->bases[i] = is_int64_like(value_type(w, i)) && !row->values[i].is_null ? row->values[i].v.i64 : 0;
+    /* The key id's varint, the source byte, the bitmap, then the values. */
+    rest = uvarint_bytes(((uint64_t)floe_dict_count(&w->keys) + 1u) * 2u + 1u) + 1u + bitmap;
+    len = rest;
     for (i = 0; i < w->n_values; i++)
-        if (!row->values[i].is_null)
-            need += value_bytes(value_type(w, i), &row->values[i]);
-    if (need > w->cap || need > UINT32_MAX)
-        return FLOE_ERR_LIMIT; /* no window takes it */
-    if (need > w->cap - w->used || w->rows == w->max_rows)
+        if (!row->values[i].is_null && !(elided && i == w->key_col))
+            rest += value_bound(value_type(w, i), &row->values[i]);
+    room = w->cap - w->used;
+    header = header_bytes(rest);
+    if (rest + header > room) { /* near the end: the exact size decides */
+        size_t alone;
+        rest = len + put_values(w, row, elided, w->bases, NULL);
+        header = header_bytes(rest);
+        alone = rest; /* as the first row, its numbers differ from themselves */
+        for (i = 0; i < w->n_values; i++)
+            if (!row->values[i].is_null && is_int64_like(value_type(w, i)))
+                alone -= uvarint_bytes(floe_zigzag64((int64_t)((uint64_t)row->values[i].v.i64 - (uint64_t)w->bases[i]))) - 1u;
+        if (alone + header_bytes(alone) > w->cap || rest > UINT32_MAX / 2u)
+            return FLOE_ERR_LIMIT; /* no window takes it */
+        if (rest + header > room)
+            return FLOE_ROWWIN_FULL;
+    }
+    if (w->rows == w->max_rows)
         return FLOE_ROWWIN_FULL;
     src = source_index(w, row->source);
     if (src < 0)
         return FLOE_ROWWIN_FULL;
     if (!keyv->is_null) {
-        klen = key_bytes(value_type(w, w->key_col), keyv, kbuf, &key);
+        size_t klen = key_bytes(value_type(w, w->key_col), keyv, kbuf, &key);
         if (floe_dict_insert(&w->keys, key, klen, &id) != FLOE_OK)
             return w->rows == 0 ? FLOE_ERR_LIMIT : FLOE_ROWWIN_FULL; /* the keys' budget is spent */
         w->count[id]++;
     }
-    p = w->buf + w->used;
-    floe_put_le32(p, (uint32_t)need);
-    floe_put_le32(p + 4, id);
-    p[8] = (uint8_t)src;
-    p += ROW_HEADER;
-    floe_memset(p, 0, (w->n_values + 7u) / 8u);
+    start = w->buf + w->used;
+    p = put_uvarint(start + header, id == NULL_KEY ? 0u : ((uint64_t)id + 1u) * 2u + (uint64_t)elided);
+    *p++ = (uint8_t)src;
+    floe_memset(p, 0, bitmap);
     for (i = 0; i < w->n_values; i++)
         if (row->values[i].is_null)
             p[i / 8u] |= (uint8_t)(1u << (i % 8u));
-    p += (w->n_values + 7u) / 8u;
-    for (i = 0; i < w->n_values; i++)
-        if (!row->values[i].is_null)
-            p = put_value(p, value_type(w, i), &row->values[i]);
-    w->used += need;
+    p += bitmap;
+    p += put_values(w, row, elided, w->bases, p);
+    len = (size_t)(p - start);
+    if (header == 2u) {
+        start[0] = (uint8_t)(len << 1); /* bit 0 clear: the short form */
+        start[1] = (uint8_t)(len >> 7);
+    } else {
+        floe_put_le32(start, (uint32_t)len << 1 | 1u);
+    }
+    w->used += len;
     w->rows++;
     w->sorted = 0;
     return FLOE_OK;
+}
+
+/* The row at p: its length, and where its key varint starts. */
+static const uint8_t *row_at(const uint8_t *p, size_t *len)
+{
+    if (p[0] & 1u) {
+        *len = floe_get_le32(p) >> 1;
+        return p + 4;
+    }
+    *len = (size_t)p[1] << 7 | p[0] >> 1;
+    return p + 2;
 }
 
 static int key_less(const struct floe_dict *d, uint32_t a, uint32_t b)
@@ -359,9 +526,11 @@ void floe_rowwin_sort(struct floe_rowwin *w)
     }
     null_slot = slot;
     for (r = 0; r < w->rows; r++) { /* arrival order: equal keys stay in it */
-        uint32_t id = floe_get_le32(w->buf + off + 4);
-        w->order[id == NULL_KEY ? null_slot++ : w->count[id]++] = (uint32_t)off;
-        off += floe_get_le32(w->buf + off);
+        size_t len;
+        uint64_t key;
+        (void)get_uvarint(row_at(w->buf + off, &len), &key);
+        w->order[key == 0 ? null_slot++ : w->count[(key >> 1) - 1u]++] = (uint32_t)off;
+        off += len;
     }
     w->sorted = 1;
 }
@@ -369,7 +538,9 @@ void floe_rowwin_sort(struct floe_rowwin *w)
 void floe_rowwin_get(struct floe_rowwin *w, uint32_t i, struct floe_row *row)
 {
     const uint8_t *p, *bitmap;
-    uint32_t k;
+    uint32_t k, src;
+    uint64_t key;
+    size_t len;
     if (!w->sorted)
         floe_rowwin_sort(w);
 #if defined(__GNUC__)
@@ -381,20 +552,29 @@ void floe_rowwin_get(struct floe_rowwin *w, uint32_t i, struct floe_row *row)
         __builtin_prefetch(ahead + 64);
     }
 #endif
-    p = w->buf + w->order[i];
-    bitmap = p + ROW_HEADER;
+    p = get_uvarint(row_at(w->buf + w->order[i], &len), &key);
+    src = *p++;
+    bitmap = p;
     p = bitmap + (w->n_values + 7u) / 8u;
     for (k = 0; k < w->n_values; k++) {
         struct floe_value *v = &w->values[k];
         v->is_null = (uint8_t)((bitmap[k / 8u] >> (k % 8u)) & 1u);
-        if (!v->is_null)
-            p = get_value(p, value_type(w, k), v);
+        if (v->is_null)
+            continue;
+        if (k == w->key_col && (key & 1u)) { /* the key dictionary holds it */
+            const uint8_t *s;
+            size_t n;
+            (void)floe_dict_get_bytes(&w->keys, (uint32_t)(key >> 1) - 1u, &s, &n);
+            v->v.str.ptr = (const char *)s;
+            v->v.str.len = (uint32_t)n;
+        } else {
+            p = get_value(w, p, value_type(w, k), v, w->bases[k]);
+        }
     }
     floe_memset(row, 0, sizeof *row);
     row->values = w->values;
     row->n_values = w->n_values;
-    k = bitmap[-1];
-    row->source = k == NO_SOURCE ? NULL : w->sources + w->source_at[k];
+    row->source = src == NO_SOURCE ? NULL : w->sources + w->source_at[src];
 }
 
 void floe_rowwin_clear(struct floe_rowwin *w)
@@ -402,6 +582,8 @@ void floe_rowwin_clear(struct floe_rowwin *w)
     uint32_t n = floe_dict_count(&w->keys);
     floe_memset(w->count, 0, (size_t)n * 4u);
     floe_dict_reset(&w->keys);
+    floe_dict_reset(&w->strings);
+    w->strings_full = 0;
     w->used = 0;
     w->rows = 0;
     w->sorted = 0;

@@ -1,7 +1,8 @@
 /* A window of rows held back so they can be written grouped by one column.
  *
- * Rows are copied in, compactly (a null bitmap, then each value at its own
- * width, strings with a varint length), up to a byte budget fixed at init.
+ * Rows are copied in, compactly (varints, doubles with a few decimals in
+ * two or three bytes, a string key held once in the key dictionary: a
+ * telemetry row in about 40 bytes), up to a byte budget fixed at init.
  * floe_rowwin_sort() orders them by the key column, stably: rows with equal
  * keys keep their arrival order, so per-device series stay in time order.
  * Grouping runs in O(rows + keys log keys): each distinct key gets an id
@@ -47,8 +48,11 @@ struct floe_rowwin {
     uint32_t *count;   /* per key id: rows; after sort, each key's first slot */
     uint32_t *ids, *scratch; /* key ids being sorted */
     struct floe_dict keys;
+    struct floe_dict strings;  /* short string values, held once a window */
+    int strings_full;          /* its budget ran out: the window's other strings go as they are */
     int sorted;
     struct floe_value *values; /* the row floe_rowwin_get() hands out */
+    int64_t *bases;            /* per column: what int64 values are held as differences from */
     char sources[FLOE_ROWWIN_SOURCE_BYTES];
     uint16_t source_at[FLOE_ROWWIN_SOURCES];
     uint32_t n_sources;

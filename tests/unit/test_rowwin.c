@@ -210,7 +210,7 @@ TEST(rowwin_keys_order_as_sql_does)
  * says that instead; the names of many sources fill the window too. */
 TEST(rowwin_says_full_and_too_big)
 {
-    static char big[8192];
+    static char big[20000]; /* past any 4 KiB window's keys */
     struct floe_value v[10];
     struct floe_row row;
     char text[256], name[16];
@@ -234,11 +234,27 @@ TEST(rowwin_says_full_and_too_big)
     REQUIRE(floe_rowwin_add(&win, &row) == FLOE_OK);
 
     memset(big, 'x', sizeof big);
+    v[9].is_null = 0;
+    v[9].v.str.ptr = big;
+    v[9].v.str.len = sizeof big;
+    CHECK_EQ_INT(floe_rowwin_add(&win, &row), FLOE_ERR_LIMIT);
+    CHECK_EQ_INT(floe_rowwin_rows(&win), 1);
+
+    /* A string key is held once, in the keys' own budget (64 bytes a key):
+     * past what is left of it the window is full, past all of it no window
+     * takes the row; a long key within it comes back whole. */
+    v[9].v.str.len = 7;
     v[5].is_null = 0;
     v[5].v.str.ptr = big;
     v[5].v.str.len = sizeof big;
-    CHECK_EQ_INT(floe_rowwin_add(&win, &row), FLOE_ERR_LIMIT);
+    CHECK_EQ_INT(floe_rowwin_add(&win, &row), FLOE_ROWWIN_FULL);
     CHECK_EQ_INT(floe_rowwin_rows(&win), 1);
+    floe_rowwin_clear(&win);
+    CHECK_EQ_INT(floe_rowwin_add(&win, &row), FLOE_ERR_LIMIT);
+    v[5].v.str.len = 2000;
+    REQUIRE(floe_rowwin_add(&win, &row) == FLOE_OK);
+    floe_rowwin_get(&win, 0, &row);
+    CHECK(row.values[5].v.str.len == 2000 && memcmp(row.values[5].v.str.ptr, big, 2000) == 0);
 
     REQUIRE(win_setup(1, 64u << 10) == FLOE_OK);
     for (i = 0; i <= FLOE_ROWWIN_SOURCES; i++) {
@@ -258,6 +274,84 @@ TEST(rowwin_says_full_and_too_big)
         floe_rowwin_get(&win, i, &row);
         snprintf(want, sizeof want, "src-%lld", (long long)(row.values[6].is_null ? 6 : row.values[6].v.i64 - 1764700000000));
         CHECK(row.source != NULL && strcmp(row.source, want) == 0);
+    }
+}
+
+/* Values are held compactly (varints, differences, decimals): every bit
+ * pattern still comes back as it went in. */
+TEST(rowwin_holds_every_value_exactly)
+{
+    static char long_text[40000];
+    static const double doubles[] = {0.0, -0.0, 21.37, -21.37, 0.1 + 0.2, 1e300, -1e-300, 4.9e-324,
+                                     9007199254740992.0, 9007199254740993.0 / 3.0, 123456.789012, 0.5,
+                                     1.0 / 3.0, 45.5, 3.999, -0.001, 1e22, 12.345678};
+    static const int64_t ints[] = {0, 1, -1, INT64_MAX, INT64_MIN, INT64_MIN + 1, 1764700000000000, -1764700000000000};
+    static const int32_t int32s[] = {0, -1, INT32_MAX, INT32_MIN, 300};
+    struct floe_value v[10], want[40][10];
+    struct floe_row row;
+    char text[256];
+    uint64_t nan_bits = 0x7ff4000000000001ull, inf_bits = 0xfff0000000000000ull;
+    uint32_t n = 0, i, k;
+    memset(long_text, 'y', sizeof long_text);
+    REQUIRE(win_setup(2, 256u << 10) == FLOE_OK); /* keyed by the int64 column */
+    for (n = 0; n < 40; n++) {
+        make_row(n, v, text, sizeof text);
+        for (k = 0; k < 10; k++)
+            v[k].is_null = 0;
+        v[1].v.i64 = int32s[n % 5];
+        v[2].v.i64 = ints[n % 8];
+        v[6].v.i64 = ints[(n + 3) % 8];
+        v[7].v.i64 = ints[(n * 5) % 8];
+        v[4].v.f64 = doubles[n % 18];
+        if (n == 18)
+            memcpy(&v[4].v.f64, &nan_bits, 8);
+        if (n == 19)
+            memcpy(&v[4].v.f64, &inf_bits, 8);
+        v[5].v.str.ptr = long_text;
+        v[5].v.str.len = n == 7 ? (uint32_t)sizeof long_text : n % 300; /* row 7 is past 32 KB */
+        memset(&row, 0, sizeof row);
+        row.values = v;
+        row.n_values = 10;
+        REQUIRE(floe_rowwin_add(&win, &row) == FLOE_OK);
+        memcpy(want[n], v, sizeof v);
+    }
+    floe_rowwin_sort(&win);
+    for (i = 0; i < 40; i++) { /* each row once, found by its position in arrival order (column 8) */
+        floe_rowwin_get(&win, i, &row);
+        n = (uint32_t)(20000 - row.values[8].v.i64);
+        REQUIRE(n < 40);
+        for (k = 0; k < 10; k++)
+            CHECK(same_value(k < 9 ? cols[k].type : FLOE_TYPE_STRING, &row.values[k], &want[n][k]));
+    }
+}
+
+/* Short strings are held once a window until their budget runs out
+ * (1,024 of them); the rest are held as they are, and all come back. */
+TEST(rowwin_short_strings_past_the_intern_budget)
+{
+    struct floe_value v[10];
+    struct floe_row row;
+    char text[256], extra[3000][12];
+    uint32_t n, i;
+    REQUIRE(win_setup(0, 512u << 10) == FLOE_OK); /* keyed by the bool: two big groups */
+    for (n = 0; n < 3000; n++) {
+        make_row(n, v, text, sizeof text);
+        snprintf(extra[n], sizeof extra[n], "x%u", n % 1500u); /* each twice, past the budget */
+        v[9].is_null = 0;
+        v[9].v.str.ptr = extra[n];
+        v[9].v.str.len = (uint32_t)strlen(extra[n]);
+        v[8].is_null = 0;
+        v[8].v.i64 = n;
+        memset(&row, 0, sizeof row);
+        row.values = v;
+        row.n_values = 10;
+        REQUIRE(floe_rowwin_add(&win, &row) == FLOE_OK);
+    }
+    for (i = 0; i < 3000; i++) {
+        floe_rowwin_get(&win, i, &row);
+        n = (uint32_t)row.values[8].v.i64;
+        REQUIRE(n < 3000);
+        CHECK(row.values[9].v.str.len == strlen(extra[n]) && memcmp(row.values[9].v.str.ptr, extra[n], strlen(extra[n])) == 0);
     }
 }
 
