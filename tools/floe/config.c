@@ -51,7 +51,7 @@ static const struct option_def options[] = {
             "ahead), written to their own files when it rolls (0: each such row rolls the file)", G1),
     OPT("parquet", "sort_by", T_STR, sort_by, "", NULL,
         "COLUMN: rows grouped by it (then in arrival order) within each window of rows held in memory"),
-    OPT_MAX("parquet", "sort_window_bytes", T_BYTES, sort_window_bytes, "4M", NULL, "memory for the rows sort_by holds", G1),
+    OPT_MAX("parquet", "sort_window_bytes", T_BYTES, sort_window_bytes, "512K", NULL, "memory for the rows sort_by holds", G1),
     OPT_MAX("parquet", "max_line", T_BYTES, max_line, "64K", NULL, "longest NDJSON line; longer lines are dead letters", G1),
     OPT("parquet", "bloom_filters", T_BOOL, bloom_filters, "true", NULL,
         "a Bloom filter for each dictionary-encoded column chunk (readers skip row groups on col = value)"),

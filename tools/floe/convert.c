@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #define READ_CHUNK (64u * 1024u)
-#define DEFAULT_SORT_WINDOW (4u * 1024u * 1024u)
+#define DEFAULT_SORT_WINDOW (512u * 1024u)
 #define DEFAULT_LATE_WINDOW (256u * 1024u)
 #define FLOE_ROWWIN_MIN_BYTES 4096u /* as src/parquet/rowwin.h */
 
@@ -100,7 +100,7 @@ static void convert_usage(FILE *f)
             "  --sort-by COL              write rows grouped by COL (then in arrival order) within\n"
             "                             each window of rows held in memory: smaller files, row\n"
             "                             groups that prune on COL\n"
-            "  --sort-window-bytes N      memory for the rows held by --sort-by (default 4M)\n"
+            "  --sort-window-bytes N      memory for the rows held by --sort-by (default 512K)\n"
             "  --max-line N               longest line (default 64K); longer lines are dead letters\n"
             "  --zstd-window-log N        largest zstd window accepted, 2^N bytes (default 21)\n"
             "  --json                     print the summary as one JSON object\n"
