@@ -34,7 +34,7 @@ static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_
 {
     uint32_t rows = max_rows_of(bytes), keys = max_keys_of(bytes, keys_cap);
     uint32_t n_values = (uint32_t)sc->n_columns + (sc->extra ? 1u : 0u);
-    void *buf, *order, *count, *ids, *scratch, *values, *bases;
+    void *buf, *order, *count, *ids, *scratch, *values, *bases, *decimals;
     struct floe_dict counted;
     FLOE_TRY(floe_arena_take_raw(a, bytes, 8, &buf));
     FLOE_TRY(floe_arena_take_raw(a, (size_t)rows * 4u, 4, &order));
@@ -43,6 +43,7 @@ static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_
     FLOE_TRY(floe_arena_take_raw(a, (size_t)keys * 4u, 4, &scratch));
     FLOE_TRY(floe_arena_take(a, (size_t)n_values * sizeof(struct floe_value), 8, &values));
     FLOE_TRY(floe_arena_take(a, (size_t)n_values * sizeof(int64_t), 8, &bases));
+    FLOE_TRY(floe_arena_take(a, n_values, 1, &decimals));
     FLOE_TRY(floe_dict_init(w != NULL ? &w->keys : &counted, a, FLOE_DICT_BYTES, keys,
                             (size_t)keys * KEY_BYTES_PER_KEY));
     FLOE_TRY(floe_dict_init(w != NULL ? &w->strings : &counted, a, FLOE_DICT_BYTES, INTERN_ENTRIES, INTERN_BYTES));
@@ -55,6 +56,7 @@ static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_
     w->scratch = (uint32_t *)scratch;
     w->values = (struct floe_value *)values;
     w->bases = (int64_t *)bases;
+    w->decimals = (uint8_t *)decimals;
     w->n_values = n_values;
     w->cap = bytes;
     w->max_rows = rows;
@@ -157,21 +159,32 @@ static const uint8_t *get_uvarint(const uint8_t *p, uint64_t *v)
     return p;
 }
 
-/* The varint a double is held as, or DOUBLE_LITERAL when none gives back
- * its exact bits (NaN, -0, most results of arithmetic). */
-static uint64_t double_code(double d)
+/* Whether m / 10^e gives back d's exact bits; sets *m. */
+static int decimal_fits(double d, unsigned e, int64_t *m)
 {
-    unsigned e;
-    for (e = 0; e < DOUBLE_LITERAL; e++) {
-        double x = d * pow10_of[e], back;
-        int64_t m;
-        if (!(x > -9007199254740992.0 && x < 9007199254740992.0))
-            return DOUBLE_LITERAL; /* |m| >= 2^53 (or NaN): m / 10^e would not be exact */
-        m = (int64_t)(x < 0 ? x - 0.5 : x + 0.5);
-        back = (double)m / pow10_of[e]; /* one correctly rounded division */
-        if (floe_memcmp(&back, &d, sizeof d) == 0)
+    double x = d * pow10_of[e], back;
+    if (!(x > -9007199254740992.0 && x < 9007199254740992.0))
+        return 0; /* |m| >= 2^53 (or NaN): m / 10^e would not be exact */
+    *m = (int64_t)(x < 0 ? x - 0.5 : x + 0.5);
+    back = (double)*m / pow10_of[e]; /* one correctly rounded division */
+    return floe_memcmp(&back, &d, sizeof d) == 0;
+}
+
+/* The varint a double is held as, or DOUBLE_LITERAL when none gives back
+ * its exact bits (NaN, -0, most results of arithmetic). *hint, the
+ * decimals that fitted the column's last value, is tried first: a column's
+ * readings mostly have the same number (and 2130 / 100 is 21.3 as well). */
+static uint64_t double_code(double d, uint8_t *hint)
+{
+    unsigned e = *hint;
+    int64_t m;
+    if (e < DOUBLE_LITERAL && decimal_fits(d, e, &m))
+        return floe_zigzag64(m) << 3 | e;
+    for (e = 0; e < DOUBLE_LITERAL; e++)
+        if (decimal_fits(d, e, &m)) {
+            *hint = (uint8_t)e;
             return floe_zigzag64(m) << 3 | e;
-    }
+        }
     return DOUBLE_LITERAL;
 }
 
@@ -218,9 +231,11 @@ static uint8_t *put_string(struct floe_rowwin *w, uint8_t *p, const struct floe_
     return p + v->v.str.len;
 }
 
-static uint8_t *put_value(struct floe_rowwin *w, uint8_t *p, int type, const struct floe_value *v, int64_t base)
+static uint8_t *put_value(struct floe_rowwin *w, uint8_t *p, uint32_t col, const struct floe_value *v)
 {
-    switch (type) {
+    int64_t base = w->bases[col];
+    uint8_t *hint = &w->decimals[col];
+    switch (value_type(w, col)) {
     case FLOE_TYPE_BOOL:
         *p = v->v.b ? 1u : 0u;
         return p + 1;
@@ -231,7 +246,7 @@ static uint8_t *put_value(struct floe_rowwin *w, uint8_t *p, int type, const str
         floe_memcpy(p, &v->v.f32, 4);
         return p + 4;
     case FLOE_TYPE_DOUBLE: {
-        uint64_t code = double_code(v->v.f64);
+        uint64_t code = double_code(v->v.f64, hint);
         p = put_uvarint(p, code);
         if (code == DOUBLE_LITERAL) {
             floe_memcpy(p, &v->v.f64, 8);
@@ -369,10 +384,9 @@ static int key_elided(const struct floe_rowwin *w, const struct floe_row *row, c
            v->v.str.len == keyv->v.str.len && (v->v.str.len == 0 || floe_memcmp(v->v.str.ptr, keyv->v.str.ptr, v->v.str.len) == 0);
 }
 
-/* The row's values as held: their exact bytes (bases[] as given) when out
- * is NULL, else written to out. */
-static size_t put_values(struct floe_rowwin *w, const struct floe_row *row, int elided, const int64_t *bases,
-                         uint8_t *out)
+/* The row's values as held: their bytes when out is NULL (exact but for
+ * strings, counted as not interned), else written to out. */
+static size_t put_values(struct floe_rowwin *w, const struct floe_row *row, int elided, uint8_t *out)
 {
     uint8_t tmp[16], *p = out;
     size_t n = 0;
@@ -383,11 +397,11 @@ static size_t put_values(struct floe_rowwin *w, const struct floe_row *row, int 
         if (v->is_null || (elided && i == w->key_col))
             continue;
         if (out != NULL)
-            p = put_value(w, p, type, v, bases[i]);
+            p = put_value(w, p, i, v);
         else if (type == FLOE_TYPE_STRING)
             n += value_bound(type, v); /* counted as not interned: nothing changes */
         else
-            n += (size_t)(put_value(w, tmp, type, v, bases[i]) - tmp);
+            n += (size_t)(put_value(w, tmp, i, v) - tmp);
     }
     return out != NULL ? (size_t)(p - out) : n;
 }
@@ -419,7 +433,7 @@ int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, con
     header = header_bytes(rest);
     if (rest + header > room) { /* near the end: the exact size decides */
         size_t alone;
-        rest = len + put_values(w, row, elided, w->bases, NULL);
+        rest = len + put_values(w, row, elided, NULL);
         header = header_bytes(rest);
         alone = rest; /* as the first row, its numbers differ from themselves */
         for (i = 0; i < w->n_values; i++)
@@ -449,7 +463,7 @@ int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, con
         if (row->values[i].is_null)
             p[i / 8u] |= (uint8_t)(1u << (i % 8u));
     p += bitmap;
-    p += put_values(w, row, elided, w->bases, p);
+    p += put_values(w, row, elided, p);
     len = (size_t)(p - start);
     if (header == 2u) {
         start[0] = (uint8_t)(len << 1); /* bit 0 clear: the short form */

@@ -53,6 +53,7 @@ struct floe_rowwin {
     int sorted;
     struct floe_value *values; /* the row floe_rowwin_get() hands out */
     int64_t *bases;            /* per column: what int64 values are held as differences from */
+    uint8_t *decimals;         /* per column: the decimals its last double was held with */
     char sources[FLOE_ROWWIN_SOURCE_BYTES];
     uint16_t source_at[FLOE_ROWWIN_SOURCES];
     uint32_t n_sources;
