@@ -570,6 +570,20 @@ const KINDS = {
       args: ['--codec', rng.pick(CODECS), '--partition-by', `pts:${hour ? 'hour' : 'day'}`,
         '--late-window-bytes', late] };
   },
+  sorted(rng) {
+    // rows held in a sort window (compactly: varints, differences, decimals
+    // checked bit for bit, interned short strings) and grouped by a random
+    // column: edge, random and repeating values of every type come back
+    // as DuckDB reads the input (multisets: the order is the window's)
+    const types = [...TYPES, ...TYPES];
+    const schema = genSchema(rng, { types, nullable: (i) => i % 2 === 0, nested: 0.2 });
+    const lines = genLines(rng, schema, 3000, (c) => ({
+      style: rng.pick(['edge', 'random', 'lowcard', 'seq']), nullRate: c.nullable === false ? 0 : 0.1,
+    }), { extraRate: 0.05 });
+    return { schema, inputs: [{ name: 'in.ndjson', lines }], unordered: true,
+      args: ['--codec', rng.pick(CODECS), '--sort-by', rng.pick(schema.columns).name,
+        '--sort-window-bytes', rng.pick(['4K', '64K', '512K'])] };
+  },
   dead_letters(rng) {
     const schema = {
       columns: [
