@@ -8,9 +8,10 @@
 #define MAX_KEYS 4096u
 #define KEY_BYTES_PER_KEY 64u
 #define ROWS_AHEAD 8u
-#define INTERN_MAX_LEN 32u   /* longer strings are held as they are */
-#define INTERN_ENTRIES 1024u /* distinct short strings a window interns */
-#define INTERN_BYTES (16u << 10)
+#define INTERN_MAX_LEN 32u      /* longer strings are held as they are */
+#define INTERN_MAX_ENTRIES 1024u /* distinct short strings a window interns: */
+#define INTERN_MIN_ENTRIES 16u   /* one per 256 bytes of window, within these */
+#define INTERN_BYTES_PER_ENTRY 16u
 
 static uint32_t max_rows_of(size_t bytes)
 {
@@ -28,11 +29,24 @@ static int value_type(const struct floe_rowwin *w, uint32_t i)
     return i < w->schema->n_columns ? w->schema->columns[i].type : FLOE_TYPE_STRING; /* _extra */
 }
 
-/* Takes the window's memory; fills *w unless it is NULL (counting). */
-static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_schema *sc, size_t bytes,
-                 uint32_t keys_cap)
+/* Entries of the window's short-string dictionary: none when no string but
+ * the key (held in the key dictionary) could use it. */
+static uint32_t intern_entries_of(const struct floe_schema *sc, uint32_t key_col, size_t bytes)
 {
-    uint32_t rows = max_rows_of(bytes), keys = max_keys_of(bytes, keys_cap);
+    uint32_t i, strings = sc->extra ? 1u : 0u;
+    size_t n = bytes / 256u;
+    for (i = 0; i < sc->n_columns; i++)
+        strings += (uint32_t)(i != key_col && sc->columns[i].type == FLOE_TYPE_STRING);
+    if (strings == 0)
+        return 0;
+    return n < INTERN_MIN_ENTRIES ? INTERN_MIN_ENTRIES : n > INTERN_MAX_ENTRIES ? INTERN_MAX_ENTRIES : (uint32_t)n;
+}
+
+/* Takes the window's memory; fills *w unless it is NULL (counting). */
+static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_schema *sc, uint32_t key_col,
+                 size_t bytes, uint32_t keys_cap)
+{
+    uint32_t rows = max_rows_of(bytes), keys = max_keys_of(bytes, keys_cap), interned;
     uint32_t n_values = (uint32_t)sc->n_columns + (sc->extra ? 1u : 0u);
     void *buf, *order, *count, *ids, *scratch, *values, *bases, *decimals;
     struct floe_dict counted;
@@ -46,7 +60,10 @@ static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_
     FLOE_TRY(floe_arena_take(a, n_values, 1, &decimals));
     FLOE_TRY(floe_dict_init(w != NULL ? &w->keys : &counted, a, FLOE_DICT_BYTES, keys,
                             (size_t)keys * KEY_BYTES_PER_KEY));
-    FLOE_TRY(floe_dict_init(w != NULL ? &w->strings : &counted, a, FLOE_DICT_BYTES, INTERN_ENTRIES, INTERN_BYTES));
+    interned = intern_entries_of(sc, key_col, bytes);
+    if (interned > 0)
+        FLOE_TRY(floe_dict_init(w != NULL ? &w->strings : &counted, a, FLOE_DICT_BYTES, interned,
+                                (size_t)interned * INTERN_BYTES_PER_ENTRY));
     if (w == NULL)
         return FLOE_OK;
     w->buf = (uint8_t *)buf;
@@ -60,6 +77,8 @@ static int carve(struct floe_arena *a, struct floe_rowwin *w, const struct floe_
     w->n_values = n_values;
     w->cap = bytes;
     w->max_rows = rows;
+    w->no_strings = interned == 0;
+    w->strings_full = w->no_strings;
     return FLOE_OK;
 }
 
@@ -79,7 +98,7 @@ size_t floe_rowwin_size_keys(const struct floe_schema *schema, uint32_t key_col,
     if (!request_ok(schema, key_col, bytes))
         return 0;
     floe_arena_init_counting(&a);
-    if (carve(&a, NULL, schema, bytes, max_keys) != FLOE_OK)
+    if (carve(&a, NULL, schema, key_col, bytes, max_keys) != FLOE_OK)
         return 0;
     return a.used;
 }
@@ -99,7 +118,7 @@ int floe_rowwin_init_keys(struct floe_rowwin *w, struct floe_arena *arena, const
     FLOE_FAIL_IF(!request_ok(schema, key_col, bytes), FLOE_ERR_INVAL);
     floe_memset(w, 0, sizeof *w);
     mark = floe_arena_mark(arena);
-    err = carve(arena, w, schema, bytes, max_keys);
+    err = carve(arena, w, schema, key_col, bytes, max_keys);
     if (err != FLOE_OK) {
         floe_arena_rewind(arena, mark);
         floe_memset(w, 0, sizeof *w);
@@ -112,7 +131,7 @@ int floe_rowwin_init_keys(struct floe_rowwin *w, struct floe_arena *arena, const
 
 /* Rows are held compactly, so a window of a given size holds two to three
  * times the rows it would as plain values (a gateway's window is small):
- *   a 2-byte length (4 bytes, top bit set, for a row past 32 KB),
+ *   a 2-byte length (4 bytes, bit 0 of the first set, for a row past 32 KB),
  *   varint (key id + 1) * 2 + elided (0: null key; elided: a string key is
  *   not stored again, the key dictionary has it), a source index byte,
  *   the null bitmap, then each value that is not null:
@@ -125,6 +144,20 @@ int floe_rowwin_init_keys(struct floe_rowwin *w, struct floe_arena *arena, const
 #define LONG_ROW 0x8000u
 
 static const double pow10_of[DOUBLE_LITERAL] = {1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6};
+
+/* Zigzag of a wrapping difference, and back, all unsigned: no
+ * out-of-range conversion to a signed type. */
+static uint64_t zigzag_diff(int64_t v, int64_t base)
+{
+    uint64_t d = (uint64_t)v - (uint64_t)base;
+    return (d << 1) ^ (0u - (d >> 63));
+}
+
+static int64_t unzigzag_add(uint64_t z, int64_t base)
+{
+    uint64_t r = (uint64_t)base + ((z >> 1) ^ (0u - (z & 1u)));
+    return r <= (uint64_t)INT64_MAX ? (int64_t)r : -(int64_t)(~r) - 1;
+}
 
 static size_t uvarint_bytes(uint64_t v)
 {
@@ -219,7 +252,9 @@ static size_t value_bound(int type, const struct floe_value *v)
 static uint8_t *put_string(struct floe_rowwin *w, uint8_t *p, const struct floe_value *v)
 {
     uint32_t id;
-    if (v->v.str.len <= INTERN_MAX_LEN && !w->strings_full) {
+    /* Not "": its one literal byte is the least an id takes, and sizes are
+     * bounded by the literal form. */
+    if (v->v.str.len > 0 && v->v.str.len <= INTERN_MAX_LEN && !w->strings_full) {
         int err = floe_dict_insert(&w->strings, v->v.str.ptr, v->v.str.len, &id);
         if (err == FLOE_OK)
             return put_uvarint(p, (uint64_t)id * 2u + 1u);
@@ -257,7 +292,7 @@ static uint8_t *put_value(struct floe_rowwin *w, uint8_t *p, uint32_t col, const
     case FLOE_TYPE_STRING:
         return put_string(w, p, v);
     default: /* int64 and timestamps: wrapping difference from the base */
-        return put_uvarint(p, floe_zigzag64((int64_t)((uint64_t)v->v.i64 - (uint64_t)base)));
+        return put_uvarint(p, zigzag_diff(v->v.i64, base));
     }
 }
 
@@ -300,7 +335,7 @@ static const uint8_t *get_value(const struct floe_rowwin *w, const uint8_t *p, i
         return p + (u >> 1);
     default:
         p = get_uvarint(p, &u);
-        v->v.i64 = (int64_t)((uint64_t)floe_unzigzag64(u) + (uint64_t)base);
+        v->v.i64 = unzigzag_add(u, base);
         return p;
     }
 }
@@ -400,8 +435,11 @@ static size_t put_values(struct floe_rowwin *w, const struct floe_row *row, int 
             p = put_value(w, p, i, v);
         else if (type == FLOE_TYPE_STRING)
             n += value_bound(type, v); /* counted as not interned: nothing changes */
-        else
+        else { /* counting changes nothing: not even the decimals hint */
+            uint8_t hint = w->decimals[i];
             n += (size_t)(put_value(w, tmp, i, v) - tmp);
+            w->decimals[i] = hint;
+        }
     }
     return out != NULL ? (size_t)(p - out) : n;
 }
@@ -413,7 +451,7 @@ static size_t header_bytes(size_t rest)
 
 int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, const struct floe_value *keyv)
 {
-    size_t bitmap = (w->n_values + 7u) / 8u, rest, header, room, len;
+    size_t bitmap = (w->n_values + 7u) / 8u, rest, header, room, len, key_varint;
     uint32_t i, id = NULL_KEY;
     uint8_t *start, *p, kbuf[8];
     const uint8_t *key;
@@ -424,7 +462,8 @@ int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, con
         for (i = 0; i < w->n_values; i++)
             w->bases[i] = is_int64_like(value_type(w, i)) && !row->values[i].is_null ? row->values[i].v.i64 : 0;
     /* The key id's varint, the source byte, the bitmap, then the values. */
-    rest = uvarint_bytes(((uint64_t)floe_dict_count(&w->keys) + 1u) * 2u + 1u) + 1u + bitmap;
+    key_varint = uvarint_bytes(((uint64_t)floe_dict_count(&w->keys) + 1u) * 2u + 1u); /* a new key's, at most */
+    rest = key_varint + 1u + bitmap;
     len = rest;
     for (i = 0; i < w->n_values; i++)
         if (!row->values[i].is_null && !(elided && i == w->key_col))
@@ -435,10 +474,10 @@ int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, con
         size_t alone;
         rest = len + put_values(w, row, elided, NULL);
         header = header_bytes(rest);
-        alone = rest; /* as the first row, its numbers differ from themselves */
+        alone = rest - key_varint + 1u; /* as the first row: key id 0, numbers that differ from themselves */
         for (i = 0; i < w->n_values; i++)
             if (!row->values[i].is_null && is_int64_like(value_type(w, i)))
-                alone -= uvarint_bytes(floe_zigzag64((int64_t)((uint64_t)row->values[i].v.i64 - (uint64_t)w->bases[i]))) - 1u;
+                alone -= uvarint_bytes(zigzag_diff(row->values[i].v.i64, w->bases[i])) - 1u;
         if (alone + header_bytes(alone) > w->cap || rest > UINT32_MAX / 2u)
             return FLOE_ERR_LIMIT; /* no window takes it */
         if (rest + header > room)
@@ -597,7 +636,7 @@ void floe_rowwin_clear(struct floe_rowwin *w)
     floe_memset(w->count, 0, (size_t)n * 4u);
     floe_dict_reset(&w->keys);
     floe_dict_reset(&w->strings);
-    w->strings_full = 0;
+    w->strings_full = w->no_strings;
     w->used = 0;
     w->rows = 0;
     w->sorted = 0;

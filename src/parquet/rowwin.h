@@ -50,6 +50,7 @@ struct floe_rowwin {
     struct floe_dict keys;
     struct floe_dict strings;  /* short string values, held once a window */
     int strings_full;          /* its budget ran out: the window's other strings go as they are */
+    int no_strings;            /* no string but the key: no string dictionary */
     int sorted;
     struct floe_value *values; /* the row floe_rowwin_get() hands out */
     int64_t *bases;            /* per column: what int64 values are held as differences from */

@@ -355,6 +355,149 @@ TEST(rowwin_short_strings_past_the_intern_budget)
     }
 }
 
+static uint64_t rand_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rand64(void)
+{
+    rand_state ^= rand_state << 13;
+    rand_state ^= rand_state >> 7;
+    rand_state ^= rand_state << 17;
+    return rand_state;
+}
+
+/* Random rows of every type (empty, short, interned and long strings,
+ * doubles of every kind, int64 extremes) fill windows of many sizes: no
+ * add takes the window past its bytes, a full window changes nothing,
+ * every row comes back, and a clear empties the string dictionary. */
+TEST(rowwin_random_rows_fill_windows_to_the_byte)
+{
+    static struct floe_value want[1200][10];
+    static char texts[1200][2][64];
+    struct floe_value v[10];
+    struct floe_row row;
+    uint32_t iter, n, i, k, adds = 0;
+    for (iter = 0; iter < 300; iter++) {
+        size_t bytes = 4096u + (size_t)(rand64() % 20000u), used;
+        int err;
+        REQUIRE(win_setup((uint32_t)(rand64() % 9u), bytes) == FLOE_OK);
+        for (n = 0; n < 1200; n++) {
+            for (k = 0; k < 10; k++) {
+                uint64_t r = rand64();
+                int t = k < 9 ? cols[k].type : FLOE_TYPE_STRING;
+                memset(&v[k], 0, sizeof v[k]);
+                v[k].is_null = (uint8_t)(k != 8 && r % 7 == 0);
+                r >>= 3;
+                if (t == FLOE_TYPE_BOOL) {
+                    v[k].v.b = (int)(r & 1u);
+                } else if (t == FLOE_TYPE_FLOAT) {
+                    uint32_t b = (uint32_t)r;
+                    memcpy(&v[k].v.f32, &b, 4);
+                } else if (t == FLOE_TYPE_DOUBLE) {
+                    uint64_t b = rand64();
+                    switch (r % 5u) {
+                    case 0: memcpy(&v[k].v.f64, &b, 8); break; /* any bits: NaNs, subnormals */
+                    case 1: v[k].v.f64 = (double)(int64_t)(b % 2000001u - 1000000) / 1000.0; break;
+                    case 2: v[k].v.f64 = (double)(int64_t)(b >> 11) / 1e6; break;
+                    case 3: v[k].v.f64 = (b & 1u) ? -0.0 : 1e300; break;
+                    default: v[k].v.f64 = (double)(int64_t)(b % 20001u) / 100.0; break;
+                    }
+                } else if (t == FLOE_TYPE_STRING) {
+                    char *text = texts[n][k == 5 ? 0 : 1];
+                    uint32_t len = (uint32_t)(r % 8u == 0 ? 0 : r % 8u == 1 ? 33u + r % 14u : 1u + r % 12u);
+                    snprintf(text, 64, "%llu-abcdefghijklmnopqrstuvwxyz0123456789abcdefghij",
+                             (unsigned long long)(rand64() % 300u)); /* more distinct than a small window interns */
+                    v[k].v.str.ptr = text;
+                    v[k].v.str.len = len;
+                } else if (k == 8) {
+                    v[k].v.i64 = n; /* which row it is */
+                } else if (t == FLOE_TYPE_INT32 || t == FLOE_TYPE_DATE) {
+                    v[k].v.i64 = (int32_t)(uint32_t)(r % 4u == 0 ? r >> 9 : r % 100u);
+                } else {
+                    uint64_t b = rand64();
+                    v[k].v.i64 = r % 4u == 0 ? (int64_t)(b >> 1) : r % 4u == 1 ? INT64_MIN + (int64_t)(b % 3u)
+                                 : r % 4u == 2 ? INT64_MAX - (int64_t)(b % 3u) : 1764700000000 + (int64_t)(b % 100000u);
+                }
+            }
+            memset(&row, 0, sizeof row);
+            row.values = v;
+            row.n_values = 10;
+            used = win.used;
+            err = floe_rowwin_add(&win, &row);
+            adds++;
+            REQUIRE(win.used <= win.cap);
+            if (err != FLOE_OK) {
+                CHECK_EQ_INT(err, FLOE_ROWWIN_FULL);
+                CHECK(win.used == used && floe_rowwin_rows(&win) == n);
+                break;
+            }
+            memcpy(want[n], v, sizeof v);
+        }
+        for (i = 0; i < n; i++) {
+            uint32_t at;
+            floe_rowwin_get(&win, i, &row);
+            at = (uint32_t)row.values[8].v.i64;
+            REQUIRE(at < n);
+            for (k = 0; k < 10; k++)
+                CHECK(same_value(k < 9 ? cols[k].type : FLOE_TYPE_STRING, &row.values[k], &want[at][k]));
+        }
+        floe_rowwin_clear(&win);
+        CHECK_EQ_INT(floe_dict_count(&win.strings), 0);
+        CHECK(win.strings_full == win.no_strings && win.used == 0);
+    }
+    CHECK(adds > 10000);
+}
+
+/* "" after the string dictionary's ids pass one byte: each is still
+ * counted right, and no window is written past its bytes (the prefix of
+ * 101 rows moves the room left by 101 bytes a turn, through every
+ * remainder of the later rows' size). */
+TEST(rowwin_empty_strings_after_many_interned)
+{
+    static char longs[128];
+    static struct floe_column c3[3];
+    static struct floe_schema s3;
+    struct floe_value v[3];
+    struct floe_row row;
+    struct floe_arena a;
+    char name[16];
+    uint32_t len, n;
+    memset(longs, 'z', sizeof longs);
+    memset(c3, 0, sizeof c3);
+    c3[0].name = "k";
+    c3[0].type = FLOE_TYPE_INT32;
+    c3[1].name = "s";
+    c3[1].type = FLOE_TYPE_STRING;
+    c3[2].name = "t";
+    c3[2].type = FLOE_TYPE_STRING;
+    s3.columns = c3;
+    s3.n_columns = 3;
+    for (len = 40; len < 100; len++) {
+        int err = FLOE_OK;
+        REQUIRE(floe_rowwin_size(&s3, 0, 64u << 10) <= sizeof win_mem); /* a string dictionary of 256 */
+        floe_arena_init(&a, win_mem, sizeof win_mem);
+        REQUIRE(floe_rowwin_init(&win, &a, &s3, 0, 64u << 10) == FLOE_OK);
+        memset(v, 0, sizeof v);
+        memset(&row, 0, sizeof row);
+        row.values = v;
+        row.n_values = 3;
+        for (n = 0; n < 101; n++) {
+            snprintf(name, sizeof name, "a%u", n);
+            v[1].v.str.ptr = name;
+            v[1].v.str.len = (uint32_t)strlen(name);
+            v[2].v.str.ptr = longs;
+            v[2].v.str.len = len;
+            REQUIRE(floe_rowwin_add(&win, &row) == FLOE_OK);
+        }
+        v[1].v.str.ptr = "";
+        v[1].v.str.len = 0;
+        v[2].v.str.len = 40;
+        while (err == FLOE_OK) {
+            err = floe_rowwin_add(&win, &row);
+            REQUIRE(win.used <= win.cap);
+        }
+        CHECK_EQ_INT(err, FLOE_ROWWIN_FULL);
+    }
+}
+
 TEST(rowwin_refuses_what_it_cannot_hold)
 {
     REQUIRE(win_setup(0, 64u << 10) == FLOE_OK);
