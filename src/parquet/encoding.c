@@ -232,16 +232,6 @@ int floe_bool_unpack(const uint8_t *p, size_t n, uint8_t *out, size_t count)
 #define NO_POS SIZE_MAX
 #define MAX_GROUPS 63u /* (63 << 1 | 1) = 127: the header stays one byte */
 
-static unsigned uvarint_len(uint64_t v)
-{
-    unsigned n = 1;
-    while (v >= 0x80u) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 int floe_rle_init(struct floe_rle_encoder *e, unsigned bit_width, struct floe_buf *out)
 {
     FLOE_FAIL_IF(e == NULL || out == NULL || bit_width > 32, FLOE_ERR_INVAL);
@@ -329,7 +319,7 @@ static void rle_emit_run(struct floe_rle_encoder *e, uint32_t v, uint64_t count)
  * as an RLE run than as zero-padded groups. */
 static int rle_final_run_cheaper(const struct floe_rle_encoder *e, uint64_t r)
 {
-    uint64_t rle = uvarint_len(r << 1) + e->value_bytes;
+    uint64_t rle = floe_uvarint_bytes(r << 1) + e->value_bytes;
     uint64_t packed = (r + 7u) / 8u * e->bit_width;
     if (e->hdr_pos == NO_POS || e->n_groups == MAX_GROUPS)
         packed++;

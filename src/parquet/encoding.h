@@ -80,16 +80,32 @@ static inline void floe_buf_put_le64(struct floe_buf *b, uint64_t v)
 
 /* ULEB128: 1..10 bytes. */
 #define FLOE_UVARINT_MAX 10u
+
+/* Writes v at p (room for FLOE_UVARINT_MAX bytes); returns the end. */
+static inline uint8_t *floe_put_uvarint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80u) {
+        *p++ = (uint8_t)(v | 0x80u);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static inline size_t floe_uvarint_bytes(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80u) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
 static inline void floe_buf_put_uvarint(struct floe_buf *b, uint64_t v)
 {
     uint8_t tmp[FLOE_UVARINT_MAX];
-    size_t n = 0;
-    while (v >= 0x80u) {
-        tmp[n++] = (uint8_t)(v | 0x80u);
-        v >>= 7;
-    }
-    tmp[n++] = (uint8_t)v;
-    floe_buf_put_bytes(b, tmp, n);
+    floe_buf_put_bytes(b, tmp, (size_t)(floe_put_uvarint(tmp, v) - tmp));
 }
 
 /* Nonzero when n does not fit in 32 bits (a shift: no type-limits warning

@@ -159,26 +159,6 @@ static int64_t unzigzag_add(uint64_t z, int64_t base)
     return r <= (uint64_t)INT64_MAX ? (int64_t)r : -(int64_t)(~r) - 1;
 }
 
-static size_t uvarint_bytes(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80u) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static uint8_t *put_uvarint(uint8_t *p, uint64_t v)
-{
-    while (v >= 0x80u) {
-        *p++ = (uint8_t)(v | 0x80u);
-        v >>= 7;
-    }
-    *p++ = (uint8_t)v;
-    return p;
-}
-
 /* The window's own bytes: no bound check needed. */
 static const uint8_t *get_uvarint(const uint8_t *p, uint64_t *v)
 {
@@ -240,7 +220,7 @@ static size_t value_bound(int type, const struct floe_value *v)
     case FLOE_TYPE_DOUBLE:
         return 9u;
     case FLOE_TYPE_STRING:
-        return uvarint_bytes((uint64_t)v->v.str.len * 2u) + v->v.str.len;
+        return floe_uvarint_bytes((uint64_t)v->v.str.len * 2u) + v->v.str.len;
     default:
         return FLOE_UVARINT_MAX;
     }
@@ -257,10 +237,10 @@ static uint8_t *put_string(struct floe_rowwin *w, uint8_t *p, const struct floe_
     if (v->v.str.len > 0 && v->v.str.len <= INTERN_MAX_LEN && !w->strings_full) {
         int err = floe_dict_insert(&w->strings, v->v.str.ptr, v->v.str.len, &id);
         if (err == FLOE_OK)
-            return put_uvarint(p, (uint64_t)id * 2u + 1u);
+            return floe_put_uvarint(p, (uint64_t)id * 2u + 1u);
         w->strings_full = 1; /* the rest of this window's strings go as they are */
     }
-    p = put_uvarint(p, (uint64_t)v->v.str.len * 2u);
+    p = floe_put_uvarint(p, (uint64_t)v->v.str.len * 2u);
     if (v->v.str.len > 0)
         floe_memcpy(p, v->v.str.ptr, v->v.str.len);
     return p + v->v.str.len;
@@ -276,13 +256,13 @@ static uint8_t *put_value(struct floe_rowwin *w, uint8_t *p, uint32_t col, const
         return p + 1;
     case FLOE_TYPE_INT32:
     case FLOE_TYPE_DATE:
-        return put_uvarint(p, floe_zigzag64((int32_t)v->v.i64));
+        return floe_put_uvarint(p, floe_zigzag64((int32_t)v->v.i64));
     case FLOE_TYPE_FLOAT:
         floe_memcpy(p, &v->v.f32, 4);
         return p + 4;
     case FLOE_TYPE_DOUBLE: {
         uint64_t code = double_code(v->v.f64, hint);
-        p = put_uvarint(p, code);
+        p = floe_put_uvarint(p, code);
         if (code == DOUBLE_LITERAL) {
             floe_memcpy(p, &v->v.f64, 8);
             p += 8;
@@ -292,7 +272,7 @@ static uint8_t *put_value(struct floe_rowwin *w, uint8_t *p, uint32_t col, const
     case FLOE_TYPE_STRING:
         return put_string(w, p, v);
     default: /* int64 and timestamps: wrapping difference from the base */
-        return put_uvarint(p, zigzag_diff(v->v.i64, base));
+        return floe_put_uvarint(p, zigzag_diff(v->v.i64, base));
     }
 }
 
@@ -462,7 +442,7 @@ int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, con
         for (i = 0; i < w->n_values; i++)
             w->bases[i] = is_int64_like(value_type(w, i)) && !row->values[i].is_null ? row->values[i].v.i64 : 0;
     /* The key id's varint, the source byte, the bitmap, then the values. */
-    key_varint = uvarint_bytes(((uint64_t)floe_dict_count(&w->keys) + 1u) * 2u + 1u); /* a new key's, at most */
+    key_varint = floe_uvarint_bytes(((uint64_t)floe_dict_count(&w->keys) + 1u) * 2u + 1u); /* a new key's, at most */
     rest = key_varint + 1u + bitmap;
     len = rest;
     for (i = 0; i < w->n_values; i++)
@@ -477,7 +457,7 @@ int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, con
         alone = rest - key_varint + 1u; /* as the first row: key id 0, numbers that differ from themselves */
         for (i = 0; i < w->n_values; i++)
             if (!row->values[i].is_null && is_int64_like(value_type(w, i)))
-                alone -= uvarint_bytes(zigzag_diff(row->values[i].v.i64, w->bases[i])) - 1u;
+                alone -= floe_uvarint_bytes(zigzag_diff(row->values[i].v.i64, w->bases[i])) - 1u;
         if (alone + header_bytes(alone) > w->cap || rest > UINT32_MAX / 2u)
             return FLOE_ERR_LIMIT; /* no window takes it */
         if (rest + header > room)
@@ -495,7 +475,7 @@ int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, con
         w->count[id]++;
     }
     start = w->buf + w->used;
-    p = put_uvarint(start + header, id == NULL_KEY ? 0u : ((uint64_t)id + 1u) * 2u + (uint64_t)elided);
+    p = floe_put_uvarint(start + header, id == NULL_KEY ? 0u : ((uint64_t)id + 1u) * 2u + (uint64_t)elided);
     *p++ = (uint8_t)src;
     floe_memset(p, 0, bitmap);
     for (i = 0; i < w->n_values; i++)
