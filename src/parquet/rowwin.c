@@ -129,7 +129,7 @@ int floe_rowwin_init_keys(struct floe_rowwin *w, struct floe_arena *arena, const
     return FLOE_OK;
 }
 
-/* Rows are held compactly, so a window of a given size holds two to three
+/* Rows are held compactly, so a window of a given size holds about three
  * times the rows it would as plain values (a gateway's window is small):
  *   a 2-byte length (4 bytes, bit 0 of the first set, for a row past 32 KB),
  *   varint (key id + 1) * 2 + elided (0: null key; elided: a string key is
@@ -206,7 +206,8 @@ static int is_int64_like(int type)
     return type == FLOE_TYPE_INT64 || type == FLOE_TYPE_TIMESTAMP_MS || type == FLOE_TYPE_TIMESTAMP_US;
 }
 
-/* Bytes a value takes at most (exact but for doubles): whether a row fits. */
+/* Bytes a value takes at most, strings counted as not interned (an id is
+ * never longer than a non-empty string's literal form): whether a row fits. */
 static size_t value_bound(int type, const struct floe_value *v)
 {
     switch (type) {
