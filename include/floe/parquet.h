@@ -51,6 +51,9 @@ enum floe_parquet_codec {
 #define FLOE_PARQUET_DEFAULT_DICT_POOL (1024u * 1024u)  /* all dictionaries of a row group share this */
 #define FLOE_PARQUET_DEFAULT_MAX_ROW_GROUPS 64u
 #define FLOE_PARQUET_PAGE_MAX_VALUES 20000u /* rows per page, whatever their size */
+/* The page index's default room, per column chunk a file may have: the
+ * bench's telemetry takes about 330 bytes a chunk (1 MiB row groups). */
+#define FLOE_PARQUET_PAGE_INDEX_PER_CHUNK 384u
 #define FLOE_PARQUET_STAT_MAX 32u           /* longest string min/max; longer values give truncated
                                              * bounds (is_min/max_value_exact = false) */
 
@@ -70,6 +73,15 @@ struct floe_parquet_config {
                                        * whose pages all use the dictionary gets a split
                                        * block Bloom filter (1% false positives, after the
                                        * row group's chunks), built from the dictionary. */
+    uint8_t no_page_index;            /* 1: no page index. By default each column chunk gets
+                                       * an OffsetIndex (where its data pages start, and
+                                       * their first rows) and a ColumnIndex (each page's
+                                       * min, max and nulls), written before the footer,
+                                       * so readers can skip pages. */
+    uint32_t page_index_bytes;        /* room for the file's page index, held until the
+                                       * file is closed; chunks past it get none. 0: 384
+                                       * bytes per chunk a file may have (max_row_groups
+                                       * x columns) */
     const char *schema_json;          /* stored in the footer as "floe.schema"; may be NULL */
     const struct floe_log_port *log;
 };

@@ -17,12 +17,19 @@
 enum { PHYS_BOOLEAN = 0, PHYS_INT32 = 1, PHYS_INT64 = 2, PHYS_FLOAT = 4, PHYS_DOUBLE = 5, PHYS_BYTE_ARRAY = 6 };
 enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_DELTA = 5, ENC_RLE_DICT = 8, ENC_BSS = 9 };
 enum { PAGE_DATA = 0, PAGE_DICT = 2 };
+enum { BOUNDARY_UNORDERED = 0, BOUNDARY_ASCENDING = 1, BOUNDARY_DESCENDING = 2 };
 enum { CODEC_UNCOMPRESSED = 0, CODEC_SNAPPY = 1, CODEC_ZSTD = 6 };
 enum { REP_REQUIRED = 0, REP_OPTIONAL = 1 };
 enum { CONV_UTF8 = 0, CONV_DATE = 6, CONV_TS_MILLIS = 9, CONV_TS_MICROS = 10 };
 
 #define PAGE_HEADER_MAX 64u   /* a data or dictionary page header, no statistics */
 #define STORE_LINK 8u         /* per stored page: next offset + length */
+/* Then the page's record for the page index: values, nulls, flags, the
+ * lengths and PLAIN bytes of its min and max. */
+#define PAGE_REC_FIXED 11u
+#define PAGE_REC_MAX (PAGE_REC_FIXED + 2u * FLOE_PARQUET_STAT_MAX)
+#define STORED_PAGE_EXTRA (STORE_LINK + PAGE_REC_MAX)
+enum { REC_HAS_MINMAX = 1, REC_HAS_NAN = 2, REC_NO_MAX = 4 };
 #define APPEND_SLACK 1280u    /* most one value can add to an encoder's output */
 #define KV_BYTES 4096u
 #define KV_MAX 8u
@@ -50,6 +57,21 @@ struct chunk_meta {
     uint8_t min_exact, max_exact; /* 0: a truncated bound (long strings) */
     uint8_t min_len, max_len;
     uint8_t min[FLOE_PARQUET_STAT_MAX], max[FLOE_PARQUET_STAT_MAX];
+    /* the chunk's page index in the index buffer; length 0: none */
+    uint32_t column_index_at, column_index_len;
+    uint32_t offset_index_at, offset_index_len;
+};
+
+/* Min and max of a page or a column chunk, as values arrive. */
+struct minmax {
+    int has_value;
+    uint8_t has_nan;  /* NaN never enters min/max; a page index then says nothing */
+    int64_t imin, imax;
+    double dmin, dmax;
+    /* strings: bounds of at most FLOE_PARQUET_STAT_MAX bytes (stats.h) */
+    uint8_t smin[FLOE_PARQUET_STAT_MAX], smax[FLOE_PARQUET_STAT_MAX];
+    uint8_t smin_len, smax_len;
+    uint8_t smin_exact, smax_exact, smax_none;
 };
 
 struct rg_meta {
@@ -82,14 +104,13 @@ struct column {
     uint16_t encodings;
     uint64_t rg_values, rg_nulls;
     int64_t comp_size, uncomp_size; /* pages written to the store so far */
-    /* statistics of this row group */
-    int has_value;
-    int64_t imin, imax;
-    double dmin, dmax;
-    /* strings: bounds of at most FLOE_PARQUET_STAT_MAX bytes (stats.h) */
-    uint8_t smin[FLOE_PARQUET_STAT_MAX], smax[FLOE_PARQUET_STAT_MAX];
-    uint8_t smin_len, smax_len;
-    uint8_t smin_exact, smax_exact, smax_none;
+    struct minmax rg;   /* statistics of this row group: its pages' merged */
+    struct minmax page; /* of the current page */
+    /* Dictionary entries the current page used (bit i: entry i), so its
+     * min and max cost one look per distinct value, not a compare per
+     * value. Words past seen_words are stale, zeroed as they are reached. */
+    uint64_t *seen;
+    uint32_t seen_bits, seen_words;
 };
 
 struct floe_parquet_state {
@@ -120,12 +141,15 @@ struct floe_parquet_state {
     size_t kv_len;
     uint32_t n_kv;
     char reject[FLOE_PARQUET_REJECT_MAX]; /* why the last FLOE_ERR_LIMIT row was refused */
+    uint8_t *index;        /* ColumnIndex and OffsetIndex structs of the file so far */
+    size_t index_cap, index_len;
+    int index_full;        /* one did not fit: no more in this file */
 };
 
 /* ---- layout -------------------------------------------------------------- */
 
 struct limits {
-    uint32_t page, row_group, dict_entries, dict_bytes, dict_pool;
+    uint32_t page, row_group, dict_entries, dict_bytes, dict_pool, page_index;
     uint16_t max_rgs;
 };
 
@@ -137,6 +161,14 @@ static void effective(const struct floe_parquet_config *cfg, struct limits *l)
     l->dict_bytes = cfg->dict_bytes ? cfg->dict_bytes : FLOE_PARQUET_DEFAULT_DICT_BYTES;
     l->dict_pool = cfg->dict_pool_bytes ? cfg->dict_pool_bytes : FLOE_PARQUET_DEFAULT_DICT_POOL;
     l->max_rgs = cfg->max_row_groups ? cfg->max_row_groups : FLOE_PARQUET_DEFAULT_MAX_ROW_GROUPS;
+    if (cfg->no_page_index) {
+        l->page_index = 0;
+    } else if (cfg->page_index_bytes) {
+        l->page_index = cfg->page_index_bytes;
+    } else {
+        uint64_t room = (uint64_t)l->max_rgs * FLOE_PARQUET_PAGE_INDEX_PER_CHUNK * ((uint64_t)cfg->schema->n_columns + 1u);
+        l->page_index = room > (1u << 30) ? (1u << 30) : (uint32_t)room;
+    }
 }
 
 static int config_ok(const struct floe_parquet_config *cfg)
@@ -150,7 +182,7 @@ static int config_ok(const struct floe_parquet_config *cfg)
     /* The store must take a few pages, and one fresh page header of every
      * column (a row group ends before a row that might not fit). */
     return l.page >= 4096 && l.page <= (64u << 20) && l.row_group <= (1u << 30) &&
-           l.dict_entries <= FLOE_DICT_MAX_ENTRIES && l.dict_bytes <= (1u << 30) &&
+           l.dict_entries <= FLOE_DICT_MAX_ENTRIES && l.dict_bytes <= (1u << 30) && l.page_index <= (1u << 30) &&
            l.row_group >= 4u * l.page && l.row_group / 2u >= (cfg->schema->n_columns + 1u) * 2048u;
 }
 
@@ -301,6 +333,16 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
             floe_buf_init(&c->levels, p, levels_cap());
         if (phys != PHYS_BOOLEAN && dict_plain_max(&l, phys) > scratch)
             scratch = dict_plain_max(&l, phys);
+        if (phys != PHYS_BOOLEAN) {
+            /* Every entry takes at least 4 bytes of the pool: no more bits
+             * than that, whatever dict_entries says. */
+            uint32_t bits = l.dict_entries < l.dict_pool / 4u ? l.dict_entries : l.dict_pool / 4u;
+            FLOE_TRY(floe_arena_take_raw(a, ((size_t)bits + 63u) / 64u * 8u, 8, &p));
+            if (c) {
+                c->seen = (uint64_t *)p;
+                c->seen_bits = bits;
+            }
+        }
         if (c) {
             c->name = i < sc->n_columns ? sc->columns[i].name : FLOE_EXTRA_COLUMN_NAME;
             c->type = (uint8_t)type;
@@ -360,6 +402,13 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         st->max_rgs = l.max_rgs;
     }
     FLOE_TRY(floe_arena_slice(a, l.dict_pool, st ? &st->dict_pool : &st_dummy_pool));
+    if (l.page_index > 0) {
+        FLOE_TRY(floe_arena_take_raw(a, l.page_index, 8, &p)); /* written before read */
+        if (st) {
+            st->index = (uint8_t *)p;
+            st->index_cap = l.page_index;
+        }
+    }
     FLOE_TRY(floe_arena_take(a, KV_BYTES, 8, &p));
     if (st) {
         st->dict_entries_max = l.dict_entries;
@@ -580,31 +629,33 @@ static void note_page(struct column *c, size_t uncomp, size_t comp, size_t hdr_l
 }
 
 static int flush_row_group(struct floe_parquet *pq);
+static size_t end_page_stats(struct column *c, uint8_t *rec);
 
 /* The current page is complete: compressed into the row-group store. */
 static int flush_page(struct floe_parquet *pq, struct column *c)
 {
     struct floe_parquet_state *st = pq->st;
-    size_t uncomp, comp, hdr_len;
+    size_t uncomp, comp, hdr_len, rec_len;
     uint8_t hdr[PAGE_HEADER_MAX];
     uint8_t *at;
     if (c->page_values == 0)
         return FLOE_OK;
     FLOE_TRY(assemble_page(st, c, &uncomp));
-    if (st->store_cap - st->store_len < STORE_LINK + PAGE_HEADER_MAX + compress_bound(uncomp))
+    if (st->store_cap - st->store_len < STORED_PAGE_EXTRA + PAGE_HEADER_MAX + compress_bound(uncomp))
         return FLOE_ERR_NOMEM; /* write_row's reserve check prevents this */
     FLOE_TRY(pack_page(st, c, uncomp, hdr, &hdr_len, &comp));
     at = st->store + st->store_len;
+    rec_len = end_page_stats(c, at + STORE_LINK);
     floe_put_le32(at, 0);
     floe_put_le32(at + 4, (uint32_t)(hdr_len + comp));
-    floe_memcpy(at + STORE_LINK, hdr, hdr_len);
-    floe_memcpy(at + STORE_LINK + hdr_len, st->cbuf, comp);
+    floe_memcpy(at + STORE_LINK + rec_len, hdr, hdr_len);
+    floe_memcpy(at + STORE_LINK + rec_len + hdr_len, st->cbuf, comp);
     if (c->last_page != 0)
         floe_put_le32(st->store + c->last_page - 1, (uint32_t)st->store_len + 1u);
     else
         c->first_page = (uint32_t)st->store_len + 1u;
     c->last_page = (uint32_t)st->store_len + 1u;
-    st->store_len += STORE_LINK + hdr_len + comp;
+    st->store_len += STORE_LINK + rec_len + hdr_len + comp;
     note_page(c, uncomp, comp, hdr_len);
     begin_page(c);
     return FLOE_OK;
@@ -621,142 +672,262 @@ static int bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
     return alen < blen ? -1 : 1;
 }
 
+/* A string bound of n bytes (a value, or with !exact a truncated one) into
+ * s's min; the max takes its own bound (stat_string_max). */
+static void stat_string_min(struct minmax *s, const uint8_t *b, size_t n, int exact)
+{
+    int r = s->has_value ? bytes_cmp(b, n, s->smin, s->smin_len) : -1;
+    if (r < 0) {
+        floe_memcpy(s->smin, b, n);
+        s->smin_len = (uint8_t)n;
+        s->smin_exact = (uint8_t)exact;
+    } else if (r == 0 && exact) {
+        s->smin_exact = 1; /* the bound is a value of the chunk after all */
+    }
+}
+
+static void stat_string_max(struct minmax *s, const uint8_t *b, size_t n, int exact)
+{
+    int r = s->has_value ? bytes_cmp(b, n, s->smax, s->smax_len) : 1;
+    if (r > 0) {
+        floe_memcpy(s->smax, b, n);
+        s->smax_len = (uint8_t)n;
+        s->smax_exact = (uint8_t)exact;
+    } else if (r == 0 && exact) {
+        s->smax_exact = 1;
+    }
+}
+
 /* A string longer than FLOE_PARQUET_STAT_MAX enters min/max as a bound: its
  * prefix below, its incremented prefix above (is_*_value_exact = false). */
-static void stat_string(struct column *c, const char *str, uint32_t len)
+static void stat_string(struct minmax *s, const uint8_t *str, size_t len)
 {
-    const uint8_t *s = (const uint8_t *)str;
     uint8_t up[FLOE_PARQUET_STAT_MAX];
-    int exact = len <= FLOE_PARQUET_STAT_MAX, r;
-    size_t n = floe_stat_prefix(s, len, FLOE_PARQUET_STAT_MAX);
-
-    r = c->has_value ? bytes_cmp(s, n, c->smin, c->smin_len) : -1;
-    if (r < 0) {
-        floe_memcpy(c->smin, s, n);
-        c->smin_len = (uint8_t)n;
-        c->smin_exact = (uint8_t)exact;
-    } else if (r == 0 && exact) {
-        c->smin_exact = 1; /* the bound is a value of the chunk after all */
-    }
-    if (c->smax_none)
-        return;
-    if (!exact) {
-        floe_memcpy(up, s, n);
-        n = floe_stat_upper(up, n, FLOE_PARQUET_STAT_MAX);
-        if (n == 0) {
-            c->smax_none = 1; /* nothing short sorts after it: no max for this chunk */
-            return;
+    int exact = len <= FLOE_PARQUET_STAT_MAX;
+    size_t n = floe_stat_prefix(str, len, FLOE_PARQUET_STAT_MAX);
+    stat_string_min(s, str, n, exact);
+    if (!s->smax_none) {
+        if (exact) {
+            stat_string_max(s, str, n, 1);
+        } else {
+            floe_memcpy(up, str, n);
+            n = floe_stat_upper(up, n, FLOE_PARQUET_STAT_MAX);
+            if (n == 0)
+                s->smax_none = 1; /* nothing short sorts after it: no max for this chunk */
+            else
+                stat_string_max(s, up, n, 0);
         }
-        s = up;
     }
-    r = c->has_value ? bytes_cmp(s, n, c->smax, c->smax_len) : 1;
-    if (r > 0) {
-        floe_memcpy(c->smax, s, n);
-        c->smax_len = (uint8_t)n;
-        c->smax_exact = (uint8_t)exact;
-    } else if (r == 0 && exact) {
-        c->smax_exact = 1;
-    }
+    s->has_value = 1;
 }
 
-static void stat_value(struct column *c, const struct floe_value *v)
+static void stat_double(struct minmax *s, double d)
 {
-    switch (c->phys) {
+    if (d != d) {
+        s->has_nan = 1; /* NaN never enters min/max */
+        return;
+    }
+    if (!s->has_value || d < s->dmin || (d == 0 && d == s->dmin))
+        s->dmin = d;
+    if (!s->has_value || d > s->dmax || (d == 0 && d == s->dmax))
+        s->dmax = d;
+    s->has_value = 1;
+}
+
+static void stat_int(struct minmax *s, int64_t x)
+{
+    if (!s->has_value || x < s->imin)
+        s->imin = x;
+    if (!s->has_value || x > s->imax)
+        s->imax = x;
+    s->has_value = 1;
+}
+
+static void stat_value(struct minmax *s, uint8_t phys, const struct floe_value *v)
+{
+    switch (phys) {
     case PHYS_BYTE_ARRAY:
-        stat_string(c, v->v.str.ptr, v->v.str.len);
+        stat_string(s, (const uint8_t *)v->v.str.ptr, v->v.str.len);
         break;
     case PHYS_FLOAT:
-    case PHYS_DOUBLE: {
-        double d = c->phys == PHYS_FLOAT ? (double)v->v.f32 : v->v.f64;
-        if (d != d)
-            return; /* NaN never enters min/max */
-        if (!c->has_value || d < c->dmin || (d == 0 && d == c->dmin))
-            c->dmin = d;
-        if (!c->has_value || d > c->dmax || (d == 0 && d == c->dmax))
-            c->dmax = d;
+        stat_double(s, (double)v->v.f32);
         break;
-    }
-    case PHYS_BOOLEAN: {
-        int b = v->v.b != 0; /* any nonzero is true, as the page has it */
-        if (!c->has_value || b < c->imin)
-            c->imin = b;
-        if (!c->has_value || b > c->imax)
-            c->imax = b;
+    case PHYS_DOUBLE:
+        stat_double(s, v->v.f64);
         break;
-    }
+    case PHYS_BOOLEAN:
+        stat_int(s, v->v.b != 0); /* any nonzero is true, as the page has it */
+        break;
     default:
-        if (!c->has_value || v->v.i64 < c->imin)
-            c->imin = v->v.i64;
-        if (!c->has_value || v->v.i64 > c->imax)
-            c->imax = v->v.i64;
+        stat_int(s, v->v.i64);
         break;
     }
-    c->has_value = 1;
 }
 
-/* The chunk's statistics in PLAIN form (Parquet's min_value/max_value). */
-static void stats_to_meta(const struct column *c, struct chunk_meta *m)
+/* Dictionary entry i of c into s. */
+static void stat_entry(const struct column *c, struct minmax *s, uint32_t i)
 {
-    m->has_minmax = (uint8_t)c->has_value;
-    m->has_max = 1;
-    m->min_exact = m->max_exact = 1;
-    if (!m->has_minmax)
+    if (c->phys == PHYS_BYTE_ARRAY) {
+        const uint8_t *b;
+        size_t len;
+        if (floe_dict_get_bytes(&c->dict, i, &b, &len) == FLOE_OK)
+            stat_string(s, b, len);
+    } else {
+        uint64_t x = floe_dict_get_fixed(&c->dict, i);
+        if (c->phys == PHYS_FLOAT) {
+            uint32_t bits = (uint32_t)x;
+            float f;
+            floe_memcpy(&f, &bits, 4);
+            stat_double(s, (double)f);
+        } else if (c->phys == PHYS_DOUBLE) {
+            double d;
+            floe_memcpy(&d, &x, 8);
+            stat_double(s, d);
+        } else if (c->phys == PHYS_INT32) {
+            stat_int(s, (int32_t)(uint32_t)x);
+        } else {
+            stat_int(s, (int64_t)x);
+        }
+    }
+}
+
+/* Folds a page's min and max into its chunk's. */
+static void minmax_merge(uint8_t phys, struct minmax *into, const struct minmax *from)
+{
+    into->has_nan |= from->has_nan;
+    if (!from->has_value)
         return;
-    switch (c->phys) {
+    if (phys == PHYS_BYTE_ARRAY) {
+        stat_string_min(into, from->smin, from->smin_len, from->smin_exact);
+        if (from->smax_none)
+            into->smax_none = 1;
+        else if (!into->smax_none)
+            stat_string_max(into, from->smax, from->smax_len, from->smax_exact);
+        into->has_value = 1;
+    } else if (phys == PHYS_FLOAT || phys == PHYS_DOUBLE) {
+        stat_double(into, from->dmin);
+        stat_double(into, from->dmax);
+    } else {
+        stat_int(into, from->imin);
+        stat_int(into, from->imax);
+    }
+}
+
+static void minmax_reset(struct minmax *s)
+{
+    s->has_value = 0;
+    s->has_nan = 0;
+    s->smax_none = 0;
+}
+
+/* s's min and max as PLAIN bytes (Parquet's min_value/max_value). */
+static void minmax_plain(uint8_t phys, const struct minmax *s, uint8_t *min, uint8_t *min_len, uint8_t *max,
+                         uint8_t *max_len)
+{
+    switch (phys) {
     case PHYS_BYTE_ARRAY:
-        floe_memcpy(m->min, c->smin, c->smin_len);
-        floe_memcpy(m->max, c->smax, c->smax_len);
-        m->min_len = c->smin_len;
-        m->max_len = c->smax_len;
-        m->min_exact = c->smin_exact;
-        m->max_exact = c->smax_exact;
-        m->has_max = (uint8_t)!c->smax_none;
+        floe_memcpy(min, s->smin, s->smin_len);
+        floe_memcpy(max, s->smax, s->smax_len);
+        *min_len = s->smin_len;
+        *max_len = s->smax_len;
         break;
     case PHYS_FLOAT: {
         /* Readers compare -0 and +0 as equal: widen the bounds to both. */
-        float lo = (float)c->dmin, hi = (float)c->dmax;
+        float lo = (float)s->dmin, hi = (float)s->dmax;
         uint32_t b;
         if (lo == 0)
             lo = -0.0f;
         if (hi == 0)
             hi = 0.0f;
         floe_memcpy(&b, &lo, 4);
-        floe_put_le32(m->min, b);
+        floe_put_le32(min, b);
         floe_memcpy(&b, &hi, 4);
-        floe_put_le32(m->max, b);
-        m->min_len = m->max_len = 4;
+        floe_put_le32(max, b);
+        *min_len = *max_len = 4;
         break;
     }
     case PHYS_DOUBLE: {
-        double lo = c->dmin, hi = c->dmax;
+        double lo = s->dmin, hi = s->dmax;
         uint64_t b;
         if (lo == 0)
             lo = -0.0;
         if (hi == 0)
             hi = 0.0;
         floe_memcpy(&b, &lo, 8);
-        floe_put_le64(m->min, b);
+        floe_put_le64(min, b);
         floe_memcpy(&b, &hi, 8);
-        floe_put_le64(m->max, b);
-        m->min_len = m->max_len = 8;
+        floe_put_le64(max, b);
+        *min_len = *max_len = 8;
         break;
     }
     case PHYS_BOOLEAN:
-        m->min[0] = (uint8_t)c->imin;
-        m->max[0] = (uint8_t)c->imax;
-        m->min_len = m->max_len = 1;
+        min[0] = (uint8_t)s->imin;
+        max[0] = (uint8_t)s->imax;
+        *min_len = *max_len = 1;
         break;
     case PHYS_INT32:
-        floe_put_le32(m->min, (uint32_t)(int32_t)c->imin);
-        floe_put_le32(m->max, (uint32_t)(int32_t)c->imax);
-        m->min_len = m->max_len = 4;
+        floe_put_le32(min, (uint32_t)(int32_t)s->imin);
+        floe_put_le32(max, (uint32_t)(int32_t)s->imax);
+        *min_len = *max_len = 4;
         break;
     default:
-        floe_put_le64(m->min, (uint64_t)c->imin);
-        floe_put_le64(m->max, (uint64_t)c->imax);
-        m->min_len = m->max_len = 8;
+        floe_put_le64(min, (uint64_t)s->imin);
+        floe_put_le64(max, (uint64_t)s->imax);
+        *min_len = *max_len = 8;
         break;
     }
+}
+
+/* The chunk's statistics in PLAIN form. */
+static void stats_to_meta(const struct column *c, struct chunk_meta *m)
+{
+    const struct minmax *s = &c->rg;
+    m->has_minmax = (uint8_t)s->has_value;
+    m->has_max = 1;
+    m->min_exact = m->max_exact = 1;
+    if (!m->has_minmax)
+        return;
+    minmax_plain(c->phys, s, m->min, &m->min_len, m->max, &m->max_len);
+    if (c->phys == PHYS_BYTE_ARRAY) {
+        m->min_exact = s->smin_exact;
+        m->max_exact = s->smax_exact;
+        m->has_max = (uint8_t)!s->smax_none;
+    }
+}
+
+/* The current page's record for the page index (PAGE_REC_FIXED bytes, then
+ * min and max); its length. The page's min and max join the chunk's. */
+static size_t end_page_stats(struct column *c, uint8_t *rec)
+{
+    struct minmax *s = &c->page;
+    uint32_t w;
+    uint8_t flags = 0, min_len = 0, max_len = 0;
+    for (w = 0; w < c->seen_words; w++) { /* a dictionary page's distinct values */
+        uint64_t bits = c->seen[w];
+        while (bits != 0) {
+            stat_entry(c, s, w * 64u + (uint32_t)__builtin_ctzll(bits));
+            bits &= bits - 1u;
+        }
+    }
+    c->seen_words = 0;
+    if (s->has_value) {
+        flags |= REC_HAS_MINMAX;
+        minmax_plain(c->phys, s, rec + PAGE_REC_FIXED, &min_len, rec + PAGE_REC_FIXED + FLOE_PARQUET_STAT_MAX,
+                     &max_len);
+        floe_memmove(rec + PAGE_REC_FIXED + min_len, rec + PAGE_REC_FIXED + FLOE_PARQUET_STAT_MAX, max_len);
+    }
+    if (s->has_nan)
+        flags |= REC_HAS_NAN;
+    if (c->phys == PHYS_BYTE_ARRAY && s->smax_none)
+        flags |= REC_NO_MAX;
+    floe_put_le32(rec, c->page_values);
+    floe_put_le32(rec + 4, c->page_nulls);
+    rec[8] = flags;
+    rec[9] = min_len;
+    rec[10] = max_len;
+    minmax_merge(c->phys, &c->rg, s);
+    minmax_reset(s);
+    return PAGE_REC_FIXED + min_len + max_len;
 }
 
 /* ---- row groups ---------------------------------------------------------- */
@@ -768,8 +939,9 @@ static void reset_column_for_row_group(struct column *c)
     c->encodings = 0;
     c->rg_values = c->rg_nulls = 0;
     c->comp_size = c->uncomp_size = 0;
-    c->has_value = 0;
-    c->smax_none = 0;
+    minmax_reset(&c->rg);
+    minmax_reset(&c->page);
+    c->seen_words = 0;
     if (c->phys == PHYS_BOOLEAN)
         c->dict_state = DICT_NONE;
     else if (c->dict_state != DICT_NEVER)
@@ -955,11 +1127,220 @@ static int write_bloom_filter(struct floe_parquet *pq, const struct column *c, s
     return FLOE_OK;
 }
 
+/* ---- page index ---------------------------------------------------------- */
+
+/* A stored page's record length (the bytes between its link and header). */
+static size_t stored_rec_len(const uint8_t *at)
+{
+    return PAGE_REC_FIXED + at[STORE_LINK + 9] + at[STORE_LINK + 10];
+}
+
+/* The data pages of a chunk as written: the stored ones in order, then the
+ * one assembled at the row group's end. */
+struct page_iter {
+    const uint8_t *store;
+    uint32_t next;       /* store offset + 1; 0: none left */
+    const uint8_t *last; /* link and record of the last page; NULL: none (left) */
+    int64_t offset;      /* in the file */
+    int64_t first_row;   /* in the row group */
+};
+
+struct page_view {
+    int64_t offset, first_row;
+    uint32_t size, values, nulls;
+    uint8_t flags, min_len, max_len;
+    const uint8_t *min, *max;
+};
+
+static int page_iter_next(struct page_iter *it, struct page_view *v)
+{
+    const uint8_t *at, *rec;
+    if (it->next != 0) {
+        at = it->store + it->next - 1;
+        it->next = floe_get_le32(at);
+    } else if (it->last != NULL) {
+        at = it->last;
+        it->last = NULL;
+    } else {
+        return 0;
+    }
+    rec = at + STORE_LINK;
+    v->offset = it->offset;
+    v->first_row = it->first_row;
+    v->size = floe_get_le32(at + 4);
+    v->values = floe_get_le32(rec);
+    v->nulls = floe_get_le32(rec + 4);
+    v->flags = rec[8];
+    v->min_len = rec[9];
+    v->max_len = rec[10];
+    v->min = rec + PAGE_REC_FIXED;
+    v->max = v->min + v->min_len;
+    it->offset += v->size;
+    it->first_row += v->values; /* flat columns: a value per row */
+    return 1;
+}
+
+/* Order of two PLAIN min/max values of one physical type (no NaN). */
+static int plain_cmp(uint8_t phys, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    switch (phys) {
+    case PHYS_BYTE_ARRAY:
+        return bytes_cmp(a, alen, b, blen);
+    case PHYS_BOOLEAN:
+        return (int)a[0] - (int)b[0];
+    case PHYS_INT32: {
+        int32_t x = (int32_t)floe_get_le32(a), y = (int32_t)floe_get_le32(b);
+        return (x > y) - (x < y);
+    }
+    case PHYS_INT64: {
+        int64_t x = (int64_t)floe_get_le64(a), y = (int64_t)floe_get_le64(b);
+        return (x > y) - (x < y);
+    }
+    case PHYS_FLOAT: {
+        uint32_t xb = floe_get_le32(a), yb = floe_get_le32(b);
+        float x, y;
+        floe_memcpy(&x, &xb, 4);
+        floe_memcpy(&y, &yb, 4);
+        return (x > y) - (x < y);
+    }
+    default: {
+        uint64_t xb = floe_get_le64(a), yb = floe_get_le64(b);
+        double x, y;
+        floe_memcpy(&x, &xb, 8);
+        floe_memcpy(&y, &yb, 8);
+        return (x > y) - (x < y);
+    }
+    }
+}
+
+/* Whether the chunk's pages can have a ColumnIndex, and its boundary order.
+ * A page with a NaN has none: NaN is in no min/max, and readers that order
+ * NaN above every number would skip that page for it (parquet-java drops
+ * the index for the same reason). So does a page of strings whose max has
+ * no short upper bound. */
+static int column_index_order(const struct column *c, struct page_iter it, int *order)
+{
+    struct page_view v, prev;
+    int have_prev = 0, asc = 1, desc = 1, null_page = 0;
+    while (page_iter_next(&it, &v)) {
+        if (v.flags & (REC_HAS_NAN | REC_NO_MAX))
+            return 0;
+        if (v.values == v.nulls) {
+            null_page = 1;
+            continue;
+        }
+        if (!(v.flags & REC_HAS_MINMAX))
+            return 0;
+        if (have_prev) {
+            int lo = plain_cmp(c->phys, prev.min, prev.min_len, v.min, v.min_len);
+            int hi = plain_cmp(c->phys, prev.max, prev.max_len, v.max, v.max_len);
+            asc &= lo <= 0 && hi <= 0;
+            desc &= lo >= 0 && hi >= 0;
+        }
+        prev = v;
+        have_prev = 1;
+    }
+    /* Readers binary-search ordered bounds: only claim an order with no null
+     * page among them. */
+    *order = null_page ? BOUNDARY_UNORDERED : asc ? BOUNDARY_ASCENDING : desc ? BOUNDARY_DESCENDING
+                                                                      : BOUNDARY_UNORDERED;
+    return 1;
+}
+
+static void write_column_index(struct floe_thrift_writer *w, const struct column *c, struct page_iter it,
+                               uint32_t n, int order)
+{
+    struct page_iter again = it;
+    struct page_view v;
+    floe_thrift_write_list_begin(w, 1, FLOE_THRIFT_BOOL, n); /* null_pages */
+    while (page_iter_next(&it, &v))
+        floe_thrift_write_elem_bool(w, v.values == v.nulls);
+    floe_thrift_write_list_end(w);
+    it = again;
+    floe_thrift_write_list_begin(w, 2, FLOE_THRIFT_BINARY, n); /* min_values: empty for a null page */
+    while (page_iter_next(&it, &v))
+        floe_thrift_write_elem_binary(w, v.min, v.values == v.nulls ? 0u : v.min_len);
+    floe_thrift_write_list_end(w);
+    it = again;
+    floe_thrift_write_list_begin(w, 3, FLOE_THRIFT_BINARY, n); /* max_values */
+    while (page_iter_next(&it, &v))
+        floe_thrift_write_elem_binary(w, v.max, v.values == v.nulls ? 0u : v.max_len);
+    floe_thrift_write_list_end(w);
+    floe_thrift_write_i32(w, 4, order);
+    it = again;
+    floe_thrift_write_list_begin(w, 5, FLOE_THRIFT_I64, n); /* null_counts */
+    while (page_iter_next(&it, &v))
+        floe_thrift_write_elem_i64(w, v.nulls);
+    floe_thrift_write_list_end(w);
+    (void)c;
+}
+
+static void write_offset_index(struct floe_thrift_writer *w, struct page_iter it, uint32_t n)
+{
+    struct page_view v;
+    floe_thrift_write_list_begin(w, 1, FLOE_THRIFT_STRUCT, n); /* page_locations */
+    while (page_iter_next(&it, &v)) {
+        floe_thrift_write_elem_struct_begin(w);
+        floe_thrift_write_i64(w, 1, v.offset);
+        floe_thrift_write_i32(w, 2, (int32_t)v.size); /* header included */
+        floe_thrift_write_i64(w, 3, v.first_row);
+        floe_thrift_write_struct_end(w);
+    }
+    floe_thrift_write_list_end(w);
+}
+
+/* Appends the chunk's ColumnIndex and OffsetIndex to the file's index
+ * buffer. Once one does not fit, the file's later chunks get none, so the
+ * indexed chunks are the first ones. */
+static void write_page_index(struct floe_parquet_state *st, const struct column *c, struct chunk_meta *m,
+                             const uint8_t *last)
+{
+    struct page_iter it, count;
+    struct page_view v;
+    struct floe_thrift_writer w;
+    uint32_t n = 0;
+    int order, len;
+    it.store = st->store;
+    it.next = c->first_page;
+    it.last = last;
+    it.offset = m->data_offset;
+    it.first_row = 0;
+    count = it;
+    while (page_iter_next(&count, &v))
+        n++;
+    if (n == 0 || st->index_full)
+        return;
+    floe_thrift_writer_init(&w, st->index + st->index_len, st->index_cap - st->index_len);
+    write_offset_index(&w, it, n);
+    len = floe_thrift_writer_finish(&w);
+    if (len <= 0) {
+        st->index_full = 1;
+        return;
+    }
+    m->offset_index_at = (uint32_t)st->index_len;
+    m->offset_index_len = (uint32_t)len;
+    st->index_len += (size_t)len;
+    if (!column_index_order(c, it, &order))
+        return;
+    floe_thrift_writer_init(&w, st->index + st->index_len, st->index_cap - st->index_len);
+    write_column_index(&w, c, it, n, order);
+    len = floe_thrift_writer_finish(&w);
+    if (len <= 0) {
+        st->index_full = 1;
+        return;
+    }
+    m->column_index_at = (uint32_t)st->index_len;
+    m->column_index_len = (uint32_t)len;
+    st->index_len += (size_t)len;
+}
+
 /* Writes every column chunk of the open row group, then resets for the next. */
 static int flush_row_group(struct floe_parquet *pq)
 {
     struct floe_parquet_state *st = pq->st;
     struct rg_meta *rg;
+    uint8_t last[STORED_PAGE_EXTRA]; /* the page assembled here, as a stored one's link and record */
+    int has_last;
     uint32_t i;
     if (st->rg_rows == 0)
         return FLOE_OK;
@@ -982,18 +1363,24 @@ static int flush_row_group(struct floe_parquet *pq)
         m->data_offset = (int64_t)pq->stats.bytes;
         while (page != 0) {
             const uint8_t *at = st->store + page - 1;
-            FLOE_TRY(sink_write(pq, at + STORE_LINK, floe_get_le32(at + 4)));
+            FLOE_TRY(sink_write(pq, at + STORE_LINK + stored_rec_len(at), floe_get_le32(at + 4)));
             page = floe_get_le32(at);
         }
+        has_last = 0;
         if (c->page_values > 0) {
             size_t uncomp, comp, hdr_len;
             uint8_t hdr[PAGE_HEADER_MAX];
+            (void)end_page_stats(c, last + STORE_LINK);
             FLOE_TRY(assemble_page(st, c, &uncomp));
             FLOE_TRY(pack_page(st, c, uncomp, hdr, &hdr_len, &comp));
             FLOE_TRY(sink_write(pq, hdr, hdr_len));
             FLOE_TRY(sink_write(pq, st->cbuf, comp));
             note_page(c, uncomp, comp, hdr_len);
+            has_last = 1;
+            floe_put_le32(last + 4, (uint32_t)(hdr_len + comp));
         }
+        if (st->index != NULL)
+            write_page_index(st, c, m, has_last ? last : NULL);
         m->encodings |= c->encodings;
         /* Every value is in the dictionary only if every page used it. */
         m->bloom_due = st->bloom && c->dict_pages > 0 && floe_dict_count(&c->dict) > 0 &&
@@ -1205,7 +1592,7 @@ static int check_row(struct floe_parquet_state *st, const struct floe_value *val
             page += 4u + v->v.str.len;
         /* Snappy's worst case, written out. It covers zstd's too
          * (n + n/256 + 64 at most), as page > 1280. */
-        *need += STORE_LINK + PAGE_HEADER_MAX + 32u + page + page / 6u;
+        *need += STORED_PAGE_EXTRA + PAGE_HEADER_MAX + 32u + page + page / 6u;
     }
     return FLOE_OK;
 }
@@ -1270,8 +1657,8 @@ uint64_t floe_parquet_sure_room(const struct floe_parquet *pq)
         uint64_t page = c->levels.cap + c->values.cap + APPEND_SLACK + FLOE_DELTA_HEADER_MAX + 64u;
         if (c->phys == PHYS_BYTE_ARRAY)
             page += st->page_bytes; /* the longest string refuse_value lets in, and its length */
-        need_max += STORE_LINK + PAGE_HEADER_MAX + 32u + page + page / 6u;
-        need_max += 2u * (STORE_LINK + PAGE_HEADER_MAX + 32u); /* a page ended early */
+        need_max += STORED_PAGE_EXTRA + PAGE_HEADER_MAX + 32u + page + page / 6u;
+        need_max += 2u * (STORED_PAGE_EXTRA + PAGE_HEADER_MAX + 32u); /* a page ended early */
     }
     if (need_max >= st->store_cap || used + 2u >= st->max_rgs)
         return 0;
@@ -1312,13 +1699,16 @@ int floe_parquet_write_row(struct floe_parquet *pq, const struct floe_value *val
             continue;
         }
         put_value(c, v, index);
-        /* Min and max of a multiset are those of its distinct values: a
-         * value already in this row group's dictionary was counted when it
-         * went in (statistics are per column chunk, as is the dictionary). */
-        if (c->page_enc != ENC_RLE_DICT || index + 1u == floe_dict_count(&c->dict)) {
-            stat_value(c, v);
-            if (c->page_enc == ENC_RLE_DICT && st->bloom)
-                note_bloom_size(st, c); /* a new dictionary entry */
+        if (c->page_enc == ENC_RLE_DICT && st->bloom && index + 1u == floe_dict_count(&c->dict))
+            note_bloom_size(st, c); /* a new dictionary entry */
+        if (c->page_enc == ENC_RLE_DICT && index < c->seen_bits) {
+            /* The page's min and max come from its distinct entries when it ends. */
+            uint32_t w = index / 64u;
+            while (c->seen_words <= w)
+                c->seen[c->seen_words++] = 0;
+            c->seen[w] |= 1ull << (index % 64u);
+        } else {
+            stat_value(&c->page, c->phys, v);
         }
     }
     st->rg_rows++;
@@ -1334,7 +1724,7 @@ const char *floe_parquet_reject_reason(const struct floe_parquet *pq)
 
 uint64_t floe_parquet_pending_bytes(const struct floe_parquet *pq)
 {
-    return pq != NULL && pq->st != NULL ? pq->st->store_len + pq->st->bloom_est : 0;
+    return pq != NULL && pq->st != NULL ? pq->st->store_len + pq->st->bloom_est + pq->st->index_len : 0;
 }
 
 /* ---- files --------------------------------------------------------------- */
@@ -1351,6 +1741,8 @@ int floe_parquet_open(struct floe_parquet *pq, const struct floe_parquet_sink *s
     st->rg_rows = 0;
     st->store_len = 0;
     st->bloom_est = 0; /* an aborted file may have left its row group's */
+    st->index_len = 0;
+    st->index_full = 0;
     st->kv_len = 0;
     st->n_kv = 0;
     pq->stats.rows = 0;
@@ -1444,7 +1836,7 @@ static int encodings_count(uint16_t mask)
 }
 
 static void write_column_chunk(struct floe_thrift_writer *w, const struct column *c, const struct chunk_meta *m,
-                               uint8_t codec)
+                               uint8_t codec, int64_t index_at)
 {
     int e;
     floe_thrift_write_elem_struct_begin(w);
@@ -1482,6 +1874,14 @@ static void write_column_chunk(struct floe_thrift_writer *w, const struct column
         floe_thrift_write_i32(w, 15, (int32_t)m->bloom_len);
     }
     floe_thrift_write_struct_end(w);
+    if (m->offset_index_len > 0) {
+        floe_thrift_write_i64(w, 4, index_at + m->offset_index_at);
+        floe_thrift_write_i32(w, 5, (int32_t)m->offset_index_len);
+    }
+    if (m->column_index_len > 0) {
+        floe_thrift_write_i64(w, 6, index_at + m->column_index_at);
+        floe_thrift_write_i32(w, 7, (int32_t)m->column_index_len);
+    }
     floe_thrift_write_struct_end(w);
 }
 
@@ -1494,7 +1894,14 @@ static int write_footer(struct floe_parquet *pq)
     uint8_t tail[8];
     int len;
     const char *kv = st->kv;
+    int64_t index_at = (int64_t)pq->stats.bytes;
 
+    /* The page index goes near the footer, where readers look for it, so one
+     * read fetches every chunk's. */
+    if (st->index_len > 0) {
+        FLOE_TRY(sink_write(pq, st->index, st->index_len));
+        start = pq->stats.bytes;
+    }
     for (r = 0; r < st->n_rgs; r++)
         rows += (uint64_t)st->rgs[r].rows;
     floe_thrift_writer_init(&w, st->cbuf, st->cbuf_cap);
@@ -1516,7 +1923,7 @@ static int write_footer(struct floe_parquet *pq)
         floe_thrift_write_elem_struct_begin(&w);
         floe_thrift_write_list_begin(&w, 1, FLOE_THRIFT_STRUCT, st->n_cols);
         for (i = 0; i < st->n_cols; i++) {
-            write_column_chunk(&w, &st->cols[i], &st->chunks[(size_t)r * st->n_cols + i], st->codec);
+            write_column_chunk(&w, &st->cols[i], &st->chunks[(size_t)r * st->n_cols + i], st->codec, index_at);
             FLOE_TRY(footer_drain(pq, &w, 0));
         }
         floe_thrift_write_list_end(&w);

@@ -31,6 +31,9 @@ struct chunk_facts {
     int has_min, has_max, min_exact, max_exact; /* exact: -1 when absent */
     uint8_t min[64], max[64];
     size_t min_len, max_len;
+    int64_t total_comp;
+    int64_t offset_index_at, column_index_at; /* -1: none */
+    int32_t offset_index_len, column_index_len;
 };
 
 struct footer_facts {
@@ -92,6 +95,8 @@ static int read_column_meta(struct floe_thrift_reader *r, struct chunk_facts *c)
             FLOE_TRY(floe_thrift_read_i64(r, &c->data_offset));
         else if (id == 11)
             FLOE_TRY(floe_thrift_read_i64(r, &c->dict_offset));
+        else if (id == 7)
+            FLOE_TRY(floe_thrift_read_i64(r, &c->total_comp));
         else if (id == 12)
             FLOE_TRY(read_stats(r, c));
         else
@@ -119,10 +124,19 @@ static int read_row_group(struct floe_thrift_reader *r, uint32_t g)
                 memset(c, 0, sizeof *c);
                 c->min_exact = c->max_exact = -1;
                 c->dict_offset = -1;
+                c->offset_index_at = c->column_index_at = -1;
                 FLOE_TRY(floe_thrift_read_struct_begin(r));
                 while ((ct = floe_thrift_read_field_header(r, NULL, &cid)) > 0) {
                     if (cid == 3)
                         FLOE_TRY(read_column_meta(r, c));
+                    else if (cid == 4)
+                        FLOE_TRY(floe_thrift_read_i64(r, &c->offset_index_at));
+                    else if (cid == 5)
+                        FLOE_TRY(floe_thrift_read_i32(r, &c->offset_index_len));
+                    else if (cid == 6)
+                        FLOE_TRY(floe_thrift_read_i64(r, &c->column_index_at));
+                    else if (cid == 7)
+                        FLOE_TRY(floe_thrift_read_i32(r, &c->column_index_len));
                     else
                         FLOE_TRY(floe_thrift_skip(r, ct));
                 }
@@ -1998,4 +2012,324 @@ TEST(roll_random_streams_keep_every_row_once_in_its_hour)
     roll_sort_window = 0;
     roll_ts_nullable = 0;
     roll_partition = FLOE_PARTITION_NONE;
+}
+
+/* ---- page index ---------------------------------------------------------------- */
+
+#define PI_MAX_PAGES 256
+
+struct page_index_facts {
+    uint32_t n;
+    int64_t offset[PI_MAX_PAGES], first_row[PI_MAX_PAGES];
+    int32_t size[PI_MAX_PAGES];
+    int has_column_index;
+    uint32_t n_ci;
+    int null_page[PI_MAX_PAGES];
+    uint8_t min[PI_MAX_PAGES][40], max[PI_MAX_PAGES][40];
+    size_t min_len[PI_MAX_PAGES], max_len[PI_MAX_PAGES];
+    int64_t nulls[PI_MAX_PAGES];
+    int32_t order;
+};
+
+static struct page_index_facts pif;
+
+static int read_binary_list(struct floe_thrift_reader *r, uint8_t (*out)[40], size_t *len, uint32_t *n)
+{
+    int et;
+    uint32_t k;
+    FLOE_TRY(floe_thrift_read_list_header(r, &et, n));
+    if (*n > PI_MAX_PAGES)
+        return FLOE_ERR_LIMIT;
+    for (k = 0; k < *n; k++) {
+        const uint8_t *p;
+        FLOE_TRY(floe_thrift_read_binary(r, &p, &len[k]));
+        if (len[k] > 40)
+            return FLOE_ERR_LIMIT;
+        memcpy(out[k], p, len[k]);
+    }
+    return FLOE_OK;
+}
+
+/* Parses the OffsetIndex and ColumnIndex (if any) of chunk (g, col) into pif. */
+static int read_page_index(uint32_t g, uint32_t col)
+{
+    const struct chunk_facts *c = &ff.c[g][col];
+    struct floe_thrift_reader r;
+    int t, et;
+    int16_t id;
+    uint32_t k, n;
+    memset(&pif, 0, sizeof pif);
+    pif.order = -1;
+    if (c->offset_index_at < 4 || (size_t)c->offset_index_at + (size_t)c->offset_index_len > file_len)
+        return FLOE_ERR_MALFORMED;
+    floe_thrift_reader_init(&r, file_buf + c->offset_index_at, (size_t)c->offset_index_len);
+    while ((t = floe_thrift_read_field_header(&r, NULL, &id)) > 0) {
+        if (id != 1) {
+            FLOE_TRY(floe_thrift_skip(&r, t));
+            continue;
+        }
+        FLOE_TRY(floe_thrift_read_list_header(&r, &et, &pif.n));
+        if (pif.n > PI_MAX_PAGES)
+            return FLOE_ERR_LIMIT;
+        for (k = 0; k < pif.n; k++) {
+            int st;
+            int16_t sid;
+            FLOE_TRY(floe_thrift_read_struct_begin(&r));
+            while ((st = floe_thrift_read_field_header(&r, NULL, &sid)) > 0) {
+                if (sid == 1)
+                    FLOE_TRY(floe_thrift_read_i64(&r, &pif.offset[k]));
+                else if (sid == 2)
+                    FLOE_TRY(floe_thrift_read_i32(&r, &pif.size[k]));
+                else if (sid == 3)
+                    FLOE_TRY(floe_thrift_read_i64(&r, &pif.first_row[k]));
+                else
+                    FLOE_TRY(floe_thrift_skip(&r, st));
+            }
+            FLOE_TRY(st);
+        }
+    }
+    FLOE_TRY(t);
+    if (c->column_index_at < 0)
+        return FLOE_OK;
+    if ((size_t)c->column_index_at + (size_t)c->column_index_len > file_len)
+        return FLOE_ERR_MALFORMED;
+    pif.has_column_index = 1;
+    floe_thrift_reader_init(&r, file_buf + c->column_index_at, (size_t)c->column_index_len);
+    while ((t = floe_thrift_read_field_header(&r, NULL, &id)) > 0) {
+        if (id == 1) {
+            FLOE_TRY(floe_thrift_read_list_header(&r, &et, &pif.n_ci));
+            if (pif.n_ci > PI_MAX_PAGES)
+                return FLOE_ERR_LIMIT;
+            for (k = 0; k < pif.n_ci; k++)
+                FLOE_TRY(floe_thrift_read_elem_bool(&r, &pif.null_page[k]));
+        } else if (id == 2) {
+            FLOE_TRY(read_binary_list(&r, pif.min, pif.min_len, &n));
+        } else if (id == 3) {
+            FLOE_TRY(read_binary_list(&r, pif.max, pif.max_len, &n));
+        } else if (id == 4) {
+            FLOE_TRY(floe_thrift_read_i32(&r, &pif.order));
+        } else if (id == 5) {
+            FLOE_TRY(floe_thrift_read_list_header(&r, &et, &n));
+            if (n > PI_MAX_PAGES)
+                return FLOE_ERR_LIMIT;
+            for (k = 0; k < n; k++)
+                FLOE_TRY(floe_thrift_read_i64(&r, &pif.nulls[k]));
+        } else {
+            FLOE_TRY(floe_thrift_skip(&r, t));
+        }
+    }
+    return t;
+}
+
+/* The values a data page header at off says it holds. */
+static int32_t page_values_at(int64_t off)
+{
+    struct floe_thrift_reader r;
+    int t;
+    int16_t id;
+    int32_t values = -1;
+    floe_thrift_reader_init(&r, file_buf + off, file_len - (size_t)off);
+    while ((t = floe_thrift_read_field_header(&r, NULL, &id)) > 0) {
+        if (id == 5) {
+            int st;
+            int16_t sid;
+            if (floe_thrift_read_struct_begin(&r) != FLOE_OK)
+                return -1;
+            while ((st = floe_thrift_read_field_header(&r, NULL, &sid)) > 0) {
+                if (sid == 1 ? floe_thrift_read_i32(&r, &values) : floe_thrift_skip(&r, st) != FLOE_OK)
+                    return -1;
+            }
+        } else if (floe_thrift_skip(&r, t) != FLOE_OK) {
+            return -1;
+        }
+    }
+    return values;
+}
+
+/* The OffsetIndex tiles chunk (g, col)'s data pages: each location holds a
+ * data page header whose values reach the next page's first row. */
+static void check_offset_index(uint32_t g, uint32_t col)
+{
+    const struct chunk_facts *c = &ff.c[g][col];
+    int64_t end = (c->dict_offset >= 0 ? c->dict_offset : c->data_offset) + c->total_comp;
+    uint32_t k;
+    REQUIRE(read_page_index(g, col) == FLOE_OK);
+    REQUIRE(pif.n > 0);
+    CHECK_EQ_U64((uint64_t)pif.offset[0], (uint64_t)c->data_offset);
+    CHECK_EQ_U64((uint64_t)pif.first_row[0], 0);
+    for (k = 0; k < pif.n; k++) {
+        int64_t next = k + 1 < pif.n ? pif.offset[k + 1] : end;
+        int64_t rows = (k + 1 < pif.n ? pif.first_row[k + 1] : ff.rg_rows[g]) - pif.first_row[k];
+        CHECK_EQ_U64((uint64_t)(pif.offset[k] + pif.size[k]), (uint64_t)next);
+        CHECK_EQ_INT(page_values_at(pif.offset[k]), (int)rows);
+    }
+}
+
+TEST(parquet_page_index_locates_pages_and_bounds_them)
+{
+    int64_t i;
+    uint32_t k;
+    REQUIRE(open_one(FLOE_TYPE_INT64, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    /* Unique values: DELTA pages of FLOE_PARQUET_PAGE_MAX_VALUES each. */
+    for (i = 0; i < 50000; i++)
+        REQUIRE(put_i64(1000 + i * 3) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.n_rgs == 1);
+    check_offset_index(0, 0);
+    REQUIRE(pif.has_column_index);
+    REQUIRE(pif.n_ci == pif.n && pif.n >= 3);
+    for (k = 0; k < pif.n; k++) {
+        int64_t first = pif.first_row[k], last = (k + 1 < pif.n ? pif.first_row[k + 1] : 50000) - 1;
+        CHECK(!pif.null_page[k]);
+        CHECK_EQ_U64((uint64_t)le64(pif.min[k]), (uint64_t)(1000 + first * 3));
+        CHECK_EQ_U64((uint64_t)le64(pif.max[k]), (uint64_t)(1000 + last * 3));
+        CHECK_EQ_U64((uint64_t)pif.nulls[k], 0);
+    }
+    CHECK_EQ_INT(pif.order, 1); /* ASCENDING */
+
+    /* Falling values: DESCENDING. */
+    REQUIRE(open_one(FLOE_TYPE_INT32, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    for (i = 0; i < 50000; i++)
+        REQUIRE(put_i64(-i * 7) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    check_offset_index(0, 0);
+    REQUIRE(pif.has_column_index && pif.n >= 3);
+    CHECK_EQ_INT(pif.order, 2);
+    CHECK_EQ_INT(le32(pif.max[1]), (int32_t)(-pif.first_row[1] * 7));
+}
+
+/* A dictionary page's bounds come from the entries it used: pages of
+ * different value sets, with entry numbers past one 64-bit word. Each
+ * page's bounds and nulls must be its rows'. */
+TEST(parquet_page_index_bounds_dictionary_pages)
+{
+    static char vals[3200][8]; /* "" for a null */
+    int i, n = 0;
+    uint32_t k;
+    REQUIRE(open_one(FLOE_TYPE_STRING, 1, FLOE_PARQUET_UNCOMPRESSED) == FLOE_OK);
+    for (i = 0; i < 200; i++) /* 200 entries, falling: a page at each index width */
+        snprintf(vals[n++], 8, "v%03d", 199 - i);
+    for (i = 0; i < 3000; i++) /* repeats, a few distinct, and nulls */
+        if (i % 10 == 0)
+            vals[n++][0] = 0;
+        else
+            snprintf(vals[n++], 8, "v%03d", 130 + (i * 7) % 61);
+    for (i = 0; i < n; i++)
+        REQUIRE((vals[i][0] ? put_str(vals[i], 4) : put_null()) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.n_rgs == 1);
+    CHECK(ff.c[0][0].encodings & (1u << 8)); /* RLE_DICTIONARY */
+    check_offset_index(0, 0);
+    REQUIRE(pif.has_column_index && pif.n >= 8);
+    for (k = 0; k < pif.n; k++) {
+        int from = (int)pif.first_row[k], to = k + 1 < pif.n ? (int)pif.first_row[k + 1] : n;
+        const char *lo = NULL, *hi = NULL;
+        int nulls = 0;
+        for (i = from; i < to; i++) {
+            if (!vals[i][0]) {
+                nulls++;
+                continue;
+            }
+            if (lo == NULL || strcmp(vals[i], lo) < 0)
+                lo = vals[i];
+            if (hi == NULL || strcmp(vals[i], hi) > 0)
+                hi = vals[i];
+        }
+        CHECK_EQ_U64((uint64_t)pif.nulls[k], (uint64_t)nulls);
+        REQUIRE(lo != NULL && !pif.null_page[k]);
+        REQUIRE(pif.min_len[k] == 4 && pif.max_len[k] == 4);
+        CHECK_EQ_MEM(pif.min[k], lo, 4);
+        CHECK_EQ_MEM(pif.max[k], hi, 4);
+    }
+    CHECK_EQ_INT(pif.order, 0); /* falling, then back up: UNORDERED */
+}
+
+/* A page of nulls is a null page with empty bounds; a NaN on any page takes
+ * the chunk's ColumnIndex away (its OffsetIndex stays). */
+TEST(parquet_page_index_null_pages_and_nan)
+{
+    int i;
+    uint32_t k;
+    REQUIRE(open_one(FLOE_TYPE_DOUBLE, 1, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    for (i = 0; i < 30000; i++)
+        REQUIRE(put_null() == FLOE_OK);
+    for (i = 0; i < 30000; i++)
+        REQUIRE(put_double(i * 0.5) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    check_offset_index(0, 0);
+    REQUIRE(pif.has_column_index && pif.n >= 3);
+    CHECK(pif.null_page[0]);
+    CHECK_EQ_INT((int)pif.min_len[0], 0);
+    CHECK_EQ_U64((uint64_t)pif.nulls[0], (uint64_t)pif.first_row[1]);
+    for (k = 0; k < pif.n; k++)
+        if (!pif.null_page[k])
+            break;
+    REQUIRE(k < pif.n);
+    CHECK(le_double(pif.max[pif.n - 1]) == 29999 * 0.5);
+    CHECK_EQ_INT(pif.order, 0); /* a null page among them: no order claimed */
+
+    REQUIRE(open_one(FLOE_TYPE_DOUBLE, 0, FLOE_PARQUET_SNAPPY) == FLOE_OK);
+    for (i = 0; i < 30000; i++)
+        REQUIRE(put_double(i == 25000 ? 0.0 / 0.0 : i * 0.25) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    check_offset_index(0, 0);
+    CHECK(!pif.has_column_index);
+}
+
+/* The index buffer bounds the index: chunks past it have none, and only
+ * chunks after every indexed one. Without a page index, no chunk has one. */
+/* A fixed pseudo-random 64-bit value for x (splitmix64's finalizer). */
+static uint64_t scatter(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+TEST(parquet_page_index_within_its_buffer)
+{
+    int i, j, pass, seen_none = 0, indexed = 0;
+    uint32_t g, first_len = 0;
+    /* First with room for all, to learn the first chunk's OffsetIndex
+     * length; then with room for that alone. */
+    for (pass = 0; pass < 2; pass++) {
+        one_column(FLOE_TYPE_INT64, 0);
+        small_config(&pcfg, &schema, FLOE_PARQUET_UNCOMPRESSED);
+        pcfg.page_index_bytes = pass == 0 ? 0 : first_len + 40u;
+        REQUIRE(open_configured() == FLOE_OK);
+        /* Scattered 64-bit values (the same pages both passes) until two row
+         * groups are out, then a few rows: the last chunk's index is small
+         * enough for the room left, yet must not be there. */
+        for (i = 0; pq.stats.row_groups < 2; i++)
+            REQUIRE(put_i64((int64_t)scatter((uint64_t)i)) == FLOE_OK);
+        for (j = 0; j < 10; j++)
+            REQUIRE(put_i64(j) == FLOE_OK);
+        REQUIRE(close_and_read() == FLOE_OK);
+        REQUIRE(ff.n_rgs == 3);
+        first_len = (uint32_t)ff.c[0][0].offset_index_len;
+        REQUIRE(first_len > 0);
+    }
+    for (g = 0; g < ff.n_rgs; g++) {
+        if (ff.c[g][0].offset_index_at < 0) {
+            seen_none = 1;
+            CHECK(ff.c[g][0].column_index_at < 0);
+            continue;
+        }
+        CHECK(!seen_none);
+        indexed++;
+        check_offset_index(g, 0);
+    }
+    CHECK_EQ_INT(indexed, 1);
+    CHECK(seen_none);
+    CHECK(ff.c[0][0].column_index_at < 0); /* it had no room for the first ColumnIndex */
+
+    one_column(FLOE_TYPE_INT64, 0);
+    small_config(&pcfg, &schema, FLOE_PARQUET_UNCOMPRESSED);
+    pcfg.no_page_index = 1;
+    REQUIRE(open_configured() == FLOE_OK);
+    for (i = 0; i < 100; i++)
+        REQUIRE(put_i64(i) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK(ff.c[0][0].offset_index_at < 0 && ff.c[0][0].column_index_at < 0);
 }
