@@ -21,7 +21,9 @@
 //   4. with --codec NAME (SNAPPY, ZSTD, UNCOMPRESSED): every column chunk of
 //      every file says that codec (DuckDB's parquet_metadata);
 //   5. every column chunk's min, max and null_count equal its rows' (see
-//      statsCheck).
+//      statsCheck);
+//   6. every page index (OffsetIndex, ColumnIndex) against the pages and rows
+//      it describes (see pageIndexCheck).
 // hyparquet decodes SNAPPY itself; ZSTD pages go through the zstd command
 // (the reference decoder), one process per page.
 // The "_extra" column (schema "extra": true) is not compared: read_json has no
@@ -321,6 +323,7 @@ export async function compare(o) {
         diffs.push({ check: 'codec', want: o.codec, parquet: sum.codecs });
       }
       await statsCheck(con, files, schema, sum, diffs);
+      if (!o.noPageIndex) await pageIndexCheck(files, schema, sum, diffs);
     }
     if (sum.rows_parquet !== sum.rows_ndjson) {
       diffs.push({ check: 'row_count', ndjson: sum.rows_ndjson, parquet: sum.rows_parquet });
@@ -409,6 +412,104 @@ async function statsCheck(con, files, schema, sum, diffs) {
   }
   sum.stats_chunks = chunks;
   if (bad.length) diffs.push({ check: 'statistics', first: bad.slice(0, 10) });
+}
+
+// ---- page index ---------------------------------------------------------------
+// Every chunk's OffsetIndex and ColumnIndex, parsed by hyparquet, against the
+// pages they describe: the locations must tile the chunk's data pages and
+// their first rows must rise from 0; each page's rows (placed by those first
+// rows) must hold its null count, be all null exactly where null_pages says,
+// and lie within its min and max (strings byte-wise: bounds may be
+// truncated); an order claimed must hold. Spark, Trino and arrow skip pages
+// on these bounds, so one that is off loses rows without a trace. A file
+// whose index outgrew floe's buffer has chunks without one, but only after
+// every chunk that has one.
+function pageOrder(a, b) {
+  if (a instanceof Uint8Array) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  if (typeof a === 'boolean') return Number(a) - Number(b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const showBound = (v) => (v instanceof Uint8Array ? JSON.stringify(UTF8.decode(v)) : show(v));
+
+async function pageIndexCheck(files, schema, sum, diffs) {
+  const { hy } = await loadModules();
+  const raw = { timestampFromMilliseconds: (v) => v, timestampFromMicroseconds: (v) => v, dateFromDays: (v) => v,
+    stringFromBytes: (v) => v };
+  const cols = schema.columns.map((c) => c.name);
+  if (schema.extra) cols.push('_extra');
+  let chunks = 0, pages = 0, columnIndexes = 0, unindexed = 0;
+  const bad = [];
+  const fail = (where, what) => { if (bad.length < 10) bad.push({ ...where, problem: what }); };
+  for (const f of files) {
+    const buf = fs.readFileSync(f);
+    const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+    let md, rows;
+    try {
+      md = hy.parquetMetadata(ab);
+      rows = await hy.parquetReadObjects({ file: ab, parsers: raw, compressors: COMPRESSORS, columns: cols });
+    } catch (e) { throw new ReaderError(`hyparquet ${f}: ${e.message}`); }
+    const leaves = new Map(md.schema.slice(1).map((e) => [e.name, e]));
+    let rgStart = 0, indexEnded = false;
+    md.row_groups.forEach((rg, g) => {
+      const n = Number(rg.num_rows);
+      for (const chunk of rg.columns) {
+        const meta = chunk.meta_data;
+        const name = meta.path_in_schema.join('.');
+        const where = { file: path.basename(f), row_group: g, column: name };
+        if (!chunk.offset_index_length) { indexEnded = true; unindexed++; continue; }
+        if (indexEnded) fail(where, 'an OffsetIndex after a chunk without one');
+        chunks++;
+        const oi = hy.readOffsetIndex({ view: new DataView(ab, Number(chunk.offset_index_offset), chunk.offset_index_length), offset: 0 });
+        const locs = oi.page_locations;
+        const end = Number(meta.dictionary_page_offset || meta.data_page_offset) + Number(meta.total_compressed_size);
+        if (Number(locs[0].offset) !== Number(meta.data_page_offset)) fail(where, `first page at ${locs[0].offset}, data_page_offset ${meta.data_page_offset}`);
+        locs.forEach((l, i) => {
+          const next = i + 1 < locs.length ? Number(locs[i + 1].offset) : end;
+          if (Number(l.offset) + l.compressed_page_size !== next) fail(where, `page ${i} ends at ${Number(l.offset) + l.compressed_page_size}, next starts at ${next}`);
+          const fr = Number(l.first_row_index);
+          if (i === 0 ? fr !== 0 : fr <= Number(locs[i - 1].first_row_index) || fr >= n) fail(where, `page ${i} first_row_index ${fr}`);
+        });
+        pages += locs.length;
+        if (!chunk.column_index_length) continue;
+        columnIndexes++;
+        // Bounds by physical type: hyparquet 1.31 converts a DATE or TIMESTAMP
+        // null page's byte[0] (what the spec asks for) as if it had 4 or 8 bytes.
+        const leaf = leaves.get(name);
+        const ci = hy.readColumnIndex({ view: new DataView(ab, Number(chunk.column_index_offset), chunk.column_index_length), offset: 0 },
+          { name: leaf.name, type: leaf.type }, raw);
+        if (ci.null_pages.length !== locs.length) { fail(where, `ColumnIndex has ${ci.null_pages.length} pages, OffsetIndex ${locs.length}`); continue; }
+        const nonNull = [];
+        locs.forEach((l, i) => {
+          const from = rgStart + Number(l.first_row_index);
+          const to = rgStart + (i + 1 < locs.length ? Number(locs[i + 1].first_row_index) : n);
+          const vals = rows.slice(from, to).map((r) => r[name]);
+          const present = vals.filter((v) => v !== null && v !== undefined);
+          if (Number(ci.null_counts[i]) !== vals.length - present.length) fail(where, `page ${i}: null_counts ${ci.null_counts[i]}, rows have ${vals.length - present.length}`);
+          if (ci.null_pages[i] !== (present.length === 0)) fail(where, `page ${i}: null_pages ${ci.null_pages[i]} with ${present.length} values`);
+          if (ci.null_pages[i]) return;
+          nonNull.push(i);
+          for (const v of present) {
+            if (pageOrder(ci.min_values[i], v) > 0 || pageOrder(ci.max_values[i], v) < 0) {
+              fail(where, `page ${i}: ${showBound(v)} outside [${showBound(ci.min_values[i])}, ${showBound(ci.max_values[i])}]`);
+              break;
+            }
+          }
+        });
+        const sign = ci.boundary_order === 'ASCENDING' ? 1 : ci.boundary_order === 'DESCENDING' ? -1 : 0;
+        for (let k = 1; sign && k < nonNull.length; k++) {
+          const [a, b] = [nonNull[k - 1], nonNull[k]];
+          if (sign * pageOrder(ci.min_values[a], ci.min_values[b]) > 0 || sign * pageOrder(ci.max_values[a], ci.max_values[b]) > 0) {
+            fail(where, `${ci.boundary_order} broken between pages ${a} and ${b}`);
+            break;
+          }
+        }
+      }
+      rgStart += n;
+    });
+  }
+  sum.page_index = { chunks, pages, column_indexes: columnIndexes, unindexed };
+  if (bad.length) diffs.push({ check: 'page_index', first: bad });
 }
 
 // ---- the independent readers ----------------------------------------------------
