@@ -55,6 +55,8 @@ static const struct option_def options[] = {
     OPT_MAX("parquet", "max_line", T_BYTES, max_line, "64K", NULL, "longest NDJSON line; longer lines are dead letters", G1),
     OPT("parquet", "bloom_filters", T_BOOL, bloom_filters, "true", NULL,
         "a Bloom filter for each dictionary-encoded column chunk (readers skip row groups on col = value)"),
+    OPT("parquet", "page_index", T_BOOL, page_index, "true", NULL,
+        "each column chunk's page index: where its pages are, their min, max and nulls (readers skip pages)"),
     OPT("spool", "dir", T_STR, spool_dir, "", NULL, "the spool folder (see docs/spool.md)"),
     OPT("spool", "quota", T_BYTES, quota, "1G", NULL, "bytes the spool may hold (0: the disk)"),
     OPT("spool", "full_policy", T_ENUM, full_policy, "block", "block|drop_oldest", "when full: wait, or drop the oldest file"),

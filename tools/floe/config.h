@@ -25,6 +25,7 @@ struct agent_config {
     uint64_t late_window_bytes;
     uint64_t max_line;
     int bloom_filters;
+    int page_index;
     /* [spool] */
     char spool_dir[1024];
     uint64_t quota;

@@ -90,6 +90,9 @@ static void convert_usage(FILE *f)
             "  --no-bloom-filters         leave out the Bloom filters (by default each column chunk\n"
             "                             whose pages all use its dictionary gets one, for readers\n"
             "                             that skip row groups on col = value)\n"
+            "  --no-page-index            leave out the page index (by default each column chunk\n"
+            "                             has one before the footer: its pages' offsets, first\n"
+            "                             rows, min, max and nulls, for readers that skip pages)\n"
             "  --file-bytes N             roll files at the first row-group end past this size\n"
             "                             (default 128M)\n"
             "  --file-rows N              roll files at this many rows (default: no limit)\n"
@@ -314,7 +317,7 @@ static int convert_to_spool(const char *dir, uint64_t quota, const struct floe_s
 }
 
 /* The options that take a value (the flags alone are --json, --help and
- * --no-bloom-filters, which may come last). */
+ * --no-bloom-filters and --no-page-index, which may come last). */
 static int takes_value(const char *a)
 {
     static const char *const with_value[] = {"--schema", "-o", "--output", "--codec", "--partition-by",
@@ -361,6 +364,8 @@ int cmd_convert(int argc, char **argv)
             cv.json = 1;
         } else if (strcmp(a, "--no-bloom-filters") == 0) {
             rcfg.parquet.no_bloom_filters = 1;
+        } else if (strcmp(a, "--no-page-index") == 0) {
+            rcfg.parquet.no_page_index = 1;
         } else if (a[0] == '-' && a[1] != '\0' && val == NULL && takes_value(a)) {
             fprintf(stderr, "floe convert: %s needs a value\n", a);
             return EXIT_USAGE;

@@ -178,6 +178,12 @@ static void print_chunk(const struct pq_chunk *c, const struct pq_leaf *leaf)
         pq_sb_printf(&sb, " bloom=%ld bytes@%lld", (long)c->bloom_filter_length, (long long)c->bloom_filter_offset);
     else if (c->bloom_filter_offset >= 0)
         pq_sb_printf(&sb, " bloom=yes@%lld", (long long)c->bloom_filter_offset);
+    if (c->offset_index_offset >= 0)
+        pq_sb_printf(&sb, " offset_index=%ld bytes@%lld", (long)c->offset_index_length,
+                     (long long)c->offset_index_offset);
+    if (c->column_index_offset >= 0)
+        pq_sb_printf(&sb, " column_index=%ld bytes@%lld", (long)c->column_index_length,
+                     (long long)c->column_index_offset);
     if (c->file_path.n != 0) {
         pq_sb_puts(&sb, " file_path=");
         pq_sb_json_string(&sb, c->file_path.p, c->file_path.n, KV_SHOW_CHARS);

@@ -873,6 +873,8 @@ static int read_column_chunk(struct tr *t, struct pq_chunk *c)
     c->type = c->codec = -1;
     c->data_page_offset = c->dictionary_page_offset = c->index_page_offset = c->bloom_filter_offset = -1;
     c->bloom_filter_length = -1;
+    c->offset_index_offset = c->column_index_offset = -1;
+    c->offset_index_length = c->column_index_length = -1;
     if (t_begin(t) != 0)
         return -1;
     while ((type = t_field(t, &id)) > 0) {
@@ -880,6 +882,10 @@ static int read_column_chunk(struct tr *t, struct pq_chunk *c)
         switch (id) {
         case 1: rc = t_bin(t, type, "file_path", &c->file_path); break;
         case 2: rc = t_i64(t, type, "file_offset", &c->file_offset); break;
+        case 4: rc = t_i64(t, type, "offset_index_offset", &c->offset_index_offset); break;
+        case 5: rc = t_i32(t, type, "offset_index_length", &c->offset_index_length); break;
+        case 6: rc = t_i64(t, type, "column_index_offset", &c->column_index_offset); break;
+        case 7: rc = t_i32(t, type, "column_index_length", &c->column_index_length); break;
         case 3:
             if (c->has_meta)
                 return FERR(t->f, "footer: a ColumnChunk has meta_data twice");

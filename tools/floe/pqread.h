@@ -110,6 +110,8 @@ struct pq_chunk {
     int64_t data_page_offset, dictionary_page_offset, index_page_offset; /* -1: absent */
     int64_t bloom_filter_offset; /* -1: absent */
     int32_t bloom_filter_length; /* -1: absent */
+    int64_t offset_index_offset, column_index_offset; /* the page index; -1: absent */
+    int32_t offset_index_length, column_index_length;
     int64_t file_offset;
     struct pq_bytes file_path;  /* n == 0: this file */
     int has_stats;

@@ -450,6 +450,7 @@ static void *writer_thread(void *arg)
     wcfg.roll.parquet.row_group_bytes = (uint32_t)a->cfg.row_group_bytes;
     wcfg.roll.parquet.page_bytes = (uint32_t)a->cfg.page_bytes;
     wcfg.roll.parquet.no_bloom_filters = !a->cfg.bloom_filters;
+    wcfg.roll.parquet.no_page_index = !a->cfg.page_index;
     wcfg.roll.parquet.log = &a->log;
     wcfg.roll.file_bytes = a->cfg.file_bytes;
     wcfg.roll.file_rows = a->cfg.file_rows;
