@@ -7,7 +7,9 @@
 #               RSA-PSS verify); the convention's limit, 1536
 # BUDGET_TEXT raised for zstd's compressor (FLOE_ZSTD_COMPRESS=1, this board's default):
 #   libfloe.a text measured 400513 on 2026-12-03, of which zstd_enc.o 158156
-BUDGET_TEXT := 441000
+# BUDGET_TEXT raised by the page index's code (4236 bytes of text in writer.o):
+#   libfloe.a text measured 442120 on 2026-12-05 (make budgets)
+BUDGET_TEXT := 446000
 BUDGET_STACK := 8300
 BUDGET_FRAME := 1536
 # BUDGET_LINKED_TEXT  text bytes of the linked floe CLI: measured 649689 on 2026-12-03

@@ -7,7 +7,9 @@
 #               RSA-PSS verify); the convention's limit, 1536
 # BUDGET_TEXT raised for zstd's compressor (FLOE_ZSTD_COMPRESS=1, this board's default):
 #   libfloe.a text measured 283281 on 2026-12-03, of which zstd_enc.o 116959
-BUDGET_TEXT := 312000
+# BUDGET_TEXT raised by the page index's code (2708 bytes of text in writer.o):
+#   libfloe.a text measured 312997 on 2026-12-05 (make budgets)
+BUDGET_TEXT := 315000
 BUDGET_STACK := 6950
 BUDGET_FRAME := 1536
 # BUDGET_LINKED_TEXT  text bytes of the linked floe CLI: measured 407319 on 2026-12-03
