@@ -51,9 +51,11 @@ enum floe_parquet_codec {
 #define FLOE_PARQUET_DEFAULT_DICT_POOL (1024u * 1024u)  /* all dictionaries of a row group share this */
 #define FLOE_PARQUET_DEFAULT_MAX_ROW_GROUPS 64u
 #define FLOE_PARQUET_PAGE_MAX_VALUES 20000u /* rows per page, whatever their size */
-/* The page index's default room, per column chunk a file may have: the
- * bench's telemetry takes about 330 bytes a chunk (1 MiB row groups). */
-#define FLOE_PARQUET_PAGE_INDEX_PER_CHUNK 384u
+/* The page index's default room: this share of the pages a file may hold
+ * (max_row_groups x row_group_bytes). The bench's telemetry takes a 245th
+ * of its bytes (OffsetIndexes alone, a 650th); chunks of long strings in
+ * many small pages up to a 44th, and then only some keep a ColumnIndex. */
+#define FLOE_PARQUET_PAGE_INDEX_SHARE 128u
 #define FLOE_PARQUET_STAT_MAX 32u           /* longest string min/max; longer values give truncated
                                              * bounds (is_min/max_value_exact = false) */
 
@@ -79,9 +81,10 @@ struct floe_parquet_config {
                                        * min, max and nulls), written before the footer,
                                        * so readers can skip pages. */
     uint32_t page_index_bytes;        /* room for the file's page index, held until the
-                                       * file is closed; chunks past it get none. 0: 384
-                                       * bytes per chunk a file may have (max_row_groups
-                                       * x columns) */
+                                       * file is closed. ColumnIndexes past it are left
+                                       * out; if even the OffsetIndexes do not fit, the
+                                       * file has no page index. 0: a 128th of
+                                       * max_row_groups x row_group_bytes */
     const char *schema_json;          /* stored in the footer as "floe.schema"; may be NULL */
     const struct floe_log_port *log;
 };

@@ -141,9 +141,15 @@ struct floe_parquet_state {
     size_t kv_len;
     uint32_t n_kv;
     char reject[FLOE_PARQUET_REJECT_MAX]; /* why the last FLOE_ERR_LIMIT row was refused */
-    uint8_t *index;        /* ColumnIndex and OffsetIndex structs of the file so far */
-    size_t index_cap, index_len;
-    int index_full;        /* one did not fit: no more in this file */
+    /* The file's page index so far: OffsetIndexes from the front of the
+     * buffer ([0, index_len)), ColumnIndexes from the back ([ci_low, cap)).
+     * arrow-rs rejects a file where some chunks have an OffsetIndex and
+     * others not: ColumnIndexes give way to OffsetIndexes, and if one still
+     * does not fit, the file gets no page index at all. */
+    uint8_t *index;
+    size_t index_cap, index_len, ci_low;
+    uint8_t no_column_index; /* ColumnIndexes were dropped for room: no more in this file */
+    uint8_t no_page_index;   /* an OffsetIndex did not fit: none in this file */
 };
 
 /* ---- layout -------------------------------------------------------------- */
@@ -166,8 +172,8 @@ static void effective(const struct floe_parquet_config *cfg, struct limits *l)
     } else if (cfg->page_index_bytes) {
         l->page_index = cfg->page_index_bytes;
     } else {
-        uint64_t room = (uint64_t)l->max_rgs * FLOE_PARQUET_PAGE_INDEX_PER_CHUNK * ((uint64_t)cfg->schema->n_columns + 1u);
-        l->page_index = room > (1u << 30) ? (1u << 30) : (uint32_t)room;
+        uint64_t room = (uint64_t)l->max_rgs * (l->row_group / FLOE_PARQUET_PAGE_INDEX_SHARE);
+        l->page_index = room > (1u << 30) ? (1u << 30) : room < 4096u ? 4096u : (uint32_t)room;
     }
 }
 
@@ -406,7 +412,7 @@ static int carve(struct floe_arena *a, const struct floe_parquet_config *cfg, st
         FLOE_TRY(floe_arena_take_raw(a, l.page_index, 8, &p)); /* written before read */
         if (st) {
             st->index = (uint8_t *)p;
-            st->index_cap = l.page_index;
+            st->index_cap = st->ci_low = l.page_index;
         }
     }
     FLOE_TRY(floe_arena_take(a, KV_BYTES, 8, &p));
@@ -1289,9 +1295,8 @@ static void write_offset_index(struct floe_thrift_writer *w, struct page_iter it
     floe_thrift_write_list_end(w);
 }
 
-/* Appends the chunk's ColumnIndex and OffsetIndex to the file's index
- * buffer. Once one does not fit, the file's later chunks get none, so the
- * indexed chunks are the first ones. */
+/* Adds the chunk's OffsetIndex and ColumnIndex to the file's index buffer
+ * (see struct floe_parquet_state). m is the open row group's chunk i. */
 static void write_page_index(struct floe_parquet_state *st, const struct column *c, struct chunk_meta *m,
                              const uint8_t *last)
 {
@@ -1300,6 +1305,7 @@ static void write_page_index(struct floe_parquet_state *st, const struct column 
     struct floe_thrift_writer w;
     uint32_t n = 0;
     int order, len;
+    size_t k;
     it.store = st->store;
     it.next = c->first_page;
     it.last = last;
@@ -1308,30 +1314,40 @@ static void write_page_index(struct floe_parquet_state *st, const struct column 
     count = it;
     while (page_iter_next(&count, &v))
         n++;
-    if (n == 0 || st->index_full)
+    if (n == 0 || st->no_page_index)
         return;
-    floe_thrift_writer_init(&w, st->index + st->index_len, st->index_cap - st->index_len);
+    floe_thrift_writer_init(&w, st->index + st->index_len, st->ci_low - st->index_len);
     write_offset_index(&w, it, n);
     len = floe_thrift_writer_finish(&w);
+    if (len <= 0 && st->ci_low < st->index_cap) {
+        /* The ColumnIndexes so far make way; the file gets no more. */
+        for (k = 0; st->chunks + k < m; k++)
+            st->chunks[k].column_index_len = 0;
+        st->ci_low = st->index_cap;
+        st->no_column_index = 1;
+        floe_thrift_writer_init(&w, st->index + st->index_len, st->ci_low - st->index_len);
+        write_offset_index(&w, it, n);
+        len = floe_thrift_writer_finish(&w);
+    }
     if (len <= 0) {
-        st->index_full = 1;
+        st->no_page_index = 1;
         return;
     }
     m->offset_index_at = (uint32_t)st->index_len;
     m->offset_index_len = (uint32_t)len;
     st->index_len += (size_t)len;
-    if (!column_index_order(c, it, &order))
+    if (st->no_column_index || !column_index_order(c, it, &order))
         return;
-    floe_thrift_writer_init(&w, st->index + st->index_len, st->index_cap - st->index_len);
+    /* Laid out in the gap, then moved to the back. */
+    floe_thrift_writer_init(&w, st->index + st->index_len, st->ci_low - st->index_len);
     write_column_index(&w, c, it, n, order);
     len = floe_thrift_writer_finish(&w);
-    if (len <= 0) {
-        st->index_full = 1;
-        return;
-    }
-    m->column_index_at = (uint32_t)st->index_len;
+    if (len <= 0)
+        return; /* this chunk has none */
+    st->ci_low -= (size_t)len;
+    floe_memmove(st->index + st->ci_low, st->index + st->index_len, (size_t)len);
+    m->column_index_at = (uint32_t)st->ci_low;
     m->column_index_len = (uint32_t)len;
-    st->index_len += (size_t)len;
 }
 
 /* Writes every column chunk of the open row group, then resets for the next. */
@@ -1724,7 +1740,8 @@ const char *floe_parquet_reject_reason(const struct floe_parquet *pq)
 
 uint64_t floe_parquet_pending_bytes(const struct floe_parquet *pq)
 {
-    return pq != NULL && pq->st != NULL ? pq->st->store_len + pq->st->bloom_est + pq->st->index_len : 0;
+    const struct floe_parquet_state *st = pq != NULL ? pq->st : NULL;
+    return st != NULL ? st->store_len + st->bloom_est + st->index_len + (st->index_cap - st->ci_low) : 0;
 }
 
 /* ---- files --------------------------------------------------------------- */
@@ -1742,7 +1759,9 @@ int floe_parquet_open(struct floe_parquet *pq, const struct floe_parquet_sink *s
     st->store_len = 0;
     st->bloom_est = 0; /* an aborted file may have left its row group's */
     st->index_len = 0;
-    st->index_full = 0;
+    st->ci_low = st->index_cap;
+    st->no_column_index = 0;
+    st->no_page_index = 0;
     st->kv_len = 0;
     st->n_kv = 0;
     pq->stats.rows = 0;
@@ -1835,8 +1854,10 @@ static int encodings_count(uint16_t mask)
     return n;
 }
 
+/* oi_base, ci_base: where the file's OffsetIndexes and ColumnIndexes start,
+ * less their start in the index buffer; oi_base < 0: no page index. */
 static void write_column_chunk(struct floe_thrift_writer *w, const struct column *c, const struct chunk_meta *m,
-                               uint8_t codec, int64_t index_at)
+                               uint8_t codec, int64_t oi_base, int64_t ci_base)
 {
     int e;
     floe_thrift_write_elem_struct_begin(w);
@@ -1874,13 +1895,13 @@ static void write_column_chunk(struct floe_thrift_writer *w, const struct column
         floe_thrift_write_i32(w, 15, (int32_t)m->bloom_len);
     }
     floe_thrift_write_struct_end(w);
-    if (m->offset_index_len > 0) {
-        floe_thrift_write_i64(w, 4, index_at + m->offset_index_at);
+    if (oi_base >= 0 && m->offset_index_len > 0) {
+        floe_thrift_write_i64(w, 4, oi_base + m->offset_index_at);
         floe_thrift_write_i32(w, 5, (int32_t)m->offset_index_len);
-    }
-    if (m->column_index_len > 0) {
-        floe_thrift_write_i64(w, 6, index_at + m->column_index_at);
-        floe_thrift_write_i32(w, 7, (int32_t)m->column_index_len);
+        if (m->column_index_len > 0) {
+            floe_thrift_write_i64(w, 6, ci_base + m->column_index_at);
+            floe_thrift_write_i32(w, 7, (int32_t)m->column_index_len);
+        }
     }
     floe_thrift_write_struct_end(w);
 }
@@ -1894,12 +1915,15 @@ static int write_footer(struct floe_parquet *pq)
     uint8_t tail[8];
     int len;
     const char *kv = st->kv;
-    int64_t index_at = (int64_t)pq->stats.bytes;
+    int64_t oi_base = -1, ci_base = -1;
 
     /* The page index goes near the footer, where readers look for it, so one
-     * read fetches every chunk's. */
-    if (st->index_len > 0) {
+     * read fetches every chunk's: the OffsetIndexes, then the ColumnIndexes. */
+    if (st->index_len > 0 && !st->no_page_index) {
+        oi_base = (int64_t)pq->stats.bytes;
+        ci_base = oi_base + (int64_t)st->index_len - (int64_t)st->ci_low;
         FLOE_TRY(sink_write(pq, st->index, st->index_len));
+        FLOE_TRY(sink_write(pq, st->index + st->ci_low, st->index_cap - st->ci_low));
         start = pq->stats.bytes;
     }
     for (r = 0; r < st->n_rgs; r++)
@@ -1923,7 +1947,8 @@ static int write_footer(struct floe_parquet *pq)
         floe_thrift_write_elem_struct_begin(&w);
         floe_thrift_write_list_begin(&w, 1, FLOE_THRIFT_STRUCT, st->n_cols);
         for (i = 0; i < st->n_cols; i++) {
-            write_column_chunk(&w, &st->cols[i], &st->chunks[(size_t)r * st->n_cols + i], st->codec, index_at);
+            write_column_chunk(&w, &st->cols[i], &st->chunks[(size_t)r * st->n_cols + i], st->codec, oi_base,
+                               ci_base);
             FLOE_TRY(footer_drain(pq, &w, 0));
         }
         floe_thrift_write_list_end(&w);

@@ -424,9 +424,9 @@ async function statsCheck(con, files, schema, sum, diffs) {
 // rows) must hold its null count, be all null exactly where null_pages says,
 // and lie within its min and max (strings byte-wise: bounds may be
 // truncated); an order claimed must hold. Spark, Trino and arrow skip pages
-// on these bounds, so one that is off loses rows without a trace. A file
-// whose index outgrew floe's buffer has chunks without one, but only after
-// every chunk that has one.
+// on these bounds, so one that is off loses rows without a trace. A file has
+// an OffsetIndex in every chunk or in none (arrow-rs rejects a file with
+// some); a ColumnIndex may be left out (NaN, floe's buffer running out).
 const UTF8_OUT = new TextEncoder();
 function pageOrder(a, b) {
   if (typeof a === 'string') a = UTF8_OUT.encode(a); /* row values; strict UTF-8, so exact */
@@ -489,15 +489,18 @@ async function pageIndexCheck(files, perFile, schema, sum, diffs) {
       md = hy.parquetMetadata(ab);
     } catch (e) { throw new ReaderError(`hyparquet ${f}: ${e.message}`); }
     const leaves = new Map(md.schema.slice(1).map((e) => [e.name, e]));
-    let rgStart = 0, indexEnded = false;
+    let rgStart = 0;
+    const withOffsets = md.row_groups.flatMap((rg) => rg.columns.map((ch) => !!ch.offset_index_length));
+    if (withOffsets.some((x) => x) && !withOffsets.every((x) => x)) {
+      fail(where0(f), `${withOffsets.filter((x) => x).length} of ${withOffsets.length} chunks have an OffsetIndex: all or none`);
+    }
     md.row_groups.forEach((rg, g) => {
       const n = Number(rg.num_rows);
       for (const chunk of rg.columns) {
         const meta = chunk.meta_data;
         const name = meta.path_in_schema.join('.');
         const where = { file: path.basename(f), row_group: g, column: name };
-        if (!chunk.offset_index_length) { indexEnded = true; unindexed++; continue; }
-        if (indexEnded) fail(where, 'an OffsetIndex after a chunk without one');
+        if (!chunk.offset_index_length) { unindexed++; continue; }
         chunks++;
         const oi = hy.readOffsetIndex({ view: new DataView(ab, Number(chunk.offset_index_offset), chunk.offset_index_length), offset: 0 });
         const locs = oi.page_locations;

@@ -2276,8 +2276,6 @@ TEST(parquet_page_index_null_pages_and_nan)
     CHECK(!pif.has_column_index);
 }
 
-/* The index buffer bounds the index: chunks past it have none, and only
- * chunks after every indexed one. Without a page index, no chunk has one. */
 /* A fixed pseudo-random 64-bit value for x (splitmix64's finalizer). */
 static uint64_t scatter(uint64_t x)
 {
@@ -2287,42 +2285,62 @@ static uint64_t scatter(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* Three row groups of one column into a file with page_index_bytes room
+ * (0: the default); the footer parsed into ff. */
+static void three_row_groups(uint32_t room)
+{
+    int i;
+    one_column(FLOE_TYPE_INT64, 0);
+    small_config(&pcfg, &schema, FLOE_PARQUET_UNCOMPRESSED);
+    pcfg.page_index_bytes = room;
+    REQUIRE(open_configured() == FLOE_OK);
+    /* Scattered 64-bit values (the same pages every time) until two row
+     * groups are out, then a few rows: a small last chunk. */
+    for (i = 0; pq.stats.row_groups < 2; i++)
+        REQUIRE(put_i64((int64_t)scatter((uint64_t)i)) == FLOE_OK);
+    for (i = 0; i < 10; i++)
+        REQUIRE(put_i64(i) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.n_rgs == 3);
+}
+
+/* The index buffer bounds the index. arrow-rs rejects a file where some
+ * chunks have an OffsetIndex and others not, so ColumnIndexes give way to
+ * OffsetIndexes, and a file whose OffsetIndexes do not all fit has none.
+ * Without a page index, no chunk has one. */
 TEST(parquet_page_index_within_its_buffer)
 {
-    int i, j, pass, seen_none = 0, indexed = 0;
-    uint32_t g, first_len = 0;
-    /* First with room for all, to learn the first chunk's OffsetIndex
-     * length; then with room for that alone. */
-    for (pass = 0; pass < 2; pass++) {
-        one_column(FLOE_TYPE_INT64, 0);
-        small_config(&pcfg, &schema, FLOE_PARQUET_UNCOMPRESSED);
-        pcfg.page_index_bytes = pass == 0 ? 0 : first_len + 40u;
-        REQUIRE(open_configured() == FLOE_OK);
-        /* Scattered 64-bit values (the same pages both passes) until two row
-         * groups are out, then a few rows: the last chunk's index is small
-         * enough for the room left, yet must not be there. */
-        for (i = 0; pq.stats.row_groups < 2; i++)
-            REQUIRE(put_i64((int64_t)scatter((uint64_t)i)) == FLOE_OK);
-        for (j = 0; j < 10; j++)
-            REQUIRE(put_i64(j) == FLOE_OK);
-        REQUIRE(close_and_read() == FLOE_OK);
-        REQUIRE(ff.n_rgs == 3);
-        first_len = (uint32_t)ff.c[0][0].offset_index_len;
-        REQUIRE(first_len > 0);
-    }
-    for (g = 0; g < ff.n_rgs; g++) {
-        if (ff.c[g][0].offset_index_at < 0) {
-            seen_none = 1;
-            CHECK(ff.c[g][0].column_index_at < 0);
-            continue;
-        }
-        CHECK(!seen_none);
-        indexed++;
+    uint32_t oi[3], ci[3], g;
+    int i;
+    three_row_groups(0);
+    for (g = 0; g < 3; g++) {
         check_offset_index(g, 0);
+        REQUIRE(ff.c[g][0].column_index_at > 0);
+        oi[g] = (uint32_t)ff.c[g][0].offset_index_len;
+        ci[g] = (uint32_t)ff.c[g][0].column_index_len;
     }
-    CHECK_EQ_INT(indexed, 1);
-    CHECK(seen_none);
-    CHECK(ff.c[0][0].column_index_at < 0); /* it had no room for the first ColumnIndex */
+    REQUIRE(ci[1] > oi[2] + 4u && ci[0] > oi[2] + 4u && ci[2] > 4u);
+
+    /* Room for every OffsetIndex and the first ColumnIndex. */
+    three_row_groups(oi[0] + oi[1] + oi[2] + ci[0] + 4u);
+    for (g = 0; g < 3; g++)
+        check_offset_index(g, 0);
+    CHECK(ff.c[0][0].column_index_at > 0);
+    CHECK(ff.c[1][0].column_index_at < 0 && ff.c[2][0].column_index_at < 0);
+    REQUIRE(read_page_index(0, 0) == FLOE_OK);
+    CHECK(pif.has_column_index && pif.n_ci == pif.n);
+
+    /* The second OffsetIndex fits only once the first ColumnIndex goes. */
+    three_row_groups(oi[0] + ci[0] + oi[1] - 1u);
+    for (g = 0; g < 3; g++) {
+        check_offset_index(g, 0);
+        CHECK(ff.c[g][0].column_index_at < 0);
+    }
+
+    /* The second OffsetIndex does not fit at all: no page index. */
+    three_row_groups(oi[0] + 8u);
+    for (g = 0; g < 3; g++)
+        CHECK(ff.c[g][0].offset_index_at < 0 && ff.c[g][0].column_index_at < 0);
 
     one_column(FLOE_TYPE_INT64, 0);
     small_config(&pcfg, &schema, FLOE_PARQUET_UNCOMPRESSED);
