@@ -357,8 +357,11 @@ static size_t key_bytes(int type, const struct floe_value *v, uint8_t out[8], co
     return 8u;
 }
 
-/* The index of the row's source name in the window, adding it if new;
- * NO_SOURCE for none; -1 when the names are full. */
+#define NEW_SOURCE (-2)
+
+/* The index of the row's source name in the window; NO_SOURCE for none;
+ * NEW_SOURCE when it is not held yet and there is room for it (add_source
+ * adds it once the row is sure to go in); -1 when the names are full. */
 static int source_index(struct floe_rowwin *w, const char *src)
 {
     uint32_t i;
@@ -377,7 +380,13 @@ static int source_index(struct floe_rowwin *w, const char *src)
     }
     if (w->n_sources == FLOE_ROWWIN_SOURCES || w->sources_len + n + 1u > sizeof w->sources)
         return -1;
-    i = w->n_sources++;
+    return NEW_SOURCE;
+}
+
+static int add_source(struct floe_rowwin *w, const char *src)
+{
+    size_t n = floe_strlen(src);
+    uint32_t i = w->n_sources++;
     w->source_at[i] = (uint16_t)w->sources_len;
     floe_memcpy(w->sources + w->sources_len, src, n + 1u);
     w->sources_len += n + 1u;
@@ -467,14 +476,16 @@ int floe_rowwin_add_keyed(struct floe_rowwin *w, const struct floe_row *row, con
     if (w->rows == w->max_rows)
         return FLOE_ROWWIN_FULL;
     src = source_index(w, row->source);
-    if (src < 0)
-        return FLOE_ROWWIN_FULL;
+    if (src == -1)
+        return FLOE_ROWWIN_FULL; /* the names are full */
     if (!keyv->is_null) {
         size_t klen = key_bytes(value_type(w, w->key_col), keyv, kbuf, &key);
         if (floe_dict_insert(&w->keys, key, klen, &id) != FLOE_OK)
             return w->rows == 0 ? FLOE_ERR_LIMIT : FLOE_ROWWIN_FULL; /* the keys' budget is spent */
         w->count[id]++;
     }
+    if (src == NEW_SOURCE) /* only now: a refused row leaves no name behind */
+        src = add_source(w, row->source);
     start = w->buf + w->used;
     p = floe_put_uvarint(start + header, id == NULL_KEY ? 0u : ((uint64_t)id + 1u) * 2u + (uint64_t)elided);
     *p++ = (uint8_t)src;

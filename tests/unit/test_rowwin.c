@@ -505,3 +505,42 @@ TEST(rowwin_refuses_what_it_cannot_hold)
     CHECK_EQ_U64(floe_rowwin_size(&sc, 0, FLOE_ROWWIN_MIN_BYTES - 1), 0);
     CHECK(floe_rowwin_size(&sc, 0, FLOE_ROWWIN_MIN_BYTES) > FLOE_ROWWIN_MIN_BYTES);
 }
+
+/* A row refused for its key (past the keys' budget) leaves no source name
+ * behind: found by fuzz_rowwin, where eight refused rows from eight sources
+ * filled the names and an empty window then said FULL to a ninth. */
+TEST(rowwin_refused_rows_leave_no_source)
+{
+    static uint64_t mem[(1u << 20) / 8];
+    struct floe_column col = {"k", NULL, FLOE_TYPE_STRING, 1, 0};
+    struct floe_schema one = {&col, 1, 0};
+    struct floe_rowwin w;
+    struct floe_arena a;
+    struct floe_value v;
+    struct floe_row row;
+    static char big[200];
+    char name[16];
+    unsigned i;
+    floe_arena_init(&a, mem, sizeof mem);
+    REQUIRE(floe_rowwin_init_keys(&w, &a, &one, 0, 4096, 1) == FLOE_OK); /* one key: 64 bytes of key text */
+    memset(big, 'x', sizeof big);
+    memset(&row, 0, sizeof row);
+    row.values = &v;
+    row.n_values = 1;
+    row.source = name;
+    for (i = 0; i < FLOE_ROWWIN_SOURCES + 1; i++) {
+        memset(&v, 0, sizeof v);
+        v.v.str.ptr = big;
+        v.v.str.len = i < FLOE_ROWWIN_SOURCES ? 100u : 1u; /* past the keys' budget, until the last */
+        snprintf(name, sizeof name, "src-%u", i);
+        CHECK_EQ_INT(floe_rowwin_add(&w, &row), i < FLOE_ROWWIN_SOURCES ? FLOE_ERR_LIMIT : FLOE_OK);
+    }
+    CHECK_EQ_INT(floe_rowwin_rows(&w), 1);
+    floe_rowwin_sort(&w);
+    {
+        struct floe_row back;
+        floe_rowwin_get(&w, 0, &back);
+        REQUIRE(back.source != NULL);
+        CHECK_EQ_STR(back.source, "src-8");
+    }
+}
