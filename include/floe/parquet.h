@@ -52,8 +52,8 @@ enum floe_parquet_codec {
 #define FLOE_PARQUET_DEFAULT_MAX_ROW_GROUPS 64u
 #define FLOE_PARQUET_PAGE_MAX_VALUES 20000u /* rows per page, whatever their size */
 /* The page index's default room: this share of the pages a file may hold
- * (max_row_groups x row_group_bytes). The bench's telemetry takes a 245th
- * of its bytes (OffsetIndexes alone, a 650th); chunks of long strings in
+ * (max_row_groups x row_group_bytes). The bench's telemetry takes a 390th
+ * of its bytes (OffsetIndexes alone, a 980th); chunks of long strings in
  * many small pages up to a 44th, and then only some keep a ColumnIndex. */
 #define FLOE_PARQUET_PAGE_INDEX_SHARE 128u
 #define FLOE_PARQUET_STAT_MAX 32u           /* longest string min/max; longer values give truncated
