@@ -1263,8 +1263,7 @@ static int column_index_order(const struct column *c, struct page_iter it, int *
     return 1;
 }
 
-static void write_column_index(struct floe_thrift_writer *w, const struct column *c, struct page_iter it,
-                               uint32_t n, int order)
+static void write_column_index(struct floe_thrift_writer *w, struct page_iter it, uint32_t n, int order)
 {
     struct page_iter again = it;
     struct page_view v;
@@ -1288,7 +1287,6 @@ static void write_column_index(struct floe_thrift_writer *w, const struct column
     while (page_iter_next(&it, &v))
         floe_thrift_write_elem_i64(w, v.nulls);
     floe_thrift_write_list_end(w);
-    (void)c;
 }
 
 static void write_offset_index(struct floe_thrift_writer *w, struct page_iter it, uint32_t n)
@@ -1350,7 +1348,7 @@ static void write_page_index(struct floe_parquet_state *st, const struct column 
         return;
     /* Laid out in the gap, then moved to the back. */
     floe_thrift_writer_init(&w, st->index + st->index_len, st->ci_low - st->index_len);
-    write_column_index(&w, c, it, n, order);
+    write_column_index(&w, it, n, order);
     len = floe_thrift_writer_finish(&w);
     if (len <= 0)
         return; /* this chunk has none */
