@@ -16,7 +16,10 @@
  * 9999 UTC (else the record is an out_of_range or bad_timestamp dead
  * letter). With "extra": true, fields the schema does not name are kept as
  * compact JSON text in a trailing string column "_extra", nested as in the
- * input ({"tags":{"zone":1}} for an unknown field beside "tags.site"). */
+ * input ({"tags":{"zone":1}} for an unknown field beside "tags.site").
+ * A "json" column takes whatever value its path holds (object, array,
+ * string, number, boolean) as that value's text with the whitespace
+ * between tokens taken out, all else as written; JSON null is NULL. */
 #ifndef FLOE_SCHEMA_H
 #define FLOE_SCHEMA_H
 
@@ -38,6 +41,7 @@ enum floe_type {
     FLOE_TYPE_TIMESTAMP_MS, /* stored as int64 milliseconds since the epoch, UTC */
     FLOE_TYPE_TIMESTAMP_US, /* stored as int64 microseconds since the epoch, UTC */
     FLOE_TYPE_DATE,         /* stored as int32 days since the epoch */
+    FLOE_TYPE_JSON,         /* any JSON value, as its compact text (Parquet JSON) */
     FLOE_TYPE__COUNT
 };
 

@@ -535,6 +535,9 @@ static int64_t floor_div(int64_t a, int64_t b)
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
+static int json_text(struct floe_ndjson_state *st, const char *line, uint16_t col, const struct floe_json_tok *t,
+                     struct floe_value *out);
+
 static int convert_any(struct floe_ndjson_state *st, const char *line, uint16_t col, const struct floe_json_tok *t,
                        struct floe_value *out)
 {
@@ -637,6 +640,8 @@ static int convert_any(struct floe_ndjson_state *st, const char *line, uint16_t 
         out->v.i64 = days;
         return 0;
     }
+    case FLOE_TYPE_JSON:
+        return json_text(st, line, col, t, out);
     default:
         return field_fault(st, FLOE_DL_WRONG_TYPE, col, "unsupported type");
     }
@@ -892,6 +897,41 @@ static uint32_t repeated_key_in_value(struct floe_ndjson_state *st, const char *
                 if (repeated_key(st, line, k, tok[i].next))
                     return k;
         }
+    }
+    return 0;
+}
+
+/* A json column's value: the token's text less the whitespace between
+ * tokens (a string keeps its quotes), in scratch when there was any to
+ * take out. Like a value kept in _extra, it must not repeat a key. */
+static int json_text(struct floe_ndjson_state *st, const char *line, uint16_t col, const struct floe_json_tok *t,
+                     struct floe_value *out)
+{
+    const char *s = line + t->start;
+    size_t n = t->end - t->start;
+    if (t->type == FLOE_JSON_STRING) {
+        out->v.str.ptr = s - 1; /* string tokens exclude their quotes */
+        out->v.str.len = (uint32_t)n + 2u;
+    } else if (t->type == FLOE_JSON_OBJECT || t->type == FLOE_JSON_ARRAY) {
+        uint32_t dup = repeated_key_in_value(st, line, (uint32_t)(t - st->jp.tokens));
+        char *dst = st->scratch + st->scratch_len;
+        if (dup != 0) {
+            const struct floe_json_tok *k = &st->jp.tokens[dup];
+            const struct floe_column *c = &st->schema->columns[col];
+            floe_format(st->reason, sizeof st->reason, "duplicate key '%.*s' inside '%s'",
+                        (int)(k->end - k->start), line + k->start, c->path ? c->path : c->name);
+            return FLOE_DL_DUPLICATE_KEY;
+        }
+        out->v.str.len = (uint32_t)floe_json_compact(s, n, dst);
+        if (out->v.str.len == n) {
+            out->v.str.ptr = s; /* nothing was taken out: the line's own bytes */
+        } else {
+            out->v.str.ptr = dst;
+            st->scratch_len += out->v.str.len;
+        }
+    } else {
+        out->v.str.ptr = s; /* a number, true or false */
+        out->v.str.len = (uint32_t)n;
     }
     return 0;
 }

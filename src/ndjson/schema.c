@@ -4,7 +4,7 @@
 #include "ndjson/json.h"
 
 static const char *const type_names[FLOE_TYPE__COUNT] = {
-    "bool", "int32", "int64", "float", "double", "string", "timestamp_ms", "timestamp_us", "date",
+    "bool", "int32", "int64", "float", "double", "string", "timestamp_ms", "timestamp_us", "date", "json",
 };
 
 const char *floe_type_name(int type)

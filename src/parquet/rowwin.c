@@ -24,9 +24,15 @@ static uint32_t max_keys_of(size_t bytes, uint32_t keys_cap)
     return rows < cap ? rows : cap;
 }
 
+/* How the window holds a column's values: json text as a string. */
+static int held_type(int type)
+{
+    return type == FLOE_TYPE_JSON ? FLOE_TYPE_STRING : type;
+}
+
 static int value_type(const struct floe_rowwin *w, uint32_t i)
 {
-    return i < w->schema->n_columns ? w->schema->columns[i].type : FLOE_TYPE_STRING; /* _extra */
+    return i < w->schema->n_columns ? held_type(w->schema->columns[i].type) : FLOE_TYPE_STRING; /* _extra */
 }
 
 /* Entries of the window's short-string dictionary: none when no string but
@@ -36,7 +42,7 @@ static uint32_t intern_entries_of(const struct floe_schema *sc, uint32_t key_col
     uint32_t i, strings = sc->extra ? 1u : 0u;
     size_t n = bytes / 256u;
     for (i = 0; i < sc->n_columns; i++)
-        strings += (uint32_t)(i != key_col && sc->columns[i].type == FLOE_TYPE_STRING);
+        strings += (uint32_t)(i != key_col && held_type(sc->columns[i].type) == FLOE_TYPE_STRING);
     if (strings == 0)
         return 0;
     return n < INTERN_MIN_ENTRIES ? INTERN_MIN_ENTRIES : n > INTERN_MAX_ENTRIES ? INTERN_MAX_ENTRIES : (uint32_t)n;

@@ -20,7 +20,7 @@ enum { PAGE_DATA = 0, PAGE_DICT = 2 };
 enum { BOUNDARY_UNORDERED = 0, BOUNDARY_ASCENDING = 1, BOUNDARY_DESCENDING = 2 };
 enum { CODEC_UNCOMPRESSED = 0, CODEC_SNAPPY = 1, CODEC_ZSTD = 6 };
 enum { REP_REQUIRED = 0, REP_OPTIONAL = 1 };
-enum { CONV_UTF8 = 0, CONV_DATE = 6, CONV_TS_MILLIS = 9, CONV_TS_MICROS = 10 };
+enum { CONV_UTF8 = 0, CONV_DATE = 6, CONV_TS_MILLIS = 9, CONV_TS_MICROS = 10, CONV_JSON = 19 };
 
 #define PAGE_HEADER_MAX 64u   /* a data or dictionary page header, no statistics */
 #define STORE_LINK 8u         /* per stored page: next offset + length */
@@ -267,6 +267,7 @@ static uint8_t phys_of(int type)
     case FLOE_TYPE_DOUBLE:
         return PHYS_DOUBLE;
     case FLOE_TYPE_STRING:
+    case FLOE_TYPE_JSON:
         return PHYS_BYTE_ARRAY;
     default:
         return PHYS_INT64;
@@ -1825,6 +1826,13 @@ static void write_schema_element(struct floe_thrift_writer *w, const struct colu
         floe_thrift_write_i32(w, 6, CONV_UTF8);
         floe_thrift_write_struct_begin(w, 10);
         floe_thrift_write_struct_begin(w, 1); /* StringType */
+        floe_thrift_write_struct_end(w);
+        floe_thrift_write_struct_end(w);
+        break;
+    case FLOE_TYPE_JSON:
+        floe_thrift_write_i32(w, 6, CONV_JSON);
+        floe_thrift_write_struct_begin(w, 10);
+        floe_thrift_write_struct_begin(w, 12); /* JsonType */
         floe_thrift_write_struct_end(w);
         floe_thrift_write_struct_end(w);
         break;

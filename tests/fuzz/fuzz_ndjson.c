@@ -2,7 +2,8 @@
  * or zstd when the input starts with a frame), split into chunks of sizes the
  * input itself chooses, with a schema that uses every type and _extra. The
  * decoder must never crash, never read out of bounds, and account for every
- * non-blank line as a row or a dead letter. */
+ * non-blank line as a row or a dead letter; a json column's value must be
+ * one JSON text with no whitespace outside its strings. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,38 @@ static const struct floe_column cols[] = {
     {"day", NULL, FLOE_TYPE_DATE, 1, 0},
     {"site", "tags.site", FLOE_TYPE_STRING, 1, 0},
     {"deep", "a.b.c", FLOE_TYPE_INT64, 1, 0},
+    {"j", NULL, FLOE_TYPE_JSON, 1, 0},
+    {"tj", "tags.j", FLOE_TYPE_JSON, 1, 0},
 };
 static const struct floe_schema schema = {cols, sizeof cols / sizeof cols[0], 1};
 
 static uint64_t arena_buf[(3u << 20) / 8];
 static uint64_t rows, dead;
+static uint64_t json_work[(64u * 1024u) / 8];
+
+static void check_json_text(const struct floe_value *v)
+{
+    const char *why;
+    size_t where, i;
+    int in_string = 0, escaped = 0;
+    if (v->is_null)
+        return;
+    if (floe_json_validate_work(64, 8) > sizeof json_work ||
+        floe_json_validate_text(v->v.str.ptr, v->v.str.len, json_work, sizeof json_work, 64, 8, &why, &where) !=
+            FLOE_OK)
+        abort();
+    for (i = 0; i < v->v.str.len; i++) {
+        char c = v->v.str.ptr[i];
+        if (in_string) {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            abort(); /* whitespace between tokens is taken out */
+        }
+    }
+}
 
 static int on_row(void *ctx, const struct floe_row *row)
 {
@@ -39,6 +67,8 @@ static int on_row(void *ctx, const struct floe_row *row)
             (void)c;
             (void)d;
         }
+        if (i < schema.n_columns && cols[i].type == FLOE_TYPE_JSON)
+            check_json_text(v);
     }
     rows++;
     return FLOE_OK;

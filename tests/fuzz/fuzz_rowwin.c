@@ -112,7 +112,9 @@ static float float_of_bits(uint32_t bits)
 
 static int value_type(uint32_t i)
 {
-    return i < schema.n_columns ? columns[i].type : FLOE_TYPE_STRING; /* _extra */
+    if (i < schema.n_columns && columns[i].type != FLOE_TYPE_JSON)
+        return columns[i].type;
+    return FLOE_TYPE_STRING; /* _extra, and json: text, held as strings */
 }
 
 static int value_nullable(uint32_t i)

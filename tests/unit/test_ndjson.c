@@ -204,7 +204,8 @@ static int on_row(void *ctx, const struct floe_row *row)
     r->offset = row->offset;
     for (i = 0; i < row->n_values && i < 16; i++) {
         int is_string = capture_schema == NULL || i >= capture_schema->n_columns ||
-                        capture_schema->columns[i].type == FLOE_TYPE_STRING;
+                        capture_schema->columns[i].type == FLOE_TYPE_STRING ||
+                        capture_schema->columns[i].type == FLOE_TYPE_JSON;
         r->v[i] = row->values[i];
         /* copy strings (they live only during the callback) */
         if (!row->values[i].is_null && is_string) {
@@ -712,6 +713,44 @@ TEST(ndjson_extra_keys_compare_decoded)
     CHECK_EQ_STR(cap.dl_text[2], "duplicate key 'a' inside 'x'");
     REQUIRE(cap.rows == 1);
     CHECK_EQ_STR(cap.row[0].strs[10], "{\"caf\xc3\xa9\":1,\"t\\tk\\u0001\":2,\"s/l\":3}");
+}
+
+/* A json column holds any value as its text, only the whitespace between
+ * tokens taken out: numbers, escapes and key order as written, a string
+ * with its quotes. null and a missing field are NULL; a key twice anywhere
+ * inside is a duplicate, escaped spelling or not. */
+TEST(ndjson_json_column_keeps_the_value_as_written)
+{
+    static const struct floe_column cols[] = {{"id", NULL, FLOE_TYPE_INT64, 0, 0},
+                                              {"p", "a.p", FLOE_TYPE_JSON, 1, 0},
+                                              {"r", NULL, FLOE_TYPE_JSON, 0, 0}};
+    static const struct floe_schema s = {cols, 3, 0};
+    static const char text[] =
+        "{\"id\":1,\"a\":{\"p\": { \"x\" : [ 1 , 2.50 , \"s\\u0041 \" ] ,\"y\":null } },\"r\":1.5e3}\n"
+        "{\"id\":2,\"a\":{\"p\":\"str\\\"q\"},\"r\":true}\n"
+        "{\"id\":3,\"a\":{\"p\":null},\"r\":[\t]}\n"
+        "{\"id\":4,\"r\":{}}\n"
+        "{\"id\":5,\"r\":-0}\n"
+        "{\"id\":6,\"r\":{\"k\":[{\"b\":1,\"\\u0062\":2}]}}\n"
+        "{\"id\":7,\"r\":null}\n"
+        "{\"id\":8,\"a\":{\"p\":[{\"c\":1},{\"c\":1}]},\"r\":\"\"}\n";
+    decode_whole(&s, "json", text, sizeof text - 1);
+    REQUIRE(cap.rows == 6);
+    REQUIRE(cap.dls == 2);
+    CHECK_EQ_STR(cap.row[0].strs[1], "{\"x\":[1,2.50,\"s\\u0041 \"],\"y\":null}");
+    CHECK_EQ_STR(cap.row[0].strs[2], "1.5e3");
+    CHECK_EQ_STR(cap.row[1].strs[1], "\"str\\\"q\"");
+    CHECK_EQ_STR(cap.row[1].strs[2], "true");
+    CHECK(cap.row[2].v[1].is_null);
+    CHECK_EQ_STR(cap.row[2].strs[2], "[]");
+    CHECK(cap.row[3].v[1].is_null);
+    CHECK_EQ_STR(cap.row[3].strs[2], "{}");
+    CHECK_EQ_STR(cap.row[4].strs[2], "-0");
+    CHECK_EQ_STR(cap.row[5].strs[1], "[{\"c\":1},{\"c\":1}]");
+    CHECK_EQ_STR(cap.row[5].strs[2], "\"\"");
+    CHECK_EQ_INT(cap.dl_reason[0], FLOE_DL_DUPLICATE_KEY);
+    CHECK_EQ_STR(cap.dl_text[0], "duplicate key 'b' inside 'r'");
+    CHECK_EQ_INT(cap.dl_reason[1], FLOE_DL_MISSING_FIELD);
 }
 
 /* A skippable frame: magic 0x184D2A5?, a 4-byte little-endian size, bytes. */
