@@ -198,15 +198,19 @@ exit_code 0 "inspect the second file" "$FLOE" inspect --values "$ROWS" "${PQ2:-$
 check "second file's rows match the input" python3 "$W/cmp.py" "$W/inferred.json" "$W/in.ndjson" "$W/ec.out" "$ROWS"
 
 exit_code 0 "schema infer --rows 10" "$FLOE" schema infer --rows 10 "$W/in.ndjson"
-printf '{"a":1,"b":[1],"c":"2024-01-01","d":{"e":true}}\n{"a":2.5,"c":"2024-01-02","d":{"e":null}}\n' >"$W/small.ndjson"
+printf '{"a":1,"b":[1],"c":"2024-01-01","d":{"e":true},"m":1,"o":{"x":1}}\n{"a":2.5,"c":"2024-01-02","d":{"e":null},"m":"s","o":"flat","q":{}}\n{"k.j":1}\n' >"$W/small.ndjson"
 exit_code 0 "schema infer widening" "$FLOE" schema infer "$W/small.ndjson"
-check "int and float widen to double, arrays go to _extra" python3 -c '
+check "int and float widen to double; arrays, mixed types, sometimes-objects are json; a dotted key goes to _extra" python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
 c = {x["name"]: x for x in s["columns"]}
 assert c["a"]["type"] == "double" and c["c"]["type"] == "date" and c["d.e"]["type"] == "bool"
-assert c["d.e"]["nullable"] and c["c"]["nullable"] and "b" not in c and s["extra"] is True
+assert c["d.e"]["nullable"] and c["c"]["nullable"] and s["extra"] is True
+assert [c[k]["type"] for k in ("b", "m", "o", "q")] == ["json"] * 4 and "o.x" not in c and "k.j" not in c
 ' "$W/ec.out"
+cp "$W/ec.out" "$W/small-schema.json"
+exit_code 0 "convert with json columns" "$FLOE" convert --schema "$W/small-schema.json" -o "$W/out-json" "$W/small.ndjson"
+check "json columns: 3 records, no dead letters" grep -q ' 3 records, 0 dead letters' "$W/ec.err"
 if command -v zstd >/dev/null 2>&1; then
     zstd -q "$W/in.ndjson" -o "$W/in.ndjson.zst"
     exit_code 0 "schema infer on .zst" "$FLOE" schema infer "$W/in.ndjson.zst"

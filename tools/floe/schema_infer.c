@@ -13,11 +13,12 @@
  *   only YYYY-MM-DD dates                    date
  *   strings, or a mix of the three above     string
  *   only null (or missing)                   string, nullable
+ *   arrays, mixed JSON types (a string and   json: the value's text, whole
+ *   a number), an object in some records
+ *   and not in others, only empty objects
  * Whatever no column can take is left out and "extra" is set, so it lands
- * in the _extra column: arrays, values of mixed JSON types (a string column
- * would reject the numbers, and a number column the strings), a path that
- * is an object in some records and not in others, keys with a '.' or empty,
- * paths too long or too deep for a schema, and columns past the limit.
+ * in the _extra column: keys with a '.' or empty, paths too long or too
+ * deep for a schema, and columns past the limit.
  * Every column is nullable: a later record that lacks a field the sample
  * always had would otherwise be a dead letter. With --required, a field
  * present and non-null in every record read is required instead. */
@@ -566,6 +567,13 @@ static void src_close(struct src *s)
 
 /* ---- output ---------------------------------------------------------------- */
 
+/* Whether f's values are objects with members (nulls aside): then its
+ * members are the columns, not f. */
+static int is_container(const struct field *f)
+{
+    return (f->kinds & ~(unsigned)K_NULL) == K_OBJECT && f->has_child;
+}
+
 static const char *type_of(unsigned k)
 {
     k &= ~(unsigned)K_NULL;
@@ -583,36 +591,32 @@ static const char *type_of(unsigned k)
         return "date";
     if ((k & ~(unsigned)K_STRINGS) == 0)
         return "string";
-    return NULL;
+    return "json"; /* arrays, objects only sometimes, mixed JSON types */
 }
 
+/* Said of a field inside another's json column: it gets no column of its
+ * own, and is not in _extra either. */
+static const char inside_json[] = "inside a json column";
+
 /* Why a field gets no column, or NULL. Ancestors count: a path inside a
- * dropped object is dropped with it. */
+ * dropped object is dropped with it, and one inside a json column is in
+ * that column. */
 static const char *why_dropped(struct infer *in, const struct field *f)
 {
     size_t i;
-    unsigned k = f->kinds & ~(unsigned)K_NULL;
     for (i = 0; i < f->len; i++) {
         if (f->path[i] == '.') {
             const struct field *a = lookup(in, f->path, i, 0);
-            if (a != NULL && (a->kinds & ~(unsigned)(K_NULL | K_OBJECT)) != 0)
-                return "inside a value that is not always an object";
             if (a != NULL && a->bad)
                 return "inside an unmappable key";
+            if (a != NULL && !is_container(a))
+                return inside_json;
         }
     }
     if (f->bad == BAD_KEY)
         return "key empty or with a '.'";
     if (f->bad == BAD_PATH)
         return "path too long or too deep for a schema";
-    if (k & K_ARRAY)
-        return "array";
-    if ((k & K_OBJECT) && k != K_OBJECT)
-        return "an object in some records, not in others";
-    if (!(k & K_OBJECT) && type_of(k) == NULL)
-        return "mixed JSON types";
-    if (k == K_OBJECT && !f->has_child)
-        return "always an empty object";
     return NULL;
 }
 
@@ -635,12 +639,14 @@ static void schema_usage(FILE *f)
             "  not; - for standard input) and prints a schema for floe convert --schema.\n"
             "  Nested objects become dotted paths (\"tags.site\"). Types widen over the\n"
             "  records: bool; int64; double (any fraction); timestamp_us (RFC 3339\n"
-            "  strings); date (YYYY-MM-DD); string (other strings, or mixed strings).\n"
+            "  strings); date (YYYY-MM-DD); string (other strings, or mixed strings);\n"
+            "  json (arrays, mixed JSON types, objects only in some records: the value's\n"
+            "  text, whole).\n"
             "  Every column is nullable (a later record may lack a field the sample always\n"
             "  had); with --required, a field present and non-null in every record read\n"
-            "  is required, and a record without it becomes a dead letter. Arrays,\n"
-            "  mixed JSON types and unmappable keys get no column: \"extra\" is then on\n"
-            "  and they land in _extra (listed on standard error).\n",
+            "  is required, and a record without it becomes a dead letter. Unmappable\n"
+            "  keys get no column: \"extra\" is then on and they land in _extra (listed\n"
+            "  on standard error).\n",
             DEFAULT_ROWS);
 }
 
@@ -818,8 +824,8 @@ int cmd_schema(int argc, char **argv)
         struct field *f = order[i];
         const char *why_not = why_dropped(&in, f), *type;
         char kt[96];
-        if (why_not == NULL && (f->kinds & K_OBJECT))
-            continue; /* an object: its members are the columns */
+        if ((why_not == NULL && is_container(f)) || why_not == inside_json)
+            continue; /* an object: its members are the columns; or in one */
         if (why_not == NULL && n_cols >= FLOE_SCHEMA_MAX_COLUMNS - 1)
             why_not = "more columns than a schema takes";
         if (why_not == NULL && strcmp(f->path, FLOE_EXTRA_COLUMN_NAME) == 0)
