@@ -163,6 +163,46 @@ check "--values past the end prints every row" test "$(grep -c '^{' "$W/ec.out")
 exit_code 0 "inspect --raw" "$FLOE" inspect --raw "$PQ"
 check "--raw dumps the footer" grep -q '^  4: list<struct>\[1\]' "$W/ec.out"
 
+exit_code 0 "inspect --pages" "$FLOE" inspect --pages "$PQ"
+cp "$W/ec.out" "$W/pages.txt"
+check "--pages: each chunk's pages follow one another from its first data page and hold its rows" python3 -c '
+import re, sys
+text = open(sys.argv[1]).read().split("\n")
+chunks = 0
+i = 0
+while i < len(text):
+    m = re.match(r"row group \d+: rows=(\d+)", text[i])
+    if m:
+        rows = int(m.group(1))
+    m = re.match(r"  \"[^\"]+\": .* data@(\d+)", text[i])
+    if m:
+        at = int(m.group(1))
+        h = re.match(r"    page index: (\d+) pages, offset index, column index \((ASCENDING|DESCENDING|UNORDERED)\)$", text[i + 1])
+        assert h, text[i + 1]
+        n, total = int(h.group(1)), 0
+        for k in range(n):
+            p = re.match(r"    page %d: offset=(\d+) size=(\d+) first_row=(\d+) rows=(\d+) nulls=\d+ (min=|null page)" % k, text[i + 2 + k])
+            assert p, text[i + 2 + k]
+            off, size, first, cnt = map(int, p.groups()[:4])
+            assert off == at and first == total and cnt > 0, (text[i], k, off, at, first, total)
+            at, total = off + size, total + cnt
+        assert total == rows, (text[i], total, rows)
+        chunks += 1
+        i += 1 + n
+    i += 1
+assert chunks >= 12, chunks
+' "$W/pages.txt"
+python3 -c '
+import re, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+m = re.search(r"column_index=(\d+) bytes@(\d+)", open(sys.argv[2]).read())
+n, at = int(m.group(1)), int(m.group(2))
+b[at:at + n] = b"\xff" * n
+open(sys.argv[3], "wb").write(b)' "$PQ" "$W/pages.txt" "$W/badindex.parquet"
+exit_code 1 "inspect --pages, a column index overwritten" "$FLOE" inspect --pages "$W/badindex.parquet"
+check "its line says what is wrong" grep -q "^    page index: column index: " "$W/ec.out"
+exit_code 0 "inspect without --pages reads no index" "$FLOE" inspect "$W/badindex.parquet"
+
 # ---- schema infer -------------------------------------------------------------
 exit_code 0 "schema infer" "$FLOE" schema infer "$W/in.ndjson"
 cp "$W/ec.out" "$W/inferred.json"

@@ -4,8 +4,9 @@
  *
  * The first input byte picks the mode:
  *   even  the rest is a whole file: pq_open, then every column chunk of
- *         every row group decoded, and every value and statistic formatted
- *         (which reads each byte a value points at);
+ *         every row group decoded, every value and statistic formatted
+ *         (which reads each byte a value points at), and its page index
+ *         read (pq_read_page_index) and each page's bounds formatted;
  *   odd   the rest is one column chunk (pages) of a column described by the
  *         next three bytes (physical type, repetition/codec/annotation,
  *         type_length), decoded with pq_decode_chunk.
@@ -67,6 +68,31 @@ static void format_stats(const struct pq_leaf *leaf, const struct pq_chunk *c)
     pq_sb_free(&sb);
 }
 
+static void read_page_index(const struct pq_file *f, uint32_t r, uint32_t c)
+{
+    struct pq_page_index pi;
+    struct pq_value v;
+    struct pq_sb sb = {NULL, 0, 0, 0};
+    uint32_t i;
+    if (pq_read_page_index(f, r, c, &pi) != 0) {
+        CHECK(pi.err[0] != '\0');
+    } else {
+        CHECK(!pi.has_oi || !pi.has_ci || pi.n_loc == pi.n_ci);
+        for (i = 0; pi.has_ci && i < pi.n_ci; i++) {
+            if (pq_stat_value(&f->leaves[c], pi.min[i], &v) == 0)
+                pq_format_value(&sb, &f->leaves[c], &v, 64, 0);
+            if (pq_stat_value(&f->leaves[c], pi.max[i], &v) == 0)
+                pq_format_value(&sb, &f->leaves[c], &v, 0, 0);
+            if (pi.null_counts != NULL)
+                pq_sb_printf(&sb, "%lld", (long long)pi.null_counts[i]);
+            if (sb.len > (1u << 20))
+                sb.len = 0;
+        }
+    }
+    pq_sb_free(&sb);
+    pq_page_index_free(&pi);
+}
+
 static void run_file(const uint8_t *data, size_t size)
 {
     struct pq_bytes mem;
@@ -89,6 +115,7 @@ static void run_file(const uint8_t *data, size_t size)
                 CHECK(v.err[0] != '\0');
             format_values(&f.leaves[c], &v, WANT);
             pq_values_free(&v);
+            read_page_index(&f, r, c);
         }
     }
     for (r = 0; r < f.n_kv; r++) {

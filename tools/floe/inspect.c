@@ -1,4 +1,4 @@
-/* floe inspect FILE.parquet [--values N] [--raw]: what a Parquet file holds
+/* floe inspect FILE.parquet [--values N] [--pages] [--raw]: what a Parquet file holds
  * (schema, row groups, column chunks, statistics, key-value metadata), its
  * first rows as NDJSON, its footer as Thrift. The reading is pqread.c's. */
 #define _POSIX_C_SOURCE 200809L
@@ -20,7 +20,7 @@
 static void inspect_usage(FILE *f)
 {
     fprintf(f,
-            "usage: floe inspect FILE.parquet [--values N] [--raw]\n"
+            "usage: floe inspect FILE.parquet [--values N] [--pages] [--raw]\n"
             "  Prints the file's size, writer, rows, schema (name, physical type, logical\n"
             "  type, repetition), each row group's column chunks (codec, encodings,\n"
             "  compressed and uncompressed bytes, values, nulls, min/max, dictionary page)\n"
@@ -28,6 +28,9 @@ static void inspect_usage(FILE *f)
             "options:\n"
             "  --values N   also print the first N rows, one JSON object per line (the only\n"
             "               output lines that start with '{'), keyed by column name\n"
+            "  --pages      also print each column chunk's page index: every data page's\n"
+            "               offset, size, first row and rows (OffsetIndex), nulls, min\n"
+            "               and max (ColumnIndex)\n"
             "  --raw        also dump the footer (FileMetaData) as Thrift fields\n"
             "exit codes: 0 ok; 1 unreadable or corrupt file; 2 usage\n",
             KV_SHOW_CHARS);
@@ -193,8 +196,57 @@ static void print_chunk(const struct pq_chunk *c, const struct pq_leaf *leaf)
     pq_sb_free(&sb);
 }
 
-static void print_summary(const char *path, const struct pq_file *f)
+/* The chunk's page index, a line per page; -1 when it does not parse. */
+static int print_pages(const struct pq_file *f, uint32_t rg, uint32_t col)
 {
+    static const char *const orders[] = {"UNORDERED", "ASCENDING", "DESCENDING"};
+    const struct pq_leaf *leaf = &f->leaves[col];
+    struct pq_page_index pi;
+    uint32_t i, n;
+    int rc = pq_read_page_index(f, rg, col, &pi);
+    if (rc != 0) {
+        printf("    page index: %s\n", pi.err);
+    } else if (!pi.has_oi && !pi.has_ci) {
+        printf("    page index: none\n");
+    } else {
+        n = pi.has_oi ? pi.n_loc : pi.n_ci;
+        printf("    page index: %lu pages, %s", (unsigned long)n, pi.has_oi ? "offset index" : "no offset index");
+        if (pi.has_ci)
+            printf(", column index (%s)\n", pi.boundary_order >= 0 && pi.boundary_order <= 2
+                                               ? orders[pi.boundary_order] : "boundary order?");
+        else
+            printf(", no column index\n");
+        for (i = 0; i < n; i++) {
+            struct pq_sb sb = {NULL, 0, 0, 0};
+            pq_sb_printf(&sb, "    page %lu:", (unsigned long)i);
+            if (pi.has_oi) {
+                int64_t end = i + 1 < n ? pi.loc[i + 1].first_row : f->row_groups[rg].num_rows;
+                pq_sb_printf(&sb, " offset=%lld size=%ld first_row=%lld rows=%lld", (long long)pi.loc[i].offset,
+                             (long)pi.loc[i].size, (long long)pi.loc[i].first_row,
+                             (long long)(end - pi.loc[i].first_row));
+            }
+            if (pi.has_ci && pi.null_counts != NULL)
+                pq_sb_printf(&sb, " nulls=%lld", (long long)pi.null_counts[i]);
+            if (pi.has_ci && pi.null_pages[i]) {
+                pq_sb_puts(&sb, " null page");
+            } else if (pi.has_ci) {
+                print_stat(&sb, leaf, "min", pi.min[i], 0);
+                print_stat(&sb, leaf, "max", pi.max[i], 0);
+            }
+            pq_sb_puts(&sb, "\n");
+            put_sb(&sb);
+            pq_sb_free(&sb);
+        }
+    }
+    pq_page_index_free(&pi);
+    return rc;
+}
+
+/* Prints the file's facts (with --pages, each chunk's page index);
+ * EXIT_BAD_INPUT when a page index does not parse. */
+static int print_summary(const char *path, const struct pq_file *f, int pages)
+{
+    int rc = EXIT_OK;
     uint32_t r, c;
     int64_t rows = 0;
     printf("file: %s\n", path);
@@ -221,8 +273,11 @@ static void print_summary(const char *path, const struct pq_file *f)
         if (g->file_offset >= 0)
             printf(" offset=%lld", (long long)g->file_offset);
         fputs("\n", stdout);
-        for (c = 0; c < g->n_chunks; c++)
+        for (c = 0; c < g->n_chunks; c++) {
             print_chunk(&g->chunks[c], &f->leaves[c]);
+            if (pages && print_pages(f, r, c) != 0)
+                rc = EXIT_BAD_INPUT;
+        }
     }
     if (rows != f->num_rows)
         printf("warning: the row groups hold %lld rows, the footer says %lld\n", (long long)rows,
@@ -238,6 +293,7 @@ static void print_summary(const char *path, const struct pq_file *f)
             fputs("(no value)", stdout);
         fputs("\n", stdout);
     }
+    return rc;
 }
 
 /* ---- rows ------------------------------------------------------------------- */
@@ -331,7 +387,7 @@ static int dump_footer(const struct pq_file *f)
 int cmd_inspect(int argc, char **argv)
 {
     const char *path = NULL, *values_arg = NULL;
-    int i, raw = 0, rc = EXIT_OK, fd;
+    int i, raw = 0, pages = 0, rc = EXIT_OK, fd;
     uint64_t n_values = 0;
     struct stat stt;
     struct fd_src fs;
@@ -345,6 +401,8 @@ int cmd_inspect(int argc, char **argv)
             return EXIT_OK;
         } else if (strcmp(a, "--raw") == 0) {
             raw = 1;
+        } else if (strcmp(a, "--pages") == 0) {
+            pages = 1;
         } else if (strcmp(a, "--values") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "floe inspect: --values needs a number\n");
@@ -401,9 +459,9 @@ int cmd_inspect(int argc, char **argv)
         close(fd);
         return EXIT_BAD_INPUT;
     }
-    print_summary(path, &f);
-    if (values_arg != NULL)
-        rc = print_rows(path, &f, n_values);
+    rc = print_summary(path, &f, pages);
+    if (values_arg != NULL && print_rows(path, &f, n_values) != EXIT_OK)
+        rc = EXIT_BAD_INPUT;
     if (raw && rc == EXIT_OK && dump_footer(&f) != 0)
         rc = EXIT_BAD_INPUT;
     pq_close(&f);

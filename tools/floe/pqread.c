@@ -563,15 +563,21 @@ void pq_source_memory(struct pq_source *src, struct pq_bytes *mem, const void *d
 
 struct tr {
     struct floe_thrift_reader r;
-    struct pq_file *f;
+    struct pq_file *f; /* where errors go */
+    const char *part;  /* which Thrift: "footer" when NULL, for messages */
     const char *where; /* what is being read, for messages */
     size_t budget;     /* elements still allowed */
 };
 
+static const char *t_part(const struct tr *t)
+{
+    return t->part != NULL ? t->part : "footer";
+}
+
 static int t_fail(struct tr *t)
 {
     int e = t->r.err;
-    return FERR(t->f, "footer: %s at byte %zu of %zu while reading %s",
+    return FERR(t->f, "%s: %s at byte %zu of %zu while reading %s", t_part(t),
                 e == FLOE_ERR_LIMIT ? "Thrift nesting too deep" : "malformed Thrift", t->r.pos, t->r.len,
                 t->where);
 }
@@ -581,7 +587,7 @@ static int t_type(struct tr *t, int type, int want, const char *field)
     int ok = type == want || (want == FLOE_THRIFT_BOOL_TRUE && type == FLOE_THRIFT_BOOL_FALSE);
     if (ok)
         return 0;
-    return FERR(t->f, "footer: %s.%s is a Thrift %s, want %s (byte %zu)", t->where, field,
+    return FERR(t->f, "%s: %s.%s is a Thrift %s, want %s (byte %zu)", t_part(t), t->where, field,
                 floe_thrift_type_name(type), floe_thrift_type_name(want), t->r.pos);
 }
 
@@ -639,10 +645,10 @@ static int t_struct_list(struct tr *t, int type, const char *field, uint32_t *co
     if (floe_thrift_read_list_header(&t->r, &et, count) < 0)
         return t_fail(t);
     if (et != FLOE_THRIFT_STRUCT)
-        return FERR(t->f, "footer: %s.%s is a list<%s>, want list<struct>", t->where, field,
+        return FERR(t->f, "%s: %s.%s is a list<%s>, want list<struct>", t_part(t), t->where, field,
                     floe_thrift_type_name(et));
     if (*count > t->budget)
-        return FERR(t->f, "footer: %s.%s has %lu elements: more than this reader takes", t->where, field,
+        return FERR(t->f, "%s: %s.%s has %lu elements: more than this reader takes", t_part(t), t->where, field,
                     (unsigned long)*count);
     t->budget -= *count;
     return 0;
@@ -1446,6 +1452,7 @@ static int page_header(struct pq_values *o, const uint8_t *p, size_t n, struct p
     memset(&t, 0, sizeof t);
     fake.err[0] = '\0';
     t.f = &fake;
+    t.part = "page header";
     t.where = "PageHeader";
     floe_thrift_reader_init(&t.r, p, n);
     while (rc == 0 && (type = t_field(&t, &id)) > 0) {
@@ -1491,11 +1498,8 @@ static int page_header(struct pq_values *o, const uint8_t *p, size_t n, struct p
     }
     if (rc == 0 && type < 0)
         rc = -1;
-    if (rc != 0) {
-        /* Messages of the t_* helpers say "footer:"; here it is a page. */
-        const char *m = strncmp(fake.err, "footer: ", 8) == 0 ? fake.err + 8 : fake.err;
-        return VERR(o, "page header: %s", m);
-    }
+    if (rc != 0)
+        return VERR(o, "%s", fake.err);
     if ((seen & 7) != 7)
         return VERR(o, "page header lacks type or sizes");
     if (pg->uncomp < 0 || pg->comp < 0)
@@ -2013,4 +2017,199 @@ int pq_read_column(const struct pq_file *f, uint32_t rg, uint32_t col, size_t wa
             return rc;
         pq_values_free(o);
     }
+}
+
+/* ---- the page index ------------------------------------------------------ */
+
+#define PERR(pi, ...) (set_err((pi)->err, sizeof (pi)->err, __VA_ARGS__), -1)
+
+void pq_page_index_free(struct pq_page_index *pi)
+{
+    free(pi->loc);
+    free(pi->null_pages);
+    free(pi->min);
+    free(pi->max);
+    free(pi->null_counts);
+    free(pi->oi_bytes);
+    free(pi->ci_bytes);
+    pi->loc = NULL;
+    pi->null_pages = NULL;
+    pi->min = pi->max = NULL;
+    pi->null_counts = NULL;
+    pi->oi_bytes = pi->ci_bytes = NULL;
+}
+
+/* Reads one index's bytes at off+len (inside the data, before the footer)
+ * into *out (malloc'd). */
+static int index_bytes(const struct pq_file *f, int64_t off, int32_t len, const char *what,
+                       struct pq_page_index *pi, uint8_t **out)
+{
+    uint64_t data_end = f->src->size - 8 - f->footer_len;
+    if (off < 4 || len <= 0 || (uint64_t)len > PQ_MAX_FOOTER || (uint64_t)off > data_end ||
+        (uint64_t)len > data_end - (uint64_t)off)
+        return PERR(pi, "%s at %lld+%ld lies outside the data (4..%llu)", what, (long long)off, (long)len,
+                    (unsigned long long)data_end);
+    *out = malloc((size_t)len);
+    if (*out == NULL)
+        return PERR(pi, "out of memory");
+    if (f->src->read(f->src->ctx, (uint64_t)off, *out, (size_t)len) != 0)
+        return PERR(pi, "cannot read the %s", what);
+    return 0;
+}
+
+/* OffsetIndex { 1: list<PageLocation{1: i64 offset, 2: i32
+ * compressed_page_size, 3: i64 first_row_index}> page_locations }. */
+static int read_offset_index(struct tr *t, struct pq_page_index *pi)
+{
+    int16_t id, sid;
+    int type, st = 0, rc = 0, have = 0;
+    uint32_t n = 0, i;
+    while (rc == 0 && (type = t_field(t, &id)) > 0) {
+        if (id != 1 || have) {
+            rc = t_skip(t, type);
+            continue;
+        }
+        have = 1;
+        rc = t_struct_list(t, type, "page_locations", &n);
+        if (rc == 0 && (pi->loc = xcalloc(n, sizeof *pi->loc)) == NULL)
+            rc = FERR(t->f, "out of memory");
+        for (i = 0; rc == 0 && i < n; i++) {
+            struct pq_page_loc *l = &pi->loc[i];
+            int seen = 0;
+            rc = t_begin(t);
+            while (rc == 0 && (st = t_field(t, &sid)) > 0) {
+                if (sid == 1)
+                    rc = t_i64(t, st, "offset", &l->offset), seen |= 1;
+                else if (sid == 2)
+                    rc = t_i32(t, st, "compressed_page_size", &l->size), seen |= 2;
+                else if (sid == 3)
+                    rc = t_i64(t, st, "first_row_index", &l->first_row), seen |= 4;
+                else
+                    rc = t_skip(t, st);
+            }
+            if (rc == 0 && st < 0)
+                rc = -1;
+            if (rc == 0 && seen != 7)
+                rc = FERR(t->f, "%s: a PageLocation lacks a field", t_part(t));
+        }
+        pi->n_loc = n;
+    }
+    if (rc == 0 && type < 0)
+        rc = -1;
+    if (rc == 0 && !have)
+        rc = FERR(t->f, "%s: no page_locations", t_part(t));
+    return rc;
+}
+
+/* A list of n (the first list's length) elements of elem_type; 0, or -1. */
+static int index_list(struct tr *t, int type, const char *field, int elem_type, uint32_t *n, int first)
+{
+    int et = 0;
+    uint32_t count;
+    if (t_type(t, type, FLOE_THRIFT_LIST, field) != 0)
+        return -1;
+    if (floe_thrift_read_list_header(&t->r, &et, &count) < 0)
+        return t_fail(t);
+    if (et != elem_type && !(elem_type == FLOE_THRIFT_BOOL_TRUE && et == FLOE_THRIFT_BOOL_FALSE))
+        return FERR(t->f, "%s: %s.%s is a list<%s>, want list<%s>", t_part(t), t->where, field,
+                    floe_thrift_type_name(et), floe_thrift_type_name(elem_type));
+    if (first) {
+        if (count > t->budget)
+            return FERR(t->f, "%s: %s.%s has %lu elements: more than this reader takes", t_part(t), t->where,
+                        field, (unsigned long)count);
+        *n = count;
+    } else if (count != *n) {
+        return FERR(t->f, "%s: %s.%s has %lu elements, null_pages %lu", t_part(t), t->where, field,
+                    (unsigned long)count, (unsigned long)*n);
+    }
+    return 0;
+}
+
+/* ColumnIndex { 1: list<bool> null_pages, 2: list<binary> min_values,
+ * 3: list<binary> max_values, 4: BoundaryOrder boundary_order, 5:
+ * optional list<i64> null_counts, ... }: every list as long as the first. */
+static int read_column_index(struct tr *t, struct pq_page_index *pi)
+{
+    int16_t id;
+    int type, rc = 0, seen = 0;
+    uint32_t n = 0, i;
+    while (rc == 0 && (type = t_field(t, &id)) > 0) {
+        if (id < 1 || id > 5 || (seen & (1 << id))) {
+            rc = t_skip(t, type);
+            continue;
+        }
+        if (id != 1 && id != 4 && !(seen & 2))
+            return FERR(t->f, "%s: ColumnIndex field %d before null_pages", t_part(t), id);
+        seen |= 1 << id;
+        if (id == 4) {
+            rc = t_i32(t, type, "boundary_order", &pi->boundary_order);
+        } else if (id == 1) {
+            rc = index_list(t, type, "null_pages", FLOE_THRIFT_BOOL_TRUE, &n, 1);
+            if (rc == 0 && (pi->null_pages = xcalloc(n, 1)) == NULL)
+                rc = FERR(t->f, "out of memory");
+            for (i = 0; rc == 0 && i < n; i++) {
+                int v = 0;
+                rc = floe_thrift_read_elem_bool(&t->r, &v) < 0 ? t_fail(t) : 0;
+                pi->null_pages[i] = (uint8_t)v;
+            }
+            pi->n_ci = n;
+        } else if (id == 2 || id == 3) {
+            struct pq_bytes **out = id == 2 ? &pi->min : &pi->max;
+            rc = index_list(t, type, id == 2 ? "min_values" : "max_values", FLOE_THRIFT_BINARY, &n, 0);
+            if (rc == 0 && (*out = xcalloc(n, sizeof **out)) == NULL)
+                rc = FERR(t->f, "out of memory");
+            for (i = 0; rc == 0 && i < n; i++)
+                rc = floe_thrift_read_binary(&t->r, &(*out)[i].p, &(*out)[i].n) < 0 ? t_fail(t) : 0;
+        } else {
+            rc = index_list(t, type, "null_counts", FLOE_THRIFT_I64, &n, 0);
+            if (rc == 0 && (pi->null_counts = xcalloc(n, sizeof *pi->null_counts)) == NULL)
+                rc = FERR(t->f, "out of memory");
+            for (i = 0; rc == 0 && i < n; i++)
+                rc = floe_thrift_read_i64(&t->r, &pi->null_counts[i]) < 0 ? t_fail(t) : 0;
+        }
+    }
+    if (rc == 0 && type < 0)
+        rc = -1;
+    if (rc == 0 && (seen & 0x1e) != 0x1e)
+        rc = FERR(t->f, "%s: the ColumnIndex lacks a required field", t_part(t));
+    return rc;
+}
+
+int pq_read_page_index(const struct pq_file *f, uint32_t rg, uint32_t col, struct pq_page_index *out)
+{
+    const struct pq_chunk *c;
+    struct pq_file fake; /* t_* helpers report into a pq_file */
+    struct tr t;
+    memset(out, 0, sizeof *out);
+    if (rg >= f->n_row_groups || col >= f->row_groups[rg].n_chunks)
+        return PERR(out, "no column %lu in row group %lu", (unsigned long)col, (unsigned long)rg);
+    c = &f->row_groups[rg].chunks[col];
+    fake.err[0] = '\0';
+    memset(&t, 0, sizeof t);
+    t.f = &fake;
+    t.budget = PQ_MAX_ELEMENTS;
+    if (c->offset_index_offset >= 0 || c->offset_index_length >= 0) {
+        if (index_bytes(f, c->offset_index_offset, c->offset_index_length, "offset index", out, &out->oi_bytes) != 0)
+            return -1;
+        floe_thrift_reader_init(&t.r, out->oi_bytes, (size_t)c->offset_index_length);
+        t.part = "offset index";
+        t.where = "OffsetIndex";
+        if (read_offset_index(&t, out) != 0)
+            return PERR(out, "%s", fake.err);
+        out->has_oi = 1;
+    }
+    if (c->column_index_offset >= 0 || c->column_index_length >= 0) {
+        if (index_bytes(f, c->column_index_offset, c->column_index_length, "column index", out, &out->ci_bytes) != 0)
+            return -1;
+        floe_thrift_reader_init(&t.r, out->ci_bytes, (size_t)c->column_index_length);
+        t.part = "column index";
+        t.where = "ColumnIndex";
+        if (read_column_index(&t, out) != 0)
+            return PERR(out, "%s", fake.err);
+        out->has_ci = 1;
+        if (out->has_oi && out->n_ci != out->n_loc)
+            return PERR(out, "the column index has %lu pages, the offset index %lu", (unsigned long)out->n_ci,
+                        (unsigned long)out->n_loc);
+    }
+    return 0;
 }

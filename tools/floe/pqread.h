@@ -212,6 +212,37 @@ int pq_decode_chunk(const struct pq_leaf *leaf, int32_t codec, const uint8_t *ch
                     size_t want, struct pq_values *out);
 void pq_values_free(struct pq_values *out);
 
+/* ---- the page index ------------------------------------------------------ */
+
+/* One data page as the OffsetIndex locates it. */
+struct pq_page_loc {
+    int64_t offset, first_row;
+    int32_t size; /* compressed, with its header */
+};
+
+/* A column chunk's page index: its OffsetIndex, and its ColumnIndex when
+ * the chunk has one (n_ci pages, which must be n_loc when both are there). */
+struct pq_page_index {
+    struct pq_page_loc *loc;
+    uint32_t n_loc;
+    int has_oi, has_ci;
+    uint32_t n_ci;
+    uint8_t *null_pages;      /* n_ci flags */
+    struct pq_bytes *min, *max; /* n_ci each, PLAIN bytes (empty for a null page) */
+    int64_t *null_counts;     /* n_ci, or NULL when the index has none */
+    int32_t boundary_order;   /* 0 unordered, 1 ascending, 2 descending */
+    uint8_t *oi_bytes, *ci_bytes; /* what min and max point into (malloc'd) */
+    char err[256];
+};
+
+/* Reads and checks the page index of column `col` in row group `rg`: where
+ * each index lies (inside the file, before the footer), its Thrift, and
+ * that its lists agree in length. Returns 0 (has_oi and has_ci say what the
+ * chunk has), or -1 with out->err set. out needs pq_page_index_free either
+ * way. */
+int pq_read_page_index(const struct pq_file *f, uint32_t rg, uint32_t col, struct pq_page_index *out);
+void pq_page_index_free(struct pq_page_index *pi);
+
 /* ---- text -------------------------------------------------------------- */
 
 /* A growing string (malloc'd); oom set when it could not grow. */
