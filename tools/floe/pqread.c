@@ -2175,6 +2175,19 @@ static int read_column_index(struct tr *t, struct pq_page_index *pi)
     return rc;
 }
 
+/* Reads the index at off+len and parses it with read(), as `part`. */
+static int parse_index(const struct pq_file *f, struct tr *t, int64_t off, int32_t len, const char *part,
+                       const char *where, int (*read)(struct tr *, struct pq_page_index *), uint8_t **bytes,
+                       struct pq_page_index *pi)
+{
+    if (index_bytes(f, off, len, part, pi, bytes) != 0)
+        return -1;
+    floe_thrift_reader_init(&t->r, *bytes, (size_t)len);
+    t->part = part;
+    t->where = where;
+    return read(t, pi) != 0 ? PERR(pi, "%s", t->f->err) : 0;
+}
+
 int pq_read_page_index(const struct pq_file *f, uint32_t rg, uint32_t col, struct pq_page_index *out)
 {
     const struct pq_chunk *c;
@@ -2189,23 +2202,15 @@ int pq_read_page_index(const struct pq_file *f, uint32_t rg, uint32_t col, struc
     t.f = &fake;
     t.budget = PQ_MAX_ELEMENTS;
     if (c->offset_index_offset >= 0 || c->offset_index_length >= 0) {
-        if (index_bytes(f, c->offset_index_offset, c->offset_index_length, "offset index", out, &out->oi_bytes) != 0)
+        if (parse_index(f, &t, c->offset_index_offset, c->offset_index_length, "offset index", "OffsetIndex",
+                        read_offset_index, &out->oi_bytes, out) != 0)
             return -1;
-        floe_thrift_reader_init(&t.r, out->oi_bytes, (size_t)c->offset_index_length);
-        t.part = "offset index";
-        t.where = "OffsetIndex";
-        if (read_offset_index(&t, out) != 0)
-            return PERR(out, "%s", fake.err);
         out->has_oi = 1;
     }
     if (c->column_index_offset >= 0 || c->column_index_length >= 0) {
-        if (index_bytes(f, c->column_index_offset, c->column_index_length, "column index", out, &out->ci_bytes) != 0)
+        if (parse_index(f, &t, c->column_index_offset, c->column_index_length, "column index", "ColumnIndex",
+                        read_column_index, &out->ci_bytes, out) != 0)
             return -1;
-        floe_thrift_reader_init(&t.r, out->ci_bytes, (size_t)c->column_index_length);
-        t.part = "column index";
-        t.where = "ColumnIndex";
-        if (read_column_index(&t, out) != 0)
-            return PERR(out, "%s", fake.err);
         out->has_ci = 1;
         if (out->has_oi && out->n_ci != out->n_loc)
             return PERR(out, "the column index has %lu pages, the offset index %lu", (unsigned long)out->n_ci,
