@@ -442,6 +442,46 @@ TEST(parquet_dictionary_keeps_a_reading_of_thousands_of_values)
     CHECK(ff.c[0][0].encodings & ENC_BIT_DELTA_BINARY_PACKED); /* after 1,024 entries */
 }
 
+/* A column whose dictionary gave up in the last file (a counter) tries it
+ * for 128 entries in the next, not 1,024: its chunk there loses some 7 KB
+ * of dictionary page. A column that gave up and then repeats keeps its
+ * dictionary, and the trial after that is the long one again. */
+TEST(parquet_dictionary_that_gave_up_gets_a_short_trial_in_the_next_file)
+{
+    int64_t first, second, i;
+    REQUIRE(open_one_default_dict_paged(FLOE_TYPE_INT64, FLOE_PARQUET_UNCOMPRESSED, 8192) == FLOE_OK);
+    for (i = 0; i < 3000; i++)
+        REQUIRE(put_i64(1000000 + i * 7) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK(ff.c[0][0].encodings & ENC_BIT_DELTA_BINARY_PACKED);
+    first = ff.c[0][0].total_comp;
+    file_len = 0;
+    REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
+    for (i = 3000; i < 6000; i++)
+        REQUIRE(put_i64(1000000 + i * 7) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK(ff.c[0][0].encodings & ENC_BIT_DELTA_BINARY_PACKED);
+    second = ff.c[0][0].total_comp;
+    CHECK(first - second > (1024 - 129) * 8);
+
+    file_len = 0;
+    REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
+    for (i = 0; i < 3000; i++)
+        REQUIRE(put_i64(i % 5) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.c[0][0].encodings & (ENC_BIT_RLE_DICTIONARY | ENC_BIT_DELTA_BINARY_PACKED),
+                 ENC_BIT_RLE_DICTIONARY);
+    /* It kept it: the next file judges at 1,024 again, so 300 values that
+     * come all new at first keep theirs. */
+    file_len = 0;
+    REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
+    for (i = 0; i < 3000; i++)
+        REQUIRE(put_i64(i % 300) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.c[0][0].encodings & (ENC_BIT_RLE_DICTIONARY | ENC_BIT_DELTA_BINARY_PACKED),
+                 ENC_BIT_RLE_DICTIONARY);
+}
+
 /* A string much longer than the dictionary's starting byte budget (4 KiB)
  * grows it as often as it takes, not once, and the column keeps its
  * dictionary: a repeated 20,000-byte message is stored once. */
