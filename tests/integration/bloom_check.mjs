@@ -94,6 +94,7 @@ export async function checkBloom(files, { expect = [], sample = 100, requireFilt
       }
       // Values the file does not hold, of the column's type.
       const absent = (k) => /CHAR|STRING|TEXT/i.test(type) ? `absent-${k}-${col}`
+        : type === 'JSON' ? JSON.stringify(`absent-${k}-${col}`)
         : /^DATE/i.test(type) ? `29${String(k).padStart(2, '0')}-06-15`
         : /^TIMESTAMP/i.test(type) ? `29${String(k).padStart(2, '0')}-06-15 12:34:56.789+00`
         : String(900000000 + 7919 * k);

@@ -42,6 +42,13 @@
 // decimal digits exactly; a DOUBLE product would lose digits past 2^53).
 // Struct field names are case-insensitive in DuckDB: paths differing only in
 // case cannot be compared.
+// A json column's text must be the value at its path with the whitespace
+// between tokens taken out and every token as written: the readers' bytes are
+// compared with that text cut from the NDJSON lines themselves (jsonAt).
+// read_json re-prints numbers and decodes escapes, so the DuckDB comparison
+// passes both sides through json(), which normalizes them alike: the input
+// must hold no number DuckDB reads differently in floe's text than in the line
+// (none found: big integers, 1e400, -0 and long mantissas agree).
 //
 // Prints one JSON summary. Exit status: 0 match, 1 mismatch (first differences
 // in the summary), 2 a reader failed (module missing, file unreadable) or usage.
@@ -64,6 +71,7 @@ export const TYPES = {
   timestamp_ms: { duck: 'TIMESTAMP WITH TIME ZONE', phys: 'INT64', unit: 'MILLIS' },
   timestamp_us: { duck: 'TIMESTAMP WITH TIME ZONE', phys: 'INT64', unit: 'MICROS' },
   date: { duck: 'DATE', phys: 'INT32' },
+  json: { duck: 'JSON', phys: 'BYTE_ARRAY', converted: 'JSON', logical: 'JsonType()' },
 };
 const EPOCH_PER_US = { s: 1000000n, ms: 1000n, us: 1n };
 const EPOCH_PER_MS = { s: '1000', ms: '1', us: '0.001' };
@@ -220,6 +228,11 @@ function parquetValue(c) {
 // TextDecoder drops it, and so do DuckDB's node bindings, hyparquet and
 // apache-arrow, which would hide a writer that lost (or added) one.
 const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+// Values as stored: epoch integers, strings decoded keeping a leading U+FEFF
+// (see UTF8), json columns as their text (hyparquet would JSON.parse them,
+// losing number text, escapes and duplicate keys).
+const HY_PARSERS = { timestampFromMilliseconds: (v) => v, timestampFromMicroseconds: (v) => v, dateFromDays: (v) => v,
+  stringFromBytes: (v) => v && UTF8.decode(v), jsonFromBytes: (v) => v && UTF8.decode(v) };
 const INT64ISH = new Set(['int64', 'timestamp_ms', 'timestamp_us']);
 function canon(type, v) {
   if (v === null || v === undefined) return null;
@@ -227,9 +240,11 @@ function canon(type, v) {
   if (type === 'int32' || type === 'date') return Number(v);
   if (type === 'float' || type === 'double') return Number(v);
   if (type === 'bool') return Boolean(v);
-  if (type === 'string') {
+  if (type === 'string' || type === 'json') {
     if (v instanceof Uint8Array) return UTF8.decode(v);
     if (v.bytes instanceof Uint8Array) return UTF8.decode(v.bytes); /* DuckDB BLOB */
+    // A reader that parsed the text itself no longer has the bytes to compare.
+    if (type === 'json' && typeof v !== 'string') throw new ReaderError(`a reader gave a json value as ${typeof v}, not its text`);
     return String(v);
   }
   return v;
@@ -244,6 +259,73 @@ function show(v) {
 }
 const rowKey = (row) => JSON.stringify(row.map((v) => (typeof v === 'bigint' ? `${v}n`
   : typeof v === 'number' ? (Object.is(v, -0) ? '-0' : String(v)) : v)));
+
+// ---- json columns -------------------------------------------------------------
+
+// The text a json column holds for one NDJSON line (keys: the column's path):
+// the value there with the whitespace between tokens taken out and all else
+// as written; null where the path is missing or holds null. A reading of the
+// raw line of its own, so that floe's bytes are compared exactly (read_json
+// gives DuckDB's re-print of the value).
+const JSON_WS = new Set([' ', '\t', '\n', '\r']);
+export function jsonAt(line, keys) {
+  let i = 0;
+  const ws = () => { while (JSON_WS.has(line[i])) i++; };
+  const bad = () => { throw new ReaderError(`not JSON at character ${i}: ${line.slice(0, 120)}`); };
+  const value = () => { // the compact text of the value at i
+    ws();
+    const start = i;
+    if (line[i] === '"') {
+      for (i++; line[i] !== '"'; i += line[i] === '\\' ? 2 : 1) if (i >= line.length) bad();
+      return line.slice(start, ++i);
+    }
+    if (line[i] === '{' || line[i] === '[') {
+      const close = line[i] === '{' ? '}' : ']';
+      let out = line[i++];
+      ws();
+      if (line[i] === close) { i++; return out + close; }
+      for (;;) {
+        if (close === '}') { out += value(); ws(); if (line[i++] !== ':') bad(); out += ':'; }
+        out += value();
+        ws();
+        if (line[i] !== ',' && line[i] !== close) bad();
+        out += line[i];
+        if (line[i++] === close) return out;
+      }
+    }
+    while (i < line.length && !JSON_WS.has(line[i]) && !',:]}'.includes(line[i])) i++;
+    return i > start ? line.slice(start, i) : bad();
+  };
+  const find = (k) => { // the text at path k from the value at i
+    ws();
+    if (k.length === 0) { const t = value(); return t === 'null' ? null : t; }
+    if (line[i] !== '{') { value(); return null; }
+    let found = null;
+    for (i++, ws(); line[i] !== '}';) {
+      const key = JSON.parse(value());
+      ws();
+      if (line[i++] !== ':') bad();
+      if (key === k[0]) found = find(k.slice(1)); else value();
+      ws();
+      if (line[i] === ',') i++; else if (line[i] !== '}') bad();
+      ws();
+    }
+    i++;
+    return found;
+  };
+  return find(keys);
+}
+
+// An NDJSON file's records as read_json reads them: one a non-blank line.
+function ndjsonLines(f) {
+  let buf;
+  if (f.endsWith('.zst')) {
+    const r = spawnSync('zstd', ['-d', '-c', '-q', f], { maxBuffer: 1 << 30 });
+    if (r.error || r.status !== 0) throw new ReaderError(`zstd -d ${f}: ${r.error ? r.error.message : String(r.stderr).trim()}`);
+    buf = r.stdout;
+  } else buf = fs.readFileSync(f);
+  return UTF8.decode(buf).split('\n').filter((l) => !/^[ \t\r]*$/.test(l));
+}
 
 // ---- the comparison -------------------------------------------------------------
 
@@ -306,7 +388,7 @@ export async function compare(o) {
       const src = `read_parquet(${litList(files)}, hive_partitioning=false, union_by_name=false)`;
       try {
         const desc = await duckAll(con, `DESCRIBE SELECT * FROM ${src}`);
-        const pschema = await duckAll(con, `SELECT DISTINCT name, type, logical_type, repetition_type FROM parquet_schema(${litList(files)})
+        const pschema = await duckAll(con, `SELECT DISTINCT name, type, logical_type, repetition_type, converted_type FROM parquet_schema(${litList(files)})
           WHERE num_children IS NULL OR num_children = 0`);
         layoutCheck(schema, desc, pschema, diffs);
         // Values are only compared when the columns are the schema's.
@@ -328,8 +410,11 @@ export async function compare(o) {
     if (sum.rows_parquet !== sum.rows_ndjson) {
       diffs.push({ check: 'row_count', ndjson: sum.rows_ndjson, parquet: sum.rows_parquet });
     }
-    // EXCEPT ALL both ways; floats by their text so that the sign of zero counts.
-    const ex = cols.map((c, i) => (c.type === 'float' || c.type === 'double' ? `CAST(c${i} AS VARCHAR) AS c${i}` : `c${i}`)).join(', ');
+    // EXCEPT ALL both ways; floats by their text so that the sign of zero
+    // counts; json as json() prints it (numbers and escapes normalized alike
+    // on both sides), try(): text that is not JSON is a difference, not an error.
+    const ex = cols.map((c, i) => (c.type === 'float' || c.type === 'double' ? `CAST(c${i} AS VARCHAR) AS c${i}`
+      : c.type === 'json' ? `try(CAST(json(c${i}) AS VARCHAR)) AS c${i}` : `c${i}`)).join(', ');
     for (const [a, b, label] of [['floe_cmp_j', 'floe_cmp_p', 'ndjson_minus_parquet'], ['floe_cmp_p', 'floe_cmp_j', 'parquet_minus_ndjson']]) {
       const q = `SELECT ${ex} FROM ${a} EXCEPT ALL SELECT ${ex} FROM ${b}`;
       const n = Number((await duckAll(con, `SELECT count(*) FROM (${q})`))[0][0]);
@@ -344,6 +429,21 @@ export async function compare(o) {
     const want = (await duckAll(con, `SELECT ${cols.map((c, i) => (c.type === 'string' ? `encode(c${i})` : `c${i}`)).join(', ')}
       FROM floe_cmp_j ORDER BY rowid`))
       .map((r) => r.map((v, i) => canon(cols[i].type, v)));
+    if (cols.some((c) => c.type === 'json')) {
+      // json values as written (jsonAt); read_json only says which are null.
+      const lines = ndjson.flatMap(ndjsonLines);
+      if (lines.length !== want.length) throw new ReaderError(`${lines.length} NDJSON lines, read_json read ${want.length} rows`);
+      cols.forEach((c, i) => {
+        if (c.type !== 'json') return;
+        lines.forEach((line, r) => {
+          const t = jsonAt(line, c.path);
+          if ((t === null) !== (want[r][i] === null)) {
+            throw new ReaderError(`json column ${c.name}, row ${r}: the line holds ${t}, read_json ${want[r][i]}`);
+          }
+          want[r][i] = t;
+        });
+      });
+    }
     for (const reader of READERS) {
       const read = await reader.read(files, cols, schema);
       if (reader.name === 'hyparquet') {
@@ -376,10 +476,11 @@ async function statsCheck(con, files, schema, sum, diffs) {
   let chunks = 0;
   const bad = [];
   for (const c of cols) {
-    const v = c.type === 'timestamp_ms' || c.type === 'timestamp_us' ? 'epoch_us(v)' : 'v';
+    const text = c.type === 'string' || c.type === 'json'; /* bounds byte-wise, json as its text */
+    const v = c.type === 'timestamp_ms' || c.type === 'timestamp_us' ? 'epoch_us(v)' : c.type === 'json' ? 'CAST(v AS VARCHAR)' : 'v';
     const stat = (x) => (c.type === 'timestamp_ms' || c.type === 'timestamp_us' ? `epoch_us(CAST(${x} AS TIMESTAMPTZ))`
-      : c.type === 'string' ? x : `CAST(${x} AS ${TYPES[c.type].duck})`);
-    const bounds = c.type === 'string'
+      : text ? x : `CAST(${x} AS ${TYPES[c.type].duck})`);
+    const bounds = text
       ? `(CASE WHEN m.min_is_exact THEN m.smin = a.mn ELSE m.smin <= a.mn END)
          AND (CASE WHEN m.max_is_exact THEN m.smax = a.mx
               WHEN m.smax IS NULL THEN strlen(a.mx) > 32 AND starts_with(a.mx, repeat(chr(1114111), 8))
@@ -441,13 +542,10 @@ const showBound = (v) => (v instanceof Uint8Array ? JSON.stringify(UTF8.decode(v
 // A reader that skips pages on the index must find what a scan finds: for
 // each column with a ColumnIndex, hyparquet reads col >= v and col = v (v a
 // value of the file) with usePageIndex, and the rows must be those of the
-// same filter over every row. Returns the reads made.
+// same filter over every row. Returns the reads made. Rows (all) and bounds
+// are parsed alike (HY_PARSERS): bounds decoded without a leading U+FEFF would
+// make hyparquet skip pages that hold the rows.
 async function prunedReads(hy, ab, md, all, cols, where, fail) {
-  // Parsed as readHyparquet's rows (all): strings decoded keeping a leading
-  // U+FEFF, as hyparquet's own decoder does not, for bounds too: it would
-  // then skip pages that hold the rows.
-  const parsers = { timestampFromMilliseconds: (v) => v, timestampFromMicroseconds: (v) => v, dateFromDays: (v) => v,
-    stringFromBytes: (v) => v && UTF8.decode(v) };
   const indexed = new Set();
   for (const rg of md.row_groups) {
     for (const chunk of rg.columns) if (chunk.column_index_length) indexed.add(chunk.meta_data.path_in_schema.join('.'));
@@ -461,7 +559,7 @@ async function prunedReads(hy, ab, md, all, cols, where, fail) {
       const want = all.filter((r) => r[name] !== null && r[name] !== undefined && (filter[name].$eq !== undefined ? r[name] === v : r[name] >= v)).length;
       let got;
       try {
-        got = (await hy.parquetReadObjects({ file: ab, parsers, compressors: COMPRESSORS, columns: [name], filter, usePageIndex: true })).length;
+        got = (await hy.parquetReadObjects({ file: ab, parsers: HY_PARSERS, compressors: COMPRESSORS, columns: [name], filter, usePageIndex: true })).length;
       } catch (e) { fail({ ...where, column: name }, `hyparquet with the page index: ${e.message}`); continue; }
       reads++;
       if (got !== want) fail({ ...where, column: name }, `${JSON.stringify(filter, (k, x) => (typeof x === 'bigint' ? String(x) : x))}: ${got} rows with the page index, ${want} in a scan`);
@@ -567,8 +665,6 @@ async function pageIndexCheck(files, perFile, schema, sum, diffs) {
 
 async function readHyparquet(files, cols, schema) {
   const { hy } = await loadModules();
-  const parsers = { timestampFromMilliseconds: (v) => v, timestampFromMicroseconds: (v) => v, dateFromDays: (v) => v,
-    stringFromBytes: (v) => v && UTF8.decode(v) };
   const rows = [];
   const perFile = []; /* each file's rows as hyparquet gives them, _extra too: pageIndexCheck's */
   const names = cols.map((c) => c.name).concat(schema && schema.extra ? ['_extra'] : []);
@@ -582,7 +678,7 @@ async function readHyparquet(files, cols, schema) {
       const md = hy.parquetMetadata(ab);
       metaRows += Number(md.num_rows);
       rowGroups += md.row_groups.length;
-      got = await hy.parquetReadObjects({ file: ab, parsers, compressors: COMPRESSORS, columns: names });
+      got = await hy.parquetReadObjects({ file: ab, parsers: HY_PARSERS, compressors: COMPRESSORS, columns: names });
     } catch (e) { throw new ReaderError(`hyparquet ${f}: ${e.message}`); }
     perFile.push(got);
     for (const r of got) rows.push(cols.map((c) => canon(c.type, r[c.name])));
@@ -609,7 +705,7 @@ async function readArrowRs(files, cols) {
       let r = base;
       for (const d of vec.data) {
         const raw = c.type === 'date' || INT64ISH.has(c.type);
-        const bytes = c.type === 'string' && d.valueOffsets; /* see UTF8 */
+        const bytes = (c.type === 'string' || c.type === 'json') && d.valueOffsets; /* see UTF8 */
         for (let k = 0; k < d.length; k++, r++) {
           if (!d.getValid(k)) rows[r][i] = null;
           else if (bytes) rows[r][i] = canon(c.type, d.values.subarray(Number(d.valueOffsets[k]), Number(d.valueOffsets[k + 1])));
@@ -623,7 +719,8 @@ async function readArrowRs(files, cols) {
 
 // Polars hands int64 out as JavaScript numbers (rounded past 2^53) and
 // timestamps as Dates (milliseconds): those columns are cast to their integer
-// and read as decimal text; dates as their day number.
+// and read as decimal text; dates as their day number. It reads a JSON column
+// as Binary, which it cannot hand to JavaScript: cast to text.
 async function readPolars(files, cols) {
   const { pl } = await loadModules();
   const rows = [];
@@ -640,6 +737,7 @@ async function readPolars(files, cols) {
         s = df.getColumn(c.name);
         if (INT64ISH.has(c.type)) s = s.cast(pl.Int64).cast(pl.Utf8);
         else if (c.type === 'date') s = s.cast(pl.Int32);
+        else if (c.type === 'json') s = s.cast(pl.Utf8);
       } catch (e) { throw new ReaderError(`polars ${f}: column ${c.name}: ${e && e.message || e}`); }
       const vals = s.toArray();
       vals.forEach((v, k) => { rows[base + k][i] = canon(c.type, v); });
@@ -715,7 +813,7 @@ function layoutCheck(schema, desc, pschema, diffs) {
   const byName = new Map();
   for (const r of pschema) {
     if (!byName.has(r[0])) byName.set(r[0], []);
-    byName.get(r[0]).push({ phys: r[1], logical: r[2] === null ? '' : String(r[2]), rep: r[3] });
+    byName.get(r[0]).push({ phys: r[1], logical: r[2] === null ? '' : String(r[2]), rep: r[3], converted: r[4] });
   }
   for (const c of schema.columns) {
     for (const p of byName.get(c.name) || []) {
@@ -725,6 +823,8 @@ function layoutCheck(schema, desc, pschema, diffs) {
         problems.push(`${c.name}: logical ${p.logical}, want unit ${t.unit}`);
       }
       if (t.unit && !p.logical.includes('isAdjustedToUTC=1')) problems.push(`${c.name}: not adjusted to UTC`);
+      if (t.logical && p.logical !== t.logical) problems.push(`${c.name}: logical ${p.logical}, want ${t.logical}`);
+      if (t.converted && p.converted !== t.converted) problems.push(`${c.name}: converted ${p.converted}, want ${t.converted}`);
       const rep = c.nullable ? 'OPTIONAL' : 'REQUIRED';
       if (p.rep !== rep) problems.push(`${c.name}: ${p.rep}, want ${rep}`);
     }

@@ -77,7 +77,7 @@ class Rng {
 
 // ---- values as JSON text --------------------------------------------------------
 
-const TYPES = ['bool', 'int32', 'int64', 'float', 'double', 'string', 'timestamp_ms', 'timestamp_us', 'date'];
+const TYPES = ['bool', 'int32', 'int64', 'float', 'double', 'string', 'timestamp_ms', 'timestamp_us', 'date', 'json'];
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 const US_MIN = -62135596800000000n; // 0001-01-01T00:00:00Z
@@ -108,6 +108,15 @@ const EDGES = {
     '0001-01-01T00:00:00+05:00', '9999-12-31T00:00:00-23:59', '2025-01-01T00:00:00.001Z', '1969-12-31T23:59:59.0001Z',
     '2025-01-01T00:00:00.1234567891234Z'],
   date: ['0001-01-01', '9999-12-31', '1970-01-01', '1969-12-31', '2000-02-29', '1900-02-28', '2400-02-29', '1582-10-10'],
+  // Whole values, as written (floe keeps the text; compare.mjs checks it
+  // exactly, and through DuckDB's json(), which reads every one of these the
+  // same in floe's compact text as in the line: past-int64 integers, -0,
+  // 1e400, long mantissas, surrogate pairs).
+  json: ['{}', '[]', '{ }', '[ \t]', '""', '"null"', 'true', 'false', '0', '-0', '-0.0', '2.50', '1.5e3', '1.50E+3', '1E-2',
+    '1e400', '-1e400', '1e-400', '5e-324', '123456789012345678901234567890', '-9223372036854775809', '18446744073709551616',
+    '1.00000000000000011102230246251565404236316680908203125', '"s\\u0041"', '"\\ud83d\\ude00"', '"\\uD834\\uDD1E"',
+    '"\\u0000\\u001f\\/"', '"\ufeff"', '"\\ufeff"', '"a\\"b\\\\"', '[null]', '{"a":null}', '[[[[[[[[[[1]]]]]]]]]]',
+    '{"b":1,"a":2}', '{"a":{"a":{"a":[]}}}', ' [ 1 , { "k" : [ ] } , "x y" ] ', '{"":0,"\\u0000":1}', '[{},[],"",0]'],
 };
 
 function jsonString(rng, s, escapeRate = 0.1) {
@@ -371,6 +380,11 @@ function valueText(rng, col, prof, rowIdx) {
     if (prof.style === 'seq') return dateText(rng, -1000 + Math.floor(rowIdx / 100));
     return dateText(rng, rng.int(DAY_MIN, DAY_MAX));
   }
+  case 'json':
+    if (edge) return rng.pick(EDGES.json);
+    if (prof.uniq !== undefined) return `{"u":${prof.uniq},"v":${jsonText(rng, { tokens: 4 })}}`;
+    if (prof.style === 'seq') return `[${rowIdx},${jsonString(rng, `item-${rowIdx}`)}]`;
+    return jsonText(rng, { tokens: rng.pick([1, 4, 12, 40]) });
   default: throw new Error(`type ${t}`);
   }
 }
@@ -383,6 +397,40 @@ function extraValue(rng, depth = 0) {
   case 3: return doubleText(rng);
   case 4: return `[${Array.from({ length: rng.int(0, 3) }, () => extraValue(rng, depth + 1)).join(',')}]`;
   default: return `{${Array.from({ length: rng.int(0, 3) }, (_, i) => `"k${i}":${extraValue(rng, depth + 1)}`).join(',')}}`;
+  }
+}
+
+// A json column's value: any JSON value as a writer may print it (number
+// forms, string escapes, whitespace between tokens, empty containers, null
+// inside containers; null at the top is the profile's). Spaces and tabs only:
+// a newline would end the line, and DuckDB's line reader may take a CR for one.
+// Within floe's limits (32 levels and 1024 tokens a line): at most 5 levels
+// and about budget.tokens tokens. No object has a key twice, decoded (a dead
+// letter: see dead_letters).
+function jsonText(rng, budget, depth = 0) {
+  const ws = () => (rng.chance(0.8) ? '' : rng.pick([' ', '  ', '\t', ' \t ']));
+  budget.tokens--;
+  switch (budget.tokens <= 0 || depth >= 5 ? rng.int(0, 2) : rng.int(0, 4)) {
+  case 0: return rng.pick([int32Text, int64Text, floatText, doubleText, (r) => r.pick(EDGES.double)])(rng);
+  case 1: return jsonString(rng, randomText(rng, rng.pick([0, rng.int(1, 6), rng.int(1, 30)])), rng.pick([0, 0.1, 0.5]));
+  case 2: return rng.pick(['true', 'false', depth > 0 ? 'null' : '""']);
+  case 3: {
+    const items = [];
+    for (let n = rng.int(0, 5); n > 0 && budget.tokens > 0; n--) items.push(`${ws()}${jsonText(rng, budget, depth + 1)}${ws()}`);
+    return `[${items.join(',') || ws()}]`;
+  }
+  default: {
+    const keys = new Set();
+    const items = [];
+    for (let n = rng.int(0, 5); n > 0 && budget.tokens > 0; n--) {
+      const k = rng.pick([() => rng.pick(WORDS), () => rng.pick(ODD_KEYS), () => randomText(rng, rng.int(0, 4))])();
+      if (keys.has(k)) continue;
+      keys.add(k);
+      budget.tokens--;
+      items.push(`${ws()}${jsonString(rng, k, 0.1)}${ws()}:${ws()}${jsonText(rng, budget, depth + 1)}${ws()}`);
+    }
+    return `{${items.join(',') || ws()}}`;
+  }
   }
 }
 
@@ -492,7 +540,7 @@ const KINDS = {
   },
   many_rows(rng) {
     // several pages, row groups and files
-    const types = ['timestamp_us', 'string', 'int64', 'double', 'int32', 'bool', 'float', 'date', 'timestamp_ms'];
+    const types = ['timestamp_us', 'string', 'int64', 'double', 'int32', 'bool', 'float', 'date', 'timestamp_ms', 'json'];
     const schema = genSchema(rng, { types, nested: 0.2, epoch: 0 });
     const lines = genLines(rng, schema, 50000, (c) => ({
       // seq: sorted like telemetry; string and double random so that the
@@ -516,6 +564,7 @@ const KINDS = {
         { name: 'few_i32', type: 'int32' },
         { name: 'many_f32', type: 'float' },
         { name: 'ts', type: 'timestamp_ms', nullable: false },
+        { name: 'many_json', type: 'json' },
       ],
       extra: false,
     };
@@ -529,7 +578,7 @@ const KINDS = {
     // encoding (today DELTA_BINARY_PACKED / BYTE_STREAM_SPLIT; PLAIN would
     // not be told apart from the dictionary page's).
     const shape = { encodings: { many: ['RLE_DICTIONARY'], many_i64: ['RLE_DICTIONARY', 'fallback'],
-      many_f32: ['RLE_DICTIONARY', 'fallback'], few: ['RLE_DICTIONARY'] } };
+      many_f32: ['RLE_DICTIONARY', 'fallback'], few: ['RLE_DICTIONARY'], many_json: ['RLE_DICTIONARY'] } };
     return { schema, inputs: [{ name: 'in.ndjson', lines }], args: ['--codec', 'none', '--page-bytes', '8K'], shape };
   },
   long_strings(rng) {
@@ -581,8 +630,10 @@ const KINDS = {
       style: rng.pick(['edge', 'random', 'lowcard', 'seq']), nullRate: c.nullable === false ? 0 : 0.1,
     }), { extraRate: 0.05 });
     return { schema, inputs: [{ name: 'in.ndjson', lines }], unordered: true,
+      // 16K pages: a 1M row group must have room beyond the largest page of
+      // every column (twice a page for each of the four string and json ones)
       args: ['--codec', rng.pick(CODECS), '--sort-by', rng.pick(schema.columns).name,
-        '--sort-window-bytes', rng.pick(['4K', '64K', '512K'])] };
+        '--sort-window-bytes', rng.pick(['4K', '64K', '512K']), '--page-bytes', '16K'] };
   },
   dead_letters(rng) {
     const schema = {
@@ -595,6 +646,7 @@ const KINDS = {
         { name: 'f', type: 'float' },
         { name: 'b', type: 'bool' },
         { name: 'gx', path: 'g.x', type: 'double' },
+        { name: 'j', type: 'json' },
       ],
       extra: rng.chance(0.5),
     };
@@ -608,6 +660,9 @@ const KINDS = {
       '{"id":1,"n":01}', '{"id":1,"gx":1,"g":{"x":1e400}}', '{"id":1,"ts":12345}', `{"id":1,"s":"${'x'.repeat(5000)}"}`,
       // past year 9999 (or before 0000) once the offset is applied: no 4-digit year names them
       '{"id":1,"ts":"9999-12-31T23:59:59-23:59"}', '{"id":1,"ts":"0000-01-01T00:00:00+00:01"}',
+      // a json value with a key twice, anywhere in it (as written or decoded)
+      '{"id":1,"j":{"a":1,"a":2}}', '{"id":1,"j":[0,{"k":{"x":[{"q":1,"q":null}]}}]}', '{"id":1,"j":{"a":1,"\\u0061":[]}}',
+      '{"id":1,"j":[1,2}',
     ];
     const lines = [];
     const badAt = [];

@@ -251,6 +251,105 @@ else
     fail "long-string statistics: $out"
 fi
 
+# ---- json columns: the bytes floe writes, exactly ----
+# Values as a writer may print them; each one's expected text is the value
+# with the whitespace between tokens taken out (a tokenizer of its own, here
+# in Python: compare.mjs's jsonAt is the one under test elsewhere), against
+# the column's bytes as hyparquet reads them (no JSON parsing, no decoding).
+# A key twice anywhere inside a value (as written or decoded) and a null in a
+# required json column are dead letters; the rest go through compare.mjs.
+J=$WORK/json
+mkdir -p "$J"
+printf '%s' '{"columns":[{"name":"id","type":"int64","nullable":false},{"name":"j","type":"json"},
+{"name":"h","path":"g.h","type":"json"},{"name":"r","type":"json","nullable":false}],"extra":true}' >"$J/schema.json"
+python3 - "$J" <<'PY'
+import re, sys
+d = sys.argv[1]
+VALUES = [
+    '{ "a" : [ 1 , 2.50 , -0 , 1.5e3 ] ,\t"b" : "x y" , "c" : null }',
+    '"abc"', '"s\\u0041"', '"a\\tb"', '"a\\" b : [ ] , {"', '"\\"{ }\\""', '" "', '""', '"null"',
+    '[ ]', '{\t}', '[ [ ] , { } ]', '123456789012345678901234567890', '-0', '-0.0', '1E+400', '2.50', '1.50e3', '5e-324',
+    'true', 'false', 'null', '[null, [ null ] ]', '"\\ud83d\\ude00"', '"\\uD834\\uDD1E"', '"\U0001F600"', '"\\u00e9 \u00e9"',
+    '"\\u0000\\/\\\\"', '"\ufeff"', '"\\ufeff"', '{"z":1,"a":2,"m":{"y":[],"b":{}}}', '{"":0," ":1}',
+    '[' * 24 + ' 1 ' + ']' * 24, '"' + 'x' * 100 + '"', ' [ 1 ,\t"a" , { "b" : [ true , false , null ] } , [ ] , { } ] ',
+    '[{"d":1},{"d":2}]', '{"a":{"a":{"a":1}}}',
+]
+TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[^ \t\n\r"]')  # a string whole, else one character that is not whitespace
+minify = lambda v: ''.join(TOKEN.findall(v))
+hexof = lambda v: 'NULL' if minify(v) == 'null' else minify(v).encode('utf-8').hex()
+lines, valid, want = [], [], []
+for n, v in enumerate(VALUES):
+    r = VALUES[(n * 7 + 3) % len(VALUES)]
+    r = '0' if r.strip() == 'null' else r
+    line = '{"id":%d, "j" :%s,"g":{ "h":%s},"r":%s}' % (n, v, v, r)
+    lines.append(line); valid.append(line)
+    want += ['%d\tj\t%s' % (n, hexof(v)), '%d\th\t%s' % (n, hexof(v)), '%d\tr\t%s' % (n, hexof(r))]
+for n, line in [(100, '{"id":100,"r":"x"}'), (101, '{"id":101,"g":null,"r":[]}'), (102, '{"id":102,"g":{},"r":{}}')]:
+    lines.append(line); valid.append(line)
+    want += ['%d\tj\tNULL' % n, '%d\th\tNULL' % n, '%d\tr\t%s' % (n, hexof(line.split('"r":')[1][:-1]))]
+dead = [('{"id":200,"j":{"a":1,"b":{"c":[{"d":1,"d":2}]}},"r":0}', 'duplicate_key'),
+        ('{"id":201,"j":{"k":1, "\\u006b":2},"r":0}', 'duplicate_key'),
+        ('{"id":202,"g":{"h":[{"x":{},"x":[]}]},"r":0}', 'duplicate_key'),
+        ('{"id":203,"j":1,"r":null}', 'missing_field'), ('{"id":204,"j":1}', 'missing_field')]
+for k, (line, _) in enumerate(dead):
+    lines.insert(5 * k + 2, line)
+write = lambda name, rows: open(d + '/' + name, 'w', encoding='utf-8').write(''.join(r + '\n' for r in rows))
+write('in.ndjson', lines)
+write('valid.ndjson', valid)
+write('want.tsv', sorted(want))
+write('want-dead.tsv', ['%d\t%s\t%s' % (lines.index(l) + 1, why, l) for l, why in dead])
+PY
+stats=$("$FLOE" convert --json --schema "$J/schema.json" -o "$J/out" "$J/in.ndjson" 2>"$J/convert.err")
+rc=$?
+if [ $rc -ne 1 ]; then # 1: some records were dead letters
+    fail "json columns: floe convert exit $rc, want 1: $(tail -1 "$J/convert.err")"
+else
+    case "$stats" in
+    *'"records":'"$(wc -l <"$J/valid.ndjson")"','*'"dead_letters":5,'*) pass "json columns: floe convert ($stats)" ;;
+    *) fail "json columns: floe convert summary $stats" ;;
+    esac
+    if out=$(node --input-type=module -e "
+        import fs from 'node:fs';
+        const m = await import('$HERE/compare.mjs');
+        const { hy } = await m.loadModules();
+        const got = [];
+        for (const f of fs.readdirSync('$J/out').filter((f) => f.endsWith('.parquet'))) {
+          const b = fs.readFileSync('$J/out/' + f);
+          const rows = await hy.parquetReadObjects({ file: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength),
+            columns: ['id', 'j', 'h', 'r'], parsers: { jsonFromBytes: (v) => v, stringFromBytes: (v) => v } });
+          for (const r of rows) for (const c of ['j', 'h', 'r']) {
+            got.push(r.id + '\t' + c + '\t' + (r[c] === null || r[c] === undefined ? 'NULL' : Buffer.from(r[c]).toString('hex')));
+          }
+        }
+        fs.writeFileSync('$J/got.tsv', got.sort().map((l) => l + '\n').join(''));
+      " 2>&1) && diff "$J/want.tsv" "$J/got.tsv" >"$J/bytes.diff"; then
+        pass "json columns: $(wc -l <"$J/want.tsv") values, byte for byte"
+    else
+        fail "json columns: bytes (hex) differ from the expected compact text: $out $(head -20 "$J/bytes.diff")"
+    fi
+    if python3 - "$J" >"$J/dead.err" 2>&1 <<'PY'
+import json, sys
+d = sys.argv[1]
+want = open(d + '/want-dead.tsv', encoding='utf-8').read().splitlines()
+got = ['%d\t%s\t%s' % (x['line'], x['reason'], x['raw']) for x in map(json.loads, open(d + '/out/dead-letters.ndjson', encoding='utf-8'))]
+if got != want:
+    print('want', want, 'got', got)
+    sys.exit(1)
+PY
+    then
+        pass "json columns: repeated keys and a required null are dead letters"
+    else
+        fail "json columns: dead letters: $(cat "$J/dead.err")"
+    fi
+    if node "$HERE/compare.mjs" --quiet "$J/schema.json" "$J/out/*.parquet" "$J/valid.ndjson" >"$J/compare.json"; then
+        pass "json columns: compare.mjs"
+    else
+        fail "json columns: compare.mjs exit $? (see below)"
+        cat "$J/compare.json"
+    fi
+    bloom "json columns" probe --expect j --expect h --expect r "$J"/out/*.parquet
+fi
+
 # ---- property tests ----
 node "$HERE/property.mjs" >"$WORK/property.log" 2>&1
 rc=$?
