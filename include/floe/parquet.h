@@ -171,6 +171,17 @@ size_t floe_parquet_row_bound(const struct floe_parquet *pq, const struct floe_v
  */
 uint64_t floe_parquet_sure_room(const struct floe_parquet *pq);
 
+/**
+ * @brief cfg's page size (page_bytes, or the default), halved down to 4 KiB
+ * while one row's worst case over every column (its open pages at their
+ * longest) would take more than 7/8 of a row group: the largest page that
+ * leaves each row group room a row surely fits in, which a sort window
+ * (floe_roll's sort_column) needs. Wide schemas need it: with 32 KiB pages,
+ * 20 columns of which 4 strings leave a 1 MiB row group none. Note that
+ * page_bytes also bounds a string's length. @return 0 for a bad schema.
+ */
+uint32_t floe_parquet_roomy_page_bytes(const struct floe_parquet_config *cfg);
+
 /** Bytes of floe_parquet_reject_reason()'s text, its NUL included. *//** Bytes of floe_parquet_reject_reason()'s text, its NUL included. */
 #define FLOE_PARQUET_REJECT_MAX 128
 

@@ -304,6 +304,35 @@ static size_t levels_cap(void)
     return 4u + floe_rle_max_size(1, FLOE_PARQUET_PAGE_MAX_VALUES);
 }
 
+/* The most one row can make a column add to the row-group store: its open
+ * page at the longest (a string column's with the longest string
+ * refuse_value lets in, and its length), compressed at the worst, and two
+ * pages that ended early. */
+static uint64_t column_need_max(uint8_t phys, uint32_t page)
+{
+    uint64_t p = levels_cap() + page + APPEND_SLACK + FLOE_DELTA_HEADER_MAX + 64u;
+    if (phys == PHYS_BYTE_ARRAY)
+        p += page;
+    return STORED_PAGE_EXTRA + PAGE_HEADER_MAX + 32u + p + p / 6u + 2u * (STORED_PAGE_EXTRA + PAGE_HEADER_MAX + 32u);
+}
+
+uint32_t floe_parquet_roomy_page_bytes(const struct floe_parquet_config *cfg)
+{
+    struct limits l;
+    uint32_t page, i;
+    if (cfg == NULL || cfg->schema == NULL || floe_schema_check(cfg->schema, NULL) != FLOE_OK)
+        return 0;
+    effective(cfg, &l);
+    for (page = l.page; page > 4096u; page /= 2u) {
+        uint64_t need = cfg->schema->extra ? column_need_max(PHYS_BYTE_ARRAY, page) : 0u;
+        for (i = 0; i < cfg->schema->n_columns; i++)
+            need += column_need_max(phys_of(cfg->schema->columns[i].type), page);
+        if (need <= (uint64_t)l.row_group / 8u * 7u)
+            break;
+    }
+    return page < 4096u ? 4096u : page;
+}
+
 static size_t dict_plain_max(const struct limits *l, uint8_t phys)
 {
     if (phys == PHYS_BYTE_ARRAY)
@@ -1688,14 +1717,8 @@ uint64_t floe_parquet_sure_room(const struct floe_parquet *pq)
         return 0;
     st = pq->st;
     used = st->open ? st->n_rgs : 0u;
-    for (i = 0; i < st->n_cols; i++) {
-        const struct column *c = &st->cols[i];
-        uint64_t page = c->levels.cap + c->values.cap + APPEND_SLACK + FLOE_DELTA_HEADER_MAX + 64u;
-        if (c->phys == PHYS_BYTE_ARRAY)
-            page += st->page_bytes; /* the longest string refuse_value lets in, and its length */
-        need_max += STORED_PAGE_EXTRA + PAGE_HEADER_MAX + 32u + page + page / 6u;
-        need_max += 2u * (STORED_PAGE_EXTRA + PAGE_HEADER_MAX + 32u); /* a page ended early */
-    }
+    for (i = 0; i < st->n_cols; i++)
+        need_max += column_need_max(st->cols[i].phys, st->page_bytes);
     if (need_max >= st->store_cap || used + 2u >= st->max_rgs)
         return 0;
     per_group = st->store_cap - need_max;

@@ -482,6 +482,46 @@ TEST(parquet_dictionary_that_gave_up_gets_a_short_trial_in_the_next_file)
                  ENC_BIT_RLE_DICTIONARY);
 }
 
+/* 20 columns, 4 of them strings, leave a 1 MiB row group no sure room with
+ * 32 KiB pages (a sort window would be refused); the roomy page size does,
+ * and a narrow schema keeps the default. */
+TEST(parquet_roomy_pages_leave_wide_row_groups_room)
+{
+    static const char *const names[MAX_COLS] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+    struct floe_arena a;
+    uint32_t i, roomy;
+    memset(columns, 0, sizeof columns);
+    for (i = 0; i < MAX_COLS; i++) {
+        columns[i].name = names[i];
+        columns[i].type = (uint8_t)(i % 2 ? FLOE_TYPE_STRING : FLOE_TYPE_INT64);
+        columns[i].nullable = 1;
+    }
+    schema.columns = columns;
+    schema.n_columns = MAX_COLS; /* 8 columns, 4 strings, and _extra */
+    schema.extra = 1;
+    memset(&pcfg, 0, sizeof pcfg);
+    pcfg.schema = &schema;
+    pcfg.row_group_bytes = 512 * 1024; /* as tight as 20 columns in 1 MiB */
+    roomy = floe_parquet_roomy_page_bytes(&pcfg);
+    CHECK(roomy >= 4096 && roomy < FLOE_PARQUET_DEFAULT_PAGE_BYTES);
+    floe_arena_init(&a, pq_mem, sizeof pq_mem);
+    floe_parquet_init(&pq);
+    REQUIRE(floe_parquet_setup(&pq, &pcfg, &a) == FLOE_OK);
+    CHECK(floe_parquet_sure_room(&pq) == 0);
+    pcfg.page_bytes = roomy;
+    floe_arena_init(&a, pq_mem, sizeof pq_mem);
+    floe_parquet_init(&pq);
+    REQUIRE(floe_parquet_setup(&pq, &pcfg, &a) == FLOE_OK);
+    CHECK(floe_parquet_sure_room(&pq) > 0);
+    pcfg.page_bytes = roomy * 2;
+    CHECK_EQ_INT(floe_parquet_roomy_page_bytes(&pcfg), roomy); /* halved from a page size given */
+
+    one_column(FLOE_TYPE_STRING, 1);
+    memset(&pcfg, 0, sizeof pcfg);
+    pcfg.schema = &schema;
+    CHECK_EQ_INT(floe_parquet_roomy_page_bytes(&pcfg), FLOE_PARQUET_DEFAULT_PAGE_BYTES);
+}
+
 /* A string much longer than the dictionary's starting byte budget (4 KiB)
  * grows it as often as it takes, not once, and the column keeps its
  * dictionary: a repeated 20,000-byte message is stored once. */

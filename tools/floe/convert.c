@@ -86,7 +86,9 @@ static void convert_usage(FILE *f)
             "  --codec snappy|zstd|none   page compression (default snappy; zstd when the\n"
             "                             library is built with FLOE_ZSTD_COMPRESS=1)\n"
             "  --row-group-bytes N        compressed bytes per row group (default 1M)\n"
-            "  --page-bytes N             bytes per page and per column buffer (default 32K)\n"
+            "  --page-bytes N             bytes per page and per column buffer, and the longest\n"
+            "                             string (default 32K; with --sort-by and many columns,\n"
+            "                             as much as leaves the row groups room for a row)\n"
             "  --no-bloom-filters         leave out the Bloom filters (by default each column chunk\n"
             "                             whose pages all use its dictionary gets one, for readers\n"
             "                             that skip row groups on col = value)\n"
@@ -507,6 +509,10 @@ int cmd_convert(int argc, char **argv)
     rcfg.parquet.schema = &schema;
     rcfg.parquet.schema_json = schema_text;
     rcfg.parquet.log = &log;
+    /* A wide schema's default pages can leave its row groups no room for a
+     * sort window: smaller ones then (an explicit size is kept). */
+    if (sort_by != NULL && rcfg.parquet.page_bytes == 0)
+        rcfg.parquet.page_bytes = floe_parquet_roomy_page_bytes(&rcfg.parquet);
     rcfg.dir = outdir;
     rcfg.on_file = on_file;
     rcfg.cb_ctx = &cv;

@@ -477,6 +477,19 @@ static void *writer_thread(void *arg)
             if (strcmp(a->schema.columns[i].name, a->cfg.sort_by) == 0)
                 wcfg.roll.sort_column = (uint16_t)i;
         wcfg.roll.sort_window_bytes = (uint32_t)a->cfg.sort_window_bytes;
+        /* A wide schema's pages can leave its row groups no room for a sort
+         * window: smaller ones then, said at start (they bound strings too). */
+        {
+            uint32_t roomy = floe_parquet_roomy_page_bytes(&wcfg.roll.parquet);
+            if (roomy != 0 && roomy < wcfg.roll.parquet.page_bytes) {
+                fprintf(stderr,
+                        "floe run: [parquet] page_bytes %lu leaves %zu columns no room for sort_by in row groups of "
+                        "%lu bytes: pages of %lu bytes instead (also the longest string)\n",
+                        (unsigned long)wcfg.roll.parquet.page_bytes, a->schema.n_columns,
+                        (unsigned long)wcfg.roll.parquet.row_group_bytes, (unsigned long)roomy);
+                wcfg.roll.parquet.page_bytes = roomy;
+            }
+        }
     }
     wcfg.spool.dir = a->cfg.spool_dir;
     wcfg.spool.quota_bytes = a->cfg.quota;
