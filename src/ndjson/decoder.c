@@ -530,14 +530,14 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+static int json_text(struct floe_ndjson_state *st, const char *line, uint16_t col, const struct floe_json_tok *t,
+                     struct floe_value *out);
+
 /* Every value into its column: all types, all faults (kept out of line:
  * the common cases are in convert below). */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static int json_text(struct floe_ndjson_state *st, const char *line, uint16_t col, const struct floe_json_tok *t,
-                     struct floe_value *out);
-
 static int convert_any(struct floe_ndjson_state *st, const char *line, uint16_t col, const struct floe_json_tok *t,
                        struct floe_value *out)
 {
