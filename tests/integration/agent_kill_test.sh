@@ -159,6 +159,11 @@ start_agent() {
   agent=$!
 }
 show_log() { grep -v -e '^---- run' -e 'resuming from the last committed' -e 'spool: recovered' "$work/agent.log" | tail -20; }
+# Which of drained()'s conditions failed: what is left in the source folder and the spool.
+show_state() {
+  echo "agent_kill_test: fed $fed of $FILES; source folder:"; ls -la "$in"
+  echo "agent_kill_test: spool:"; ls -laR "$spool" | head -40
+}
 
 # The last run of a round: feed what is left, drain, SIGTERM, exit 0.
 finish_round() {
@@ -166,7 +171,7 @@ finish_round() {
   start_agent
   local i
   for i in $(seq 600); do drained && break; sleep 0.1; done
-  drained || { kill -9 "$agent"; show_log; give_up "round $rounds: not drained after 60 s"; }
+  drained || { kill -9 "$agent"; show_log; show_state; give_up "round $rounds: not drained after 60 s"; }
   sleep 0.2
   kill -TERM "$agent"
   local rc=0
