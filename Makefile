@@ -60,9 +60,25 @@ LIBC_TAG := -musl
 ifeq ($(origin CC),default)
 CC := $(MUSL_CC)
 endif
-override LDFLAGS += -static
+# Static and position-independent (static-pie): the kernel loads the program
+# at a random address, as it does the glibc build's PIE. Debian's musl-gcc
+# specs know only -static, so there the link names musl's self-relocating
+# start file (rcrt1.o) and gcc's PIE start and end files itself.
+MUSL_SPECS_DIR := $(shell $(CC) -v 2>&1 | sed -n 's|^Reading specs from \(.*\)/musl-gcc.specs$$|\1|p')
+ifneq ($(MUSL_SPECS_DIR),)
+override LDFLAGS += -static -nostartfiles -Wl,-pie,--no-dynamic-linker,-z,text \
+  $(MUSL_SPECS_DIR)/rcrt1.o $(MUSL_SPECS_DIR)/crti.o $(shell $(CC) -print-file-name=crtbeginS.o)
+LINK_END := $(shell $(CC) -print-file-name=crtendS.o) $(MUSL_SPECS_DIR)/crtn.o
+else
+override LDFLAGS += -static-pie
+endif
 else ifneq ($(LIBC),gnu)
 $(error LIBC=$(LIBC): gnu (the default) or musl)
+endif
+# Linux programs: symbols bound at start and the relocated data made
+# read-only then (full RELRO), so no GOT entry stays writable.
+ifneq ($(filter $(BOARD),host linux-aarch64 linux-armhf linux-s390x),)
+override LDFLAGS += -Wl,-z,relro,-z,now
 endif
 
 ifeq ($(origin CC),default)
@@ -153,7 +169,7 @@ POSIX_PORT_OBJS := $(patsubst $(TOP)/%.c,$(BUILDDIR)/obj/%.o,$(wildcard $(TOP)/p
 # The port objects come before the archives: they define symbols mbedTLS needs.
 $(CLI): $(CLI_OBJS) $(POSIX_PORT_OBJS) $(LIB) $(MBEDTLS_LIBS)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(POSIX_PORT_OBJS) $(LIB) $(MBEDTLS_LIBS) -lm -pthread
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(POSIX_PORT_OBJS) $(LIB) $(MBEDTLS_LIBS) -lm -pthread $(LINK_END)
 
 $(BUILDDIR)/obj/tools/%.o: $(TOP)/tools/%.c | deps
 	@echo "  CC      $(BOARD) $(patsubst $(TOP)/%,%,$<)"
@@ -202,11 +218,11 @@ ifeq ($(LIBC),musl)
 $(UNIT): $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
 	$(Q)$(CC) -r -nostdlib $(HEAP_WRAP) -o $@.o $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $@.o -lm
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $@.o -lm $(LINK_END)
 else
 $(UNIT): $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(HEAP_WRAP) -o $@ $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(HEAP_WRAP) -o $@ $(UNIT_OBJS) $(PORT_OBJS) $(LIB) $(MBEDTLS_LIBS) -lm $(LINK_END)
 endif
 
 # ---- firmware example (bare-metal boards list it in BOARD_FIRMWARE_SRCS) ----
@@ -227,7 +243,7 @@ $(FIRMWARE): $(FIRMWARE_OBJS) $(LIB)
 EXAMPLE_RUN := $(BUILDDIR)/firmware_example
 $(EXAMPLE_RUN): $(TOP)/boards/cortex-m7/example/main.c $(TOP)/boards/cortex-m7/example/fw_config.h $(LIB)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
-	$(Q)$(CC) $(WARN) $(ALL_CFLAGS) $(LIB_CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
+	$(Q)$(CC) $(WARN) $(ALL_CFLAGS) $(LIB_CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LINK_END)
 .PHONY: example-check
 example-check: $(EXAMPLE_RUN)
 	@$(TEST_RUNNER) $(EXAMPLE_RUN) || { echo "example-check: exit $$? (see run() in boards/cortex-m7/example/main.c)"; exit 1; }
@@ -441,7 +457,7 @@ ARENA_REPORT := $(BUILDDIR)/arena_report
 $(ARENA_REPORT): $(TOP)/tests/boards/arena_report.c $(TOP)/boards/cortex-m7/example/fw_config.h $(LIB) $(MBEDTLS_LIBS)
 	@echo "  LD      $(patsubst $(TOP)/%,%,$@)"
 	$(Q)$(CC) -std=c99 -Wall -Wextra -Werror $(ALL_CFLAGS) $(LDFLAGS) -I$(TOP)/include -I$(TOP)/boards/cortex-m7/example \
-	  -o $@ $< $(LIB) $(MBEDTLS_LIBS) -lm
+	  -o $@ $< $(LIB) $(MBEDTLS_LIBS) -lm $(LINK_END)
 arena: $(ARENA_REPORT)
 	@cd $(TOP) && $(TEST_RUNNER) $(ARENA_REPORT) tools/schemas/telemetry.json
 

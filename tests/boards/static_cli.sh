@@ -40,6 +40,14 @@ if ! make -s -C "$top" BOARD=host LIBC=gnu cli >"$tmp/build.log" 2>&1; then
   finish
 fi
 
+# The glibc CLI is hardened the same way: PIE, and full RELRO (bound at start).
+if readelf -hW "$HOST_FLOE" | grep -q 'Type: *DYN' && readelf -lW "$HOST_FLOE" | grep -q GNU_RELRO &&
+   readelf -dW "$HOST_FLOE" | grep -q 'BIND_NOW'; then
+  ok "host: the glibc CLI is position-independent with full RELRO"
+else
+  bad "host: the glibc CLI is not PIE with full RELRO: $(readelf -hW "$HOST_FLOE" | grep 'Type:'), $(readelf -dW "$HOST_FLOE" | grep -c BIND_NOW) BIND_NOW"
+fi
+
 python3 tools/gen_telemetry.py --rows "$ROWS" >"$tmp/t.ndjson"
 python3 tools/gen_telemetry.py --rows 2000 --seed 7 --bad 40 >"$tmp/bad.ndjson"
 # From 01:58 on 2025-01-01: the rows cross into the next hour.
@@ -85,6 +93,28 @@ same() {
   fi
 }
 
+# Two runs of a host program: where the kernel mapped its first page. They
+# must differ (ASLR); the program reads stdin, held open for a moment.
+first_page() {
+  local pid a
+  "$1" convert --schema "$SCHEMA" -o "$tmp/aslr" - < <(sleep 0.5) >/dev/null 2>&1 &
+  pid=$!
+  sleep 0.2
+  a=$(head -1 "/proc/$pid/maps" 2>/dev/null | cut -d- -f1)
+  wait "$pid" 2>/dev/null
+  echo "${a:-none}"
+}
+aslr_check() {
+  local a b
+  a=$(first_page "$1")
+  b=$(first_page "$1")
+  if [ "$a" != none ] && [ "$a" != "$b" ]; then
+    ok "host: the static CLI loads at a random address (0x$a, then 0x$b)"
+  else
+    bad "host: the static CLI loaded at 0x$a, then 0x$b (want two different addresses)"
+  fi
+}
+
 for board in "$@"; do
   if [ "$(runner_of "$board")" = unknown ]; then
     bad "$board: no static (musl) build for this board"
@@ -103,6 +133,13 @@ for board in "$@"; do
   else
     ok "$board: build/$board-musl/floe is static ($(stat -c %s "$exe") bytes, no loader, no shared library)"
   fi
+  # Position-independent (ELF type DYN): the kernel can place it anywhere.
+  if readelf -hW "$exe" | grep -q 'Type: *DYN'; then
+    ok "$board: build/$board-musl/floe is position-independent (static-pie)"
+  else
+    bad "$board: build/$board-musl/floe is not position-independent: $(readelf -hW "$exe" | grep 'Type:')"
+  fi
+  [ "$board" = host ] && aslr_check "$exe"
   same "$board" plain "$tmp/t.ndjson"
   same "$board" zst-zstd "$tmp/t.ndjson.zst" --codec zstd
   same "$board" hours "$tmp/hours.ndjson" --partition-by ts:hour --codec zstd
