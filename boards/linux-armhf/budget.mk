@@ -9,7 +9,9 @@
 #   libfloe.a text measured 283281 on 2026-12-03, of which zstd_enc.o 116959
 # BUDGET_TEXT raised by the page index's code (2708 bytes of text in writer.o):
 #   libfloe.a text measured 312997 on 2026-12-05 (make budgets)
-BUDGET_TEXT := 315000
+# BUDGET_TEXT raised by re-packing a page as its dictionary indices widen
+#   (floe_rle_widen, +1140 bytes of text): libfloe.a text measured 315370 on 2026-12-05
+BUDGET_TEXT := 316500
 BUDGET_STACK := 6950
 BUDGET_FRAME := 1536
 # BUDGET_LINKED_TEXT  text bytes of the linked floe CLI: measured 407319 on 2026-12-03

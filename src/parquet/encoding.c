@@ -232,11 +232,8 @@ int floe_bool_unpack(const uint8_t *p, size_t n, uint8_t *out, size_t count)
 #define NO_POS SIZE_MAX
 #define MAX_GROUPS 63u /* (63 << 1 | 1) = 127: the header stays one byte */
 
-int floe_rle_init(struct floe_rle_encoder *e, unsigned bit_width, struct floe_buf *out)
+static void rle_set_width(struct floe_rle_encoder *e, unsigned bit_width)
 {
-    FLOE_FAIL_IF(e == NULL || out == NULL || bit_width > 32, FLOE_ERR_INVAL);
-    floe_memset(e, 0, sizeof *e);
-    e->out = out;
     e->bit_width = bit_width;
     e->value_bytes = (bit_width + 7u) / 8u;
     e->max_value = bit_width >= 32 ? 0xffffffffu : ((uint32_t)1 << bit_width) - 1u;
@@ -249,6 +246,14 @@ int floe_rle_init(struct floe_rle_encoder *e, unsigned bit_width, struct floe_bu
         if (e->min_rle < 8)
             e->min_rle = 8;
     }
+}
+
+int floe_rle_init(struct floe_rle_encoder *e, unsigned bit_width, struct floe_buf *out)
+{
+    FLOE_FAIL_IF(e == NULL || out == NULL || bit_width > 32, FLOE_ERR_INVAL);
+    floe_memset(e, 0, sizeof *e);
+    e->out = out;
+    rle_set_width(e, bit_width);
     e->hdr_pos = NO_POS;
     e->prefix_pos = NO_POS;
     e->start = out->len;
@@ -393,6 +398,83 @@ int floe_rle_finish(struct floe_rle_encoder *e)
         FLOE_FAIL_IF(floe_over_u32(len), FLOE_ERR_LIMIT);
         floe_put_le32(out->p + e->prefix_pos, (uint32_t)len);
     }
+    return FLOE_OK;
+}
+
+/* Walks the runs the encoder wrote, old_len bytes at `from` (its layout: the
+ * open group run's header, at offset hdr, is a placeholder until it closes,
+ * and n_groups counts it), and returns their length at bit_width, or
+ * SIZE_MAX if they are not its own. With `to`, also writes them there at
+ * bit_width (to may overlap from if it stays behind it), and *hdr_to gets
+ * the open header's new offset. */
+static size_t rle_rewidth(const struct floe_rle_encoder *e, const uint8_t *from, size_t old_len, size_t hdr,
+                          unsigned bit_width, uint8_t *to, size_t *hdr_to)
+{
+    unsigned new_vb = (bit_width + 7u) / 8u;
+    size_t rd = 0, wr = 0;
+    while (rd < old_len) {
+        uint64_t h = (uint64_t)e->n_groups << 1 | 1u, count;
+        size_t at = rd;
+        if (rd == hdr) {
+            at++;
+            if (to != NULL)
+                *hdr_to = wr;
+        } else if (floe_get_uvarint(from, old_len, &at, &h) != FLOE_OK) {
+            return SIZE_MAX;
+        }
+        if (to != NULL)
+            floe_memmove(to + wr, from + rd, at - rd);
+        wr += at - rd;
+        rd = at;
+        count = h >> 1;
+        if (h & 1u) { /* count groups of 8 */
+            while (count-- > 0) {
+                uint32_t v[8];
+                if (to != NULL) {
+                    floe_bitunpack32(from + rd, 8, e->bit_width, v);
+                    floe_bitpack32(v, 8, bit_width, to + wr);
+                }
+                rd += e->bit_width;
+                wr += bit_width;
+            }
+        } else { /* a run's value, little-endian in whole bytes */
+            uint8_t v[4] = {0, 0, 0, 0};
+            floe_memcpy(v, from + rd, e->value_bytes);
+            if (to != NULL)
+                floe_memmove(to + wr, v, new_vb);
+            rd += e->value_bytes;
+            wr += new_vb;
+        }
+    }
+    return rd == old_len ? wr : SIZE_MAX;
+}
+
+size_t floe_rle_widened_len(const struct floe_rle_encoder *e, unsigned bit_width)
+{
+    const struct floe_buf *out = e->out;
+    return rle_rewidth(e, out->p + e->start, out->len - e->start, e->hdr_pos - e->start, bit_width, NULL, NULL);
+}
+
+int floe_rle_widen(struct floe_rle_encoder *e, unsigned bit_width, size_t keep_free)
+{
+    struct floe_buf *out;
+    size_t old_len, new_len, hdr_new = NO_POS;
+    FLOE_FAIL_IF(e == NULL || e->out == NULL || bit_width > 32 || bit_width <= e->bit_width, FLOE_ERR_INVAL);
+    out = e->out;
+    if (e->err != FLOE_OK || out->err != FLOE_OK)
+        return e->err != FLOE_OK ? e->err : out->err;
+    old_len = out->len - e->start;
+    new_len = floe_rle_widened_len(e, bit_width);
+    if (new_len > out->cap - e->start || out->cap - e->start - new_len < keep_free)
+        return FLOE_ERR_NOMEM;
+    /* Move the old runs to the end of the buffer and rewrite them from the
+     * start: each run grows, so the writer never passes what is unread. */
+    floe_memmove(out->p + out->cap - old_len, out->p + e->start, old_len);
+    rle_rewidth(e, out->p + out->cap - old_len, old_len, e->hdr_pos - e->start, bit_width, out->p + e->start,
+                &hdr_new);
+    out->len = e->start + new_len;
+    e->hdr_pos = hdr_new == NO_POS ? NO_POS : e->start + hdr_new;
+    rle_set_width(e, bit_width);
     return FLOE_OK;
 }
 

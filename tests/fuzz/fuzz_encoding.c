@@ -175,6 +175,52 @@ static void fuzz_rle_round_trip(const uint8_t *p, size_t n, unsigned param)
         ASSERT(floe_rle_decode(enc2 + 4, b2.len - 4, w, b32, count) == (int)(b2.len - 4));
 }
 
+/* Dictionary indices whose width grows part-way: (run, value, widen by)
+ * triples, the page re-packed at each new width in a buffer of param's
+ * size. Every value decodes at the last width; a widening without room
+ * changes nothing and the encoder goes on at its width. */
+static void fuzz_rle_widen(const uint8_t *p, size_t n, unsigned param)
+{
+    unsigned w = param % 9;
+    struct floe_buf b;
+    struct floe_rle_encoder e;
+    size_t count = 0, cap = 64 + (size_t)param * 256, i;
+    int r;
+    floe_buf_init(&b, enc, cap);
+    ASSERT(floe_rle_init(&e, w, &b) == FLOE_OK);
+    while (n > 0 && count < MAXV) {
+        size_t run = (size_t)take(&p, &n, 1) % 40 + 1;
+        uint32_t mask = w >= 32 ? 0xffffffffu : ((uint32_t)1 << w) - 1u;
+        uint32_t v = (uint32_t)take(&p, &n, 4) & mask;
+        unsigned grow = (unsigned)take(&p, &n, 1) % 8;
+        if (run > MAXV - count)
+            run = MAXV - count;
+        for (i = 0; i < run; i++) {
+            v32[count + i] = v;
+            floe_rle_put(&e, v);
+        }
+        count += run;
+        if (grow != 0 && grow <= 3 && w + grow <= 32) {
+            size_t len = b.len;
+            memcpy(enc2, enc, len);
+            r = floe_rle_widen(&e, w + grow, 16);
+            ASSERT(r == FLOE_OK || r == FLOE_ERR_NOMEM || (b.err != FLOE_OK && r == b.err));
+            if (r == FLOE_OK) {
+                w += grow;
+                ASSERT(b.len >= len);
+            } else {
+                ASSERT(b.len == len && memcmp(enc, enc2, len) == 0);
+            }
+        }
+    }
+    r = floe_rle_finish(&e);
+    if (r == FLOE_ERR_NOMEM)
+        return; /* the values outgrew the buffer, as they may */
+    ASSERT(r == FLOE_OK);
+    ASSERT(floe_rle_decode(enc, b.len, w, b32, count) == (int)b.len);
+    ASSERT(count == 0 || memcmp(v32, b32, count * sizeof v32[0]) == 0);
+}
+
 static void fuzz_delta_round_trip(const uint8_t *p, size_t n, unsigned param)
 {
     unsigned bits = (param & 1) ? 32 : 64;
@@ -318,7 +364,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned mode, param;
     if (size < 2)
         return 0;
-    mode = data[0] % 9;
+    mode = data[0] % 10;
     param = data[1];
     data += 2;
     size -= 2;
@@ -331,6 +377,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 5: fuzz_byte_stream_split(data, size, param); break;
     case 6: fuzz_dict_bytes(data, size, param); break;
     case 7: fuzz_dict_fixed(data, size, param); break;
+    case 8: fuzz_rle_widen(data, size, param); break;
     default: {
         /* Bit packing at any width, both directions. */
         unsigned w = param % 65;

@@ -609,5 +609,33 @@ if grep -q 'SECRETSIG14' "$work/floe14.conf" && grep -q 'invalid target settings
   ok "an unusable presigned URL is reported without its query"
 else bad "presigned URL in the log: $(grep -m1 'invalid target' "$work/agent14.log")"; fi
 
+# 17. sort_by on a wide schema: 32K pages would leave its 1 MiB row groups no
+#     room for a row, so the agent takes smaller pages, says so at start, and
+#     the records land.
+python3 - "$work" <<'PY'
+import json, random, sys
+work = sys.argv[1]
+cols = [{"name": "ts", "type": "timestamp_us"}, {"name": "device_id", "type": "string"}, {"name": "seq", "type": "int64"}] + \
+       [{"name": "s%d" % i, "type": "string"} for i in range(3)] + [{"name": "d%d" % i, "type": "double"} for i in range(14)]
+json.dump({"columns": cols}, open(f"{work}/schema17.json", "w"))
+rng = random.Random(17)
+with open(f"{work}/wide.tmp", "w") as f:
+    for r in range(600):
+        row = {"ts": "2025-11-15T10:00:%02d.%03dZ" % (r // 100, r % 100), "device_id": "dev-%d" % rng.randrange(7), "seq": r}
+        row.update({"s%d" % i: "key-%d" % rng.randrange(7) for i in range(3)})
+        row.update({"d%d" % i: round(rng.uniform(-50, 50), 2) for i in range(14)})
+        f.write(json.dumps(row) + "\n")
+PY
+variant 17 -e "s#^file = $PWD/tools/schemas/telemetry.json\$#file = $work/schema17.json#" -e "s#^file_rows = 7000\$#file_rows = 7000\nsort_by = device_id#"
+mv "$work/wide.tmp" "$work/in17/wide.ndjson"
+"$FLOE" run --config "$work/floe17.conf" 2>> "$work/agent17.log" & pids+=($!)
+drain_and_stop 17
+if grep -q 'page_bytes 32768 leaves 20 columns no room for sort_by in row groups of 1048576 bytes: pages of [0-9]* bytes instead' \
+     "$work/agent17.log"; then
+  ok "sort_by on 20 columns: smaller pages, said at start ($(grep -o 'pages of [0-9]* bytes' "$work/agent17.log"))"
+else bad "sort_by on 20 columns: no word of smaller pages: $(head -3 "$work/agent17.log")"; fi
+landed_once "$work/landed17" 600 && ok "sort_by on 20 columns: all 600 records landed once" ||
+  bad "sort_by on 20 columns: records lost or duplicated"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

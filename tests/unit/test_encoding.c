@@ -900,3 +900,71 @@ TEST(byte_stream_split_of_plain_doubles)
     CHECK_EQ_MEM(out + 21, "\x3f\xc0\x40", 3);
     CHECK_EQ_MEM(out + 18, "\xf0\x04\x0a", 3);
 }
+
+/* A page's indices re-packed at wider widths part-way (in an open group
+ * run, after RLE runs, across the 8-bit line where RLE values take two
+ * bytes) decode at the last width to every value put. */
+TEST(rle_widen_keeps_every_value)
+{
+    static uint8_t mem[64 * 1024];
+    int round;
+    for (round = 0; round < 400; round++) {
+        struct floe_buf b;
+        struct floe_rle_encoder e;
+        unsigned w = (unsigned)(test_rand() % 12);
+        size_t n = (size_t)(test_rand() % 3000), i = 0;
+        int len;
+        floe_buf_init(&b, mem, sizeof mem);
+        REQUIRE(floe_rle_init(&e, w, &b) == FLOE_OK);
+        while (i < n) {
+            size_t k, run = (size_t)(test_rand() % 200) + 1;
+            if (run > n - i)
+                run = n - i;
+            fill_levels(vals32 + i, run, w);
+            for (k = 0; k < run; k++)
+                floe_rle_put(&e, vals32[i + k]);
+            i += run;
+            if (w < 32 && test_rand() % 2) {
+                unsigned to = w + 1u + (unsigned)(test_rand() % (w < 28 ? 4 : 32 - w));
+                REQUIRE(floe_rle_widen(&e, to, 16) == FLOE_OK);
+                w = to;
+            }
+        }
+        len = floe_rle_finish(&e);
+        REQUIRE(len == FLOE_OK);
+        CHECK(b.len <= floe_rle_max_size(w, n));
+        memset(back32, 0xcc, n * sizeof back32[0]);
+        if (floe_rle_decode(mem, b.len, w, back32, n) != (int)b.len || memcmp(back32, vals32, n * sizeof vals32[0]))
+            test_fail(__FILE__, __LINE__, "round %d: n=%zu, last width %u: values changed", round, n, w);
+    }
+}
+
+/* Widening that would not leave keep_free bytes changes nothing; a width
+ * that is not larger is refused. */
+TEST(rle_widen_without_room_changes_nothing)
+{
+    static uint8_t mem[64], copy[64];
+    struct floe_buf b;
+    struct floe_rle_encoder e, before;
+    uint32_t v[40];
+    size_t i;
+    floe_buf_init(&b, mem, sizeof mem);
+    REQUIRE(floe_rle_init(&e, 3, &b) == FLOE_OK);
+    for (i = 0; i < 40; i++) {
+        v[i] = (uint32_t)(i * 5 % 8);
+        floe_rle_put(&e, v[i]);
+    }
+    CHECK_EQ_INT(floe_rle_widen(&e, 3, 0), FLOE_ERR_INVAL);
+    CHECK_EQ_INT(floe_rle_widen(&e, 33, 0), FLOE_ERR_INVAL);
+    memcpy(copy, mem, sizeof mem);
+    before = e;
+    /* 32 values in 4 groups, 8 waiting: 1 + 4 x 3 bytes, 1 + 4 x 12 at 12 bits */
+    CHECK_EQ_INT(floe_rle_widen(&e, 12, 40), FLOE_ERR_NOMEM);
+    CHECK_EQ_U64(b.len, 13);
+    CHECK(memcmp(mem, copy, b.len) == 0 && memcmp(&e, &before, sizeof e) == 0);
+    REQUIRE(floe_rle_widen(&e, 12, 0) == FLOE_OK);
+    CHECK_EQ_U64(b.len, 49);
+    REQUIRE(floe_rle_finish(&e) == FLOE_OK);
+    REQUIRE(floe_rle_decode(mem, b.len, 12, back32, 40) == (int)b.len);
+    CHECK_EQ_MEM(back32, v, sizeof v);
+}

@@ -2283,13 +2283,13 @@ TEST(parquet_page_index_locates_pages_and_bounds_them)
  * page's bounds and nulls must be its rows'. */
 TEST(parquet_page_index_bounds_dictionary_pages)
 {
-    static char vals[3200][8]; /* "" for a null */
+    static char vals[24200][8]; /* "" for a null */
     int i, n = 0;
     uint32_t k;
     REQUIRE(open_one(FLOE_TYPE_STRING, 1, FLOE_PARQUET_UNCOMPRESSED) == FLOE_OK);
-    for (i = 0; i < 200; i++) /* 200 entries, falling: a page at each index width */
+    for (i = 0; i < 200; i++) /* 200 entries, falling, while the index width grows */
         snprintf(vals[n++], 8, "v%03d", 199 - i);
-    for (i = 0; i < 3000; i++) /* repeats, a few distinct, and nulls */
+    for (i = 0; i < 24000; i++) /* repeats, a few distinct, and nulls: more 4K pages */
         if (i % 10 == 0)
             vals[n++][0] = 0;
         else
@@ -2322,6 +2322,51 @@ TEST(parquet_page_index_bounds_dictionary_pages)
         CHECK_EQ_MEM(pif.max[k], hi, 4);
     }
     CHECK_EQ_INT(pif.order, 0); /* falling, then back up: UNORDERED */
+}
+
+/* Dictionary indices that outgrow their bit width early re-pack the page:
+ * a row group's first 600 distinct values make one data page at 10 bits
+ * (it was a page at each width: 1, 1, 2, 4... values), and its indices
+ * read back. A width passed late, when re-packing would cost more than a
+ * page, starts a new page. */
+TEST(parquet_dictionary_indices_widen_their_page)
+{
+    static uint32_t got[1000];
+    char s[8];
+    int32_t type = -1, enc = -1, uncomp = -1, comp = -1;
+    size_t hdr;
+    int i;
+    REQUIRE(open_one_default_dict_paged(FLOE_TYPE_STRING, FLOE_PARQUET_UNCOMPRESSED, 32 * 1024) == FLOE_OK);
+    for (i = 0; i < 1000; i++) {
+        snprintf(s, sizeof s, "s%03d", i < 600 ? i : (i - 600) * 7 % 600);
+        REQUIRE(put_str(s, 4) == FLOE_OK);
+    }
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(ff.n_rgs == 1 && ff.c[0][0].dict_offset >= 0);
+    REQUIRE(read_page_index(0, 0) == FLOE_OK);
+    CHECK_EQ_U64(pif.n, 1);
+    REQUIRE(page_at(ff.c[0][0].data_offset, &type, &enc, &uncomp, &comp, &hdr) == FLOE_OK);
+    CHECK_EQ_INT(enc, 8); /* RLE_DICTIONARY */
+    REQUIRE(uncomp > 1);
+    CHECK_EQ_INT(file_buf[ff.c[0][0].data_offset + hdr], 10);
+    REQUIRE(floe_rle_decode(file_buf + ff.c[0][0].data_offset + hdr + 1, (size_t)uncomp - 1u, 10, got, 1000) > 0);
+    for (i = 0; i < 1000; i++)
+        if (got[i] != (uint32_t)(i < 600 ? i : (i - 600) * 7 % 600)) {
+            test_fail(__FILE__, __LINE__, "index %d: %u", i, got[i]);
+            break;
+        }
+
+    /* 4,000 indices of 8 bits, then a 257th value: 500 bytes more to
+     * re-pack, so a new page. */
+    REQUIRE(open_one_default_dict_paged(FLOE_TYPE_STRING, FLOE_PARQUET_UNCOMPRESSED, 32 * 1024) == FLOE_OK);
+    for (i = 0; i < 4001; i++) {
+        snprintf(s, sizeof s, "s%03d", i < 4000 ? i * 13 % 256 : 256);
+        REQUIRE(put_str(s, 4) == FLOE_OK);
+    }
+    REQUIRE(close_and_read() == FLOE_OK);
+    REQUIRE(read_page_index(0, 0) == FLOE_OK);
+    REQUIRE(pif.n == 2);
+    CHECK_EQ_U64((uint64_t)pif.first_row[1], 4000);
 }
 
 /* A page of nulls is a null page with empty bounds; a NaN on any page takes
