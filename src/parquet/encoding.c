@@ -449,13 +449,7 @@ static size_t rle_rewidth(const struct floe_rle_encoder *e, const uint8_t *from,
     return rd == old_len ? wr : SIZE_MAX;
 }
 
-size_t floe_rle_widened_len(const struct floe_rle_encoder *e, unsigned bit_width)
-{
-    const struct floe_buf *out = e->out;
-    return rle_rewidth(e, out->p + e->start, out->len - e->start, e->hdr_pos - e->start, bit_width, NULL, NULL);
-}
-
-int floe_rle_widen(struct floe_rle_encoder *e, unsigned bit_width, size_t keep_free)
+int floe_rle_widen(struct floe_rle_encoder *e, unsigned bit_width, size_t max_growth, size_t keep_free)
 {
     struct floe_buf *out;
     size_t old_len, new_len, hdr_new = NO_POS;
@@ -464,9 +458,10 @@ int floe_rle_widen(struct floe_rle_encoder *e, unsigned bit_width, size_t keep_f
     if (e->err != FLOE_OK || out->err != FLOE_OK)
         return e->err != FLOE_OK ? e->err : out->err;
     old_len = out->len - e->start;
-    new_len = floe_rle_widened_len(e, bit_width);
-    if (new_len > out->cap - e->start || out->cap - e->start - new_len < keep_free)
-        return FLOE_ERR_NOMEM;
+    new_len = rle_rewidth(e, out->p + e->start, old_len, e->hdr_pos - e->start, bit_width, NULL, NULL);
+    if (new_len == SIZE_MAX || new_len - old_len > max_growth || new_len > out->cap - e->start ||
+        out->cap - e->start - new_len < keep_free)
+        return FLOE_ERR_LIMIT;
     /* Move the old runs to the end of the buffer and rewrite them from the
      * start: each run grows, so the writer never passes what is unread. */
     floe_memmove(out->p + out->cap - old_len, out->p + e->start, old_len);

@@ -317,14 +317,12 @@ int floe_rle_finish(struct floe_rle_encoder *e);
 /* Re-packs everything written so far at a larger bit width, in place (runs
  * keep their lengths; bit-packed and RLE values take the new width), so one
  * page can go on when its dictionary indices outgrow their width. Returns
- * FLOE_OK; FLOE_ERR_NOMEM, changing nothing, if the result would leave less
- * than keep_free bytes of out's capacity; FLOE_ERR_INVAL for a width that is
- * not larger or above 32; the error an encoder that failed already has. The
- * caller rewrites any width it stored before the data. */
-int floe_rle_widen(struct floe_rle_encoder *e, unsigned bit_width, size_t keep_free);
-/* The length floe_rle_widen would leave the data at (SIZE_MAX if it is not
- * the encoder's own). */
-size_t floe_rle_widened_len(const struct floe_rle_encoder *e, unsigned bit_width);
+ * FLOE_OK; FLOE_ERR_LIMIT, changing nothing, if that would add more than
+ * max_growth bytes or leave less than keep_free of out's capacity;
+ * FLOE_ERR_INVAL for a width that is not larger or above 32; the error an
+ * encoder that failed already has. The caller rewrites any width it stored
+ * before the data. */
+int floe_rle_widen(struct floe_rle_encoder *e, unsigned bit_width, size_t max_growth, size_t keep_free);
 
 /* An upper bound of the encoded size of n values (without the prefix). */
 size_t floe_rle_max_size(unsigned bit_width, uint64_t n);

@@ -1548,12 +1548,9 @@ static int prepare_value(struct floe_parquet *pq, struct column *c, const struct
     if (floe_bit_width(*index) > c->idx_width) {
         /* The indices outgrew this page's bit width: the page so far is
          * re-packed at the new one, or, where that leaves no room, ends. */
-        struct floe_rle_encoder *e = &c->enc.idx;
-        size_t wide = floe_rle_widened_len(e, floe_bit_width(*index));
         c->idx_width = (uint8_t)floe_bit_width(*index);
-        if (wide - (c->values.len - e->start) <= WIDEN_MAX_GROWTH &&
-            floe_rle_widen(e, c->idx_width, APPEND_SLACK) == FLOE_OK) {
-            c->values.p[e->start - 1u] = c->idx_width;
+        if (floe_rle_widen(&c->enc.idx, c->idx_width, WIDEN_MAX_GROWTH, APPEND_SLACK) == FLOE_OK) {
+            c->values.p[c->enc.idx.start - 1u] = c->idx_width;
         } else {
             FLOE_TRY(flush_page(pq, c));
             if (c->page_values == 0)

@@ -175,10 +175,10 @@ static void fuzz_rle_round_trip(const uint8_t *p, size_t n, unsigned param)
         ASSERT(floe_rle_decode(enc2 + 4, b2.len - 4, w, b32, count) == (int)(b2.len - 4));
 }
 
-/* Dictionary indices whose width grows part-way: (run, value, widen by)
- * triples, the page re-packed at each new width in a buffer of param's
- * size. Every value decodes at the last width; a widening without room
- * changes nothing and the encoder goes on at its width. */
+/* Dictionary indices whose width grows part-way: (run, value, widen by
+ * [, growth allowed]) tuples, the page re-packed at each new width in a
+ * buffer of param's size. Every value decodes at the last width; a widening
+ * refused changes nothing and the encoder goes on at its width. */
 static void fuzz_rle_widen(const uint8_t *p, size_t n, unsigned param)
 {
     unsigned w = param % 9;
@@ -193,6 +193,7 @@ static void fuzz_rle_widen(const uint8_t *p, size_t n, unsigned param)
         uint32_t mask = w >= 32 ? 0xffffffffu : ((uint32_t)1 << w) - 1u;
         uint32_t v = (uint32_t)take(&p, &n, 4) & mask;
         unsigned grow = (unsigned)take(&p, &n, 1) % 8;
+        size_t max_growth = (size_t)(grow == 1 ? take(&p, &n, 1) * 4 : SIZE_MAX);
         if (run > MAXV - count)
             run = MAXV - count;
         for (i = 0; i < run; i++) {
@@ -203,11 +204,11 @@ static void fuzz_rle_widen(const uint8_t *p, size_t n, unsigned param)
         if (grow != 0 && grow <= 3 && w + grow <= 32) {
             size_t len = b.len;
             memcpy(enc2, enc, len);
-            r = floe_rle_widen(&e, w + grow, 16);
-            ASSERT(r == FLOE_OK || r == FLOE_ERR_NOMEM || (b.err != FLOE_OK && r == b.err));
+            r = floe_rle_widen(&e, w + grow, max_growth, 16);
+            ASSERT(r == FLOE_OK || r == FLOE_ERR_LIMIT || (b.err != FLOE_OK && r == b.err));
             if (r == FLOE_OK) {
                 w += grow;
-                ASSERT(b.len >= len);
+                ASSERT(b.len >= len && b.len - len <= max_growth);
             } else {
                 ASSERT(b.len == len && memcmp(enc, enc2, len) == 0);
             }

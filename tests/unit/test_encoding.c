@@ -926,7 +926,7 @@ TEST(rle_widen_keeps_every_value)
             i += run;
             if (w < 32 && test_rand() % 2) {
                 unsigned to = w + 1u + (unsigned)(test_rand() % (w < 28 ? 4 : 32 - w));
-                REQUIRE(floe_rle_widen(&e, to, 16) == FLOE_OK);
+                REQUIRE(floe_rle_widen(&e, to, SIZE_MAX, 16) == FLOE_OK);
                 w = to;
             }
         }
@@ -939,8 +939,8 @@ TEST(rle_widen_keeps_every_value)
     }
 }
 
-/* Widening that would not leave keep_free bytes changes nothing; a width
- * that is not larger is refused. */
+/* Widening that would add more than max_growth bytes or leave less than
+ * keep_free changes nothing; a width that is not larger is refused. */
 TEST(rle_widen_without_room_changes_nothing)
 {
     static uint8_t mem[64], copy[64];
@@ -954,15 +954,16 @@ TEST(rle_widen_without_room_changes_nothing)
         v[i] = (uint32_t)(i * 5 % 8);
         floe_rle_put(&e, v[i]);
     }
-    CHECK_EQ_INT(floe_rle_widen(&e, 3, 0), FLOE_ERR_INVAL);
-    CHECK_EQ_INT(floe_rle_widen(&e, 33, 0), FLOE_ERR_INVAL);
+    CHECK_EQ_INT(floe_rle_widen(&e, 3, SIZE_MAX, 0), FLOE_ERR_INVAL);
+    CHECK_EQ_INT(floe_rle_widen(&e, 33, SIZE_MAX, 0), FLOE_ERR_INVAL);
     memcpy(copy, mem, sizeof mem);
     before = e;
     /* 32 values in 4 groups, 8 waiting: 1 + 4 x 3 bytes, 1 + 4 x 12 at 12 bits */
-    CHECK_EQ_INT(floe_rle_widen(&e, 12, 40), FLOE_ERR_NOMEM);
+    CHECK_EQ_INT(floe_rle_widen(&e, 12, SIZE_MAX, 16), FLOE_ERR_LIMIT); /* 15 bytes left */
+    CHECK_EQ_INT(floe_rle_widen(&e, 12, 35, 0), FLOE_ERR_LIMIT);        /* 36 more */
     CHECK_EQ_U64(b.len, 13);
     CHECK(memcmp(mem, copy, b.len) == 0 && memcmp(&e, &before, sizeof e) == 0);
-    REQUIRE(floe_rle_widen(&e, 12, 0) == FLOE_OK);
+    REQUIRE(floe_rle_widen(&e, 12, 36, 15) == FLOE_OK);
     CHECK_EQ_U64(b.len, 49);
     REQUIRE(floe_rle_finish(&e) == FLOE_OK);
     REQUIRE(floe_rle_decode(mem, b.len, 12, back32, 40) == (int)b.len);
