@@ -16,4 +16,6 @@ BUDGET_STACK := 1970
 BUDGET_FRAME := 1536
 # BUDGET_LINKED_TEXT  text bytes of the linked example firmware.elf: measured 80636 on 2026-12-03
 # BUDGET_LINKED_TEXT: example firmware.elf, after the decoder fast paths: measured 85948 on 2026-12-03 (make budgets)
-BUDGET_LINKED_TEXT := 94500
+# BUDGET_LINKED_TEXT raised by floe_rle_widen (the example's writer re-packs pages):
+#   firmware.elf text measured 94732 on 2026-12-05 (make budgets)
+BUDGET_LINKED_TEXT := 95500

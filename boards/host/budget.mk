@@ -9,7 +9,9 @@
 #   libfloe.a text measured 433169 on 2026-12-03, of which zstd_enc.o 178146
 # BUDGET_TEXT raised by the page index's code (4546 bytes of text in writer.o):
 #   libfloe.a text measured 478456 on 2026-12-05 (make budgets)
-BUDGET_TEXT := 481000
+# BUDGET_TEXT raised by re-packing a page as its dictionary indices widen
+#   (floe_rle_widen): libfloe.a text measured 482102 on 2026-12-05 (make budgets)
+BUDGET_TEXT := 483500
 BUDGET_STACK := 8220
 BUDGET_FRAME := 1536
 # BUDGET_LINKED_TEXT  text bytes of the linked floe CLI: measured 659952 on 2026-12-03
