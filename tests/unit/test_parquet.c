@@ -442,41 +442,70 @@ TEST(parquet_dictionary_keeps_a_reading_of_thousands_of_values)
     CHECK(ff.c[0][0].encodings & ENC_BIT_DELTA_BINARY_PACKED); /* after 1,024 entries */
 }
 
-/* A column whose dictionary gave up in the last file (a counter) tries it
- * for 128 entries in the next, not 1,024: its chunk there loses some 7 KB
- * of dictionary page. A column that gave up and then repeats keeps its
+static int64_t dict_page_bytes(void)
+{
+    return ff.c[0][0].dict_offset >= 0 ? ff.c[0][0].data_offset - ff.c[0][0].dict_offset : 0;
+}
+
+static int put_f64_all(double from, double step, int64_t n, int64_t mod)
+{
+    int64_t i;
+    for (i = 0; i < n; i++)
+        FLOE_TRY(put_double(from + step * (double)(mod ? i % mod : i)));
+    return FLOE_OK;
+}
+
+/* A column whose dictionary gave up in the last file (readings that never
+ * repeat) tries it for 128 entries in the next, not 1,024: its dictionary
+ * page there is an eighth. A column that gave up and then repeats keeps its
  * dictionary, and the trial after that is the long one again. */
 TEST(parquet_dictionary_that_gave_up_gets_a_short_trial_in_the_next_file)
 {
-    int64_t first, second, i;
+    REQUIRE(open_one_default_dict_paged(FLOE_TYPE_DOUBLE, FLOE_PARQUET_UNCOMPRESSED, 8192) == FLOE_OK);
+    REQUIRE(put_f64_all(1000000.5, 7, 3000, 0) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK(ff.c[0][0].encodings & ENC_BIT_BYTE_STREAM_SPLIT);
+    CHECK(dict_page_bytes() > 1024 * 8); /* judged at 1,024 */
+    file_len = 0;
+    REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
+    REQUIRE(put_f64_all(2000000.5, 7, 3000, 0) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK(ff.c[0][0].encodings & ENC_BIT_BYTE_STREAM_SPLIT);
+    CHECK(dict_page_bytes() > 128 * 8 && dict_page_bytes() < 130 * 8 + 64); /* judged at 128 */
+
+    file_len = 0;
+    REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
+    REQUIRE(put_f64_all(0.5, 1, 3000, 5) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.c[0][0].encodings & (ENC_BIT_RLE_DICTIONARY | ENC_BIT_BYTE_STREAM_SPLIT), ENC_BIT_RLE_DICTIONARY);
+    /* It kept it: the next file judges at 1,024 again, so 300 values that
+     * come all new at first keep theirs. */
+    file_len = 0;
+    REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
+    REQUIRE(put_f64_all(0.5, 1, 3000, 300) == FLOE_OK);
+    REQUIRE(close_and_read() == FLOE_OK);
+    CHECK_EQ_INT(ff.c[0][0].encodings & (ENC_BIT_RLE_DICTIONARY | ENC_BIT_BYTE_STREAM_SPLIT), ENC_BIT_RLE_DICTIONARY);
+}
+
+/* Integers are judged at 128 entries from the first file: a counter's
+ * dictionary page holds 129 values, not 1,025 (its values go DELTA, which
+ * suits it), while a code of a few hundred values keeps its dictionary. */
+TEST(parquet_integer_dictionaries_get_the_short_trial)
+{
+    int64_t i;
     REQUIRE(open_one_default_dict_paged(FLOE_TYPE_INT64, FLOE_PARQUET_UNCOMPRESSED, 8192) == FLOE_OK);
     for (i = 0; i < 3000; i++)
         REQUIRE(put_i64(1000000 + i * 7) == FLOE_OK);
     REQUIRE(close_and_read() == FLOE_OK);
     CHECK(ff.c[0][0].encodings & ENC_BIT_DELTA_BINARY_PACKED);
-    first = ff.c[0][0].total_comp;
-    file_len = 0;
-    REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
-    for (i = 3000; i < 6000; i++)
-        REQUIRE(put_i64(1000000 + i * 7) == FLOE_OK);
-    REQUIRE(close_and_read() == FLOE_OK);
-    CHECK(ff.c[0][0].encodings & ENC_BIT_DELTA_BINARY_PACKED);
-    second = ff.c[0][0].total_comp;
-    CHECK(first - second > (1024 - 129) * 8);
+    CHECK(dict_page_bytes() > 128 * 8 && dict_page_bytes() < 130 * 8 + 64);
 
     file_len = 0;
     REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
-    for (i = 0; i < 3000; i++)
-        REQUIRE(put_i64(i % 5) == FLOE_OK);
-    REQUIRE(close_and_read() == FLOE_OK);
-    CHECK_EQ_INT(ff.c[0][0].encodings & (ENC_BIT_RLE_DICTIONARY | ENC_BIT_DELTA_BINARY_PACKED),
-                 ENC_BIT_RLE_DICTIONARY);
-    /* It kept it: the next file judges at 1,024 again, so 300 values that
-     * come all new at first keep theirs. */
-    file_len = 0;
-    REQUIRE(floe_parquet_open(&pq, &mem_sink) == FLOE_OK);
-    for (i = 0; i < 3000; i++)
-        REQUIRE(put_i64(i % 300) == FLOE_OK);
+    for (i = 0; i < 3000; i++) { /* 200 codes in random order: about 90 of the first 128 new */
+        uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ull;
+        REQUIRE(put_i64((int64_t)((x >> 40) % 200u)) == FLOE_OK);
+    }
     REQUIRE(close_and_read() == FLOE_OK);
     CHECK_EQ_INT(ff.c[0][0].encodings & (ENC_BIT_RLE_DICTIONARY | ENC_BIT_DELTA_BINARY_PACKED),
                  ENC_BIT_RLE_DICTIONARY);
