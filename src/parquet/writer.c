@@ -1482,20 +1482,18 @@ static void note_bloom_size(struct floe_parquet_state *st, struct column *c)
  * a third fewer pages than 64 and two thirds fewer than cutting every time). */
 #define WIDEN_MAX_GROWTH 128u
 
-/* A dictionary is judged once it has this many entries; one that gave up
+/* A dictionary is judged once it has this many entries. One that gave up
  * in the last row group (in the last file, for a file's first) is judged
- * sooner, and so is an integer column's from the start. Timestamps and
- * counters give up in every file: judged at 1,024, their dictionary page
- * and the small pages before it took about 5 KB of snappy pages per column
- * per file (measured: 4 files of 5,000 bench rows, `floe convert
- * --file-rows 5000`). An integer column that gives up goes DELTA, which
- * codes a few hundred random codes about as well as their dictionary; held
- * to 1,024 entries, `ts` and `seq` kept 49 KB of dictionary in the first
- * row group (2026-12-05: about 80 KB less peak RSS, means of 8 runs, and
- * 6.7 KB less snappy output for 200,000 bench rows). */
+ * sooner, and so is an integer column's from the start: timestamps and
+ * counters give up in every file, and judged at 1,024 their dictionary page
+ * and the pages before it took about 5 KB of snappy output per column per
+ * file (4 files of 5,000 bench rows) and `ts` and `seq` held 49 KB of
+ * dictionary through the first row group (about 80 KB of peak RSS, means of
+ * 8 runs). An integer column that gives up goes DELTA, which codes a few
+ * hundred random codes about as well as a dictionary. */
 #define DICT_TRIAL 1024u
-#define IS_INTEGER(c) ((c)->phys == PHYS_INT32 || (c)->phys == PHYS_INT64)
 #define DICT_SHORT_TRIAL 128u
+#define IS_INTEGER(c) ((c)->phys == PHYS_INT32 || (c)->phys == PHYS_INT64)
 
 /* Whether a dictionary of index + 1 entries, past its trial, took so many of
  * the column's values new that it would only add a page. Integers give up
@@ -1554,7 +1552,8 @@ static int prepare_value(struct floe_parquet *pq, struct column *c, const struct
         return err;
     if (floe_bit_width(*index) > c->idx_width) {
         /* The indices outgrew this page's bit width: the page so far is
-         * re-packed at the new one, or, where that leaves no room, ends. */
+         * re-packed at the new one, or, where that would cost more than
+         * WIDEN_MAX_GROWTH or leave no room, ends. */
         c->idx_width = (uint8_t)floe_bit_width(*index);
         if (floe_rle_widen(&c->enc.idx, c->idx_width, WIDEN_MAX_GROWTH, APPEND_SLACK) == FLOE_OK) {
             c->values.p[c->enc.idx.start - 1u] = c->idx_width;
